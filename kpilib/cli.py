@@ -1,0 +1,77 @@
+"""The ``kpi`` command. Thin: parses arguments and calls kpilib."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from kpilib.errors import KpiError
+
+DESCRIPTION = """\
+kpi: monthly performance appraisal (绩效考核) from plan files.
+
+A plan (params/<department>.yaml) says how each indicator is scored; each month
+the analyst drops the actuals into the plan's data folder and runs:
+
+  kpi score params/channel_ops.yaml --month 2024-11
+
+which writes items.csv (every item with the reason for its points) and
+people.csv (total, grade, completion, gates) and prints a summary.
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="kpi", description=DESCRIPTION,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    score = commands.add_parser(
+        "score", help="score one plan for one month; write items.csv and people.csv",
+        description="Score PLAN for MONTH and write items.csv and people.csv into --out. "
+                    "Existing files are never replaced without --force; on any input "
+                    "error nothing is written.")
+    score.add_argument("plan", type=Path, help="plan file, e.g. params/channel_ops.yaml")
+    score.add_argument("--month", required=True, type=_month, help="YYYY-MM, e.g. 2024-11")
+    score.add_argument("--actuals", type=Path,
+                       help="actuals file (CSV or .xlsx, long or wide); default: the plan's")
+    score.add_argument("--out", type=Path,
+                       help="output folder; default reports/MONTH/DEPARTMENT/")
+    score.add_argument("--force", action="store_true", help="replace existing output files")
+
+    args = parser.parse_args(argv)
+    try:
+        return _score(args)
+    except KpiError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _month(value: str) -> str:
+    import re
+
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a month; write YYYY-MM, e.g. 2024-11")
+    return value
+
+
+def _score(args) -> int:
+    from kpilib import load_plan, score_month
+    from kpilib.io import write_atomically
+    from kpilib.summary import summary
+
+    plan = load_plan(args.plan)
+    result = score_month(plan, args.month, args.actuals)
+    out = args.out or Path("reports") / args.month / plan.department
+    files = {
+        out / "items.csv": lambda p: result.items.to_csv(p, index=False, encoding="utf-8-sig"),
+        out / "people.csv": lambda p: result.people.to_csv(p, index=False, encoding="utf-8-sig"),
+    }
+    write_atomically(files, force=args.force)
+    print(summary(result))
+    print(f"wrote {', '.join(str(p) for p in files)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""Errors that say what is wrong, where, and what to do.
+
+A run collects every problem it finds into one error (see ``KpiError``), so an
+analyst fixes a file in one pass instead of one problem per run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SHOW_AT_MOST = 10
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in a plan or an input file.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong, with the value received and what was expected.
+    fix : str
+        What the analyst should do about it.
+    file, where, person, column : str, optional
+        Where it is: the file, a row/cell/key path, the person, the column.
+    """
+
+    message: str
+    fix: str = ""
+    file: str | None = None
+    where: str | None = None
+    person: str | None = None
+    column: str | None = None
+
+    def __str__(self) -> str:
+        place = [p for p in (self.file, self.where) if p]
+        if self.person:
+            place.append(f"person {self.person}")
+        if self.column:
+            place.append(f"column {self.column}")
+        text = f"{', '.join(place)}: {self.message}" if place else self.message
+        return f"{text}. Fix: {self.fix}" if self.fix else text
+
+
+class KpiError(Exception):
+    """Base of all kpilib errors; carries every problem found, not just the first."""
+
+    def __init__(self, problems: list[Problem] | Problem | str):
+        if isinstance(problems, str):
+            problems = [Problem(problems)]
+        elif isinstance(problems, Problem):
+            problems = [problems]
+        self.problems = list(problems)
+        super().__init__(self._text())
+
+    def _text(self) -> str:
+        if len(self.problems) == 1:
+            return str(self.problems[0])
+        lines = [f"{len(self.problems)} problems:"]
+        lines += [f"  - {p}" for p in self.problems[:SHOW_AT_MOST]]
+        if len(self.problems) > SHOW_AT_MOST:
+            lines.append(f"  ... and {len(self.problems) - SHOW_AT_MOST} more")
+        return "\n".join(lines)
+
+
+class PlanError(KpiError):
+    """A plan file is invalid: unknown key or rule, bad parameter, bad formula."""
+
+
+class DataError(KpiError):
+    """An input file (targets, actuals, incidents, ratings) is invalid."""
+
+
+def raise_if(problems: list[Problem], kind: type[KpiError] = DataError) -> None:
+    """Raise ``kind`` carrying ``problems`` if there are any."""
+    if problems:
+        raise kind(problems)

@@ -1,0 +1,187 @@
+"""A small, safe formula language for derived metrics and gate conditions.
+
+Formulas are arithmetic on named measures, parsed with :mod:`ast` and walked
+over a whitelist of node types; nothing is ever passed to ``eval``. Names that
+are not plain words (spaces, ``&``, a leading digit) go in square brackets::
+
+    买家数 / UV
+    个人网银 + 10 * 公司网银
+    ([本期会员数] - [上期会员数]) / [上期会员数]
+    section("联检考评") <= 18 or 收缴率 < 0.75
+
+Comparisons give 1.0 or 0.0, so ``差错次数 == 0`` is a 0/1 flag. Functions:
+``min``, ``max``, ``abs``, and, in gate conditions, ``points("item")``,
+``completion("item")``, ``actual("item")`` and ``section("name")``.
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+_BRACKETED = re.compile(r"\[([^\[\]]+)\]")
+_BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: None}
+_COMPARE = {
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+}
+ELEMENTWISE = {"min": np.fmin, "max": np.fmax}
+LOOKUPS = ("points", "completion", "actual", "section")
+
+
+class FormulaError(ValueError):
+    """A formula that cannot be parsed, names something unknown, or divides by zero."""
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A parsed formula.
+
+    Attributes
+    ----------
+    text : str
+        The formula as written in the plan.
+    names : frozenset of str
+        The bare measure names it reads.
+    lookups : frozenset of tuple
+        The ``(function, argument)`` pairs it reads, e.g. ``("section", "联检考评")``.
+    """
+
+    text: str
+    tree: ast.Expression
+    aliases: Mapping[str, str]
+    names: frozenset
+    lookups: frozenset
+
+    @classmethod
+    def parse(cls, text: str) -> Formula:
+        aliases: dict[str, str] = {}
+
+        def alias(match: re.Match) -> str:
+            key = f"__n{len(aliases)}"
+            aliases[key] = match.group(1).strip()
+            return key
+
+        source = _BRACKETED.sub(alias, str(text))
+        try:
+            tree = ast.parse(source, mode="eval")
+        except SyntaxError as exc:
+            raise FormulaError(
+                f"cannot parse formula {text!r} ({exc.msg}); write names that are not plain "
+                "words in [brackets], e.g. [7日留存率]"
+            ) from None
+        names, lookups = set(), set()
+        for node in ast.walk(tree):
+            _check_node(node, text)
+            if isinstance(node, ast.Name):
+                names.add(aliases.get(node.id, node.id))
+            if isinstance(node, ast.Call) and node.func.id in LOOKUPS:
+                lookups.add((node.func.id, node.args[0].value))
+        callees = {
+            n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call)
+        }
+        names -= callees
+        return cls(text, tree, aliases, frozenset(names), frozenset(lookups))
+
+    def evaluate(self, name: Callable[[str], object], lookup=None) -> object:
+        """Evaluate over Series (or scalars) returned by ``name(measure)``.
+
+        ``lookup(function, argument)`` resolves ``points("x")`` and friends.
+        Division by zero raises :class:`FormulaError` carrying the offending
+        positions in ``exc.where`` (a boolean mask).
+        """
+        return self._eval(self.tree.body, name, lookup)
+
+    def _eval(self, node, name, lookup):
+        ev = lambda n: self._eval(n, name, lookup)  # noqa: E731
+        if isinstance(node, ast.Constant):
+            return float(node.value)
+        if isinstance(node, ast.Name):
+            return name(self.aliases.get(node.id, node.id))
+        if isinstance(node, ast.UnaryOp):
+            value = ev(node.operand)
+            return -value if isinstance(node.op, ast.USub) else value
+        if isinstance(node, ast.BinOp):
+            left, right = ev(node.left), ev(node.right)
+            if isinstance(node.op, ast.Div):
+                zero = np.asarray(right == 0)
+                if zero.any():
+                    exc = FormulaError(f"formula {self.text!r} divides by zero")
+                    exc.where = zero
+                    raise exc
+                return left / right
+            return _BINARY[type(node.op)](left, right)
+        if isinstance(node, ast.Compare):
+            result, left = True, ev(node.left)
+            for op, right_node in zip(node.ops, node.comparators, strict=True):
+                right = ev(right_node)
+                result = result & _COMPARE[type(op)](left, right)
+                left = right
+            return _as_float(result)
+        if isinstance(node, ast.BoolOp):
+            values = [ev(v) != 0 for v in node.values]
+            combine = operator.and_ if isinstance(node.op, ast.And) else operator.or_
+            out = values[0]
+            for v in values[1:]:
+                out = combine(out, v)
+            return _as_float(out)
+        if isinstance(node, ast.Call):
+            fn = node.func.id
+            if fn in LOOKUPS:
+                return lookup(fn, node.args[0].value)
+            args = [ev(a) for a in node.args]
+            if fn == "abs":
+                return abs(args[0])
+            out = args[0]
+            for a in args[1:]:
+                out = ELEMENTWISE[fn](out, a)
+            return out
+        raise FormulaError(f"unsupported expression in {self.text!r}")  # pragma: no cover
+
+
+def _as_float(value):
+    if isinstance(value, pd.Series):
+        return value.astype(float)
+    return float(value)
+
+
+_ALLOWED = (
+    ast.Expression, ast.BinOp, ast.UnaryOp, ast.Constant, ast.Name, ast.Load, ast.Compare,
+    ast.BoolOp, ast.And, ast.Or, ast.Call, ast.USub, ast.UAdd, *_BINARY, *_COMPARE,
+)
+
+
+def _check_node(node: ast.AST, text: str) -> None:
+    if not isinstance(node, _ALLOWED):
+        raise FormulaError(
+            f"formula {text!r} uses {type(node).__name__}, which is not allowed; formulas "
+            "may use + - * /, comparisons, and/or, numbers, measure names and "
+            f"the functions {', '.join([*ELEMENTWISE, 'abs', *LOOKUPS])}"
+        )
+    if isinstance(node, ast.Constant) and not isinstance(node.value, int | float | str):
+        raise FormulaError(f"formula {text!r}: constant {node.value!r} is not a number")
+    if isinstance(node, ast.Call):
+        fn = getattr(node.func, "id", None)
+        if fn not in (*ELEMENTWISE, "abs", *LOOKUPS) or node.keywords:
+            raise FormulaError(
+                f"formula {text!r} calls {ast.unparse(node.func)}(); allowed functions are "
+                f"{', '.join([*ELEMENTWISE, 'abs', *LOOKUPS])}"
+            )
+        if fn in LOOKUPS and not (
+            len(node.args) == 1
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            raise FormulaError(f'formula {text!r}: write {fn}("name") with one quoted name')
+        if fn == "abs" and len(node.args) != 1 or fn in ELEMENTWISE and len(node.args) < 2:
+            raise FormulaError(f"formula {text!r}: wrong number of arguments to {fn}()")

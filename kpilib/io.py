@@ -1,0 +1,286 @@
+"""Reading and writing data files: the only module that touches them.
+
+Every frame read here has canonical English columns (see ``COLUMNS``) plus
+``_file`` and ``_row`` (the 1-based line or spreadsheet row), so later checks can
+say exactly where a problem is. Numbers are parsed leniently the way HR sheets
+write them (``2,400,000``, ``70%``, full-width ``１２０``), and anything that is
+still not a number is reported with its file, row, person and column.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from kpilib.errors import DataError, KpiError, Problem, raise_if
+
+# Canonical column -> header spellings accepted (Chinese first: it is what HR writes).
+COLUMNS = {
+    "person": ["姓名", "person", "name", "员工", "员工姓名"],
+    "role": ["岗位", "role", "职位"],
+    "english_name": ["英文名", "english_name"],
+    "indicator": ["指标", "indicator", "考核指标", "item", "项目"],
+    "weight": ["权重", "weight"],
+    "target": ["目标值", "target", "目标"],
+    "note": ["备注", "note", "说明"],
+    "value": ["实际值", "value", "actual", "实际", "完成值"],
+    "month": ["月份", "month"],
+    "kind": ["类型", "kind", "事项"],
+    "count": ["次数", "count"],
+    "points": ["扣分", "points", "分值"],
+    "date": ["日期", "date"],
+    "rater": ["评价人", "rater"],
+    "level": ["等级", "level", "评级"],
+}
+_ALIAS = {a.lower(): canon for canon, names in COLUMNS.items() for a in names}
+META = {"role", "english_name", "note", "month"}
+
+
+def read_sheet(path: str | Path, sheet: str | int = 0) -> pd.DataFrame:
+    """Read a CSV or Excel sheet as text, find its header row, name columns canonically.
+
+    Title rows above the header, trailing blank rows and merged cells (blank
+    below their first row) are tolerated. Returns all-text columns plus
+    ``_file`` and ``_row``.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise DataError(Problem(f"file {path} does not exist", "check the path", file=str(path)))
+    try:
+        if path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods"):
+            raw = pd.read_excel(path, sheet_name=sheet, header=None, dtype=object,
+                                engine="calamine")
+        else:
+            raw = pd.read_csv(path, header=None, dtype=str, keep_default_na=False,
+                              encoding="utf-8-sig", skip_blank_lines=False)
+    except (ValueError, OSError, UnicodeDecodeError) as exc:
+        raise DataError(Problem(f"cannot read {path.name}: {exc}",
+                                "save it as UTF-8 CSV or .xlsx", file=str(path))) from None
+    cells = raw.map(_cell_text)
+    header_at = _find_header(cells, path)
+    names = [_ALIAS.get(str(c).strip().lower(), str(c).strip()) for c in cells.iloc[header_at]]
+    body = cells.iloc[header_at + 1:].copy()
+    body.columns = names
+    body = body.loc[:, [n != "" for n in names]]
+    body["_row"] = body.index + 1
+    body = body[(body.drop(columns="_row") != "").any(axis=1)]
+    body["_file"] = str(path)
+    return body.reset_index(drop=True)
+
+
+def _cell_text(value) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _find_header(cells: pd.DataFrame, path: Path) -> int:
+    persons = {a.lower() for a in COLUMNS["person"]}
+    for i in range(min(len(cells), 30)):
+        if any(str(c).strip().lower() in persons for c in cells.iloc[i]):
+            return i
+    raise DataError(Problem(
+        "no header row with a person column found in the first 30 rows",
+        f"add a header row naming the person column ({' or '.join(COLUMNS['person'][:2])})",
+        file=str(path)))
+
+
+def to_number(frame: pd.DataFrame, column: str, *, label: str | None = None,
+              allow_blank: bool = False, allow_negative: bool = False,
+              percent_points: bool = False) -> tuple[pd.Series, list[Problem]]:
+    """Parse a text column into floats, collecting a problem per bad cell.
+
+    ``percent_points``: a bare number above 1 is read as percentage points
+    (``70`` means 70%), as HR often writes weights.
+    """
+    text = (frame[column].astype(str).str.normalize("NFKC").str.strip()
+            .str.replace(",", "", regex=False).str.replace(" ", "", regex=False))
+    pct = text.str.endswith("%")
+    number = pd.to_numeric(text.str.rstrip("%"), errors="coerce").astype(float)
+    number = number.where(~pct, number / 100)
+    if percent_points:
+        number = number.where(pct | ~(number > 1), number / 100)
+    blank = text == ""
+    bad = number.isna() & ~blank
+    negative = (number < 0) & ~np.asarray(allow_negative)
+    problems = []
+    name = label or column
+    for mask, what, fix in (
+        (bad, "is not a number", "write a plain number such as 2400000 or 92.5%"),
+        (blank & ~np.asarray(allow_blank), "is blank", "fill in the value"),
+        (negative, "is negative", "check the sign; this column takes 0 or more"),
+    ):
+        for _, row in frame[mask].iterrows():  # error path only: a handful of rows
+            problems.append(Problem(
+                f"{row[column]!r} {what}" if what != "is blank" else f"value {what}", fix,
+                file=row["_file"], where=f"row {row['_row']}", person=row.get("person") or None,
+                column=name))
+    return number, problems
+
+
+def _require(frame: pd.DataFrame, columns: list[str], path) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        wanted = ", ".join(f"{c} ({'/'.join(COLUMNS[c][:2])})" for c in missing)
+        raise DataError(Problem(f"missing column(s) {wanted}; found {list(frame.columns[:-2])}",
+                                "add the column header", file=str(path)))
+
+
+def read_targets(path: str | Path, layout: str = "hr", sheet: str | int = 0) -> pd.DataFrame:
+    """Per-person targets and weights.
+
+    ``hr``: the layout of seed 000 (岗位, 姓名, 英文名, 指标, 权重, 目标值, 备注), where a
+    row with an empty 姓名 continues the person above and a row with an empty 指标
+    is a further sub-item of the indicator above (林燕's 业务运营 ①②③).
+    ``long``: one row per person and indicator. Both give the columns person,
+    role, english_name, indicator, item, weight (a fraction), target, note.
+    Sub-items are named ``indicator①``, ``indicator②``...
+    """
+    frame = read_sheet(path, sheet)
+    _require(frame, ["person", "indicator", "weight"], path)
+    for col in ("role", "english_name", "target", "note"):
+        if col not in frame:
+            frame[col] = ""
+    frame = frame.copy()
+    if layout == "hr":
+        starts = frame["person"] != ""
+        for col in ("person", "role", "english_name"):
+            frame[col] = frame[col].where(starts).ffill().fillna("")
+        # a row with an empty 指标 is a further sub-item of the indicator above
+        named = frame["indicator"] != ""
+        item_block = named.cumsum()
+        frame["indicator"] = frame["indicator"].where(named).groupby(starts.cumsum()).ffill()
+        frame["indicator"] = frame["indicator"].fillna("")
+        sub = frame.groupby(item_block).cumcount().to_numpy()
+        has_subs = frame.groupby(item_block)["indicator"].transform("size").to_numpy() > 1
+        circled = np.array(list("①②③④⑤⑥⑦⑧⑨⑩"))
+        frame["item"] = np.where(has_subs, frame["indicator"] + circled[sub.clip(0, 9)],
+                                 frame["indicator"])
+    else:
+        frame["item"] = frame["item"] if "item" in frame else frame["indicator"]
+    problems = []
+    for col, label in (("person", "姓名"), ("indicator", "指标")):
+        for _, row in frame[frame[col] == ""].iterrows():
+            problems.append(Problem(f"{label} is empty", f"fill in {label}", file=row["_file"],
+                                    where=f"row {row['_row']}", column=label))
+    frame["weight"], p1 = to_number(frame, "weight", label="权重", percent_points=True)
+    frame["target"], p2 = to_number(frame, "target", label="目标值", allow_blank=True)
+    raise_if(problems + p1 + p2)
+    return frame[["person", "role", "english_name", "indicator", "item", "weight", "target",
+                  "note", "_file", "_row"]]
+
+
+def read_actuals(path: str | Path, month: str | None = None, sheet: str | int = 0) -> pd.DataFrame:
+    """A month's actuals, long (person, indicator, value) or wide (a column per indicator).
+
+    Returns the long form: person, item, value (text, parsed later against the
+    plan), ``_file``, ``_row`` and ``_column`` (where the value sits).
+    """
+    frame = read_sheet(path, sheet)
+    problems = []
+    if month and "month" in frame:
+        wrong = frame[(frame["month"] != "") & (frame["month"].str[:7] != month)]
+        for _, row in wrong.head(1).iterrows():
+            problems.append(Problem(
+                f"month column says {row['month']!r} but this run is for {month}",
+                "pass the file of the right month", file=str(path), where=f"row {row['_row']}"))
+    if "indicator" in frame and "value" in frame:
+        long = frame.rename(columns={"indicator": "item"})
+        long["_column"] = "实际值"
+    else:
+        _require(frame, ["person"], path)
+        columns = [c for c in frame.columns if c not in META | {"person", "_row", "_file"}]
+        long = frame.melt(id_vars=["person", "_row", "_file"], value_vars=columns,
+                          var_name="item", value_name="value")
+        long["_column"] = long["item"]
+        long = long.sort_values(["_row", "item"], kind="stable")
+    raise_if(problems)
+    return long[["person", "item", "value", "_file", "_row", "_column"]].reset_index(drop=True)
+
+
+def read_incidents(path: str | Path) -> pd.DataFrame:
+    """Incidents: person, indicator, kind, count (default 1), points (for ranged kinds)."""
+    frame = read_sheet(path)
+    _require(frame, ["person", "indicator", "kind"], path)
+    frame = frame.rename(columns={"indicator": "item"})
+    for col in ("count", "points", "date", "note"):
+        if col not in frame:
+            frame[col] = ""
+    frame["count"] = frame["count"].replace("", "1")
+    frame["count"], p1 = to_number(frame, "count", label="次数")
+    frame["points"], p2 = to_number(frame, "points", label="扣分", allow_blank=True)
+    raise_if(p1 + p2)
+    return frame[["person", "item", "kind", "count", "points", "date", "note", "_file", "_row"]]
+
+
+def read_ratings(path: str | Path) -> pd.DataFrame:
+    """Ratings: person, indicator, rater (optional), level."""
+    frame = read_sheet(path)
+    _require(frame, ["person", "indicator", "level"], path)
+    frame = frame.rename(columns={"indicator": "item"})
+    if "rater" not in frame:
+        frame["rater"] = ""
+    return frame[["person", "item", "rater", "level", "_file", "_row"]]
+
+
+def write_atomically(outputs: dict[Path, callable], force: bool = False) -> None:
+    """Write several files all-or-nothing.
+
+    ``outputs`` maps each destination to a function writing to a given path.
+    Everything is written to temporary files first and moved into place only
+    when all succeeded. An existing file is never replaced unless ``force``.
+    """
+    existing = [p for p in outputs if p.exists()]
+    if existing and not force:
+        raise KpiError(Problem(
+            f"{', '.join(map(str, existing))} already exist(s)",
+            "choose another --out directory, or pass --force to replace them"))
+    staged = []
+    try:
+        for dest, write in outputs.items():
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp")
+            os.close(fd)
+            staged.append((Path(tmp), dest))
+            write(Path(tmp))
+        for tmp, dest in staged:
+            os.replace(tmp, dest)
+    finally:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+
+
+def read_inputs(plan, month: str, actuals: str | Path | None = None) -> dict:
+    """Read every input a plan needs for ``month``: the keyword arguments of ``score``.
+
+    A missing actuals file is an error naming the expected path; missing
+    incidents or ratings files mean "none this month".
+    """
+    path = Path(actuals) if actuals else plan.source("actuals", month)
+    if not path.exists():
+        raise DataError(Problem(
+            f"no actuals for {month}: {path} does not exist",
+            "put the month's actuals there, or pass --actuals FILE", file=str(path)))
+    inputs = {
+        "targets": read_targets(plan.source("targets", month), plan.sources.targets_layout,
+                                plan.sources.targets_sheet),
+        "actuals": read_actuals(path, month),
+    }
+    for key, reader in (("incidents", read_incidents), ("ratings", read_ratings)):
+        source = plan.source(key, month)
+        inputs[key] = reader(source) if source is not None and source.exists() else None
+    return inputs
+
+
+def input_files(plan, month: str, actuals: str | Path | None = None) -> list[Path]:
+    """The files a month's score reads (for checksums in reports and the store)."""
+    paths = [plan.path, plan.source("targets", month),
+             Path(actuals) if actuals else plan.source("actuals", month),
+             plan.source("incidents", month), plan.source("ratings", month)]
+    return [Path(p).resolve() for p in paths if p is not None and Path(p).exists()]

@@ -1,0 +1,230 @@
+"""Plan files: YAML in ``params/`` becomes a frozen, validated :class:`Plan`.
+
+This is the only module that reads YAML (``yaml.safe_load``). Unknown keys and
+unknown rule types are errors that list the valid ones; formulas are parsed
+and their names checked here, so a bad plan fails before any data is read.
+docs/plan-format.md documents every key.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from kpilib.errors import PlanError, Problem
+from kpilib.formula import LOOKUPS, Formula, FormulaError
+from kpilib.rules import RULES, AnyRule, Fraction
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Indicator(_Frozen):
+    """An indicator of the catalogue: how its actual is found and scored."""
+
+    label: str | None = None
+    unit: str | None = None
+    direction: Literal["higher", "lower"] = "higher"
+    formula: str | None = None
+    section: str | None = None
+    allow_negative: bool = False
+    rule: AnyRule
+
+    @property
+    def lower(self) -> bool:
+        return self.direction == "lower"
+
+
+class Measure(_Frozen):
+    """A raw measure read from the actuals and used only by formulas."""
+
+    label: str | None = None
+    unit: str | None = None
+    allow_negative: bool = False
+
+
+class Grade(_Frozen):
+    name: str
+    min: float | None = Field(default=None, description="lowest total in this grade (含)")
+
+
+class Gate(_Frozen):
+    """A condition per person: ``void`` voids the month, ``multiply`` scales one item."""
+
+    name: str
+    when: str
+    effect: Literal["void", "multiply"]
+    item: str | None = None
+    factor: Fraction | None = None
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self.effect == "multiply" and (self.item is None or self.factor is None):
+            raise ValueError("a multiply gate needs item and factor")
+        if self.effect == "void" and (self.item is not None or self.factor is not None):
+            raise ValueError("a void gate takes no item or factor")
+        return self
+
+
+class Sources(_Frozen):
+    """Where the inputs are, relative to the plan file; ``{month}`` is ``YYYY-MM``."""
+
+    targets: str
+    targets_layout: Literal["hr", "long"] = "hr"
+    targets_sheet: str | int = 0
+    actuals: str
+    incidents: str | None = None
+    ratings: str | None = None
+
+
+class Plan(_Frozen):
+    """A department's scoring plan.
+
+    Attributes
+    ----------
+    department : str
+        Stable ID, used in file and report names (``channel_ops``).
+    name : str
+        The department's name as people write it (``渠道运营中心``).
+    scale : float
+        Full marks: weights are shares of it (100, or 300 for seed 004).
+    """
+
+    department: str
+    name: str
+    title: str | None = None
+    notebook: str | None = None
+    scale: float = Field(default=100.0, gt=0)
+    sources: Sources
+    measures: dict[str, Measure] = {}
+    indicators: dict[str, Indicator] = Field(min_length=1)
+    grades: list[Grade] = Field(min_length=1)
+    void_grade: str = "无效"
+    gates: list[Gate] = []
+    bonus_cap: float | None = None
+    path: Path | None = Field(default=None, exclude=True)
+    digest: str | None = Field(default=None, exclude=True)
+
+    @model_validator(mode="after")
+    def _check(self):
+        mins = [g.min for g in self.grades[:-1]]
+        if any(m is None for m in mins):
+            raise ValueError("grades: every grade but the last needs min")
+        if any(b >= a for a, b in zip(mins, mins[1:], strict=False)):
+            raise ValueError(f"grades: min values {mins} must go strictly down")
+        return self
+
+    def source(self, key: str, month: str | None = None) -> Path | None:
+        """Path of a source file (``targets``, ``actuals``...) for ``month``."""
+        pattern = getattr(self.sources, key)
+        if pattern is None:
+            return None
+        base = self.path.parent if self.path else Path(".")
+        return (base / pattern.format(month=month)).resolve()
+
+    def formula(self, name: str) -> Formula | None:
+        text = self.indicators[name].formula
+        return Formula.parse(text) if text else None
+
+    def unit(self, name: str) -> str | None:
+        entry = self.indicators.get(name) or self.measures.get(name)
+        return entry.unit if entry else None
+
+
+def nearest(name: str, choices) -> str:
+    """`` (did you mean 'GMV指标'?)`` or an empty string."""
+    close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=1, cutoff=0.4)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def load_plan(path: str | Path) -> Plan:
+    """Read and validate a plan file.
+
+    Examples
+    --------
+    >>> plan = load_plan("params/channel_ops.yaml")
+    >>> plan.name
+    '渠道运营中心'
+    """
+    path = Path(path)
+    if not path.exists():
+        raise PlanError(Problem(f"plan file {path} does not exist",
+                                "check the path; plans live in params/"))
+    raw_bytes = path.read_bytes()
+    try:
+        data = yaml.safe_load(raw_bytes)
+    except yaml.YAMLError as exc:
+        raise PlanError(Problem(f"not valid YAML: {exc}", "fix the YAML syntax", file=str(path)))
+    if not isinstance(data, dict):
+        raise PlanError(Problem("a plan must be a mapping of keys", file=str(path)))
+    try:
+        plan = Plan.model_validate({**data, "path": path,
+                                    "digest": hashlib.sha256(raw_bytes).hexdigest()})
+    except ValidationError as exc:
+        raise PlanError([_problem(path, err) for err in exc.errors()]) from None
+    _check_formulas(plan)
+    return plan
+
+
+def _problem(path: Path, err: dict) -> Problem:
+    where = ".".join(str(p) for p in err["loc"] if not str(p).startswith("function-"))
+    kind, ctx = err["type"], err.get("ctx", {})
+    if kind == "extra_forbidden":
+        return Problem(f"unknown key {err['loc'][-1]!r}",
+                       "remove it or check its spelling against docs/plan-format.md",
+                       file=str(path), where=where)
+    if kind == "union_tag_invalid":
+        return Problem(f"unknown rule type {ctx.get('tag')!r}",
+                       f"use one of: {', '.join(RULES)}", file=str(path), where=where)
+    got = err.get("input")
+    got = "" if isinstance(got, dict) else f" (got {got!r})"
+    return Problem(f"{err['msg']}{got}", "see docs/plan-format.md", file=str(path), where=where)
+
+
+def _check_formulas(plan: Plan) -> None:
+    problems = []
+    known = set(plan.measures) | set(plan.indicators)
+    items_and_sections = set(plan.indicators) | {
+        i.section for i in plan.indicators.values() if i.section
+    }
+
+    def check(text, where, allow_lookups):
+        try:
+            formula = Formula.parse(text)
+        except FormulaError as exc:
+            problems.append(Problem(str(exc), "fix the formula", file=str(plan.path), where=where))
+            return
+        for name in sorted(formula.names - known):
+            problems.append(Problem(
+                f"formula {text!r} names unknown measure {name!r}{nearest(name, known)}",
+                "declare it under measures: or fix the name", file=str(plan.path), where=where))
+        for fn, arg in sorted(formula.lookups):
+            if not allow_lookups:
+                problems.append(Problem(f"{fn}() is only for gate conditions", file=str(plan.path),
+                                        where=where))
+            elif arg not in items_and_sections:
+                problems.append(Problem(
+                    f"{fn}({arg!r}): no such indicator or section"
+                    f"{nearest(arg, items_and_sections)}", file=str(plan.path), where=where))
+
+    for name, ind in plan.indicators.items():
+        if ind.formula:
+            check(ind.formula, f"indicators.{name}.formula", allow_lookups=False)
+    for i, gate in enumerate(plan.gates):
+        check(gate.when, f"gates.{i}.when", allow_lookups=True)
+        if gate.item is not None and gate.item not in plan.indicators:
+            problems.append(Problem(
+                f"gate {gate.name!r} multiplies unknown item {gate.item!r}"
+                f"{nearest(gate.item, plan.indicators)}", file=str(plan.path),
+                where=f"gates.{i}.item"))
+    if problems:
+        raise PlanError(problems)
+
+
+__all__ = ["Plan", "Indicator", "Grade", "Gate", "load_plan", "LOOKUPS"]

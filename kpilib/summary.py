@@ -1,0 +1,31 @@
+"""Short text summaries of a scored month, for the terminal and logs."""
+
+from __future__ import annotations
+
+from kpilib.scoring import Result
+
+BELOW = 0.60  # seed 000: 每次月度考核完成率低于60%者 ...
+
+
+def summary(result: Result) -> str:
+    """A few lines: people scored, average, people per grade, who is below 60%."""
+    people, plan = result.people, result.plan
+    valid = people[people["valid"]]
+    counts = people["grade"].value_counts()
+    order = [g.name for g in plan.grades] + [plan.void_grade]
+    grades = " · ".join(f"{g} {counts[g]}" for g in order if g in counts)
+    lines = [
+        f"{plan.name} {result.month or ''}: {len(people)} people scored, "
+        f"average {valid['total'].mean():.1f}",
+        f"  {grades}",
+    ]
+    low = people[people["completion"] < BELOW].sort_values("completion")
+    if len(low):
+        names = ", ".join(f"{p} {c * 100:.1f}%" for p, c in zip(low["person"], low["completion"],
+                                                                 strict=True))
+        lines.append(f"  completion below 60%: {names}")
+    voided = people[~people["valid"]]
+    if len(voided):
+        lines.append("  voided: " + ", ".join(f"{p} ({g})" for p, g in
+                                              zip(voided["person"], voided["gates"], strict=True)))
+    return "\n".join(lines)

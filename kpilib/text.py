@@ -1,0 +1,41 @@
+"""Number formatting for reasons and reports: vectorized over unique values."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def _map_unique(values, fmt) -> np.ndarray:
+    # Many rows share a target or a weight: format each distinct value once.
+    codes, uniques = pd.factorize(np.atleast_1d(np.asarray(values, dtype=float)))
+    texts = np.array([fmt(u) for u in uniques] + ["—"], dtype=object)
+    return texts[codes]
+
+
+def number(values) -> np.ndarray:
+    """``2160000 -> '2,160,000'``, ``0.125 -> '0.125'``, ``-3 -> '-3'``."""
+    return _map_unique(values, lambda x: f"{x:,.4f}".rstrip("0").rstrip("."))
+
+
+def points(values) -> np.ndarray:
+    """Points as stored (two decimals), showing at least one: ``63 -> '63.0'``, ``42.82``."""
+    return _map_unique(values, lambda x: f"{x:,.2f}"[:-1] if f"{x:.2f}"[-1] == "0" else f"{x:,.2f}")
+
+
+def percent(values) -> np.ndarray:
+    """Fractions as people write percentages: ``0.925 -> '92.5%'``."""
+    return _map_unique(values, lambda x: f"{x * 100:,.1f}%")
+
+
+def by_unit(values, unit: str | None) -> np.ndarray:
+    """Format an indicator's values in its unit: percentages for ``%``, else numbers."""
+    return percent(values) if unit == "%" else number(values)
+
+
+def cat(*parts) -> np.ndarray:
+    """Concatenate string arrays and scalars elementwise."""
+    out = np.asarray(parts[0], dtype=object)
+    for part in parts[1:]:
+        out = out + np.asarray(part, dtype=object)
+    return out
