@@ -25,29 +25,36 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="kpi", description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    # one line per command: each module's add_parser() registers its sub-command and
+    # sets func; keep the modules' imports inside their handlers so `kpi --help` is fast
+    add_score_parser(commands)
 
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args) or 0
+    except KpiError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def add_score_parser(commands) -> None:
     score = commands.add_parser(
         "score", help="score one plan for one month; write items.csv and people.csv",
         description="Score PLAN for MONTH and write items.csv and people.csv into --out. "
                     "Existing files are never replaced without --force; on any input "
                     "error nothing is written.")
     score.add_argument("plan", type=Path, help="plan file, e.g. params/channel_ops.yaml")
-    score.add_argument("--month", required=True, type=_month, help="YYYY-MM, e.g. 2024-11")
+    score.add_argument("--month", required=True, type=month_arg, help="YYYY-MM, e.g. 2024-11")
     score.add_argument("--actuals", type=Path,
                        help="actuals file (CSV or .xlsx, long or wide); default: the plan's")
     score.add_argument("--out", type=Path,
                        help="output folder; default reports/MONTH/DEPARTMENT/")
     score.add_argument("--force", action="store_true", help="replace existing output files")
-
-    args = parser.parse_args(argv)
-    try:
-        return _score(args)
-    except KpiError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    score.set_defaults(func=_score)
 
 
-def _month(value: str) -> str:
+def month_arg(value: str) -> str:
+    """argparse type for ``YYYY-MM``."""
     import re
 
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
