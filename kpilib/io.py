@@ -284,3 +284,14 @@ def input_files(plan, month: str, actuals: str | Path | None = None) -> list[Pat
              Path(actuals) if actuals else plan.source("actuals", month),
              plan.source("incidents", month), plan.source("ratings", month)]
     return [Path(p).resolve() for p in paths if p is not None and Path(p).exists()]
+
+
+def available_months(plan) -> list[str]:
+    """The months (``YYYY-MM``) that have an actuals file, oldest first."""
+    import re
+
+    pattern = plan.source("actuals", "MONTH")
+    folder = pattern.parent
+    regex = re.compile(re.escape(pattern.name).replace("MONTH", r"(\d{4}-\d{2})") + "$")
+    found = (regex.match(p.name) for p in folder.glob("*")) if folder.exists() else ()
+    return sorted(m.group(1) for m in found if m)
