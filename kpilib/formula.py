@@ -81,16 +81,18 @@ class Formula:
                 "words in [brackets], e.g. [7日留存率]"
             ) from None
         names, lookups = set(), set()
+        quoted = {id(n.args[0]) for n in ast.walk(tree)
+                  if isinstance(n, ast.Call) and getattr(n.func, "id", None) in LOOKUPS and n.args}
         for node in ast.walk(tree):
             _check_node(node, text)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and (
+                    id(node) not in quoted):
+                raise FormulaError(f"formula {text!r}: {node.value!r} is not a number")
             if isinstance(node, ast.Name):
                 names.add(aliases.get(node.id, node.id))
             if isinstance(node, ast.Call) and node.func.id in LOOKUPS:
                 lookups.add((node.func.id, node.args[0].value))
-        callees = {
-            n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call)
-        }
-        names -= callees
+        names -= {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call)}
         return cls(text, tree, aliases, frozenset(names), frozenset(lookups))
 
     def evaluate(self, name: Callable[[str], object], lookup=None) -> object:

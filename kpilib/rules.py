@@ -43,8 +43,11 @@ class Rule(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     def needs_target(self) -> bool:
-        """Whether the rule divides by or compares with a per-person target."""
+        """Whether each item needs a target (``divides_by_target`` also forbids 0)."""
         return True
+
+    def divides_by_target(self) -> bool:
+        return self.needs_target()
 
     def score(self, items: pd.DataFrame, lower: bool, unit: str | None) -> pd.DataFrame:
         raise NotImplementedError
@@ -205,6 +208,9 @@ class Step(Rule):
             raise ValueError(f"max_share {self.max_share:g} is below 1; use 1 (100%) or more")
         return self
 
+    def divides_by_target(self):
+        return self.on == "completion"
+
     def score(self, items, lower, unit):
         actual, target = items["actual"].to_numpy(float), items["target"].to_numpy(float)
         if self.on == "completion":
@@ -226,9 +232,9 @@ class Step(Rule):
         reason = np.select(
             [gap < 0, (gap > 0) & (self.add > 0)],
             [
-                text.cat(a, " 低于目标 ", t, " ", gap_text, "，", text.number(steps),
+                text.cat(a, " 低于目标 ", t, "，差 ", gap_text, "，计 ", text.number(steps),
                          f" 档(每档 {step_text}) × 扣 {self.deduct:g} → ", text.points(points)),
-                text.cat(a, " 高于目标 ", t, " ", gap_text, "，", text.number(steps),
+                text.cat(a, " 高于目标 ", t, "，超 ", gap_text, "，计 ", text.number(steps),
                          f" 档(每档 {step_text}) × 加 {self.add:g} → ", text.points(points)),
             ],
             text.cat(a, " 达到目标 ", t, " → 满分 ", text.points(points)),

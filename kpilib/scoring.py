@@ -114,13 +114,15 @@ def _check_targets(plan: Plan, targets: pd.DataFrame, problems: list) -> pd.Data
             "correct the 权重 column so this person's weights total 100%",
             file=items["_file"].iloc[0], person=person, column="权重"))
     needs = items["indicator"].map({n: r.needs_target() for n, r in rule_of.items()})
-    needs = needs.astype(bool)
+    divides = items["indicator"].map({n: r.divides_by_target() for n, r in rule_of.items()})
     derived = items["indicator"].map({n: i.formula is not None for n, i in plan.indicators.items()})
-    bad = needs & (items["target"].isna() | (items["target"] == 0))
-    for _, row in items[bad].iterrows():
+    missing = needs.astype(bool) & items["target"].isna()
+    zero = divides.astype(bool) & (items["target"] == 0)
+    for _, row in items[missing | zero].iterrows():
         what = "missing" if pd.isna(row["target"]) else "zero"
         problems.append(Problem(
-            f"target for {row['item']!r} is {what}, but its rule divides by the target",
+            f"target for {row['item']!r} is {what}, but its rule "
+            f"{'divides by' if what == 'zero' else 'needs'} a target",
             "fill in a target above 0 in 目标值", person=row["person"], column="目标值",
             **_at(row)))
     items["_rule"] = items["indicator"].map(rule_of)

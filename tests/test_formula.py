@@ -1,0 +1,64 @@
+import pandas as pd
+import pytest
+
+from kpilib.formula import Formula, FormulaError
+
+
+def values(**series):
+    frame = pd.DataFrame(series)
+    return lambda name: frame[name]
+
+
+def test_conversion_is_buyers_over_uv():
+    # seed 002 #4: "D.订单转换率:即成交人数/UV"
+    f = Formula.parse("成交人数 / UV")
+    assert f.names == {"成交人数", "UV"}
+    assert f.evaluate(values(成交人数=[30.0, 45.0], UV=[1000.0, 1500.0])).tolist() == [0.03, 0.03]
+
+
+def test_unit_equivalence_one_corporate_account_counts_as_ten():
+    # seed 002 #5: "个人网银每月5个,公司网银无任务,办理1个按10个个人网银计算"
+    f = Formula.parse("个人网银 + 10 * 公司网银")
+    assert f.evaluate(values(个人网银=[3.0], 公司网银=[1.0])).tolist() == [13.0]
+
+
+def test_bracketed_names_and_growth_rate():
+    # seed 001: "會員增長率:計算公式為(本期會員數量-上期會員數量)/上期會員數量×100%"
+    f = Formula.parse("([本期会员数] - [上期会员数]) / [上期会员数]")
+    assert f.names == {"本期会员数", "上期会员数"}
+    assert f.evaluate(values(本期会员数=[1150.0], 上期会员数=[1000.0])).tolist() == [
+        pytest.approx(0.15)]
+
+
+def test_comparison_gives_a_flag():
+    # seed 002 #5: "当月无差错,全体员工+3分" needs a 0/1 flag from an error count
+    f = Formula.parse("差错次数 == 0")
+    assert f.evaluate(values(差错次数=[0.0, 2.0])).tolist() == [1.0, 0.0]
+
+
+def test_lookups_are_collected():
+    f = Formula.parse('section("联检考评") <= 18 or 收缴率 < 0.75')
+    assert f.lookups == {("section", "联检考评")}
+    assert f.names == {"收缴率"}
+
+
+def test_division_by_zero_reports_where():
+    f = Formula.parse("GMV / 成交人数")
+    with pytest.raises(FormulaError, match="divides by zero") as info:
+        f.evaluate(values(GMV=[100.0, 50.0], 成交人数=[4.0, 0.0]))
+    assert info.value.where.tolist() == [False, True]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("__import__('os').system('x')", "calls __import__"),
+    ("a.b", "Attribute"),
+    ("a ** 2", "Pow"),
+    ("{1: 2}", "Dict"),
+    ("'a' + 1", "not a number"),
+    ("lambda: 1", "Lambda"),
+    ("7日留存率 + 1", "cannot parse"),
+    ("points(GMV)", "one quoted name"),
+])
+def test_anything_but_arithmetic_is_refused(text, message):
+    with pytest.raises(FormulaError, match=message):
+        Formula.parse(text)
