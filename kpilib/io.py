@@ -120,7 +120,7 @@ def to_number(frame: pd.DataFrame, column: str, *, label: str | None = None,
             problems.append(Problem(
                 f"{row[column]!r} {what}" if what != "is blank" else f"value {what}", fix,
                 file=row["_file"], where=f"row {row['_row']}", person=row.get("person") or None,
-                column=name))
+                column=row.get("_column", name)))
     return number, problems
 
 

@@ -182,8 +182,9 @@ def _values(plan: Plan, items: pd.DataFrame, actuals: pd.DataFrame | None,
 
 
 def _attach_actuals(plan, items, values, problems) -> pd.DataFrame:
-    items = items.merge(values[["person", "item", "value"]].drop_duplicates(["person", "item"]),
-                        on=["person", "item"], how="left").rename(columns={"value": "actual"})
+    given = values[["person", "item", "value"]].drop_duplicates(["person", "item"])
+    items = items.merge(given.assign(_given=True), on=["person", "item"], how="left")
+    items = items.rename(columns={"value": "actual"})
     measures = _wide(values)
     for name, ind in plan.indicators.items():
         mask = (items["indicator"] == name).to_numpy()
@@ -211,7 +212,8 @@ def _attach_actuals(plan, items, values, problems) -> pd.DataFrame:
         items.loc[mask, "actual"] = persons.map(derived).to_numpy()
     reads_actual = {n: not isinstance(i.rule, Incidents | Rating | Bonus)
                     for n, i in plan.indicators.items()}
-    missing = (items["actual"].isna() & items["indicator"].map(reads_actual).astype(bool)
+    # a value given but unreadable was reported already; here: values not given at all
+    missing = (items["_given"].isna() & items["indicator"].map(reads_actual).astype(bool)
                & ~items["_derived"])
     absent = set(items.loc[missing, "person"]) - set(values["person"])
     for person in sorted(absent, key=list(items["person"]).index):
@@ -223,30 +225,32 @@ def _attach_actuals(plan, items, values, problems) -> pd.DataFrame:
         problems.append(Problem(
             f"no actual for {row['item']!r}", f"add a value for {row['item']!r}",
             person=row["person"]))
-    bonus = values[values["item"].isin(
-        [n for n, i in plan.indicators.items() if isinstance(i.rule, Bonus)])]
-    if len(bonus):
-        extra = bonus.rename(columns={"value": "actual"}).assign(indicator=bonus["item"])
-        extra = extra.merge(items.drop_duplicates("person")[["person", "role"]], on="person")
-        extra["weight"], extra["target"] = 0.0, np.nan
-        extra["_rule"] = extra["indicator"].map({n: i.rule for n, i in plan.indicators.items()})
-        extra["_derived"], extra["_weighted"] = False, False
-        items = pd.concat([items, extra[[c for c in items.columns if c in extra]]],
-                          ignore_index=True)
-    for name, ind in plan.indicators.items():  # bonus flags derived by formula
-        if isinstance(ind.rule, Bonus) and ind.formula:
-            formula = Formula.parse(ind.formula)
-            have = measures.dropna(subset=sorted(formula.names & set(measures.columns)),
-                                   how="any")
-            if not formula.names <= set(measures.columns) or have.empty:
-                continue
-            value = formula.evaluate(lambda n, h=have: h[n])
-            extra = pd.DataFrame({"person": have.index, "indicator": name, "item": name,
-                                  "actual": np.asarray(value, dtype=float), "weight": 0.0})
-            extra = extra.merge(items.drop_duplicates("person")[["person", "role"]], on="person")
-            extra["_rule"], extra["_derived"], extra["_weighted"] = ind.rule, True, False
-            items = pd.concat([items, extra], ignore_index=True)
+    extra = [_bonus_rows(name, ind, values, measures)
+             for name, ind in plan.indicators.items() if isinstance(ind.rule, Bonus)]
+    extra = [e for e in extra if len(e)]
+    if extra:
+        extra = pd.concat(extra).merge(items.drop_duplicates("person")[["person", "role"]],
+                                       on="person")
+        items = pd.concat([items, extra.assign(
+            weight=0.0, target=np.nan, _weighted=False,
+            _rule=extra["indicator"].map({n: i.rule for n, i in plan.indicators.items()}))],
+            ignore_index=True)
     return items
+
+
+def _bonus_rows(name, ind, values, measures) -> pd.DataFrame:
+    """Bonus items for the people who have a value for them: given, or derived by formula."""
+    if ind.formula:
+        formula = Formula.parse(ind.formula)
+        if not formula.names <= set(measures.columns):
+            return pd.DataFrame()
+        have = measures.dropna(subset=sorted(formula.names))
+        actual = pd.Series(np.asarray(formula.evaluate(lambda n: have[n]), float), have.index)
+    else:
+        given = values[values["item"] == name]
+        actual = pd.Series(given["value"].to_numpy(float), given["person"].to_numpy())
+    return pd.DataFrame({"person": actual.index, "indicator": name, "item": name,
+                         "actual": actual.to_numpy(), "_derived": bool(ind.formula)})
 
 
 def _wide(values: pd.DataFrame) -> pd.DataFrame:
