@@ -1,6 +1,6 @@
 """Plan files: YAML in ``params/`` becomes a frozen, validated :class:`Plan`.
 
-This is the only module that reads YAML (``yaml.safe_load``). Unknown keys and
+This is the only module that reads YAML (a ``yaml.SafeLoader`` with YAML 1.2 booleans). Unknown keys and
 unknown rule types are errors that list the valid ones; formulas are parsed
 and their names checked here, so a bad plan fails before any data is read.
 docs/plan-format.md documents every key.
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -19,6 +20,19 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from kpilib.errors import PlanError, Problem
 from kpilib.formula import LOOKUPS, Formula, FormulaError
 from kpilib.rules import RULES, AnyRule, Fraction
+
+
+class _PlanLoader(yaml.SafeLoader):
+    """SafeLoader with YAML 1.2 booleans: YAML 1.1 reads ``on``, ``yes``, ``no`` as
+    true/false, which would turn the rule key ``on:`` into ``True``."""
+
+
+_PlanLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_PlanLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 
 
 class _Frozen(BaseModel):
@@ -158,7 +172,7 @@ def load_plan(path: str | Path) -> Plan:
                                 "check the path; plans live in params/"))
     raw_bytes = path.read_bytes()
     try:
-        data = yaml.safe_load(raw_bytes)
+        data = yaml.load(raw_bytes, Loader=_PlanLoader)  # a SafeLoader: no Python objects
     except yaml.YAMLError as exc:
         raise PlanError(Problem(f"not valid YAML: {exc}", "fix the YAML syntax", file=str(path)))
     if not isinstance(data, dict):
