@@ -99,15 +99,20 @@ def to_number(frame: pd.DataFrame, column: str, *, label: str | None = None,
     ``percent_points``: a bare number above 1 is read as percentage points
     (``70`` means 70%), as HR often writes weights.
     """
-    text = (frame[column].astype(str).str.normalize("NFKC").str.strip()
-            .str.replace(",", "", regex=False).str.replace(" ", "", regex=False))
-    pct = text.str.endswith("%")
-    number = pd.to_numeric(text.str.rstrip("%"), errors="coerce").astype(float)
-    number = number.where(~pct, number / 100)
+    if pd.api.types.is_numeric_dtype(frame[column]):  # numbers already: nothing to parse
+        number = frame[column].astype(float)
+        pct = bad = pd.Series(False, index=frame.index)
+        blank = number.isna()
+    else:
+        text = (frame[column].astype(str).str.normalize("NFKC").str.strip()
+                .str.replace(",", "", regex=False).str.replace(" ", "", regex=False))
+        pct = text.str.endswith("%")
+        number = pd.to_numeric(text.str.rstrip("%"), errors="coerce").astype(float)
+        number = number.where(~pct, number / 100)
+        blank = text == ""
+        bad = number.isna() & ~blank
     if percent_points:
         number = number.where(pct | ~(number > 1), number / 100)
-    blank = text == ""
-    bad = number.isna() & ~blank
     negative = (number < 0) & ~np.asarray(allow_negative)
     problems = []
     name = label or column

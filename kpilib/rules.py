@@ -37,6 +37,13 @@ def parse_fraction(value):
 Fraction = Annotated[float, BeforeValidator(parse_fraction)]
 
 
+def round_points(values):
+    """Round to 0.01 point the way Excel's ROUND does: half away from zero, on the
+    decimal value (0.7635 × 10 = 7.635 → 7.64, though the float is 7.63499...)."""
+    scaled = np.round(np.asarray(values, dtype=float) * 100, 6)
+    return np.sign(scaled) * np.floor(np.abs(scaled) + 0.5) / 100
+
+
 class Rule(BaseModel):
     """Base of all rule types."""
 
@@ -89,14 +96,14 @@ class Ratio(Rule):
             raw = 2 - actual / target
             shown = text.cat("2 − ", a, " / ", t)
         else:
-            with np.errstate(divide="ignore"):
+            with np.errstate(divide="ignore", over="ignore"):
                 raw = np.where(actual == 0, np.inf, target / np.where(actual == 0, 1, actual))
             shown = text.cat(t, " / ", a)
         cap = np.inf if self.cap is None else self.cap
         completion = np.clip(raw, self.floor, cap)
         zeroed = raw < self.zero_below if self.zero_below is not None else np.zeros(len(raw), bool)
         full = items["full_points"].to_numpy(float)
-        points = np.where(zeroed, 0.0, full * completion)
+        points = round_points(np.where(zeroed, 0.0, full * completion))
         shown_raw = np.where(np.isinf(raw), "—(实际为 0)", text.percent(raw))
         note = np.select(
             [zeroed, raw > cap, raw < self.floor],
@@ -175,7 +182,7 @@ class Bands(Rule):
             "不在任何档",
         )
         full = items["full_points"].to_numpy(float)
-        points = full * share
+        points = round_points(full * share)
         reason = text.cat(
             text.by_unit(value, shown_unit), " 落在 ", band_text, " → ", text.percent(share),
             " × ", text.number(full), " = ", text.points(points),
@@ -225,7 +232,7 @@ class Step(Rule):
             steps = np.floor(steps)
         full = items["full_points"].to_numpy(float)
         change = np.where(gap < 0, -steps * self.deduct, steps * self.add)
-        points = np.clip(full + change, 0, full * self.max_share)
+        points = round_points(np.clip(full + change, 0, full * self.max_share))
         a, t = text.by_unit(actual, unit), text.by_unit(target, unit)
         gap_text = text.by_unit(np.abs(gap), shown_unit)
         step_text = text.by_unit([self.step], shown_unit)[0]
@@ -293,7 +300,7 @@ class Incidents(Rule):
         full = items["full_points"].to_numpy(float)
         deduction = items["deduction"].to_numpy(float)
         raw = full - deduction
-        points = raw if self.overdraft else np.maximum(raw, self.floor)
+        points = round_points(raw if self.overdraft else np.maximum(raw, self.floor))
         floored = (~np.asarray(self.overdraft)) & (raw < self.floor)
         reason = np.where(
             deduction == 0,
@@ -334,7 +341,7 @@ class Rating(Rule):
     def score(self, items, lower, unit):
         full = items["full_points"].to_numpy(float)
         share = items["share"].to_numpy(float)
-        points = full * share
+        points = round_points(full * share)
         reason = text.cat(
             items["detail"].to_numpy(object), " → ", text.percent(share), " × ",
             text.number(full), " = ", text.points(points),
@@ -359,7 +366,8 @@ class Bonus(Rule):
     def score(self, items, lower, unit):
         actual = items["actual"].to_numpy(float)
         raw = actual * self.per_unit
-        points = np.clip(raw, self.floor, self.cap) if (self.cap or self.floor) is not None else raw
+        points = round_points(np.clip(raw, self.floor, self.cap)
+                              if (self.cap, self.floor) != (None, None) else raw)
         note = np.select(
             [raw > (self.cap if self.cap is not None else np.inf),
              raw < (self.floor if self.floor is not None else -np.inf)],

@@ -27,7 +27,7 @@ from kpilib.errors import DataError, Problem
 from kpilib.formula import Formula, FormulaError
 from kpilib.io import to_number
 from kpilib.plan import Plan, nearest
-from kpilib.rules import Bonus, Incidents, Rating
+from kpilib.rules import Bonus, Incidents, Rating, round_points
 
 ITEM_COLUMNS = ["person", "role", "indicator", "item", "section", "weight", "target", "actual",
                 "completion", "points", "full_points", "rule", "reason"]
@@ -370,10 +370,9 @@ def _score_items(plan: Plan, items: pd.DataFrame) -> pd.DataFrame:
         out.index = frame.index
         parts.append(out)
     scored = pd.concat(parts).reindex(items.index)
+    # rules round points to 0.01 (Excel's ROUND), so a total is the sum of the
+    # figures the reasons show
     items[["completion", "points", "reason"]] = scored
-    # points are kept to 0.01 as an Excel ROUND(x, 2) would, so a total is the sum
-    # of the figures the reasons show
-    items["points"] = items["points"].round(2)
     items["section"] = items["indicator"].map({n: i.section for n, i in plan.indicators.items()})
     items["rule"] = items["indicator"].map({n: i.rule.type for n, i in plan.indicators.items()})
     return items
@@ -394,7 +393,7 @@ def _people(plan: Plan, items: pd.DataFrame, targets: pd.DataFrame, measures: pd
             valid &= ~hit
         else:
             m = ((items["indicator"] == gate.item) & items["person"].map(hit)).to_numpy()
-            items.loc[m, "points"] = (items.loc[m, "points"] * gate.factor).round(2)
+            items.loc[m, "points"] = round_points(items.loc[m, "points"] * gate.factor)
             items.loc[m, "reason"] = text.cat(
                 items.loc[m, "reason"], f"；{gate.name} ×{gate.factor:g} → ",
                 text.points(items.loc[m, "points"]))

@@ -200,3 +200,11 @@ def test_bonus(params, actual, points):
 def test_bad_parameters(params, message):
     with pytest.raises((ValidationError, ValueError), match=message):
         rule(**params)
+
+
+@pytest.mark.parametrize("raw, rounded", [(7.635, 7.64), (0.7635 * 10, 7.64), (2.675, 2.68),
+                                          (-1.005, -1.01), (63.0, 63.0), (7.634999, 7.63)])
+def test_points_round_like_excel(raw, rounded):
+    from kpilib.rules import round_points
+
+    assert round_points([raw])[0] == rounded
