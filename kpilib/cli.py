@@ -7,6 +7,9 @@ import sys
 from pathlib import Path
 
 from kpilib.errors import KpiError
+from kpilib.history import add_adjust_parser, add_history_parser
+from kpilib.payroll import add_payroll_parser
+from kpilib.report import add_report_parser
 
 DESCRIPTION = """\
 kpi: monthly performance appraisal (绩效考核) from plan files.
@@ -28,6 +31,10 @@ def main(argv: list[str] | None = None) -> int:
     # one line per command: each module's add_parser() registers its sub-command and
     # sets func; keep the modules' imports inside their handlers so `kpi --help` is fast
     add_score_parser(commands)
+    add_history_parser(commands)
+    add_adjust_parser(commands)
+    add_payroll_parser(commands)
+    add_report_parser(commands)
 
     args = parser.parse_args(argv)
     try:

@@ -17,8 +17,11 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from kpilib.calibrate import Calibration
+from kpilib.consequences import Consequences
 from kpilib.errors import PlanError, Problem
 from kpilib.formula import LOOKUPS, Formula, FormulaError
+from kpilib.pay import Pay
 from kpilib.rules import RULES, AnyRule, Fraction
 
 
@@ -122,6 +125,10 @@ class Plan(_Frozen):
     void_grade: str = "无效"
     gates: list[Gate] = []
     bonus_cap: float | None = None
+    # pay, calibration and consequences: see kpilib/pay.py, calibrate.py, consequences.py
+    pay: Pay | None = None
+    calibration: Calibration | None = None
+    consequences: Consequences | None = None
     path: Path | None = Field(default=None, exclude=True)
     digest: str | None = Field(default=None, exclude=True)
 

@@ -1,0 +1,116 @@
+"""Calibration: grade quotas and forced distribution (强制分布).
+
+Seed 002 #8 rule 20 asks that grades follow 考绩正态分布比率 and seed 004 caps the
+excellent grade by a quota. A plan's ``calibration:`` lists, per grade, the
+largest share of the department allowed in it; people beyond the quota move
+down to the next grade (or the one ``to:`` names), in the order the plan's tie
+rule states. The grade before and after are both kept.
+
+The quota counts the people with a valid month; ``floor(share × people)``
+places are given (19 people at 20% → 3 places).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+
+from kpilib.errors import PlanError, Problem
+from kpilib.rules import Fraction
+
+TIE_KEYS = {
+    "heaviest_completion": "权重最大项完成率",
+    "completion": "考核完成率",
+    "person": "姓名",
+}
+
+
+class Quota(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    grade: str
+    at_most: Fraction = Field(ge=0, le=1)
+    to: str | None = Field(default=None, description="grade for the excess; default next down")
+
+
+class Calibration(BaseModel):
+    """The plan's ``calibration:`` key."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    quotas: list[Quota] = Field(min_length=1)
+    tie_break: list[Literal["heaviest_completion", "completion", "person"]] = [
+        "heaviest_completion", "person"]
+
+
+def calibrate(result, plan=None) -> pd.DataFrame:
+    """Apply the plan's grade quotas to a scored month.
+
+    People are ordered by total, then by the plan's ``tie_break`` keys; in
+    each quota grade, from the top grade down, the first ``floor(at_most × n)``
+    keep it and the rest move down (and count toward the next grade's quota).
+
+    Parameters
+    ----------
+    result : Result
+        A scored month.
+    plan : Plan, optional
+        Defaults to ``result.plan``.
+
+    Returns
+    -------
+    DataFrame
+        The people table with ``grade_before``, ``grade`` (after calibration),
+        ``calibrated`` (bool) and ``calibration`` (the reason, empty if unchanged).
+
+    Examples
+    --------
+    >>> people = calibrate(kpilib.score_month("params/channel_ops.yaml", "2024-11"))
+    >>> people.loc[people["calibrated"], ["person", "grade_before", "grade", "calibration"]]
+    """
+    plan = plan if plan is not None else result.plan
+    people = result.people.copy()
+    people["grade_before"] = people["grade"]
+    people["calibrated"] = False
+    people["calibration"] = ""
+    config: Calibration | None = getattr(plan, "calibration", None)
+    if config is None:
+        return people
+    names = [g.name for g in plan.grades]
+    problems = [Problem(f"calibration names unknown grade {g!r}",
+                        f"use one of: {', '.join(names)}", file=str(plan.path),
+                        where=f"calibration.quotas.{i}")
+                for i, q in enumerate(config.quotas) for g in (q.grade, q.to)
+                if g is not None and g not in names]
+    if problems:
+        raise PlanError(problems)
+    heaviest = (result.items[result.items["weight"] > 0]
+                .sort_values(["person", "weight"], ascending=[True, False], kind="stable")
+                .drop_duplicates("person").set_index("person")["completion"])
+    keys = {"total": people["total"], "heaviest_completion": people["person"].map(heaviest),
+            "completion": people["completion"], "person": people["person"]}
+    by = ["total", *config.tie_break]
+    order = (pd.DataFrame({k: keys[k] for k in by})
+             .sort_values(by, ascending=[k == "person" for k in by], kind="stable").index)
+    valid = people["valid"].to_numpy(bool)
+    n = int(valid.sum())
+    quota_of = {q.grade: q for q in config.quotas}
+    grade = people["grade"].copy()
+    for position, name in enumerate(names[:-1]):  # a handful of grades, top down
+        quota = quota_of.get(name)
+        if quota is None:
+            continue
+        places = int(np.floor(quota.at_most * n + 1e-9))
+        members = [i for i in order if grade[i] == name and valid[people.index.get_loc(i)]]
+        excess = members[places:]
+        target = quota.to or names[position + 1]
+        grade[excess] = target
+        people.loc[excess, "calibration"] = (
+            f"{name}名额 {quota.at_most * 100:g}% × {n} 人 = {places} 人，按总分、"
+            + "、".join(TIE_KEYS[k] for k in config.tie_break) + f" 排序未入选 → {target}")
+    people["grade"] = grade
+    people["calibrated"] = people["grade"] != people["grade_before"]
+    return people

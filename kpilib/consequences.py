@@ -1,0 +1,273 @@
+"""Consequences across months: flags from a person's stored monthly history.
+
+A plan's ``consequences:`` says, declaratively, what happens after repeated
+failure (seed 000: 年度累积两次月度考核完成率低于60%者，作警告处理) or repeated
+success (seed 003: 连续3个月考核排名第一的，给予一次性奖励200元). Each rule is a
+condition on one person's month plus how matching months are counted:
+
+``month``        this month matches
+``year``         the n-th (or later) matching month of the calendar year
+``consecutive``  n matching calendar months in a row
+``window``       n matching months among the last ``window`` calendar months
+
+Flags are computed from the history in the store (:func:`kpilib.history.load`),
+never from one month alone, so a month scored late or re-scored changes the
+flags of the months after it. Each flag names the months that triggered it.
+
+Conditions are :mod:`kpilib.formula` expressions over the person's month:
+``total``, ``completion``, ``rank``, ``valid``, ``weighted_points``,
+``bonus_points``, ``probation`` (1 for people listed under
+``consequences.probation``), and ``points("item")``, ``completion("item")``,
+``actual("item")``. ``60%`` may be written for ``0.6``.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from kpilib.errors import PlanError, Problem
+from kpilib.formula import Formula, FormulaError
+
+NAMES = ("total", "completion", "rank", "valid", "weighted_points", "bonus_points", "probation")
+ITEM_LOOKUPS = ("points", "completion", "actual")
+_PERCENT = re.compile(r"(?<![\w.\]])(\d+(?:\.\d+)?)\s*[%％]")
+_LOOKUP_HELP = ", ".join(f'{fn}("item")' for fn in ITEM_LOOKUPS)
+FLAG_COLUMNS = ["person", "month", "rule", "action", "count", "months", "award", "reason"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def parse_condition(text: str) -> Formula:
+    """Parse a condition on a person's month; unknown names are errors listing the valid ones.
+
+    Examples
+    --------
+    >>> parse_condition("completion < 60%").names
+    frozenset({'completion'})
+    """
+    try:
+        formula = Formula.parse(_PERCENT.sub(r"(\1/100)", str(text)))
+    except FormulaError as exc:
+        raise ValueError(str(exc)) from None
+    unknown = sorted(formula.names - set(NAMES))
+    if unknown:
+        raise ValueError(f"condition {text!r} names unknown {', '.join(map(repr, unknown))}; "
+                         f"a condition may use {', '.join(NAMES)} and "
+                         f"{_LOOKUP_HELP}")
+    bad = sorted(fn for fn, _ in formula.lookups if fn not in ITEM_LOOKUPS)
+    if bad:
+        raise ValueError(f"condition {text!r}: {bad[0]}() is not available here; use "
+                         f"{', '.join(ITEM_LOOKUPS)}")
+    return formula
+
+
+def evaluate(condition: str, people: pd.DataFrame, items: pd.DataFrame | None = None,
+             probation=()) -> np.ndarray:
+    """Where ``condition`` holds, one boolean per row of ``people``.
+
+    Parameters
+    ----------
+    condition : str
+        E.g. ``"completion < 60%"``, ``"rank == 1"``, ``"valid == 0"``.
+    people : DataFrame
+        ``Result.people`` or stored history (with a ``month`` column).
+    items : DataFrame, optional
+        The matching items, needed only for ``points("item")`` and friends.
+    probation : iterable of str
+        People on probation (试用期).
+    """
+    formula = parse_condition(condition)
+    keys = ["person", "month"] if "month" in people and items is not None and "month" in items \
+        else ["person"]
+    index = pd.MultiIndex.from_frame(people[keys])
+
+    def name(n):
+        if n == "probation":
+            return pd.Series(people["person"].isin(list(probation)).to_numpy(float))
+        return pd.Series(people[n].to_numpy(float))
+
+    def lookup(fn, item):
+        if items is None or item not in set(items["indicator"]) | set(items["item"]):
+            known = [] if items is None else sorted(set(items["item"]))
+            raise PlanError(Problem(
+                f"condition {condition!r}: no item {item!r} in the results",
+                f"use one of: {', '.join(known) or '(no items)'}"))
+        rows = items[(items["item"] == item) | (items["indicator"] == item)]
+        table = rows.groupby(keys)[fn].sum()
+        return pd.Series(table.reindex(index).to_numpy(float))
+
+    value = np.asarray(formula.evaluate(name, lookup), dtype=float)
+    return np.broadcast_to(np.nan_to_num(value) != 0, (len(people),)).copy()
+
+
+class ConsequenceRule(_Frozen):
+    """One consequence: a condition on a month and how matching months are counted."""
+
+    name: str
+    when: str
+    over: Literal["month", "year", "consecutive", "window"] = "month"
+    months: int = Field(default=1, ge=1, description="matching months it takes")
+    window: int | None = Field(default=None, ge=1, description="window length, for over: window")
+    fires: Literal["from", "once", "each"] = Field(
+        default="from",
+        description="from: every matching month once the count is reached; once: only "
+                    "when it is first reached (per year or streak); each: at every n-th "
+                    "matching month (one-off awards, 上不封顶)")
+    action: str = ""
+    award: Decimal | None = Field(default=None, ge=0, description="yuan paid when it fires")
+    seed: str | None = None
+
+    @field_validator("when")
+    @classmethod
+    def _condition(cls, value):
+        parse_condition(value)
+        return value
+
+    @model_validator(mode="after")
+    def _check(self):
+        if (self.over == "window") != (self.window is not None):
+            raise ValueError("window: is required for over: window, and only there")
+        if self.window is not None and self.months > self.window:
+            raise ValueError(f"months ({self.months}) cannot exceed window ({self.window})")
+        return self
+
+
+class Consequences(_Frozen):
+    """The plan's ``consequences:`` key."""
+
+    probation: list[str] = Field(default=[], description="people on probation (试用期)")
+    rules: list[ConsequenceRule] = []
+
+
+def flags(people: pd.DataFrame, plan, items: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Evaluate the plan's consequence rules over a monthly history.
+
+    Parameters
+    ----------
+    people : DataFrame
+        One row per person and month with ``month`` (``YYYY-MM``): ``history.load(...).people``.
+    plan : Plan
+        Its ``consequences`` rules are evaluated.
+    items : DataFrame, optional
+        The history's items, for conditions that look at one item.
+
+    Returns
+    -------
+    DataFrame
+        person, month, rule, action, count, months (the triggering months,
+        ``2024-03、2024-05``), award (Decimal yuan or None), reason.
+
+    Examples
+    --------
+    >>> history = kpilib.history.load("params/channel_ops.yaml")
+    >>> flags(history.people, history.plan)
+    """
+    config = getattr(plan, "consequences", None)
+    if config is None or not config.rules or people.empty:
+        return pd.DataFrame(columns=FLAG_COLUMNS)
+    calendar = pd.period_range(people["month"].min(), people["month"].max(), freq="M")
+    labels = calendar.strftime("%Y-%m")
+    persons = pd.unique(people["person"])
+    out = []
+    for rule in config.rules:
+        hit = evaluate(rule.when, people, items, config.probation)
+        grid = (pd.Series(hit, index=pd.MultiIndex.from_frame(people[["person", "month"]]))
+                .groupby(level=[0, 1]).any().unstack("month")
+                .reindex(index=persons, columns=labels).fillna(False).to_numpy(bool))
+        count = _count(grid, rule, calendar)
+        fire = grid & (count >= rule.months)
+        if rule.fires == "each":
+            fire &= count % rule.months == 0
+        elif rule.fires == "once":
+            fire &= count == rule.months
+        rows, cols = np.nonzero(fire)
+        # fired cells are few (a flag is an exception); listing their months is not a hot path
+        months = [_trigger(grid[r], c, int(count[r, c]), rule, calendar, labels)
+                  for r, c in zip(rows, cols, strict=True)]
+        n = count[rows, cols].astype(int)
+        out.append(pd.DataFrame({
+            "person": persons[rows], "month": labels[cols], "rule": rule.name,
+            "action": rule.action, "count": n, "months": months,
+            "award": [rule.award] * len(rows),
+            "reason": [f"{m}：{rule.when}（{_describe(rule, k)}）" + (
+                f" → {rule.action}" if rule.action else "") for m, k in zip(months, n,
+                                                                           strict=True)],
+        }))
+    frame = pd.concat(out, ignore_index=True)
+    order = {p: i for i, p in enumerate(persons)}
+    return (frame.assign(_o=frame["person"].map(order)).sort_values(["month", "_o"], kind="stable")
+            .drop(columns="_o").reset_index(drop=True)[FLAG_COLUMNS])
+
+
+def _count(grid: np.ndarray, rule: ConsequenceRule, calendar: pd.PeriodIndex) -> np.ndarray:
+    """Per person and month: how many matching months count toward the rule."""
+    m = grid.astype(int)
+    if rule.over == "month":
+        return m
+    if rule.over == "year":
+        count = np.zeros_like(m)
+        for year in np.unique(calendar.year):  # a handful of years at most
+            cols = np.asarray(calendar.year == year)
+            count[:, cols] = m[:, cols].cumsum(axis=1)
+        return count
+    if rule.over == "consecutive":
+        total = m.cumsum(axis=1)
+        # the running total at the last non-matching month resets the streak
+        reset = np.maximum.accumulate(np.where(grid, 0, total), axis=1)
+        return total - reset
+    return (pd.DataFrame(m.T).rolling(rule.window, min_periods=1).sum().T
+            .to_numpy().astype(int))
+
+
+def _trigger(row, col, count, rule, calendar, labels) -> str:
+    if rule.over == "month":
+        picked = [col]
+    elif rule.over == "consecutive":
+        length = rule.months if rule.fires == "each" else count
+        picked = list(range(col - length + 1, col + 1))
+    else:
+        first = (np.flatnonzero(np.asarray(calendar.year == calendar[col].year))[0]
+                 if rule.over == "year" else max(0, col - rule.window + 1))
+        picked = [c for c in range(first, col + 1) if row[c]]
+        if rule.fires == "each":
+            picked = picked[-rule.months:]
+    return "、".join(labels[picked])
+
+
+def _describe(rule: ConsequenceRule, count: int) -> str:
+    if rule.over == "month":
+        return "本月"
+    if rule.over == "year":
+        return f"年内第{count}次"
+    if rule.over == "consecutive":
+        return f"连续{count}个月"
+    return f"近{rule.window}个月内{count}次"
+
+
+def annual(people: pd.DataFrame) -> pd.DataFrame:
+    """Annual roll-up: annual score = mean of the valid monthly totals (seed 002).
+
+    Seed 002 mall rule (五): 全年考核成绩以全年检查得分的平均值为最终得分结果,
+    公式:(自然月得分总和/自然月=全年考核成绩); a voided month (``valid`` False)
+    is 不计入本年度全年考核成绩.
+
+    Returns
+    -------
+    DataFrame
+        person, year, months (scored), valid_months, annual_score (rounded to 0.01).
+    """
+    frame = people.assign(year=people["month"].str[:4].astype(int),
+                          _valid_total=people["total"].where(people["valid"].astype(bool)))
+    out = frame.groupby(["person", "year"], sort=False).agg(
+        months=("month", "nunique"), valid_months=("_valid_total", "count"),
+        annual_score=("_valid_total", "mean")).reset_index()
+    out["annual_score"] = out["annual_score"].round(2)
+    return out

@@ -1,0 +1,334 @@
+"""Pay: performance pay, bonus pools and year-end bonuses, in exact yuan.
+
+A plan's ``pay:`` key declares how a month's score becomes money; the forms
+come from the seeds:
+
+``score``   base performance pay per role × total / scale
+            (seed 002 mall: 绩效工资(主管绩效600元|助理500元)*(月度总得分/100))
+``points``  total × yuan per point, capped (seed 004: 每分为1元, 考核总分300分)
+``tiers``   a share of the base by completion (seed 002 regional: 超过95% → 90%,
+            85%-95% → 50%, 低于85% → 0)
+
+plus gates that cancel the month's performance pay (seed 000 rule 1:
+每次月度考核完成率低于60%者，免当月绩效奖金), a bonus pool split by points with a
+deferred share per role (seed 002 #13), and a year-end bonus by qualifying
+months or annual score (seed 002 mall rules 七-十).
+
+Money is computed in integer fen (分) and shown as :class:`decimal.Decimal`
+yuan: nothing drifts, and a pool's shares add up to the pool exactly.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Annotated, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+
+from kpilib import text
+from kpilib.consequences import annual, evaluate, parse_condition
+from kpilib.errors import DataError, PlanError, Problem
+from kpilib.rules import Fraction
+
+FEN = Decimal("0.01")
+
+
+def _money(value):
+    # YAML gives floats: go through their text so 0.1 stays 0.1, not 0.1000000000000000055
+    if isinstance(value, float | int):
+        value = str(value)
+    if isinstance(value, str):
+        value = Decimal(value.replace(",", "").replace("元", "").strip())
+    if isinstance(value, Decimal) and value != value.quantize(FEN):
+        raise ValueError(f"{value} has more than two decimals; money is in yuan to the fen")
+    return value
+
+
+Money = Annotated[Decimal, BeforeValidator(_money)]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Tier(_Frozen):
+    """Share of the base performance pay at or above a completion (含)."""
+
+    min: Fraction | None = None
+    share: Fraction = Field(ge=0)
+
+
+class PayGate(_Frozen):
+    """When ``when`` holds for a person's month, no performance pay that month."""
+
+    name: str
+    when: str
+    seed: str | None = None
+
+    @field_validator("when")
+    @classmethod
+    def _condition(cls, value):
+        parse_condition(value)
+        return value
+
+
+class Pool(_Frozen):
+    """A bonus pool split by points (seed 002 #13: 单位积分奖金值 = 奖金包 / 积分总额)."""
+
+    amount: Money | None = Field(default=None, description="yuan; can be given per month")
+    deferred: dict[str, Fraction] = Field(default={}, description="role -> share deferred")
+    default_deferred: Fraction = 0.0
+
+
+class YearEndTier(_Frozen):
+    """``salary_months`` of base salary for ``months`` qualifying months or an annual score."""
+
+    months: int | None = Field(default=None, ge=0)
+    annual: float | None = None
+    salary_months: Decimal = Field(ge=0)
+
+
+class YearEnd(_Frozen):
+    """Year-end bonus (年底奖金) in months of base salary."""
+
+    salary: dict[str, Money] = Field(description="role -> monthly base salary (基本工资)")
+    qualifying: str | None = Field(default=None, description="condition for a qualifying month")
+    tiers: list[YearEndTier] = Field(min_length=1)
+
+    @field_validator("qualifying")
+    @classmethod
+    def _condition(cls, value):
+        if value is not None:
+            parse_condition(value)
+        return value
+
+
+class Pay(_Frozen):
+    """The plan's ``pay:`` key."""
+
+    form: Literal["score", "points", "tiers"] = "score"
+    base: dict[str, Money] = Field(default={}, description="role -> base performance pay (元)")
+    per_point: Money = Decimal(1)
+    cap: Money | None = None
+    tiers: list[Tier] = []
+    gates: list[PayGate] = []
+    pool: Pool | None = None
+    year_end: YearEnd | None = None
+
+
+PAY_COLUMNS = ["person", "role", "grade", "total", "completion", "valid", "base",
+               "performance_pay", "pay_reason"]
+POOL_COLUMNS = ["pool_points", "pool_bonus", "deferred", "pool_paid", "pool_reason"]
+
+
+def compute(result, plan=None, pool: Decimal | str | float | None = None,
+            items: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Pay per person for one scored month, each figure with its reason.
+
+    Parameters
+    ----------
+    result : Result or DataFrame
+        A scored month (``Result``), or its people table (then pass ``plan``).
+    plan : Plan, optional
+        Defaults to ``result.plan``.
+    pool : Decimal or str, optional
+        This month's bonus pool in yuan; overrides ``pay.pool.amount``.
+    items : DataFrame, optional
+        The month's items, for gate conditions that look at one item.
+
+    Returns
+    -------
+    DataFrame
+        person, role, grade, total, completion, valid, base, performance_pay
+        (Decimal yuan), pay_reason, and with a pool: pool_points, pool_bonus,
+        deferred, pool_paid (Decimal yuan), pool_reason.
+
+    Examples
+    --------
+    >>> pay = compute(kpilib.score_month("params/channel_ops.yaml", "2024-11"))
+    >>> pay[["person", "performance_pay", "pay_reason"]].head(2)
+    """
+    people = result if isinstance(result, pd.DataFrame) else result.people
+    if items is None and not isinstance(result, pd.DataFrame):
+        items = result.items
+    plan = plan if plan is not None else result.plan
+    config: Pay | None = getattr(plan, "pay", None)
+    if config is None:
+        raise PlanError(Problem(f"plan {plan.department!r} declares no pay",
+                                "add a pay: section to the plan (docs/plan-format.md)",
+                                file=str(plan.path)))
+    base = _base(config, people, plan)
+    centi = np.rint(people["total"].to_numpy(float) * 100).astype(np.int64)
+    if config.form == "score":
+        scale = int(round(plan.scale * 100))
+        fen = _div(base * centi, scale)
+        reason = text.cat(_yuan_text(base), " × ", text.points(people["total"]),
+                          f" / {plan.scale:g} = ", _yuan_text(fen))
+    elif config.form == "points":
+        per = _fen(config.per_point)
+        fen = _div(centi * per, 100)
+        reason = text.cat(text.points(people["total"]), f" 分 × {config.per_point} 元/分 = ",
+                          _yuan_text(fen))
+        if config.cap is not None:
+            capped = fen > _fen(config.cap)
+            fen = np.minimum(fen, _fen(config.cap))
+            reason = np.where(capped, text.cat(reason, f"，封顶 {config.cap}"), reason)
+        fen = np.maximum(fen, 0)
+    else:
+        completion = people["completion"].to_numpy(float).round(6)
+        tiers = sorted(config.tiers, key=lambda t: -1 if t.min is None else t.min, reverse=True)
+        conds = [completion >= (t.min if t.min is not None else -np.inf) for t in tiers]
+        bp = np.select(conds, [round(t.share * 10000) for t in tiers], 0).astype(np.int64)
+        label = np.select(conds, [f"≥{t.min * 100:g}%" if t.min is not None else "其余"
+                                  for t in tiers], "未达最低档")
+        fen = _div(base * bp, 10000)
+        reason = text.cat("完成率 ", text.percent(completion), " ", label, " → ",
+                          _yuan_text(base), " × ", text.percent(bp / 10000), " = ",
+                          _yuan_text(fen))
+    fen = np.maximum(fen, 0)
+    reason = np.asarray(reason, dtype=object)
+    valid = people["valid"].to_numpy(bool)
+    gated = np.zeros(len(people), bool)
+    gate_text = np.full(len(people), "", dtype=object)
+    probation = plan.consequences.probation if getattr(plan, "consequences", None) else ()
+    for gate in config.gates:
+        hit = evaluate(gate.when, people, items, probation) & valid & ~gated
+        gate_text = np.where(hit, gate.name, gate_text)
+        gated |= hit
+    reason = np.where(gated, text.cat(reason, "；", gate_text, " → 0.00"), reason)
+    reason = np.where(valid, reason, text.cat(
+        "本月考核无效（", people["gates"].fillna("").to_numpy(object), "）→ 0.00"))
+    fen = np.where(valid & ~gated, fen, 0)
+    out = people[["person", "role", "grade", "total", "completion", "valid"]].copy()
+    out["base"] = _decimal(base) if config.form != "points" else None
+    out["performance_pay"] = _decimal(fen)
+    out["pay_reason"] = reason
+    amount = _money(pool) if pool is not None else (config.pool.amount if config.pool else None)
+    if amount is not None:
+        out = pd.concat([out, _pool(out, config.pool or Pool(), amount, valid & ~gated)], axis=1)
+    return out
+
+
+def _base(config: Pay, people: pd.DataFrame, plan) -> np.ndarray:
+    if config.form == "points":
+        return np.zeros(len(people), np.int64)
+    known = {role: _fen(v) for role, v in config.base.items()}
+    missing = people.loc[~people["role"].isin(list(known)), ["person", "role"]]
+    if len(missing):
+        raise PlanError([Problem(
+            f"role {role!r} has no base performance pay", f"add {role!r} under pay.base "
+            f"(known roles: {', '.join(known) or 'none'})", file=str(plan.path),
+            where="pay.base", person=person) for person, role in missing.itertuples(index=False)])
+    return people["role"].map(known).to_numpy(np.int64)
+
+
+def _pool(pay: pd.DataFrame, config: Pool, amount: Decimal, eligible: np.ndarray):
+    """Split ``amount`` by points; largest remainders get the leftover fen (seed 002 #13)."""
+    if amount <= 0:
+        raise DataError(Problem(f"the bonus pool is {amount} yuan",
+                                "give a pool above 0 (pay.pool.amount or --pool)",
+                                column="pool"))
+    pool_fen = _fen(amount)
+    centi = np.where(eligible, np.rint(pay["total"].to_numpy(float) * 100), 0).astype(np.int64)
+    centi = np.maximum(centi, 0)
+    total = int(centi.sum())
+    if total == 0:
+        raise DataError(Problem("nobody has points to share the bonus pool this month",
+                                "check the month's results; a pool needs points to split"))
+    share, remainder = np.divmod(pool_fen * centi, total)
+    leftover = pool_fen - int(share.sum())
+    # the leftover fen go one each to the largest remainders (ties: table order)
+    share[np.argsort(-remainder, kind="stable")[:leftover]] += 1
+    rate = pay["role"].map(config.deferred).fillna(config.default_deferred).to_numpy(float)
+    bp = np.rint(rate * 10000).astype(np.int64)
+    deferred = _div(share * bp, 10000)
+    unit = (amount / (Decimal(total) / 100)).quantize(Decimal("0.0001"), ROUND_HALF_UP)
+    reason = text.cat(text.points(centi / 100), f" 分 × 单位积分奖金值 {unit} 元 = ",
+                      _yuan_text(share), "，递延 ", text.percent(bp / 10000), " ",
+                      _yuan_text(deferred))
+    return pd.DataFrame({
+        "pool_points": centi / 100, "pool_bonus": _decimal(share), "deferred": _decimal(deferred),
+        "pool_paid": _decimal(share - deferred), "pool_reason": reason}, index=pay.index)
+
+
+def year_end(people: pd.DataFrame, plan, year: int | None = None,
+             items: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Year-end bonus per person from a year of stored months (seed 002 mall rules 七-十).
+
+    The first tier whose ``months`` (qualifying months) or ``annual`` (annual
+    score = mean of the valid monthly totals) is reached gives ``salary_months``
+    × the role's monthly salary.
+
+    Parameters
+    ----------
+    people : DataFrame
+        Stored history (``history.load(plan).people``), one row per person and month.
+    plan : Plan
+    year : int, optional
+        Defaults to the latest year in ``people``.
+
+    Returns
+    -------
+    DataFrame
+        person, role, year, months, valid_months, annual_score,
+        qualifying_months, salary_months, year_end_bonus (Decimal yuan), reason.
+    """
+    config = plan.pay.year_end if getattr(plan, "pay", None) else None
+    if config is None:
+        raise PlanError(Problem(f"plan {plan.department!r} declares no pay.year_end",
+                                "add pay.year_end to the plan", file=str(plan.path)))
+    year = year if year is not None else int(people["month"].max()[:4])
+    months = people[people["month"].str[:4].astype(int) == year]
+    if items is not None:
+        items = items[items["month"].str[:4].astype(int) == year]
+    out = annual(months)
+    hit = (evaluate(config.qualifying, months, items) if config.qualifying
+           else np.zeros(len(months), bool)) & months["valid"].to_numpy(bool)
+    out["qualifying_months"] = (pd.Series(hit, index=months.index).groupby(months["person"])
+                                .sum().reindex(out["person"]).to_numpy(int))
+    role = months.drop_duplicates("person", keep="last").set_index("person")["role"]
+    out.insert(1, "role", out["person"].map(role))
+    score = out["annual_score"].fillna(-np.inf).to_numpy(float)
+    q = out["qualifying_months"].to_numpy(int)
+    conds = [((q >= t.months) if t.months is not None else False)
+             | ((score >= t.annual) if t.annual is not None else False)
+             | (t.months is None and t.annual is None) for t in config.tiers]
+    conds = [np.broadcast_to(c, q.shape) for c in conds]
+    tenths = np.select(conds, [int(t.salary_months * 10) for t in config.tiers], 0)
+    salary = out["role"].map({r: _fen(v) for r, v in config.salary.items()})
+    if salary.isna().any():
+        bad = out.loc[salary.isna(), ["person", "role"]].itertuples(index=False)
+        raise PlanError([Problem(f"role {r!r} has no salary for the year-end bonus",
+                                 f"add {r!r} under pay.year_end.salary", file=str(plan.path),
+                                 where="pay.year_end.salary", person=p) for p, r in bad])
+    bonus = _div(salary.to_numpy(np.int64) * tenths, 10)
+    out["salary_months"] = [Decimal(int(t)) / 10 for t in tenths]
+    out["year_end_bonus"] = _decimal(bonus)
+    out["reason"] = text.cat(
+        "全年考核成绩 ", text.points(out["annual_score"]), "（有效月 ",
+        out["valid_months"].astype(str).to_numpy(object), "），达标月 ",
+        out["qualifying_months"].astype(str).to_numpy(object), " → ",
+        out["salary_months"].astype(str).to_numpy(object), " 个月基本工资 = ", _yuan_text(bonus))
+    return out
+
+
+def _fen(value: Decimal) -> int:
+    return int((Decimal(value) * 100).to_integral_value(ROUND_HALF_UP))
+
+
+def _div(numerator: np.ndarray, denominator: int) -> np.ndarray:
+    """Integer division rounded half away from zero (as people round money), exact."""
+    numerator = np.asarray(numerator, dtype=np.int64)
+    magnitude = (2 * np.abs(numerator) + denominator) // (2 * denominator)
+    return np.sign(numerator) * magnitude
+
+
+def _decimal(fen) -> list[Decimal]:
+    return [Decimal(int(f)).scaleb(-2) for f in np.asarray(fen)]
+
+
+def _yuan_text(fen) -> np.ndarray:
+    return np.asarray([f"{Decimal(int(f)).scaleb(-2):,.2f}" for f in np.asarray(fen)],
+                      dtype=object)

@@ -1,0 +1,174 @@
+"""The monthly payroll workbook: one row per person for the payroll office.
+
+``frame(plan, month)`` gathers, from the results store, the month's current
+(adjusted) results, the calibrated grade, the pay figures and the consequence
+flags; ``write(frame, path)`` writes it as an Excel workbook with Chinese
+headers, yuan and percentage formats and a frozen header. Text from users
+(names, reasons) is always written as text: a name starting with ``=``,
+``+``, ``-`` or ``@`` never becomes a formula.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+
+from kpilib.errors import DataError, Problem
+
+# column -> (Chinese header, number format or None for text, width)
+COLUMNS = {
+    "person": ("姓名", None, 10),
+    "role": ("岗位", None, 12),
+    "total": ("考核得分", "0.00", 10),
+    "completion": ("考核完成率", "0.0%", 11),
+    "grade_before": ("校准前等级", None, 10),
+    "grade": ("等级", None, 8),
+    "base": ("绩效工资基数(元)", "#,##0.00", 15),
+    "performance_pay": ("绩效工资(元)", "#,##0.00", 13),
+    "pool_bonus": ("奖金池分配(元)", "#,##0.00", 14),
+    "deferred": ("递延支付(元)", "#,##0.00", 13),
+    "award": ("奖励(元)", "#,##0.00", 10),
+    "payable": ("本月应发合计(元)", "#,##0.00", 15),
+    "flags": ("考核结果应用", None, 40),
+    "adjusted": ("申诉调整", None, 9),
+    "pay_reason": ("绩效工资说明", None, 50),
+    "calibration": ("校准说明", None, 40),
+}
+FORMULA_START = ("=", "+", "-", "@")
+
+
+def frame(plan, month: str, store=None, pool=None) -> pd.DataFrame:
+    """The payroll table of one stored month.
+
+    Parameters
+    ----------
+    plan : path or Plan
+    month : str
+        ``YYYY-MM``; must be in the results store.
+    store : path, optional
+        See :func:`kpilib.history.store_path`.
+    pool : Decimal or str, optional
+        This month's bonus pool (yuan), if the plan splits one.
+
+    Returns
+    -------
+    DataFrame
+        One row per person; the columns of ``COLUMNS`` that apply.
+    """
+    from kpilib import calibrate, consequences, history, pay
+    from kpilib.plan import Plan, load_plan
+    from kpilib.scoring import Result
+
+    plan = plan if isinstance(plan, Plan) else load_plan(plan)
+    past = history.load(plan, store)
+    if month not in set(past.people["month"]):
+        raise DataError(Problem(
+            f"{plan.department} has no stored results for {month} (stored: "
+            f"{', '.join(sorted(set(past.people['month']))) or 'none'})",
+            f"score it first: kpi score {plan.path} --month {month}"))
+    people = past.people[past.people["month"] == month].reset_index(drop=True)
+    items = past.items[past.items["month"] == month].reset_index(drop=True)
+    calibrated = calibrate.calibrate(Result(plan, month, items, people), plan)
+    out = pay.compute(calibrated, plan, pool=pool, items=items)
+    out["grade_before"], out["grade"] = calibrated["grade_before"], calibrated["grade"]
+    out["calibration"] = calibrated["calibration"]
+    out["adjusted"] = people["adjusted"].map({True: "是", False: ""})
+    flags = consequences.flags(past.people[past.people["month"] <= month], plan, past.items)
+    flags = flags[flags["month"] == month]
+    text = flags.groupby("person")["reason"].agg("；".join)
+    out["flags"] = out["person"].map(text).fillna("")
+    awards = flags.dropna(subset=["award"]).groupby("person")["award"].agg(
+        lambda a: sum(a, Decimal("0.00")))
+    out["award"] = out["person"].map(awards).fillna(Decimal("0.00"))
+    paid = out["pool_paid"] if "pool_paid" in out else Decimal("0.00")
+    out["payable"] = out["performance_pay"] + out["award"] + paid
+    return out[[c for c in COLUMNS if c in out]]
+
+
+def write(table: pd.DataFrame, path: str | Path, title: str = "", force: bool = False) -> Path:
+    """Write the payroll table as an .xlsx workbook (all-or-nothing, never silently replaced).
+
+    Parameters
+    ----------
+    table : DataFrame
+        From :func:`frame`.
+    path : path
+        Destination ``.xlsx``.
+    title : str
+        Sheet title, e.g. ``渠道运营中心 2024-11 绩效工资``.
+    force : bool
+        Replace an existing file.
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    from kpilib.io import write_atomically
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = (title or "绩效工资")[:31]
+    columns = [c for c in COLUMNS if c in table]
+    for col, name in enumerate(columns, start=1):
+        header, _, width = COLUMNS[name]
+        cell = sheet.cell(1, col, header)
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        sheet.column_dimensions[cell.column_letter].width = width
+    for row, record in enumerate(table[columns].itertuples(index=False), start=2):
+        for col, (name, value) in enumerate(zip(columns, record, strict=True), start=1):
+            if value is None or (isinstance(value, float) and pd.isna(value)):
+                continue
+            fmt = COLUMNS[name][1]
+            if fmt is None:
+                value = str(value)
+            elif isinstance(value, Decimal):
+                value = value  # openpyxl writes Decimal exactly as a number
+            else:
+                value = float(value)
+            cell = sheet.cell(row, col, value)
+            if fmt is None:
+                # openpyxl turns any "=..." string into a formula: force text, and mark
+                # the cell quote-prefixed so Excel never re-reads it as one
+                cell.data_type = "s"
+                if value.startswith(FORMULA_START):
+                    cell.quotePrefix = True
+            else:
+                cell.number_format = fmt
+    sheet.freeze_panes = "B2"
+    sheet.auto_filter.ref = sheet.dimensions
+    path = Path(path)
+    write_atomically({path: lambda p: book.save(p)}, force=force)
+    return path
+
+
+def add_payroll_parser(commands) -> None:
+    """Register ``kpi payroll``."""
+    from kpilib.cli import month_arg
+
+    parser = commands.add_parser(
+        "payroll", help="write the month's payroll workbook (Excel) from the results store",
+        description="Write one row per person with grade, score, pay items and flags, from "
+                    "the month's current stored results (adjustments applied).")
+    parser.add_argument("plan", type=Path)
+    parser.add_argument("--month", required=True, type=month_arg)
+    parser.add_argument("--pool", help="this month's bonus pool in yuan, if the plan has one")
+    parser.add_argument("--out", type=Path,
+                        help="workbook path; default reports/MONTH/DEPARTMENT/payroll.xlsx")
+    parser.add_argument("--store", type=Path)
+    parser.add_argument("--force", action="store_true", help="replace an existing workbook")
+    parser.set_defaults(func=_payroll_command)
+
+
+def _payroll_command(args) -> int:
+    from kpilib.plan import load_plan
+
+    plan = load_plan(args.plan)
+    table = frame(plan, args.month, args.store, args.pool)
+    out = args.out or Path("reports") / args.month / plan.department / "payroll.xlsx"
+    write(table, out, f"{plan.name} {args.month}", force=args.force)
+    print(f"wrote {out}: {len(table)} people, performance pay "
+          f"{sum(table['performance_pay'], Decimal('0.00')):,.2f} 元")
+    return 0
