@@ -27,17 +27,41 @@ SEED = 20241201
 
 LEVEL = {
     # member_ops
-    "周晓梅": 1.02, "林子豪": 0.93, "陈思琪": 0.85, "黄俊杰": 0.72,
+    "周晓梅": 1.02,
+    "林子豪": 0.93,
+    "陈思琪": 0.85,
+    "黄俊杰": 0.72,
     # member_retail
-    "王丽华": 0.98, "李建国": 0.9, "张敏": 0.82, "刘洋": 0.68,
+    "王丽华": 0.98,
+    "李建国": 0.9,
+    "张敏": 0.82,
+    "刘洋": 0.68,
     # mall_floor
-    "赵一鸣": 1.0, "孙婷": 0.95, "钱进": 0.9, "吴佳": 0.85, "郑浩": 0.8,
+    "赵一鸣": 1.0,
+    "孙婷": 0.95,
+    "钱进": 0.9,
+    "吴佳": 0.85,
+    "郑浩": 0.8,
     # bank_branch
-    "陈晓燕": 1.05, "刘伟": 0.92, "杨帆": 0.8, "黄志强": 1.0, "周敏": 0.85,
+    "陈晓燕": 1.05,
+    "刘伟": 0.92,
+    "杨帆": 0.8,
+    "黄志强": 1.0,
+    "周敏": 0.85,
     # procurement
-    "何军": 1.0, "梁静": 0.9, "马超": 0.95, "罗欣": 0.85, "宋涛": 0.9, "唐莉": 0.75,
+    "何军": 1.0,
+    "梁静": 0.9,
+    "马超": 0.95,
+    "罗欣": 0.85,
+    "宋涛": 0.9,
+    "唐莉": 0.75,
     # ecommerce
-    "方磊": 1.04, "许静": 0.88, "冯雪": 1.0, "蒋涛": 0.82, "韩梅": 1.02, "曹宇": 0.9,
+    "方磊": 1.04,
+    "许静": 0.88,
+    "冯雪": 1.0,
+    "蒋涛": 0.82,
+    "韩梅": 1.02,
+    "曹宇": 0.9,
     "彭丽": 0.78,
 }
 
@@ -83,32 +107,62 @@ class Department:
             actuals, incidents, ratings = self.month(month)
             write_csv(base / "actuals" / f"{month}.csv", ["姓名", "指标", "实际值"], actuals)
             if incidents is not None:
-                write_csv(base / "incidents" / f"{month}.csv",
-                          ["姓名", "指标", "类型", "次数", "扣分", "日期", "说明"], incidents)
+                write_csv(
+                    base / "incidents" / f"{month}.csv",
+                    ["姓名", "指标", "类型", "次数", "扣分", "日期", "说明"],
+                    incidents,
+                )
             if ratings is not None:
-                write_csv(base / "ratings" / f"{month}.csv", ["姓名", "指标", "评价人", "等级"],
-                          ratings)
+                write_csv(
+                    base / "ratings" / f"{month}.csv", ["姓名", "指标", "评价人", "等级"], ratings
+                )
 
 
 class MemberOps(Department):
     """Seed 001: four people, the same eleven indicators; targets by role."""
 
     name = "member_ops"
-    people = [("会员运营经理", "周晓梅"), ("会员运营专员", "林子豪"), ("会员运营专员", "陈思琪"),
-              ("客服专员", "黄俊杰")]
-    WEIGHTS = {"新会员注册数": "10%", "会员增长率": "10%", "渠道转化率": "10%", "会员登录频次": "15%",
-               "会员参与度": "10%", "次日留存率": "10%", "7日留存率": "8%", "30日留存率": "7%",
-               "会员投诉率": "5%", "满意度调查得分": "10%", "会员推荐率": "5%"}
+    people = [
+        ("会员运营经理", "周晓梅"),
+        ("会员运营专员", "林子豪"),
+        ("会员运营专员", "陈思琪"),
+        ("客服专员", "黄俊杰"),
+    ]
+    WEIGHTS = {
+        "新会员注册数": "10%",
+        "会员增长率": "10%",
+        "渠道转化率": "10%",
+        "会员登录频次": "15%",
+        "会员参与度": "10%",
+        "次日留存率": "10%",
+        "7日留存率": "8%",
+        "30日留存率": "7%",
+        "会员投诉率": "5%",
+        "满意度调查得分": "10%",
+        "会员推荐率": "5%",
+    }
 
     def target(self, role: str) -> dict:
-        return {"新会员注册数": 3000 if role == "会员运营经理" else 1200, "会员增长率": "5%",
-                "渠道转化率": "8%", "会员登录频次": "", "会员参与度": "30%", "次日留存率": "40%",
-                "7日留存率": "25%", "30日留存率": "15%", "会员投诉率": "0", "满意度调查得分": 90,
-                "会员推荐率": "30%"}
+        return {
+            "新会员注册数": 3000 if role == "会员运营经理" else 1200,
+            "会员增长率": "5%",
+            "渠道转化率": "8%",
+            "会员登录频次": "",
+            "会员参与度": "30%",
+            "次日留存率": "40%",
+            "7日留存率": "25%",
+            "30日留存率": "15%",
+            "会员投诉率": "0",
+            "满意度调查得分": 90,
+            "会员推荐率": "30%",
+        }
 
     def targets(self):
-        return [(role, person, item, weight, self.target(role)[item])
-                for role, person in self.people for item, weight in self.WEIGHTS.items()]
+        return [
+            (role, person, item, weight, self.target(role)[item])
+            for role, person in self.people
+            for item, weight in self.WEIGHTS.items()
+        ]
 
     def month(self, month):
         rows = []
@@ -139,12 +193,21 @@ class MemberRetail(Department):
 
     name = "member_retail"
     people = [("店长", "王丽华"), ("店长", "李建国"), ("导购主管", "张敏"), ("导购", "刘洋")]
-    TARGETS = {"开卡率": ("20%", "60%"), "转化率": ("20%", "25%"), "流失率": ("15%", "5%"),
-               "回购率": ("15%", "20%"), "回购金额占比": ("15%", "40%"), "活跃度": ("15%", "35%")}
+    TARGETS = {
+        "开卡率": ("20%", "60%"),
+        "转化率": ("20%", "25%"),
+        "流失率": ("15%", "5%"),
+        "回购率": ("15%", "20%"),
+        "回购金额占比": ("15%", "40%"),
+        "活跃度": ("15%", "35%"),
+    }
 
     def targets(self):
-        return [(role, person, item, w, t) for role, person in self.people
-                for item, (w, t) in self.TARGETS.items()]
+        return [
+            (role, person, item, w, t)
+            for role, person in self.people
+            for item, (w, t) in self.TARGETS.items()
+        ]
 
     def month(self, month):
         rows = []
@@ -172,18 +235,32 @@ class MallFloor(Department):
     """Seed 002 #7/#12: floor managers; fee collection drives the veto and the ×1.5."""
 
     name = "mall_floor"
-    people = [("楼面主管", "赵一鸣"), ("楼面主管", "孙婷"), ("楼面主管", "钱进"), ("楼面助理", "吴佳"),
-              ("楼面助理", "郑浩")]
-    WEIGHTS = {"联检得分": ("25%", 25), "数据掌握": ("35%", ""), "执行力": ("10%", ""),
-               "纪律": ("10%", ""), "投诉解决": ("10%", ""), "调研报告": ("6%", ""),
-               "培训": ("4%", "")}
+    people = [
+        ("楼面主管", "赵一鸣"),
+        ("楼面主管", "孙婷"),
+        ("楼面主管", "钱进"),
+        ("楼面助理", "吴佳"),
+        ("楼面助理", "郑浩"),
+    ]
+    WEIGHTS = {
+        "联检得分": ("25%", 25),
+        "数据掌握": ("35%", ""),
+        "执行力": ("10%", ""),
+        "纪律": ("10%", ""),
+        "投诉解决": ("10%", ""),
+        "调研报告": ("6%", ""),
+        "培训": ("4%", ""),
+    }
     # each floor's usual fee collection: 赵一鸣's floor collects 96%+ (×1.5), 吴佳's
     # stays under 75% (the month is void)
     COLLECTION = {"赵一鸣": 0.975, "孙婷": 0.92, "钱进": 0.87, "吴佳": 0.72, "郑浩": 0.86}
 
     def targets(self):
-        return [(role, person, item, w, t) for role, person in self.people
-                for item, (w, t) in self.WEIGHTS.items()]
+        return [
+            (role, person, item, w, t)
+            for role, person in self.people
+            for item, (w, t) in self.WEIGHTS.items()
+        ]
 
     def month(self, month):
         rows, ratings = [], []
@@ -192,7 +269,11 @@ class MallFloor(Department):
             weekly = np.clip(np.round(self.rng.normal(24 * lvl, 1.2, 4) * 2) / 2, 0, 25)
             rows += [(person, f"联检{k + 1}", f"{w:g}") for k, w in enumerate(weekly)]
             rows += [
-                (person, "费用收缴率", pct(self.COLLECTION[person] + self.rng.uniform(-0.004, 0.004))),
+                (
+                    person,
+                    "费用收缴率",
+                    pct(self.COLLECTION[person] + self.rng.uniform(-0.004, 0.004)),
+                ),
                 (person, "执行力", int(self.rng.poisson(1.6 * (1.05 - lvl) * 3))),
                 (person, "纪律", int(self.rng.poisson(0.8 * (1.05 - lvl) * 3))),
                 (person, "投诉解决", pct(self.rng.uniform(0.04, 0.12) / lvl)),
@@ -212,21 +293,46 @@ class BankBranch(Department):
     """Seed 002 #5: tellers (incidents + tasks + bonus flags) and account managers."""
 
     name = "bank_branch"
-    people = [("柜员", "陈晓燕"), ("柜员", "刘伟"), ("柜员", "杨帆"), ("客户经理", "黄志强"),
-              ("客户经理", "周敏")]
-    TELLER = {"出勤": ("5%", ""), "优质服务": ("10%", ""), "核算质量及内控管理": ("60%", ""),
-              "日平均业务量": ("5%", "86%"), "分工工作质量": ("5%", ""), "存款": ("2%", 100000),
-              "发卡量": ("2%", 20), "网银": ("4%", 5), "分红保险": ("2%", 420),
-              "POS商户": ("5%", 1)}
-    MANAGER = {"客户经理出勤": ("5%", ""), "客户经理优质服务": ("5%", ""), "工作质量": ("10%", ""),
-               "客户经理存款": ("20%", 500000), "到期贷款收回率": ("20%", "100%"),
-               "营销企业网银": ("2%", 1), "营销个人网银": ("2%", 2), "营销POS商户": ("2%", 1),
-               "营销分红保险": ("2%", 10000), "营销基本账户": ("2%", 1),
-               "非应计贷款": ("20%", 0), "贷款利息收回率": ("10%", "100%")}
+    people = [
+        ("柜员", "陈晓燕"),
+        ("柜员", "刘伟"),
+        ("柜员", "杨帆"),
+        ("客户经理", "黄志强"),
+        ("客户经理", "周敏"),
+    ]
+    TELLER = {
+        "出勤": ("5%", ""),
+        "优质服务": ("10%", ""),
+        "核算质量及内控管理": ("60%", ""),
+        "日平均业务量": ("5%", "86%"),
+        "分工工作质量": ("5%", ""),
+        "存款": ("2%", 100000),
+        "发卡量": ("2%", 20),
+        "网银": ("4%", 5),
+        "分红保险": ("2%", 420),
+        "POS商户": ("5%", 1),
+    }
+    MANAGER = {
+        "客户经理出勤": ("5%", ""),
+        "客户经理优质服务": ("5%", ""),
+        "工作质量": ("10%", ""),
+        "客户经理存款": ("20%", 500000),
+        "到期贷款收回率": ("20%", "100%"),
+        "营销企业网银": ("2%", 1),
+        "营销个人网银": ("2%", 2),
+        "营销POS商户": ("2%", 1),
+        "营销分红保险": ("2%", 10000),
+        "营销基本账户": ("2%", 1),
+        "非应计贷款": ("20%", 0),
+        "贷款利息收回率": ("10%", "100%"),
+    }
 
     def targets(self):
-        return [(role, person, item, w, t) for role, person in self.people
-                for item, (w, t) in (self.TELLER if role == "柜员" else self.MANAGER).items()]
+        return [
+            (role, person, item, w, t)
+            for role, person in self.people
+            for item, (w, t) in (self.TELLER if role == "柜员" else self.MANAGER).items()
+        ]
 
     def month(self, month):
         rows, incidents = [], []
@@ -257,18 +363,49 @@ class BankBranch(Department):
                 if late:
                     incidents.append((person, "出勤", "迟到早退溜岗", late, "", day, "考勤记录"))
                 if self.rng.random() < 0.15:
-                    incidents.append((person, "出勤", "超20分钟(每分钟)", 25, "", day, "迟到25分钟"))
+                    incidents.append(
+                        (person, "出勤", "超20分钟(每分钟)", 25, "", day, "迟到25分钟")
+                    )
                 if complaints:
-                    incidents.append((person, "优质服务", "服务投诉", 1, 2, day, "客户投诉等候时间长"))
+                    incidents.append(
+                        (person, "优质服务", "服务投诉", 1, 2, day, "客户投诉等候时间长")
+                    )
                 if errors[person]:
-                    incidents.append((person, "核算质量及内控管理", "事后监督差错", errors[person],
-                                      "", day, "事后监督差错统计"))
+                    incidents.append(
+                        (
+                            person,
+                            "核算质量及内控管理",
+                            "事后监督差错",
+                            errors[person],
+                            "",
+                            day,
+                            "事后监督差错统计",
+                        )
+                    )
                 if self.rng.random() < 0.5:
-                    incidents.append((person, "核算质量及内控管理", "凭证传递不及时",
-                                      int(self.rng.integers(1, 3)), "", day, ""))
+                    incidents.append(
+                        (
+                            person,
+                            "核算质量及内控管理",
+                            "凭证传递不及时",
+                            int(self.rng.integers(1, 3)),
+                            "",
+                            day,
+                            "",
+                        )
+                    )
                 if self.rng.random() < 0.2:
-                    incidents.append((person, "核算质量及内控管理", "检查发现问题", 1, 3, day,
-                                      "专项检查发现印章管理不规范"))
+                    incidents.append(
+                        (
+                            person,
+                            "核算质量及内控管理",
+                            "检查发现问题",
+                            1,
+                            3,
+                            day,
+                            "专项检查发现印章管理不规范",
+                        )
+                    )
                 if self.rng.random() < 0.2:
                     incidents.append((person, "分工工作质量", "分工差错", 1, "", day, ""))
             else:
@@ -294,10 +431,21 @@ class BankBranch(Department):
                 if self.rng.random() < 0.3:
                     incidents.append((person, "客户经理出勤", "未告知擅自外出", 1, "", day, ""))
                 if self.rng.random() < 0.3:
-                    incidents.append((person, "客户经理优质服务", "客户投诉", 1, 3, day,
-                                      "贷款办理进度未告知客户"))
+                    incidents.append(
+                        (
+                            person,
+                            "客户经理优质服务",
+                            "客户投诉",
+                            1,
+                            3,
+                            day,
+                            "贷款办理进度未告知客户",
+                        )
+                    )
                 if self.rng.random() < 0.4:
-                    incidents.append((person, "工作质量", "合同要素遗漏", 1, 0.5, day, "担保合同缺日期"))
+                    incidents.append(
+                        (person, "工作质量", "合同要素遗漏", 1, 0.5, day, "担保合同缺日期")
+                    )
         return rows, incidents, None
 
 
@@ -305,15 +453,33 @@ class Procurement(Department):
     """Seed 004 篇四: deductions from incidents, rated attitude and abilities, 300 points."""
 
     name = "procurement"
-    people = [("采购员", "何军"), ("采购计划员", "梁静"), ("备品备件库仓管", "马超"),
-              ("板材库仓管", "罗欣"), ("长网车间原材料库仓管", "宋涛"), ("圆网车间原材料库仓管", "唐莉")]
-    WORK = {"采购员": "采购工作业绩", "采购计划员": "采购工作业绩", "备品备件库仓管": "备品备件库工作业绩"}
+    people = [
+        ("采购员", "何军"),
+        ("采购计划员", "梁静"),
+        ("备品备件库仓管", "马超"),
+        ("板材库仓管", "罗欣"),
+        ("长网车间原材料库仓管", "宋涛"),
+        ("圆网车间原材料库仓管", "唐莉"),
+    ]
+    WORK = {
+        "采购员": "采购工作业绩",
+        "采购计划员": "采购工作业绩",
+        "备品备件库仓管": "备品备件库工作业绩",
+    }
     KINDS = {
         "采购工作业绩": [("采购不及时", None), ("ERP数据录入错误", None), ("发票管理差错", None)],
-        "备品备件库工作业绩": [("物品分类不清", None), ("错发物品", (5, 10)), ("仓库有异物", None),
-                          ("未及时预警安全库存", None)],
-        "原材料库工作业绩": [("物料摆放混乱", None), ("物料标识不清", None), ("仓库有异物", None),
-                         ("管理不善导致板材报废", (20, 30))],
+        "备品备件库工作业绩": [
+            ("物品分类不清", None),
+            ("错发物品", (5, 10)),
+            ("仓库有异物", None),
+            ("未及时预警安全库存", None),
+        ],
+        "原材料库工作业绩": [
+            ("物料摆放混乱", None),
+            ("物料标识不清", None),
+            ("仓库有异物", None),
+            ("管理不善导致板材报废", (20, 30)),
+        ],
     }
     ABILITIES = ["基本能力", "协调能力", "执行能力", "学习能力", "管理统筹能力"]
 
@@ -324,8 +490,10 @@ class Procurement(Department):
         third, fifteenth = "33.3333333333%", "6.6666666667%"
         rows = []
         for role, person in self.people:
-            rows += [(role, person, self.work_item(role), third, ""),
-                     (role, person, "工作态度", third, "")]
+            rows += [
+                (role, person, self.work_item(role), third, ""),
+                (role, person, "工作态度", third, ""),
+            ]
             rows += [(role, person, a, fifteenth, "") for a in self.ABILITIES]
         return rows
 
@@ -340,8 +508,10 @@ class Procurement(Department):
                 if not count:
                     continue
                 if ranged:  # ranged kinds: one row per incident with the points decided
-                    incidents += [(person, item, kind, 1, int(self.rng.integers(*ranged)), day, "")
-                                  for _ in range(min(count, 1))]
+                    incidents += [
+                        (person, item, kind, 1, int(self.rng.integers(*ranged)), day, "")
+                        for _ in range(min(count, 1))
+                    ]
                 else:
                     incidents.append((person, item, kind, count, "", day, ""))
             ladder = ["优秀", "良好", "一般", "较差"]
@@ -362,23 +532,51 @@ class Ecommerce(Department):
     """Seed 002 #4 / 003: operations, promotion and customer service, rates from counts."""
 
     name = "ecommerce"
-    people = [("电商运营专员", "方磊"), ("电商运营专员", "许静"), ("推广专员", "冯雪"),
-              ("推广专员", "蒋涛"), ("在线客服专员", "韩梅"), ("在线客服专员", "曹宇"),
-              ("在线客服专员", "彭丽")]
+    people = [
+        ("电商运营专员", "方磊"),
+        ("电商运营专员", "许静"),
+        ("推广专员", "冯雪"),
+        ("推广专员", "蒋涛"),
+        ("在线客服专员", "韩梅"),
+        ("在线客服专员", "曹宇"),
+        ("在线客服专员", "彭丽"),
+    ]
     ITEMS = {
-        "电商运营专员": {"PV": ("10%", 500000), "人均访问页面": ("10%", 4), "成交人数": ("10%", 3000),
-                   "订单转换率": ("15%", "2.5%"), "GMV": ("35%", 900000),
-                   "平均停留时长": ("5%", 120), "客单价": ("15%", 300)},
-        "推广专员": {"UV": ("25%", 150000), "到达率": ("10%", "60%"), "跳出率": ("15%", "45%"),
-                 "UV获取成本": ("15%", 2), "ROI": ("25%", 3), "新增UV": ("10%", 60000)},
-        "在线客服专员": {"响应时间": ("15%", ""), "服务态度": ("10%", ""), "差评次数": ("10%", ""),
-                   "咨询转换率": ("25%", "35%"), "成交额转换率": ("10%", "100%"),
-                   "退货率": ("10%", "5%"), "换货率": ("10%", "3%"), "退款率": ("10%", "4%")},
+        "电商运营专员": {
+            "PV": ("10%", 500000),
+            "人均访问页面": ("10%", 4),
+            "成交人数": ("10%", 3000),
+            "订单转换率": ("15%", "2.5%"),
+            "GMV": ("35%", 900000),
+            "平均停留时长": ("5%", 120),
+            "客单价": ("15%", 300),
+        },
+        "推广专员": {
+            "UV": ("25%", 150000),
+            "到达率": ("10%", "60%"),
+            "跳出率": ("15%", "45%"),
+            "UV获取成本": ("15%", 2),
+            "ROI": ("25%", 3),
+            "新增UV": ("10%", 60000),
+        },
+        "在线客服专员": {
+            "响应时间": ("15%", ""),
+            "服务态度": ("10%", ""),
+            "差评次数": ("10%", ""),
+            "咨询转换率": ("25%", "35%"),
+            "成交额转换率": ("10%", "100%"),
+            "退货率": ("10%", "5%"),
+            "换货率": ("10%", "3%"),
+            "退款率": ("10%", "4%"),
+        },
     }
 
     def targets(self):
-        return [(role, person, item, w, t) for role, person in self.people
-                for item, (w, t) in self.ITEMS[role].items()]
+        return [
+            (role, person, item, w, t)
+            for role, person in self.people
+            for item, (w, t) in self.ITEMS[role].items()
+        ]
 
     def month(self, month):
         rows = []
@@ -387,34 +585,42 @@ class Ecommerce(Department):
             if role == "电商运营专员":
                 uv = round(125000 * self.noise(0.1))
                 buyers = round(uv * 0.025 * lvl())
-                rows += [(person, "UV量", f"{uv:,}"), (person, "PV", f"{round(uv * 4 * lvl()):,}"),
-                         (person, "成交人数", buyers),
-                         (person, "成交金额", f"{round(buyers * 300 * lvl(0.05), -2):,.0f}"),
-                         (person, "平均停留时长", round(120 * lvl(0.1)))]
+                rows += [
+                    (person, "UV量", f"{uv:,}"),
+                    (person, "PV", f"{round(uv * 4 * lvl()):,}"),
+                    (person, "成交人数", buyers),
+                    (person, "成交金额", f"{round(buyers * 300 * lvl(0.05), -2):,.0f}"),
+                    (person, "平均停留时长", round(120 * lvl(0.1))),
+                ]
             elif role == "推广专员":
                 uv = round(150000 * lvl())
                 cost = round(uv * 2 / lvl(0.05), -2)
-                rows += [(person, "UV量", f"{uv:,}"),
-                         (person, "广告展现次数", f"{round(uv * 2.5):,}"),
-                         (person, "页面到达次数", f"{round(uv * 2.5 * 0.6 * lvl(0.05)):,}"),
-                         (person, "跳出率", pct(0.45 / lvl(0.05))),
-                         (person, "推广费用", f"{cost:,.0f}"),
-                         (person, "成交金额", f"{round(cost * 3 * lvl(), -2):,.0f}"),
-                         (person, "新增UV", f"{round(60000 * lvl()):,}")]
+                rows += [
+                    (person, "UV量", f"{uv:,}"),
+                    (person, "广告展现次数", f"{round(uv * 2.5):,}"),
+                    (person, "页面到达次数", f"{round(uv * 2.5 * 0.6 * lvl(0.05)):,}"),
+                    (person, "跳出率", pct(0.45 / lvl(0.05))),
+                    (person, "推广费用", f"{cost:,.0f}"),
+                    (person, "成交金额", f"{round(cost * 3 * lvl(), -2):,.0f}"),
+                    (person, "新增UV", f"{round(60000 * lvl()):,}"),
+                ]
             else:
                 served = round(3000 * self.noise(0.1))
                 paid = round(served * 0.35 * lvl())
                 orders = round(paid * 1.1)
-                rows += [(person, "响应时间", round(28 / lvl(0.1))),
-                         (person, "服务态度", int(self.rng.poisson(3 * (1.1 - LEVEL[person]) * 4))),
-                         (person, "差评次数", int(self.rng.poisson(2 * (1.1 - LEVEL[person])))),
-                         (person, "接待UV", served), (person, "付款UV", paid),
-                         (person, "个人成交金额", f"{round(300000 * lvl(), -2):,.0f}"),
-                         (person, "客服部平均成交金额", "300,000"),
-                         (person, "咨询转换单量", orders),
-                         (person, "退单量", round(orders * 0.05 / lvl())),
-                         (person, "换单量", round(orders * 0.03 / lvl())),
-                         (person, "退款UV", round(paid * 0.04 / lvl()))]
+                rows += [
+                    (person, "响应时间", round(28 / lvl(0.1))),
+                    (person, "服务态度", int(self.rng.poisson(3 * (1.1 - LEVEL[person]) * 4))),
+                    (person, "差评次数", int(self.rng.poisson(2 * (1.1 - LEVEL[person])))),
+                    (person, "接待UV", served),
+                    (person, "付款UV", paid),
+                    (person, "个人成交金额", f"{round(300000 * lvl(), -2):,.0f}"),
+                    (person, "客服部平均成交金额", "300,000"),
+                    (person, "咨询转换单量", orders),
+                    (person, "退单量", round(orders * 0.05 / lvl())),
+                    (person, "换单量", round(orders * 0.03 / lvl())),
+                    (person, "退款UV", round(paid * 0.04 / lvl())),
+                ]
         return rows, None, None
 
 
