@@ -57,6 +57,10 @@ def add_score_parser(commands) -> None:
     score.add_argument("--out", type=Path,
                        help="output folder; default reports/MONTH/DEPARTMENT/")
     score.add_argument("--force", action="store_true", help="replace existing output files")
+    score.add_argument("--no-store", action="store_true",
+                       help="do not save the month in the results store (kpi history)")
+    score.add_argument("--store", type=Path,
+                       help="results store; default $KPI_STORE or data/results.duckdb")
     score.set_defaults(func=_score)
 
 
@@ -84,6 +88,13 @@ def _score(args) -> int:
     write_atomically(files, force=args.force)
     print(summary(result))
     print(f"wrote {', '.join(str(p) for p in files)}")
+    if not args.no_store:
+        from kpilib import history
+        from kpilib.io import input_files
+
+        version = history.save(result, input_files(plan, args.month, args.actuals), args.store)
+        print(f"stored {plan.department} {args.month} version {version} in "
+              f"{history.store_path(args.store)}")
     return 0
 
 
