@@ -1,0 +1,290 @@
+"""The sections of a department's monthly report, one notebook cell each.
+
+The department notebook (``notebooks/department.ipynb``) reads like a report::
+
+    report = MonthReport.load("channel_ops", "2024-11")
+    report.title()
+    report.headline()
+    report.ranking()
+    ...
+
+Each method returns an object Jupyter displays (HTML or a figure), so a
+section can be added, dropped or reordered by editing one cell. A new section
+(e.g. pay) is a function taking the :class:`MonthReport` and returning HTML.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from kpilib import text
+from kpilib.errors import KpiError, PlanError, Problem
+from kpilib.plan import Plan, load_plan
+from kpilib.scoring import Result
+
+BELOW = 0.60  # seed 000: 每次月度考核完成率低于60%者，免当月绩效奖金
+MAIN_INDICATORS = 4  # headline cards: the indicators carrying the most weight
+
+
+class Html:
+    """HTML that Jupyter displays and nbconvert keeps as ``text/html``."""
+
+    def __init__(self, markup: str):
+        self.markup = markup
+
+    def _repr_html_(self) -> str:
+        return self.markup
+
+    def __str__(self) -> str:
+        return self.markup
+
+
+def find_plan(department: str, start: str | Path = ".") -> Path:
+    """``params/<department>.yaml`` in ``start`` or the nearest parent folder that has one.
+
+    Lets the notebook run from ``notebooks/`` in JupyterLab and from anywhere in a batch.
+    """
+    start = Path(start).resolve()
+    for folder in (start, *start.parents):
+        candidate = folder / "params" / f"{department}.yaml"
+        if candidate.exists():
+            return candidate
+    raise PlanError(Problem(f"no plan params/{department}.yaml above {start}",
+                            "check the department ID, or pass plan_path"))
+
+
+def month_totals(plan: Plan, month: str) -> tuple[pd.DataFrame, list[str]]:
+    """Score every month with actuals up to ``month``: person, month, total, completion, grade.
+
+    A month that fails to score is left out and described in the returned notes,
+    so one bad old file does not stop this month's report.
+    """
+    from kpilib import score_month
+    from kpilib.io import available_months
+
+    frames, notes = [], []
+    for earlier in [m for m in available_months(plan) if m <= month]:
+        try:
+            people = score_month(plan, earlier).people
+        except KpiError as exc:
+            notes.append(f"{earlier} 未计入趋势：{exc}")
+            continue
+        frames.append(people[["person", "total", "completion", "grade", "valid"]]
+                      .assign(month=earlier))
+    columns = ["person", "month", "total", "completion", "grade", "valid"]
+    history = pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(
+        columns=columns)
+    return history, notes
+
+
+@dataclass(frozen=True)
+class MonthReport:
+    """One department's month: the scored result plus the months before it."""
+
+    result: Result
+    history: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, department: str, month: str, plan_path: str | Path | None = None,
+             actuals: str | Path | None = None) -> MonthReport:
+        """Score ``department``'s plan for ``month`` and every earlier month with data.
+
+        Parameters
+        ----------
+        department : str
+            Plan ID (``channel_ops``); the plan is ``params/<department>.yaml``.
+        month : str
+            ``YYYY-MM``.
+        plan_path : path, optional
+            The plan file, when it is not ``params/<department>.yaml``.
+        actuals : path, optional
+            Overrides the plan's actuals file for ``month``.
+        """
+        from kpilib import score_month
+
+        plan = load_plan(plan_path or find_plan(department))
+        result = score_month(plan, month, actuals)
+        history, notes = month_totals(plan, month)
+        if month not in set(history["month"]):
+            current = result.people[["person", "total", "completion", "grade", "valid"]]
+            history = pd.concat([history, current.assign(month=month)], ignore_index=True)
+        return cls(result, history, notes)
+
+    @property
+    def plan(self) -> Plan:
+        return self.result.plan
+
+    def title(self) -> Html:
+        """Department, month and plan (title, file and version digest)."""
+        plan = self.plan
+        file = Path(plan.path).name if plan.path else ""
+        return Html(
+            f'<div class="kpi-title"><h1>{_e(plan.name)} · {_e(self.result.month)} 绩效考核报告'
+            f'</h1><p>考核方案：{_e(plan.title or plan.name)}（{_e(plan.department)}，'
+            f'{_e(file)}，版本 {_e((plan.digest or "")[:12])}）</p></div>')
+
+    def headline(self) -> Html:
+        """Cards: people, average, per grade, below 60%; and the main indicators vs target."""
+        people = self.result.people
+        valid = people[people["valid"]]
+        counts = people["grade"].value_counts()
+        order = [g.name for g in self.plan.grades] + [self.plan.void_grade]
+        cards = [("考核人数", f"{len(people)}"),
+                 ("平均得分", text.points([valid["total"].mean()])[0] if len(valid) else "—"),
+                 *((g, f"{counts.get(g, 0)} 人") for g in order
+                   if g != self.plan.void_grade or g in counts),
+                 ("完成率低于60%", f"{int((people['completion'] < BELOW).sum())} 人")]
+        indicators = indicator_totals(self.result.items, self.plan)
+        main = indicators.head(MAIN_INDICATORS)
+        cards += [(f"{name}", f"{a} / {t}<br><small>{p}</small>") for name, a, t, p in zip(
+            main["indicator"], text.number(main["actual"]), text.number(main["target"]),
+            text.percent(main["completion"]), strict=True)]
+        markup = "".join(f'<div class="card"><div class="label">{_e(k)}</div>'
+                         f'<div class="value">{v}</div></div>' for k, v in cards)
+        table = indicators.assign(
+            target=text.number(indicators["target"]), actual=text.number(indicators["actual"]),
+            completion=text.percent(indicators["completion"]))
+        table.columns = ["指标", "人数", "目标合计", "实际合计", "完成率"]
+        return Html(f'<div class="cards">{markup}</div>'
+                    f'<h3>各指标合计（按权重排序）</h3>{_table(table)}')
+
+    def ranking(self) -> Html:
+        """Each person's rank, total, grade, completion and every item's completion."""
+        people = self.result.people.sort_values(["rank", "total"], ascending=[True, False],
+                                                na_position="last")
+        items = self.result.items
+        each = (items["item"] + " " + text.percent(items["completion"])).groupby(
+            items["person"], sort=False).agg(" · ".join)
+        table = pd.DataFrame({
+            "名次": people["rank"].astype("Int64").astype(str).replace("<NA>", "—").to_numpy(),
+            "姓名": people["person"].to_numpy(),
+            "岗位": people["role"].to_numpy(),
+            "总分": text.points(people["total"]),
+            "等级": people["grade"].to_numpy(),
+            "考核完成率": text.percent(people["completion"]),
+            "各项完成率": each.reindex(people["person"]).to_numpy(),
+        })
+        low = (people["completion"] < BELOW).to_numpy()
+        return Html(_table(table, low_rows=low, wide_last=True))
+
+    def heatmap(self):
+        """Person × indicator completion heatmap."""
+        from kpilib import charts
+
+        return _figure(charts.completion_heatmap(self.result.items))
+
+    def distribution(self):
+        """Histogram of totals over the plan's grade bands."""
+        from kpilib import charts
+
+        return _figure(charts.score_distribution(self.result.people, self.plan.grades))
+
+    def trend(self):
+        """Each person's total in every month with data, up to this one."""
+        from kpilib import charts
+
+        months = sorted(set(self.history["month"]))
+        note = "".join(f'<p class="note">{_e(n)}</p>' for n in self.notes)
+        caption = f"{months[0]} 至 {months[-1]}，共 {len(months)} 个月" if months else ""
+        return Html(_figure(charts.trend_heatmap(self.history), caption).markup + note)
+
+    def below_threshold(self) -> Html:
+        """People whose completion is below 60% (seed 000: no bonus this month)."""
+        people = self.result.people
+        low = people[people["completion"] < BELOW].sort_values("completion")
+        if low.empty:
+            return Html("<p>本月没有考核完成率低于60%的人员。</p>")
+        table = pd.DataFrame({"姓名": low["person"].to_numpy(), "岗位": low["role"].to_numpy(),
+                              "考核完成率": text.percent(low["completion"]),
+                              "总分": text.points(low["total"]), "等级": low["grade"].to_numpy()})
+        rule = "<p>方案规定：每次月度考核完成率低于60%者，免当月绩效奖金。</p>"
+        return Html(rule + _table(table))
+
+    def explanations(self) -> Html:
+        """Per person: every item's target, actual, completion, points and the reason."""
+        return Html("".join(person_section(self.result, p) for p in self.result.people["person"]))
+
+
+def indicator_totals(items: pd.DataFrame, plan: Plan) -> pd.DataFrame:
+    """Per indicator with a target: people, summed target and actual, completion.
+
+    Percentages (rates) are not summable and are left out; ordered by the
+    total weight the indicator carries in the department.
+    """
+    summable = items.dropna(subset=["target", "actual"])
+    rates = [name for name in plan.indicators if plan.unit(name) == "%"]
+    summable = summable[~summable["indicator"].isin(rates)]
+    grouped = summable.groupby("indicator", sort=False).agg(
+        people=("person", "nunique"), target=("target", "sum"), actual=("actual", "sum"),
+        weight=("weight", "sum"))
+    grouped = grouped[grouped["target"] > 0].sort_values("weight", ascending=False, kind="stable")
+    grouped["completion"] = grouped["actual"] / grouped["target"]
+    return grouped.reset_index()[["indicator", "people", "target", "actual", "completion"]]
+
+
+def item_table(items: pd.DataFrame) -> pd.DataFrame:
+    """One person's items as shown to people: Chinese headers, formatted numbers."""
+    return pd.DataFrame({
+        "项目": items["item"].to_numpy(),
+        "权重": text.percent(items["weight"]),
+        "目标": text.number(items["target"]),
+        "实际": text.number(items["actual"]),
+        "完成率": text.percent(items["completion"]),
+        "得分/满分": text.cat(text.points(items["points"]), " / ",
+                             text.points(items["full_points"])),
+        "计算说明": items["reason"].to_numpy(),
+    })
+
+
+def person_summary(row: pd.Series) -> str:
+    """``总分 100.82 · 优秀 · 考核完成率 100.8%`` and any gate that fired."""
+    parts = [f"总分 {text.points([row['total']])[0]}", str(row["grade"]),
+             f"考核完成率 {text.percent([row['completion']])[0]}"]
+    if row.get("gates"):
+        parts.append(f"触发：{row['gates']}")
+    return " · ".join(parts)
+
+
+def person_section(result: Result, person: str) -> str:
+    """HTML block explaining every point of one person's month."""
+    row = result.people.set_index("person").loc[person]
+    items = result.items[result.items["person"] == person]
+    english = row["english_name"] if row["english_name"] not in ("", "/", None) else ""
+    name = f"{person}（{english}）" if english else person
+    return (f'<section class="person"><h3>{_e(name)} · {_e(row["role"])}</h3>'
+            f'<p class="summary">{_e(person_summary(row))}</p>{_table(item_table(items))}'
+            "</section>")
+
+
+def _e(value) -> str:
+    return html.escape("" if value is None else str(value))
+
+
+def _table(frame: pd.DataFrame, low_rows=None, wide_last: bool = False) -> str:
+    markup = frame.to_html(index=False, escape=True, classes="kpi", border=0, na_rep="—")
+    if low_rows is not None:
+        # mark rows below the 60% line; pandas writes one <tr> per row, in order
+        head, body = markup.split("<tbody>")
+        rows = body.split("<tr>")
+        rows = [rows[0]] + [('<tr class="low">' if low else "<tr>") + r
+                            for r, low in zip(rows[1:], low_rows, strict=True)]
+        markup = head + "<tbody>" + "".join(rows)
+    if wide_last:
+        markup = markup.replace('class="dataframe kpi"', 'class="dataframe kpi wide-last"')
+    return markup
+
+
+def _figure(fig, caption: str = "") -> Html:
+    import base64
+
+    from kpilib import charts
+
+    data = base64.b64encode(charts.to_png(fig)).decode()
+    cap = f"<figcaption>{_e(caption)}</figcaption>" if caption else ""
+    return Html(f'<figure class="chart"><img alt="{_e(fig.axes[0].get_title())}" '
+                f'src="data:image/png;base64,{data}"/>{cap}</figure>')
