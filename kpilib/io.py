@@ -50,10 +50,11 @@ def read_sheet(path: str | Path, sheet: str | int = 0) -> pd.DataFrame:
     path = Path(path)
     if not path.exists():
         raise DataError(Problem(f"file {path} does not exist", "check the path", file=str(path)))
+    where = str(path)
     try:
-        if path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods"):
-            raw = pd.read_excel(path, sheet_name=sheet, header=None, dtype=object,
-                                engine="calamine")
+        if path.suffix.lower() in EXCEL:
+            raw, sheet_name = _read_workbook(path, sheet)
+            where = f"{path} (sheet {sheet_name})"
         else:
             raw = pd.read_csv(path, header=None, dtype=str, keep_default_na=False,
                               encoding="utf-8-sig", skip_blank_lines=False)
@@ -68,8 +69,36 @@ def read_sheet(path: str | Path, sheet: str | int = 0) -> pd.DataFrame:
     body = body.loc[:, [n != "" for n in names]]
     body["_row"] = body.index + 1
     body = body[(body.drop(columns="_row") != "").any(axis=1)]
-    body["_file"] = str(path)
+    body["_file"] = where
     return body.reset_index(drop=True)
+
+
+EXCEL = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
+
+
+def _read_workbook(path: Path, sheet: str | int) -> tuple[pd.DataFrame, str]:
+    """One sheet as cells from A1 (so row numbers are the sheet's), merged cells filled.
+
+    python-calamine reads about 7x faster than openpyxl (scripts/bench_excel.py).
+    A merged cell (岗位 or 姓名 over several rows) holds its value in the top-left
+    cell only; every cell of the range gets it, as the analyst sees it.
+    """
+    from python_calamine import CalamineWorkbook
+
+    book = CalamineWorkbook.from_path(str(path))
+    names = book.sheet_names
+    if isinstance(sheet, str) and sheet not in names or isinstance(sheet, int) and not (
+            0 <= sheet < len(names)):
+        raise DataError(Problem(f"no sheet {sheet!r}; the workbook has {names}",
+                                "rename the sheet or point the plan at one of these",
+                                file=str(path)))
+    ws = book.get_sheet_by_name(sheet) if isinstance(sheet, str) else book.get_sheet_by_index(
+        sheet)
+    raw = pd.DataFrame(ws.to_python(skip_empty_area=False), dtype=object)
+    for (r0, c0), (r1, c1) in ws.merged_cell_ranges or ():
+        if r0 < raw.shape[0] and c0 < raw.shape[1]:
+            raw.iloc[r0:r1 + 1, c0:c1 + 1] = raw.iat[r0, c0]
+    return raw, ws.name
 
 
 def _cell_text(value) -> str:
@@ -209,9 +238,9 @@ def read_actuals(path: str | Path, month: str | None = None, sheet: str | int = 
     return long[["person", "item", "value", "_file", "_row", "_column"]].reset_index(drop=True)
 
 
-def read_incidents(path: str | Path) -> pd.DataFrame:
+def read_incidents(path: str | Path, sheet: str | int = 0) -> pd.DataFrame:
     """Incidents: person, indicator, kind, count (default 1), points (for ranged kinds)."""
-    frame = read_sheet(path)
+    frame = read_sheet(path, sheet)
     _require(frame, ["person", "indicator", "kind"], path)
     frame = frame.rename(columns={"indicator": "item"})
     for col in ("count", "points", "date", "note"):
@@ -224,9 +253,9 @@ def read_incidents(path: str | Path) -> pd.DataFrame:
     return frame[["person", "item", "kind", "count", "points", "date", "note", "_file", "_row"]]
 
 
-def read_ratings(path: str | Path) -> pd.DataFrame:
+def read_ratings(path: str | Path, sheet: str | int = 0) -> pd.DataFrame:
     """Ratings: person, indicator, rater (optional), level."""
-    frame = read_sheet(path)
+    frame = read_sheet(path, sheet)
     _require(frame, ["person", "indicator", "level"], path)
     frame = frame.rename(columns={"indicator": "item"})
     if "rater" not in frame:
@@ -265,22 +294,42 @@ def read_inputs(plan, month: str, actuals: str | Path | None = None) -> dict:
     """Read every input a plan needs for ``month``: the keyword arguments of ``score``.
 
     A missing actuals file is an error naming the expected path; missing
-    incidents or ratings files mean "none this month".
+    incidents or ratings files mean "none this month". A filled-in input template
+    (``kpi template``) passed as ``actuals`` also carries the month's incidents and
+    ratings in its sheets 扣分记录 and 评分记录, which then replace the plan's files.
     """
     path = Path(actuals) if actuals else plan.source("actuals", month)
     if not path.exists():
         raise DataError(Problem(
             f"no actuals for {month}: {path} does not exist",
             "put the month's actuals there, or pass --actuals FILE", file=str(path)))
+    in_template = _template_sheets(path)
     inputs = {
         "targets": read_targets(plan.source("targets", month), plan.sources.targets_layout,
                                 plan.sources.targets_sheet),
-        "actuals": read_actuals(path, month),
+        "actuals": read_actuals(path, month, in_template.get("actuals", 0)),
     }
     for key, reader in (("incidents", read_incidents), ("ratings", read_ratings)):
         source = plan.source(key, month)
-        inputs[key] = reader(source) if source is not None and source.exists() else None
+        if key in in_template:
+            inputs[key] = reader(path, in_template[key])
+        else:
+            inputs[key] = reader(source) if source is not None and source.exists() else None
     return inputs
+
+
+# The sheets of the input template written by ``kpi template`` (kpilib.excel).
+TEMPLATE_SHEETS = {"actuals": "实际值", "incidents": "扣分记录", "ratings": "评分记录"}
+
+
+def _template_sheets(path: Path) -> dict[str, str]:
+    """Which template sheets an Excel workbook has: ``{"incidents": "扣分记录", ...}``."""
+    if path.suffix.lower() not in EXCEL:
+        return {}
+    from python_calamine import CalamineWorkbook
+
+    names = set(CalamineWorkbook.from_path(str(path)).sheet_names)
+    return {key: name for key, name in TEMPLATE_SHEETS.items() if name in names}
 
 
 def input_files(plan, month: str, actuals: str | Path | None = None) -> list[Path]:
