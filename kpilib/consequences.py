@@ -180,8 +180,8 @@ def flags(people: pd.DataFrame, plan, items: pd.DataFrame | None = None) -> pd.D
     for rule in config.rules:
         hit = evaluate(rule.when, people, items, config.probation)
         grid = (pd.Series(hit, index=pd.MultiIndex.from_frame(people[["person", "month"]]))
-                .groupby(level=[0, 1]).any().unstack("month")
-                .reindex(index=persons, columns=labels).fillna(False).to_numpy(bool))
+                .groupby(level=[0, 1]).any().unstack("month", fill_value=False)
+                .reindex(index=persons, columns=labels, fill_value=False).to_numpy(bool))
         count = _count(grid, rule, calendar)
         fire = grid & (count >= rule.months)
         if rule.fires == "each":
