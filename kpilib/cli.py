@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from kpilib.errors import KpiError
+from kpilib.excel import add_template_parser
 from kpilib.history import add_adjust_parser, add_history_parser
 from kpilib.payroll import add_payroll_parser
 from kpilib.report import add_report_parser
@@ -35,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     add_adjust_parser(commands)
     add_payroll_parser(commands)
     add_report_parser(commands)
+    add_template_parser(commands)
 
     args = parser.parse_args(argv)
     try:
@@ -57,6 +59,8 @@ def add_score_parser(commands) -> None:
     score.add_argument("--out", type=Path,
                        help="output folder; default reports/MONTH/DEPARTMENT/")
     score.add_argument("--force", action="store_true", help="replace existing output files")
+    score.add_argument("--xlsx", action="store_true",
+                       help="also write results.xlsx (people and items sheets, for Excel)")
     score.add_argument("--no-store", action="store_true",
                        help="do not save the month in the results store (kpi history)")
     score.add_argument("--store", type=Path,
@@ -85,6 +89,10 @@ def _score(args) -> int:
         out / "items.csv": lambda p: result.items.to_csv(p, index=False, encoding="utf-8-sig"),
         out / "people.csv": lambda p: result.people.to_csv(p, index=False, encoding="utf-8-sig"),
     }
+    if args.xlsx:
+        from kpilib.excel import write_results
+
+        files[out / "results.xlsx"] = lambda p: write_results(result, p)
     write_atomically(files, force=args.force)
     print(summary(result))
     print(f"wrote {', '.join(str(p) for p in files)}")

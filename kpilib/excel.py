@@ -1,0 +1,455 @@
+"""Excel in and out, the way analysts work.
+
+``template(plan, month)`` builds the month's input workbook (``kpi template``): the
+plan's people and their inputs pre-filled, units and targets shown, number cells
+with data validation, one sheet for actuals (实际值), and where the plan uses them one
+for incidents (扣分记录) and one for ratings (评分记录). Filled in, it goes back to
+``kpi score --actuals FILE``; :func:`kpilib.io.read_inputs` reads all three sheets.
+
+``write_results(result, path)`` writes a scored month (``kpi score --xlsx``): the
+people and items sheets with Chinese headers, yuan and percentage formats, a frozen
+header row, grade colours and fitted column widths.
+
+Text that came from input files (names, indicator names, reasons) is always written
+as a text cell: a name like ``=HYPERLINK(...)`` or ``-张三`` never becomes a formula.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import pandas as pd
+
+from kpilib.errors import KpiError, Problem
+from kpilib.formula import Formula
+from kpilib.io import TEMPLATE_SHEETS, read_targets, write_atomically
+from kpilib.plan import Plan
+from kpilib.rules import Bonus, Incidents, Rating
+from kpilib.scoring import Result
+
+# openpyxl is imported inside the functions: `kpi --help` and `kpi score` without
+# --xlsx do not pay for it
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+HEADER_FILL, INPUT_FILL = "DDEBF7", "FFF2CC"  # input fill: cells the analyst fills in
+YUAN, PERCENT, NUMBER, POINTS = "#,##0.00", "0.0%", "#,##0.####", "0.00"
+BLANK_INCIDENT_ROWS = 200
+
+PEOPLE_HEADERS = {
+    "rank": "排名", "person": "姓名", "role": "岗位", "english_name": "英文名", "total": "总分",
+    "grade": "等级", "weighted_points": "权重得分", "bonus_points": "加减分",
+    "completion": "考核完成率", "valid": "本月有效", "gates": "触发规则",
+}
+ITEM_HEADERS = {
+    "person": "姓名", "role": "岗位", "section": "考核项目", "indicator": "指标",
+    "item": "考核内容", "weight": "权重", "target": "目标值", "actual": "实际值",
+    "completion": "完成率",
+    "points": "得分", "full_points": "满分", "rule": "规则", "reason": "计算过程",
+}
+
+
+def put(sheet, row: int, col: int, value, number_format: str | None = None):
+    """Write one cell; text is always a text cell, never a formula.
+
+    openpyxl turns any string starting with ``=`` into a formula. Strings are
+    forced to the text type, and those starting with a character a spreadsheet
+    reads as a formula (``= + - @``) are also marked quote-prefixed, so retyping
+    the cell in Excel does not turn it into one either.
+    """
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return sheet.cell(row, col)
+    cell = sheet.cell(row, col, value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+        if value.startswith(FORMULA_START):
+            cell.quotePrefix = True
+    elif number_format:
+        cell.number_format = number_format
+    return cell
+
+
+def _fill(colour: str):
+    from openpyxl.styles import PatternFill
+
+    return PatternFill("solid", fgColor=colour)
+
+
+def _header(sheet, row: int, names: list[str]) -> None:
+    from openpyxl.styles import Alignment, Font
+
+    for col, name in enumerate(names, start=1):
+        cell = put(sheet, row, col, name)
+        cell.font = Font(bold=True)
+        cell.fill = _fill(HEADER_FILL)
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+
+def _title(sheet, text: str) -> None:
+    from openpyxl.styles import Font
+
+    put(sheet, 1, 1, text).font = Font(bold=True, size=13)
+
+
+def _display_width(value) -> int:
+    text = str(value)
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def fit_columns(sheet, header_row: int, low: int = 6, high: int = 60) -> None:
+    """Column widths that fit the header and the longest value, within [low, high]."""
+    from openpyxl.utils import get_column_letter
+
+    widths: dict[int, int] = {}
+    for row in sheet.iter_rows(min_row=header_row):
+        for cell in row:
+            if cell.value is None:
+                continue
+            value = cell.value
+            if isinstance(value, float):
+                value = f"{value:,.2f}"
+            widths[cell.column] = max(widths.get(cell.column, 0), _display_width(value))
+    for col, width in widths.items():
+        sheet.column_dimensions[get_column_letter(col)].width = min(max(width + 2, low), high)
+
+
+def unit_format(unit: str | None) -> str:
+    """Excel number format for an indicator's unit: ``%`` → 0.0%, 元 → #,##0.00."""
+    if unit == "%":
+        return PERCENT
+    if unit == "元":
+        return YUAN
+    return NUMBER
+
+
+def yuan(value):
+    """Money to the fen as an exact Decimal (what payroll adds up)."""
+    if value is None or pd.isna(value):
+        return None
+    return Decimal(repr(float(value))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+# ---------------------------------------------------------------- template (Excel in)
+
+
+def template_rows(plan: Plan, targets: pd.DataFrame) -> pd.DataFrame:
+    """The actuals sheet's rows: one per person and input the person's items read.
+
+    A directly entered item gets its target and unit; a derived item (``formula``)
+    asks for each measure it reads instead. Bonus items and the measures that
+    only bonus formulas or gates read are offered to everyone and may stay blank.
+    """
+    extra = []
+    for name, ind in plan.indicators.items():
+        if isinstance(ind.rule, Bonus):
+            extra += sorted(Formula.parse(ind.formula).names) if ind.formula else [name]
+    for gate in plan.gates:
+        extra += sorted(Formula.parse(gate.when).names & set(plan.measures))
+    rows = []
+    for person, own in targets.groupby("person", sort=False):
+        role = own["role"].iloc[0]
+        seen = set()
+
+        def add(name, note, target=None, person=person, role=role, seen=seen):
+            if name in seen:
+                return
+            seen.add(name)
+            entry = plan.indicators.get(name) or plan.measures.get(name)
+            rows.append({"person": person, "role": role, "input": name,
+                         "label": (entry.label if entry else None) or name,
+                         "unit": plan.unit(name) or "", "target": target, "note": note,
+                         "allow_negative": bool(entry and entry.allow_negative)})
+
+        for item, indicator, target in zip(own["item"], own["indicator"], own["target"],
+                                           strict=True):
+            ind = plan.indicators[indicator]
+            if isinstance(ind.rule, Incidents | Rating | Bonus):
+                continue
+            if ind.formula:
+                for name in sorted(Formula.parse(ind.formula).names):
+                    add(name, f"用于 {item} = {ind.formula}")
+            else:
+                add(item, "", target)
+        for name in extra:
+            add(name, "加分项或否决条件用，没有可留空")
+    return pd.DataFrame(rows)
+
+
+def template(plan: Plan, month: str):
+    """Build the month's input workbook for ``plan``.
+
+    Parameters
+    ----------
+    plan : Plan
+        From :func:`kpilib.load_plan`.
+    month : str
+        ``YYYY-MM``; the 月份 column guards against scoring it for another month.
+
+    Returns
+    -------
+    openpyxl.Workbook
+        Sheets 实际值, and 扣分记录 / 扣分标准 and 评分记录 where the plan uses them.
+    """
+    from openpyxl import Workbook
+
+    targets = read_targets(plan.source("targets", month), plan.sources.targets_layout,
+                           plan.sources.targets_sheet)
+    book = Workbook()
+    _actuals_sheet(book.active, plan, month, template_rows(plan, targets))
+    rules = {n: i.rule for n, i in plan.indicators.items()}
+    own = targets.assign(rule=targets["indicator"].map(rules))
+    incident_items = own[own["rule"].map(lambda r: isinstance(r, Incidents))]
+    if len(incident_items):
+        _incidents_sheets(book, plan, month, incident_items)
+    rated = own[own["rule"].map(lambda r: isinstance(r, Rating))]
+    if len(rated):
+        _ratings_sheet(book, plan, month, rated)
+    return book
+
+
+def _number_validation(sheet, cells: list[str], negative: bool) -> None:
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    if not cells:
+        return
+    check = DataValidation(type="decimal", operator="between",
+                           formula1="-1E+15" if negative else "0", formula2="1E+15",
+                           allow_blank=True, showErrorMessage=True, errorTitle="请填写数字",
+                           error="这里只能填数字，例如 2400000、92.5% 或 0.925"
+                                 + ("" if negative else "（不能为负）"))
+    for where in cells:
+        check.add(where)
+    sheet.add_data_validation(check)
+
+
+def _actuals_sheet(sheet, plan: Plan, month: str, rows: pd.DataFrame) -> None:
+    sheet.title = TEMPLATE_SHEETS["actuals"]
+    _title(sheet, f"{plan.name} {month} 实际值录入表 — 在黄色的「实际值」列填数字，"
+                  "百分比写 92.5% 或 0.925；不适用的留空")
+    headers = ["月份", "岗位", "姓名", "指标", "名称", "单位", "目标值", "实际值", "说明"]
+    _header(sheet, 2, headers)
+    cells = {False: [], True: []}
+    for r, row in enumerate(rows.itertuples(index=False), start=3):
+        fmt = unit_format(row.unit)
+        for col, value in enumerate([month, row.role, row.person, row.input, row.label,
+                                     row.unit, row.target], start=1):
+            put(sheet, r, col, value, fmt if col == 7 else None)
+        value_cell = sheet.cell(r, 8)
+        value_cell.number_format = fmt
+        value_cell.fill = _fill(INPUT_FILL)
+        put(sheet, r, 9, row.note)
+        cells[row.allow_negative].append(f"H{r}")
+    for negative, where in cells.items():
+        _number_validation(sheet, where, negative)
+    sheet.freeze_panes = "A3"
+    fit_columns(sheet, 2, high=40)
+    sheet.column_dimensions["H"].width = 16
+
+
+def _list_validation(sheet, source: str, where: str, what: str) -> None:
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    check = DataValidation(type="list", formula1=source, allow_blank=True,
+                           showErrorMessage=True, errorTitle=f"{what}不在清单中",
+                           error=f"请从下拉清单中选择{what}")
+    check.add(where)
+    sheet.add_data_validation(check)
+
+
+def _incidents_sheets(book, plan: Plan, month: str, items: pd.DataFrame) -> None:
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    sheet = book.create_sheet(TEMPLATE_SHEETS["incidents"])
+    _title(sheet, f"{plan.name} {month} 扣分记录 — 一行一件事；类型和扣分标准见「扣分标准」；"
+                  "「扣分」只在标准为区间时填写")
+    _header(sheet, 2, ["姓名", "指标", "类型", "次数", "扣分", "日期", "说明"])
+    standard = book.create_sheet("扣分标准")
+    _header(standard, 1, ["指标", "类型", "扣分", "说明"])
+    names = list(dict.fromkeys(items["indicator"]))
+    r = 2
+    for name in names:
+        rule = plan.indicators[name].rule
+        for kind, spec in rule.kinds.items():
+            if spec.points is None:
+                points = f"{spec.min:g}–{spec.max:g}"
+                note = "区间：在扣分记录的「扣分」列填写认定的分数"
+            else:
+                points, note = spec.points, ""
+                if spec.escalate_after is not None:
+                    note = (f"前 {spec.escalate_after} 次每次 {spec.points:g} 分，"
+                            f"之后每次 {spec.then:g} 分")
+            for col, value in enumerate([name, kind, points, note], start=1):
+                put(standard, r, col, value)
+            r += 1
+    fit_columns(standard, 1)
+    standard.freeze_panes = "A2"
+    # drop-down lists live on a hidden sheet: a list typed into the validation is
+    # limited to 255 characters, which a plan's kinds easily exceed
+    lists = book.create_sheet("选项")
+    lists.sheet_state = "hidden"
+    people = list(dict.fromkeys(items["person"]))
+    kinds = list(dict.fromkeys(k for n in names for k in plan.indicators[n].rule.kinds))
+    for col, values in enumerate([people, names, kinds], start=1):
+        for row, value in enumerate(values, start=1):
+            put(lists, row, col, value)
+    last = 2 + BLANK_INCIDENT_ROWS
+    for letter, values, what in (("A", people, "姓名"), ("B", names, "指标"), ("C", kinds, "类型")):
+        _list_validation(sheet, f"选项!${letter}$1:${letter}${len(values)}",
+                         f"{letter}3:{letter}{last}", what)
+    count = DataValidation(type="whole", operator="between", formula1="1", formula2="10000",
+                           allow_blank=True, showErrorMessage=True, errorTitle="请填写次数",
+                           error="次数是 1 或以上的整数；留空算 1 次")
+    count.add(f"D3:D{last}")
+    sheet.add_data_validation(count)
+    _number_validation(sheet, [f"E3:E{last}"], negative=False)
+    dates = DataValidation(type="date", operator="greaterThan", formula1="1", allow_blank=True)
+    dates.add(f"F3:F{last}")
+    sheet.add_data_validation(dates)
+    for row in range(3, last + 1):
+        for col in range(1, 8):
+            sheet.cell(row, col).fill = _fill(INPUT_FILL)
+        sheet.cell(row, 6).number_format = "yyyy-mm-dd"
+    for letter, width in zip("ABCDEFG", (10, 22, 22, 7, 7, 12, 40), strict=True):
+        sheet.column_dimensions[letter].width = width
+    sheet.freeze_panes = "A3"
+
+
+def _ratings_sheet(book, plan: Plan, month: str, items: pd.DataFrame) -> None:
+    sheet = book.create_sheet(TEMPLATE_SHEETS["ratings"])
+    _title(sheet, f"{plan.name} {month} 评分记录 — 在黄色的「等级」列从下拉清单选择")
+    _header(sheet, 2, ["姓名", "岗位", "指标", "评价人", "等级", "可选等级"])
+    r = 3
+    for person, role, item, indicator in zip(items["person"], items["role"], items["item"],
+                                             items["indicator"], strict=True):
+        rule = plan.indicators[indicator].rule
+        levels = list(rule.levels)
+        choices = " / ".join(f"{k}={v:g}" for k, v in rule.levels.items())
+        for rater in rule.raters or {"": 1.0}:
+            for col, value in enumerate([person, role, item, rater, None, choices], start=1):
+                put(sheet, r, col, value)
+            sheet.cell(r, 5).fill = _fill(INPUT_FILL)
+            _list_validation(sheet, '"' + ",".join(levels) + '"', f"E{r}", "等级")
+            r += 1
+    fit_columns(sheet, 2)
+    sheet.column_dimensions["E"].width = 12
+    sheet.freeze_panes = "A3"
+
+
+def write_template(plan: Plan, month: str, path: str | Path, force: bool = False) -> Path:
+    """Write :func:`template` to ``path`` (never replacing a file without ``force``)."""
+    book = template(plan, month)
+    path = Path(path)
+    write_atomically({path: lambda p: book.save(p)}, force=force)
+    return path
+
+
+# ---------------------------------------------------------------- results (Excel out)
+
+
+def results_workbook(result: Result):
+    """The scored month as a workbook: sheets 考核结果 (people) and 考核明细 (items)."""
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+
+    plan = result.plan
+    book = Workbook()
+    people = book.active
+    people.title = "考核结果"
+    table = result.people.sort_values(["valid", "rank"], ascending=[False, True], kind="stable")
+    table = table.assign(valid=table["valid"].map({True: "是", False: "否"}))
+    if (table["english_name"].fillna("").isin(["", "/"])).all():
+        table = table.drop(columns="english_name")
+    formats = {"total": POINTS, "weighted_points": POINTS, "bonus_points": POINTS,
+               "completion": PERCENT, "rank": "0"}
+    _table(people, f"{plan.name} {result.month or ''} 考核结果", table, PEOPLE_HEADERS, formats)
+    grade_col = get_column_letter(list(c for c in PEOPLE_HEADERS if c in table).index("grade") + 1)
+    _grade_colours(people, plan, f"{grade_col}3:{grade_col}{len(table) + 2}")
+
+    items = book.create_sheet("考核明细")
+    detail = result.items.copy()
+    units = detail["indicator"].map(plan.unit)
+    money = (units == "元").to_numpy()
+    for col in ("target", "actual"):  # money to the fen, exactly
+        detail[col] = detail[col].astype(object)
+        detail.loc[money, col] = detail.loc[money, col].map(yuan)
+    formats = {"weight": PERCENT, "completion": PERCENT, "points": POINTS, "full_points": POINTS}
+    _table(items, f"{plan.name} {result.month or ''} 考核明细", detail, ITEM_HEADERS, formats,
+           row_formats={"target": units.map(unit_format).tolist(),
+                        "actual": units.map(unit_format).tolist()})
+    return book
+
+
+def _table(sheet, title: str, table: pd.DataFrame, headers: dict, formats: dict,
+           row_formats: dict | None = None) -> None:
+    from openpyxl.utils import get_column_letter
+
+    columns = [c for c in headers if c in table]
+    _title(sheet, title)
+    _header(sheet, 2, [headers[c] for c in columns])
+    row_formats = row_formats or {}
+    for c, name in enumerate(columns, start=1):
+        values = table[name].tolist()
+        per_row = row_formats.get(name)
+        for r, value in enumerate(values):
+            if isinstance(value, float | int) and not isinstance(value, bool):
+                value = float(value)
+            fmt = per_row[r] if per_row else formats.get(name)
+            put(sheet, r + 3, c, value, fmt)
+    sheet.freeze_panes = "B3"
+    sheet.auto_filter.ref = f"A2:{get_column_letter(len(columns))}{len(table) + 2}"
+    fit_columns(sheet, 2)
+
+
+GRADE_COLOURS = ["C6EFCE", "DDEBF7", "FFEB9C", "F8CBAD", "FFC7CE"]
+
+
+def _grade_colours(sheet, plan: Plan, where: str) -> None:
+    """Best grade green, then blue, yellow...; the lowest red; a voided month grey."""
+    from openpyxl.formatting.rule import CellIsRule
+    from openpyxl.styles import PatternFill
+
+    names = [g.name for g in plan.grades]
+    colours = GRADE_COLOURS[:len(names) - 1] + [GRADE_COLOURS[-1]]
+    for name, colour in [*zip(names, colours, strict=True), (plan.void_grade, "D9D9D9")]:
+        quoted = '"' + name.replace('"', '""') + '"'
+        sheet.conditional_formatting.add(where, CellIsRule(
+            operator="equal", formula=[quoted], fill=PatternFill("solid", bgColor=colour)))
+
+
+def write_results(result: Result, path: str | Path) -> None:
+    """Save :func:`results_workbook` to ``path`` (used inside ``write_atomically``)."""
+    results_workbook(result).save(path)
+
+
+# ---------------------------------------------------------------- kpi template
+
+
+def add_template_parser(commands) -> None:
+    """Register ``kpi template PLAN --month YYYY-MM [--out FILE] [--force]``."""
+    from kpilib.cli import month_arg
+
+    parser = commands.add_parser(
+        "template", help="write the month's Excel input template for a plan",
+        description="Write an .xlsx to fill in: the plan's people and their inputs "
+                    "pre-filled with units and targets (sheet 实际值), and sheets for "
+                    "incidents (扣分记录) and ratings (评分记录) where the plan uses them. "
+                    "Score the filled file with: kpi score PLAN --month MONTH --actuals FILE")
+    parser.add_argument("plan", type=Path, help="plan file, e.g. params/bank_branch.yaml")
+    parser.add_argument("--month", required=True, type=month_arg, help="YYYY-MM, e.g. 2024-11")
+    parser.add_argument("--out", type=Path,
+                        help="output .xlsx; default DEPARTMENT_MONTH_录入表.xlsx here")
+    parser.add_argument("--force", action="store_true", help="replace an existing file")
+    parser.set_defaults(func=_template_command)
+
+
+def _template_command(args) -> int:
+    from kpilib import load_plan
+
+    plan = load_plan(args.plan)
+    out = args.out or Path(f"{plan.department}_{args.month}_录入表.xlsx")
+    if out.suffix.lower() != ".xlsx":
+        raise KpiError(Problem(f"--out {out} is not an .xlsx file", "name the file ….xlsx"))
+    write_template(plan, args.month, out, force=args.force)
+    print(f"wrote {out}: fill in the yellow cells, then run\n"
+          f"  kpi score {args.plan} --month {args.month} --actuals {out}")
+    return 0
