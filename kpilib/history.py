@@ -202,9 +202,10 @@ def save(result: Result, files: Iterable[str | Path] | None = None,
             con.execute("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                         [run_id, plan.department, result.month, version, datetime.now(),
                          str(plan.path) if plan.path else None, plan.digest or "", note])
-            con.executemany("INSERT INTO input_files VALUES (?, ?, ?, ?)",
-                            [[run_id, str(p), s, n] for p, (s, n) in zip(paths, sums,
-                                                                          strict=True)])
+            if paths:  # DuckDB refuses an empty executemany
+                con.executemany("INSERT INTO input_files VALUES (?, ?, ?, ?)",
+                                [[run_id, str(p), s, n] for p, (s, n) in zip(paths, sums,
+                                                                              strict=True)])
             _insert(con, "items", result.items[ITEM_COLUMNS], run_id)
             _insert(con, "people", result.people[PEOPLE_COLUMNS], run_id)
             con.commit()

@@ -81,7 +81,7 @@ def frame(plan, month: str, store=None, pool=None) -> pd.DataFrame:
     out["flags"] = out["person"].map(text).fillna("")
     awards = flags.dropna(subset=["award"]).groupby("person")["award"].agg(
         lambda a: sum(a, Decimal("0.00")))
-    out["award"] = out["person"].map(awards).fillna(Decimal("0.00"))
+    out["award"] = [awards.get(p, Decimal("0.00")) for p in out["person"]]
     paid = out["pool_paid"] if "pool_paid" in out else Decimal("0.00")
     out["payable"] = out["performance_pay"] + out["award"] + paid
     return out[[c for c in COLUMNS if c in out]]
