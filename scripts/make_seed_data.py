@@ -422,7 +422,11 @@ class BankBranch(Department):
                     (person, "营销分红保险", round(10000 * m / 12 * lvl(0.3), -2)),
                     (person, "营销基本账户", int(self.rng.poisson(0.15 * m * LEVEL[person]))),
                     (person, "非应计贷款", int(self.rng.choice([0, 0, 60000, 120000]))),
-                    (person, "实收利息", round(owed * min(1.0, 0.995 * lvl(0.02)))),
+                    (
+                        person,
+                        "实收利息",
+                        round(owed * min(1.0, (0.97 + 0.03 * LEVEL[person]) * self.noise(0.01))),
+                    ),
                     (person, "应收利息", owed),
                     (person, "收回表内应收利息", int(self.rng.choice([0, 0, 60000]))),
                     (person, "收回表外利息", int(self.rng.choice([0, 30000]))),
