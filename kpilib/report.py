@@ -200,7 +200,8 @@ def _execute(notebook: Path, output: Path, declared: set[str], job: Job, plan_pa
             str(notebook), str(output), parameters={k: v for k, v in values.items()
                                                     if k in declared},
             kernel_name="python3", progress_bar=False, cwd=str(notebook.parent),
-            request_save_on_cell_execute=False)
+            request_save_on_cell_execute=False, kernel_manager_class=_ipc_kernel_manager(),
+            shutdown_kernel="immediate")
     except PapermillExecutionError as exc:
         first = next((line for line in exc.source.splitlines() if line.strip()), "")
         message = (f"notebook {notebook.name}: cell {exc.cell_index} (In [{exc.exec_count}]: "
@@ -209,6 +210,26 @@ def _execute(notebook: Path, output: Path, declared: set[str], job: Job, plan_pa
                    "open it in JupyterLab to see the traceback")
         raise _NotebookFailed(Outcome(**{**asdict(failed), "error": message,
                                          "files": {"notebook": _rel(output, job)}})) from None
+
+
+def _ipc_kernel_manager():
+    # ipykernel 7 warns on every start over unencrypted TCP; local IPC sockets avoid it.
+    # Each kernel gets its own socket prefix: the default one is shared by every kernel
+    # started in the same folder, and two parallel kernels then answer each other.
+    import tempfile
+    import uuid
+
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import CaselessStrEnum, default
+
+    class IpcKernelManager(AsyncKernelManager):
+        transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
+
+        @default("ip")
+        def _unique_ip(self):
+            return str(Path(tempfile.gettempdir()) / f"kpi-kernel-{uuid.uuid4().hex[:12]}")
+
+    return IpcKernelManager
 
 
 def _to_html(nb, title: str) -> str:

@@ -27,6 +27,7 @@ from kpilib.plan import Plan, load_plan
 from kpilib.scoring import Result
 
 BELOW = 0.60  # seed 000: 每次月度考核完成率低于60%者，免当月绩效奖金
+LOW_HEADING = "考核完成率低于60%的人员"
 MAIN_INDICATORS = 4  # headline cards: the indicators carrying the most weight
 
 
@@ -150,8 +151,8 @@ class MonthReport:
             target=text.number(indicators["target"]), actual=text.number(indicators["actual"]),
             completion=text.percent(indicators["completion"]))
         table.columns = ["指标", "人数", "目标合计", "实际合计", "完成率"]
-        return Html(f'<div class="cards">{markup}</div>'
-                    f'<h3>各指标合计（按权重排序）</h3>{_table(table)}')
+        return _section("概览", f'<div class="cards">{markup}</div>',
+                        f'<div class="keep"><h3>各指标合计（按权重排序）</h3>{_table(table)}</div>')
 
     def ranking(self) -> Html:
         """Each person's rank, total, grade, completion and every item's completion."""
@@ -170,19 +171,20 @@ class MonthReport:
             "各项完成率": each.reindex(people["person"]).to_numpy(),
         })
         low = (people["completion"] < BELOW).to_numpy()
-        return Html(_table(table, low_rows=low, wide_last=True))
+        return _section("排名", _table(table, low_rows=low, wide_last=True))
 
     def heatmap(self):
         """Person × indicator completion heatmap."""
         from kpilib import charts
 
-        return _figure(charts.completion_heatmap(self.result.items))
+        return _section("各项指标完成率", _figure(charts.completion_heatmap(self.result.items)))
 
     def distribution(self):
         """Histogram of totals over the plan's grade bands."""
         from kpilib import charts
 
-        return _figure(charts.score_distribution(self.result.people, self.plan.grades))
+        chart = charts.score_distribution(self.result.people, self.plan.grades)
+        return _section("得分分布", _figure(chart))
 
     def trend(self):
         """Each person's total in every month with data, up to this one."""
@@ -191,23 +193,24 @@ class MonthReport:
         months = sorted(set(self.history["month"]))
         note = "".join(f'<p class="note">{_e(n)}</p>' for n in self.notes)
         caption = f"{months[0]} 至 {months[-1]}，共 {len(months)} 个月" if months else ""
-        return Html(_figure(charts.trend_heatmap(self.history), caption).markup + note)
+        return _section("月度趋势", _figure(charts.trend_heatmap(self.history), caption), note)
 
     def below_threshold(self) -> Html:
         """People whose completion is below 60% (seed 000: no bonus this month)."""
         people = self.result.people
         low = people[people["completion"] < BELOW].sort_values("completion")
         if low.empty:
-            return Html("<p>本月没有考核完成率低于60%的人员。</p>")
+            return _section(LOW_HEADING, "<p>本月没有考核完成率低于60%的人员。</p>")
         table = pd.DataFrame({"姓名": low["person"].to_numpy(), "岗位": low["role"].to_numpy(),
                               "考核完成率": text.percent(low["completion"]),
                               "总分": text.points(low["total"]), "等级": low["grade"].to_numpy()})
         rule = "<p>方案规定：每次月度考核完成率低于60%者，免当月绩效奖金。</p>"
-        return Html(rule + _table(table))
+        return _section(LOW_HEADING, rule + _table(table))
 
     def explanations(self) -> Html:
         """Per person: every item's target, actual, completion, points and the reason."""
-        return Html("".join(person_section(self.result, p) for p in self.result.people["person"]))
+        blocks = [person_section(self.result, p) for p in self.result.people["person"]]
+        return _section("逐人得分说明", blocks[0] if blocks else "", "".join(blocks[1:]))
 
 
 def indicator_totals(items: pd.DataFrame, plan: Plan) -> pd.DataFrame:
@@ -265,6 +268,12 @@ def _e(value) -> str:
     return html.escape("" if value is None else str(value))
 
 
+def _section(heading: str, first: str, rest: str = "") -> Html:
+    # the heading and the first block stay on one printed page; the rest may flow on
+    return Html(f'<section class="block"><div class="keep"><h2>{_e(heading)}</h2>{first}</div>'
+                f"{rest}</section>")
+
+
 def _table(frame: pd.DataFrame, low_rows=None, wide_last: bool = False) -> str:
     markup = frame.to_html(index=False, escape=True, classes="kpi", border=0, na_rep="—")
     if low_rows is not None:
@@ -279,12 +288,12 @@ def _table(frame: pd.DataFrame, low_rows=None, wide_last: bool = False) -> str:
     return markup
 
 
-def _figure(fig, caption: str = "") -> Html:
+def _figure(fig, caption: str = "") -> str:
     import base64
 
     from kpilib import charts
 
     data = base64.b64encode(charts.to_png(fig)).decode()
     cap = f"<figcaption>{_e(caption)}</figcaption>" if caption else ""
-    return Html(f'<figure class="chart"><img alt="{_e(fig.axes[0].get_title())}" '
-                f'src="data:image/png;base64,{data}"/>{cap}</figure>')
+    return (f'<figure class="chart"><img alt="{_e(fig.axes[0].get_title())}" '
+            f'src="data:image/png;base64,{data}"/>{cap}</figure>')
