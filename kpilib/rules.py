@@ -56,7 +56,9 @@ class Rule(BaseModel):
     def divides_by_target(self) -> bool:
         return self.needs_target()
 
-    def score(self, items: pd.DataFrame, lower: bool, unit: str | None) -> pd.DataFrame:
+    def score(self, items: pd.DataFrame, lower: bool, unit: str | None,
+              explain: bool = True) -> pd.DataFrame:
+        """Columns completion, points and (if ``explain``) reason, for ``items``."""
         raise NotImplementedError
 
 
@@ -81,29 +83,31 @@ class Ratio(Rule):
     @model_validator(mode="after")
     def _check(self):
         if self.cap is not None and self.cap < self.floor:
-            raise ValueError(f"cap {self.cap:g} is below floor {self.floor:g}; cap must be >= floor")
+            raise ValueError(
+                f"cap {self.cap:g} is below floor {self.floor:g}; cap must be >= floor")
         if self.floor < 0:
             raise ValueError(f"floor {self.floor:g} is negative; use 0 or more")
         return self
 
-    def score(self, items, lower, unit):
+    def score(self, items, lower, unit, explain=True):
         actual, target = items["actual"].to_numpy(float), items["target"].to_numpy(float)
-        a, t = text.by_unit(actual, unit), text.by_unit(target, unit)
         if not lower:
             raw = actual / target
-            shown = text.cat(a, " / ", t)
         elif self.lower == "mirror":
             raw = 2 - actual / target
-            shown = text.cat("2 − ", a, " / ", t)
         else:
             with np.errstate(divide="ignore", over="ignore"):
                 raw = np.where(actual == 0, np.inf, target / np.where(actual == 0, 1, actual))
-            shown = text.cat(t, " / ", a)
         cap = np.inf if self.cap is None else self.cap
         completion = np.clip(raw, self.floor, cap)
         zeroed = raw < self.zero_below if self.zero_below is not None else np.zeros(len(raw), bool)
         full = items["full_points"].to_numpy(float)
         points = round_points(np.where(zeroed, 0.0, full * completion))
+        if not explain:
+            return _result(completion, points, None)
+        a, t = text.by_unit(actual, unit), text.by_unit(target, unit)
+        shown = (text.cat(a, " / ", t) if not lower else text.cat("2 − ", a, " / ", t)
+                 if self.lower == "mirror" else text.cat(t, " / ", a))
         shown_raw = np.where(np.isinf(raw), "—(实际为 0)", text.percent(raw))
         note = np.select(
             [zeroed, raw > cap, raw < self.floor],
@@ -167,7 +171,7 @@ class Bands(Rule):
     def needs_target(self):
         return self.on == "completion"
 
-    def score(self, items, lower, unit):
+    def score(self, items, lower, unit, explain=True):
         actual = items["actual"].to_numpy(float)
         value = actual / items["target"].to_numpy(float) if self.on == "completion" else actual
         shown_unit = "%" if self.on == "completion" else unit
@@ -175,19 +179,20 @@ class Bands(Rule):
         edges = [b.at_most if ascending else b.at_least for b in self.bands]
         conditions = [value <= e if ascending else value >= e for e in edges]
         share = np.select(conditions, [b.share for b in self.bands], self.otherwise)
-        sign = "≤" if ascending else "≥"
-        band_text = np.select(
-            conditions,
-            [f"{sign}{text.by_unit([e], shown_unit)[0]} 档" for e in edges],
-            "不在任何档",
-        )
         full = items["full_points"].to_numpy(float)
         points = round_points(full * share)
+        completion = value if self.on == "completion" else share
+        if not explain:
+            return _result(completion, points, None)
+        sign = "≤" if ascending else "≥"
+        band_text = np.select(
+            conditions, [f"{sign}{text.by_unit([e], shown_unit)[0]} 档" for e in edges],
+            "不在任何档")
         reason = text.cat(
             text.by_unit(value, shown_unit), " 落在 ", band_text, " → ", text.percent(share),
             " × ", text.number(full), " = ", text.points(points),
         )
-        return _result(np.where(self.on == "completion", value, share), points, reason)
+        return _result(completion, points, reason)
 
 
 class Step(Rule):
@@ -218,7 +223,7 @@ class Step(Rule):
     def divides_by_target(self):
         return self.on == "completion"
 
-    def score(self, items, lower, unit):
+    def score(self, items, lower, unit, explain=True):
         actual, target = items["actual"].to_numpy(float), items["target"].to_numpy(float)
         if self.on == "completion":
             gap = (actual / target - 1) * (-1 if lower else 1)
@@ -233,6 +238,9 @@ class Step(Rule):
         full = items["full_points"].to_numpy(float)
         change = np.where(gap < 0, -steps * self.deduct, steps * self.add)
         points = round_points(np.clip(full + change, 0, full * self.max_share))
+        completion = actual / target if self.on == "completion" else points / full
+        if not explain:
+            return _result(completion, points, None)
         a, t = text.by_unit(actual, unit), text.by_unit(target, unit)
         gap_text = text.by_unit(np.abs(gap), shown_unit)
         step_text = text.by_unit([self.step], shown_unit)[0]
@@ -246,7 +254,6 @@ class Step(Rule):
             ],
             text.cat(a, " 达到目标 ", t, " → 满分 ", text.points(points)),
         )
-        completion = actual / target if self.on == "completion" else points / full
         return _result(completion, points, reason)
 
 
@@ -296,11 +303,13 @@ class Incidents(Rule):
     def needs_target(self):
         return False
 
-    def score(self, items, lower, unit):
+    def score(self, items, lower, unit, explain=True):
         full = items["full_points"].to_numpy(float)
         deduction = items["deduction"].to_numpy(float)
         raw = full - deduction
         points = round_points(raw if self.overdraft else np.maximum(raw, self.floor))
+        if not explain:
+            return _result(points / np.where(full == 0, 1, full), points, None)
         floored = (~np.asarray(self.overdraft)) & (raw < self.floor)
         reason = np.where(
             deduction == 0,
@@ -338,10 +347,12 @@ class Rating(Rule):
             raise ValueError(f"rater weights add up to {total:g}%, not 100%")
         return self
 
-    def score(self, items, lower, unit):
+    def score(self, items, lower, unit, explain=True):
         full = items["full_points"].to_numpy(float)
         share = items["share"].to_numpy(float)
         points = round_points(full * share)
+        if not explain:
+            return _result(share, points, None)
         reason = text.cat(
             items["detail"].to_numpy(object), " → ", text.percent(share), " × ",
             text.number(full), " = ", text.points(points),
@@ -363,11 +374,13 @@ class Bonus(Rule):
     def needs_target(self):
         return False
 
-    def score(self, items, lower, unit):
+    def score(self, items, lower, unit, explain=True):
         actual = items["actual"].to_numpy(float)
         raw = actual * self.per_unit
         points = round_points(np.clip(raw, self.floor, self.cap)
                               if (self.cap, self.floor) != (None, None) else raw)
+        if not explain:
+            return _result(np.full(len(actual), np.nan), points, None)
         note = np.select(
             [raw > (self.cap if self.cap is not None else np.inf),
              raw < (self.floor if self.floor is not None else -np.inf)],

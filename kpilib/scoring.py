@@ -51,7 +51,7 @@ def _at(row) -> dict:
 
 def score(plan: Plan, targets: pd.DataFrame, actuals: pd.DataFrame | None = None,
           incidents: pd.DataFrame | None = None, ratings: pd.DataFrame | None = None,
-          month: str | None = None) -> Result:
+          month: str | None = None, explain: bool = True) -> Result:
     """Score one month.
 
     Parameters
@@ -64,6 +64,9 @@ def score(plan: Plan, targets: pd.DataFrame, actuals: pd.DataFrame | None = None
         From :func:`kpilib.io.read_actuals`: person, item, value (long).
     incidents, ratings : DataFrame, optional
         For ``incidents`` and ``rating`` rules.
+    explain : bool
+        Write the human-readable ``reason`` of every item (the default). Bulk runs
+        that only need the numbers can skip it.
 
     Returns
     -------
@@ -76,16 +79,34 @@ def score(plan: Plan, targets: pd.DataFrame, actuals: pd.DataFrame | None = None
         Listing every problem found in the inputs.
     """
     problems: list[Problem] = []
-    items = _check_targets(plan, targets, problems)
-    values = _values(plan, items, actuals, problems)
+    if actuals is None:
+        actuals = pd.DataFrame(columns=["person", "item", "value", "_file", "_row", "_column"])
+    items, persons, names = _check_targets(plan, targets, problems)
+    values = _values(plan, items, persons, names, actuals, problems)
     items = _attach_actuals(plan, items, values, problems)
     items = _attach_incidents(plan, items, incidents, problems)
     items = _attach_ratings(plan, items, ratings, problems)
     if problems:
         raise DataError(problems)
-    items = _score_items(plan, items)
-    items, people = _people(plan, items, targets, _wide(values))
+    items = _score_items(plan, items, explain)
+    needs_measures = bool(plan.gates)
+    items, people = _people(plan, items, targets, _wide(values) if needs_measures else None)
     return Result(plan, month, items[ITEM_COLUMNS], people[PEOPLE_COLUMNS])
+
+
+def _at(row) -> dict:
+    return {"file": row["_file"], "where": f"row {row['_row']}"}
+
+
+def _codes(values: pd.Series, book: pd.Index) -> np.ndarray:
+    """Positions of ``values`` in ``book`` (-1 if absent), hashing each distinct value once."""
+    codes, uniques = pd.factorize(values)
+    return np.append(book.get_indexer(uniques), -1)[codes]
+
+
+def _per_indicator(plan: Plan, items: pd.DataFrame, attribute) -> np.ndarray:
+    """``attribute(indicator)`` for every item row, via the ``_ind`` codes."""
+    return np.array([attribute(i) for i in plan.indicators.values()])[items["_ind"].to_numpy()]
 
 
 def _check_targets(plan: Plan, targets: pd.DataFrame, problems: list) -> pd.DataFrame:
@@ -96,67 +117,72 @@ def _check_targets(plan: Plan, targets: pd.DataFrame, problems: list) -> pd.Data
             f"{nearest(row['indicator'], plan.indicators)}",
             "fix the name, or add the indicator to the plan's indicators:",
             person=row["person"], column="指标", **_at(row)))
-    dup = targets.duplicated(["person", "item"], keep=False)
-    for (person, item), rows in targets[dup].groupby(["person", "item"])["_row"]:
+    items = targets[known].reset_index(drop=True)
+    p_codes, persons = pd.factorize(items["person"])
+    i_codes, names = pd.factorize(items["item"])
+    items = items.assign(_p=p_codes, _i=i_codes,
+                         _ind=_codes(items["indicator"], pd.Index(list(plan.indicators))))
+    key = p_codes.astype(np.int64) * max(len(names), 1) + i_codes
+    dup = pd.Series(key).duplicated(keep=False).to_numpy()
+    for (person, item), rows in items[dup].groupby(["person", "item"])["_row"]:
         problems.append(Problem(
             f"item {item!r} appears {len(rows)} times (rows {', '.join(map(str, rows))})",
-            "keep one row per person and item", file=targets["_file"].iloc[0],
+            "keep one row per person and item", file=items["_file"].iloc[0],
             person=person, column="指标"))
-    items = targets[known].copy()
-    rule_of = {n: i.rule for n, i in plan.indicators.items()}
-    is_bonus = {n: isinstance(r, Bonus) for n, r in rule_of.items()}
-    weighted = ~items["indicator"].map(is_bonus).astype(bool)
-    sums = items[weighted].groupby("person", sort=False)["weight"].sum()
-    for person, total in sums[(sums - 1).abs() > 1e-6].items():
-        rows = items.loc[items["person"] == person, "_row"]
+    items["_key"] = key
+    weighted = ~_per_indicator(plan, items, lambda i: isinstance(i.rule, Bonus))
+    weight = np.bincount(p_codes[weighted], items["weight"].to_numpy(float)[weighted],
+                         minlength=len(persons))
+    for code in np.flatnonzero(np.abs(weight - 1) > 1e-6):
+        rows = items.loc[items["_p"] == code, "_row"]
         problems.append(Problem(
-            f"weights add up to {total * 100:g}%, not 100% (rows {rows.min()}-{rows.max()})",
+            f"weights add up to {weight[code] * 100:g}%, not 100% (rows {rows.min()}-{rows.max()})",
             "correct the 权重 column so this person's weights total 100%",
-            file=items["_file"].iloc[0], person=person, column="权重"))
-    needs = items["indicator"].map({n: r.needs_target() for n, r in rule_of.items()})
-    divides = items["indicator"].map({n: r.divides_by_target() for n, r in rule_of.items()})
-    derived = items["indicator"].map({n: i.formula is not None for n, i in plan.indicators.items()})
-    missing = needs.astype(bool) & items["target"].isna()
-    zero = divides.astype(bool) & (items["target"] == 0)
-    for _, row in items[missing | zero].iterrows():
+            file=items["_file"].iloc[0], person=persons[code], column="权重"))
+    needs = _per_indicator(plan, items, lambda i: i.rule.needs_target())
+    divides = _per_indicator(plan, items, lambda i: i.rule.divides_by_target())
+    target = items["target"].to_numpy(float)
+    bad = (needs & np.isnan(target)) | (divides & (target == 0))
+    for _, row in items[bad].iterrows():
         what = "missing" if pd.isna(row["target"]) else "zero"
         problems.append(Problem(
             f"target for {row['item']!r} is {what}, but its rule "
             f"{'divides by' if what == 'zero' else 'needs'} a target",
             "fill in a target above 0 in 目标值", person=row["person"], column="目标值",
             **_at(row)))
-    items["_rule"] = items["indicator"].map(rule_of)
-    items["_derived"] = derived.astype(bool)
+    items["_derived"] = _per_indicator(plan, items, lambda i: i.formula is not None)
     items["_weighted"] = weighted
-    return items
+    return items, pd.Index(persons), pd.Index(names)
 
 
-def _values(plan: Plan, items: pd.DataFrame, actuals: pd.DataFrame | None,
-            problems: list) -> pd.DataFrame:
-    """Parse the actuals against the plan: person, item, value (float)."""
-    if actuals is None:
-        return pd.DataFrame({"person": [], "item": [], "value": []})
-    people = set(items["person"])
-    person_items = set(zip(items["person"], items["item"], strict=True))
+def _values(plan: Plan, items: pd.DataFrame, persons: pd.Index, names: pd.Index,
+            actuals: pd.DataFrame, problems: list) -> pd.DataFrame:
+    """Check the actuals against the plan and the targets: person, item, value (float)."""
     bonus = {n for n, i in plan.indicators.items() if isinstance(i.rule, Bonus) and not i.formula}
-    allowed = set(plan.measures) | bonus
-    stray = ~actuals["person"].isin(people)
+    extra = [n for n in [*plan.measures, *bonus] if n not in names]
+    book = names.append(pd.Index(extra))
+    p = _codes(actuals["person"], persons)
+    i = _codes(actuals["item"], book)
+    stray = p < 0
     for person, rows in actuals[stray].groupby("person", sort=False)["_row"]:
         problems.append(Problem(
             f"person {person!r} is in the actuals but not in the plan's targets"
-            f"{nearest(person, people)}",
+            f"{nearest(person, persons)}",
             "add the person to the targets, or remove their rows",
             file=actuals["_file"].iloc[0], where=f"row {rows.iloc[0]}", person=person))
-    actuals = actuals[~stray]
-    pairs = pd.MultiIndex.from_arrays([actuals["person"], actuals["item"]])
-    own = pairs.isin(list(person_items)) | actuals["item"].isin(allowed)
-    blank = actuals["value"].astype(str).str.strip() == ""
+    # measures sit after the targets' items in the book, so keys use the book's length
+    key = p.astype(np.int64) * len(book) + i
+    items["_key"] = items["_p"].to_numpy(np.int64) * len(book) + items["_i"].to_numpy()
+    is_measure = np.append(np.isin(book, [*plan.measures, *bonus]), False)
+    own = ~stray & pd.Series(key).isin(items["_key"]).to_numpy() | is_measure[i]
+    value = actuals["value"]
+    blank = value.isna().to_numpy() if pd.api.types.is_numeric_dtype(value) else (
+        value.astype(str).str.strip() == "").to_numpy()
     # wide sheets have a column for every indicator: a blank cell outside the
     # person's own items is simply not theirs
-    unknown = ~own & ~blank
-    for _, row in actuals[unknown].iterrows():
-        mine = [i for p, i in person_items if p == row["person"]]
-        if row["item"] in plan.indicators or any(i.startswith(row["item"]) for i in mine):
+    for _, row in actuals[~stray & ~own & ~blank].iterrows():
+        mine = list(items.loc[items["person"] == row["person"], "item"])
+        if row["item"] in plan.indicators or any(m.startswith(row["item"]) for m in mine):
             msg = (f"{row['item']!r} is not one of this person's items "
                    f"({', '.join(mine)}){nearest(row['item'], mine)}")
             fix = "put the value under one of the person's items, or add the item to the targets"
@@ -166,62 +192,64 @@ def _values(plan: Plan, items: pd.DataFrame, actuals: pd.DataFrame | None,
             fix = "fix the name, or declare it under the plan's measures:"
         problems.append(Problem(msg, fix, person=row["person"], column=row["_column"],
                                 **_at(row)))
-    actuals = actuals[own & ~blank].copy()
-    dup = actuals.duplicated(["person", "item"], keep=False)
+    keep = own & ~blank
+    actuals = actuals[keep].assign(_key=key[keep])
+    dup = actuals["_key"].duplicated(keep=False).to_numpy()
     for (person, item), rows in actuals[dup].groupby(["person", "item"], sort=False)["_row"]:
         problems.append(Problem(
             f"{item!r} has {len(rows)} values (rows {', '.join(map(str, rows))})",
             "keep one row per person and indicator", file=actuals["_file"].iloc[0],
             person=person, column="实际值"))
-    may_be_negative = {n: e.allow_negative for n, e in {**plan.measures, **plan.indicators}.items()}
-    allow_negative = actuals["item"].map(may_be_negative).fillna(False).astype(bool)
-    actuals["value"], bad = to_number(actuals, "value", allow_negative=allow_negative)
-    for p in bad:  # to_number does not know the wide layout's column names
-        problems.append(p)
-    return actuals[["person", "item", "value", "_file", "_row"]]
+    entries = {**plan.measures, **plan.indicators}
+    may_be_negative = np.array([n in entries and entries[n].allow_negative for n in book] + [False])
+    allow_negative = may_be_negative[i[keep]]
+    parsed, bad = to_number(actuals, "value", allow_negative=allow_negative)
+    problems.extend(bad)
+    return actuals.assign(value=parsed, _p=p[keep])[
+        ["person", "item", "value", "_key", "_p", "_file", "_row"]]
 
 
 def _attach_actuals(plan, items, values, problems) -> pd.DataFrame:
-    given = values[["person", "item", "value"]].drop_duplicates(["person", "item"])
-    items = items.merge(given.assign(_given=True), on=["person", "item"], how="left")
-    items = items.rename(columns={"value": "actual"})
-    measures = _wide(values)
-    for name, ind in plan.indicators.items():
+    unique = values.drop_duplicates("_key")
+    at = pd.Index(unique["_key"]).get_indexer(items["_key"])
+    items["actual"] = np.append(unique["value"].to_numpy(float), np.nan)[at]
+    given = at >= 0
+    formulas = {n: i for n, i in plan.indicators.items() if i.formula}
+    measures = _wide(values) if formulas else None
+    for name, ind in formulas.items():
         mask = (items["indicator"] == name).to_numpy()
-        if not ind.formula or not mask.any():
+        if isinstance(ind.rule, Bonus) or not mask.any():
             continue
         formula = Formula.parse(ind.formula)
         persons = items.loc[mask, "person"]
-        frame = measures.reindex(index=persons.unique(),
-                                 columns=sorted(formula.names | set(measures.columns)))
-        missing = frame[sorted(formula.names)].isna()
+        frame = measures.reindex(index=persons.unique(), columns=sorted(formula.names))
+        missing = frame.isna()
         for person, row in missing[missing.any(axis=1)].iterrows():
             problems.append(Problem(
                 f"{name!r} is derived by {ind.formula!r}, but "
                 f"{', '.join(row[row].index)} is missing",
                 "add the measure to the month's actuals", person=person))
         try:
-            derived = formula.evaluate(lambda n: frame[n])
+            derived = formula.evaluate(lambda n, f=frame: f[n])
         except FormulaError as exc:
-            zero = frame.index[np.asarray(exc.where) & ~missing.any(axis=1).to_numpy()]
-            for person in zero:
+            for person in frame.index[np.asarray(exc.where) & ~missing.any(axis=1).to_numpy()]:
                 problems.append(Problem(
                     f"{name!r}: {exc} for this person", "check the measures in the actuals",
                     person=person))
             derived = pd.Series(np.nan, index=frame.index)
         items.loc[mask, "actual"] = persons.map(derived).to_numpy()
-    reads_actual = {n: not isinstance(i.rule, Incidents | Rating | Bonus)
-                    for n, i in plan.indicators.items()}
+    reads_actual = _per_indicator(plan, items, lambda i: not isinstance(
+        i.rule, Incidents | Rating | Bonus))
     # a value given but unreadable was reported already; here: values not given at all
-    missing = (items["_given"].isna() & items["indicator"].map(reads_actual).astype(bool)
-               & ~items["_derived"])
-    absent = set(items.loc[missing, "person"]) - set(values["person"])
-    for person in sorted(absent, key=list(items["person"]).index):
+    missing = ~given & reads_actual & ~items["_derived"].to_numpy()
+    has_values = np.bincount(values["_p"], minlength=items["_p"].max() + 1) > 0
+    absent = missing & ~has_values[items["_p"]]
+    for person in items.loc[absent, "person"].unique():
         problems.append(Problem(
             f"person {person!r} is in the targets but has no actuals",
             "add their row(s) to the month's actuals, or remove them from the targets",
             person=person))
-    for _, row in items[missing & ~items["person"].isin(absent)].iterrows():
+    for _, row in items[missing & ~absent].iterrows():
         problems.append(Problem(
             f"no actual for {row['item']!r}", f"add a value for {row['item']!r}",
             person=row["person"]))
@@ -229,12 +257,11 @@ def _attach_actuals(plan, items, values, problems) -> pd.DataFrame:
              for name, ind in plan.indicators.items() if isinstance(ind.rule, Bonus)]
     extra = [e for e in extra if len(e)]
     if extra:
-        extra = pd.concat(extra).merge(items.drop_duplicates("person")[["person", "role"]],
+        extra = pd.concat(extra).merge(items.drop_duplicates("person")[["person", "role", "_p"]],
                                        on="person")
-        items = pd.concat([items, extra.assign(
-            weight=0.0, target=np.nan, _weighted=False,
-            _rule=extra["indicator"].map({n: i.rule for n, i in plan.indicators.items()}))],
-            ignore_index=True)
+        extra["_ind"] = _codes(extra["indicator"], pd.Index(list(plan.indicators)))
+        items = pd.concat([items, extra.assign(weight=0.0, target=np.nan, _weighted=False)],
+                          ignore_index=True)
     return items
 
 
@@ -242,7 +269,7 @@ def _bonus_rows(name, ind, values, measures) -> pd.DataFrame:
     """Bonus items for the people who have a value for them: given, or derived by formula."""
     if ind.formula:
         formula = Formula.parse(ind.formula)
-        if not formula.names <= set(measures.columns):
+        if measures is None or not formula.names <= set(measures.columns):
             return pd.DataFrame()
         have = measures.dropna(subset=sorted(formula.names))
         actual = pd.Series(np.asarray(formula.evaluate(lambda n: have[n]), float), have.index)
@@ -360,30 +387,44 @@ def _attach_ratings(plan, items, ratings, problems) -> pd.DataFrame:
     return items.drop(columns="_rated")
 
 
-def _score_items(plan: Plan, items: pd.DataFrame) -> pd.DataFrame:
+def _score_items(plan: Plan, items: pd.DataFrame, explain: bool) -> pd.DataFrame:
     items = items.reset_index(drop=True)
-    items["full_points"] = items["weight"] * plan.scale
-    parts = []
-    for name, frame in items.groupby("indicator", sort=False):
-        ind = plan.indicators[name]
-        out = ind.rule.score(frame, ind.lower, ind.unit)
-        out.index = frame.index
-        parts.append(out)
-    scored = pd.concat(parts).reindex(items.index)
-    # rules round points to 0.01 (Excel's ROUND), so a total is the sum of the
-    # figures the reasons show
-    items[["completion", "points", "reason"]] = scored
-    items["section"] = items["indicator"].map({n: i.section for n, i in plan.indicators.items()})
-    items["rule"] = items["indicator"].map({n: i.rule.type for n, i in plan.indicators.items()})
+    items["full_points"] = items["weight"].to_numpy(float) * plan.scale
+    codes = items["_ind"].to_numpy()
+    inputs = items[["full_points", "target", "actual", "deduction", "share", "detail"]]
+    completion, points = np.empty(len(items)), np.empty(len(items))
+    reason = np.full(len(items), "", dtype=object)
+    for code, ind in enumerate(plan.indicators.values()):  # one vectorized call per indicator
+        rows = np.flatnonzero(codes == code)
+        if not len(rows):
+            continue
+        out = ind.rule.score(inputs.iloc[rows], ind.lower, ind.unit, explain)
+        completion[rows], points[rows] = out["completion"], out["points"]
+        if explain:
+            reason[rows] = out["reason"]
+    items["completion"], items["points"], items["reason"] = completion, points, reason
+    # per-indicator labels as categoricals: one code per row, no string per row
+    for column, attribute in (("section", lambda i: i.section), ("rule", lambda i: i.rule.type)):
+        labels = pd.Index([attribute(i) for i in plan.indicators.values()])
+        categories = labels.dropna().unique()
+        codes = np.append(categories.get_indexer(labels), -1)[items["_ind"].to_numpy()]
+        items[column] = pd.Categorical.from_codes(codes, categories)
     return items
 
 
-def _people(plan: Plan, items: pd.DataFrame, targets: pd.DataFrame, measures: pd.DataFrame):
+def _people(plan: Plan, items: pd.DataFrame, targets: pd.DataFrame, measures):
     persons = targets.drop_duplicates("person").set_index("person")[["role", "english_name"]]
-    weighted = items[items["_weighted"]]
-    base = weighted.groupby("person", sort=False)["points"].sum()
-    full = weighted.groupby("person", sort=False)["full_points"].sum()
-    people = persons.assign(completion=(base / full).reindex(persons.index))
+    order = persons.index.get_indexer(items["person"])
+    n = len(persons)
+
+    def per_person(values, mask):
+        return np.bincount(order[mask], np.asarray(values, float)[mask], minlength=n)
+
+    weighted = items["_weighted"].to_numpy(bool)
+    base = per_person(items["points"], weighted)
+    full = per_person(items["full_points"], weighted)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        people = persons.assign(completion=np.where(full > 0, base / full, np.nan))
     valid = pd.Series(True, index=persons.index)
     fired = pd.Series("", index=persons.index, dtype=object)
     for gate in plan.gates:
@@ -397,14 +438,12 @@ def _people(plan: Plan, items: pd.DataFrame, targets: pd.DataFrame, measures: pd
             items.loc[m, "reason"] = text.cat(
                 items.loc[m, "reason"], f"；{gate.name} ×{gate.factor:g} → ",
                 text.points(items.loc[m, "points"]))
-    weighted = items[items["_weighted"]]
-    people["weighted_points"] = weighted.groupby("person")["points"].sum().reindex(persons.index)
-    bonus = items[~items["_weighted"]].groupby("person")["points"].sum()
-    bonus = bonus.reindex(persons.index).fillna(0.0)
+    people["weighted_points"] = per_person(items["points"], weighted)
+    bonus = per_person(items["points"], ~weighted)
     if plan.bonus_cap is not None:
-        bonus = bonus.clip(upper=plan.bonus_cap)
+        bonus = np.minimum(bonus, plan.bonus_cap)
     people["bonus_points"] = bonus
-    people["total"] = (people["weighted_points"] + bonus).round(2)
+    people["total"] = round_points(people["weighted_points"] + bonus)
     people["valid"] = valid
     people["gates"] = fired.str.rstrip("；")
     people["grade"] = _grade(plan, people["total"]).where(valid, plan.void_grade)

@@ -25,7 +25,7 @@ def points(values) -> np.ndarray:
 
 def percent(values) -> np.ndarray:
     """Fractions as people write percentages: ``0.925 -> '92.5%'``."""
-    return _map_unique(values, lambda x: f"{x * 100:,.1f}%")
+    return _map_unique(values, lambda x: f"{float(x) * 100:,.1f}%")
 
 
 def by_unit(values, unit: str | None) -> np.ndarray:
