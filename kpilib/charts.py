@@ -126,12 +126,14 @@ def score_distribution(people: pd.DataFrame, grades, title: str = "总分分布"
     mins = [g.min for g in grades[:-1]]
     bounds = [top, *mins, 0]
     shades = ["#e8f8f5", "#fef9e7"]
+    low = totals.min() if len(totals) else 0
+    left = max(0, min(low - 10, (mins[-1] if mins else 0) - 10))
+    ax.set_xlim(left, top)
     for i, grade in enumerate(grades):
         ax.axvspan(bounds[i + 1], bounds[i], color=shades[i % 2], zorder=0)
-        ax.text((bounds[i] + bounds[i + 1]) / 2, 1.0, grade.name,
+        # name each band in the middle of its visible part
+        ax.text((bounds[i] + max(bounds[i + 1], left)) / 2, 1.0, grade.name,
                 transform=ax.get_xaxis_transform(), ha="center", va="bottom", fontsize=8)
-    low = totals.min() if len(totals) else 0
-    ax.set_xlim(max(0, min(low - 10, (mins[-1] if mins else 0) - 10)), top)
     ax.set_xlabel("总分")
     ax.set_ylabel("人数")
     ax.yaxis.get_major_locator().set_params(integer=True)
