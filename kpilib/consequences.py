@@ -23,7 +23,6 @@ Conditions are :mod:`kpilib.formula` expressions over the person's month:
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from typing import Literal
 
@@ -36,7 +35,6 @@ from kpilib.formula import Formula, FormulaError
 
 NAMES = ("total", "completion", "rank", "valid", "weighted_points", "bonus_points", "probation")
 ITEM_LOOKUPS = ("points", "completion", "actual")
-_PERCENT = re.compile(r"(?<![\w.\]])(\d+(?:\.\d+)?)\s*[%％]")
 _LOOKUP_HELP = ", ".join(f'{fn}("item")' for fn in ITEM_LOOKUPS)
 FLAG_COLUMNS = ["person", "month", "rule", "action", "count", "months", "award", "reason"]
 
@@ -54,7 +52,7 @@ def parse_condition(text: str) -> Formula:
     frozenset({'completion'})
     """
     try:
-        formula = Formula.parse(_PERCENT.sub(r"(\1/100)", str(text)))
+        formula = Formula.parse(text)
     except FormulaError as exc:
         raise ValueError(str(exc)) from None
     unknown = sorted(formula.names - set(NAMES))

@@ -9,7 +9,7 @@ are not plain words (spaces, ``&``, a leading digit) go in square brackets::
     ([本期会员数] - [上期会员数]) / [上期会员数]
     section("联检考评") <= 18 or 收缴率 < 0.75
 
-Comparisons give 1.0 or 0.0, so ``差错次数 == 0`` is a 0/1 flag. Functions:
+Comparisons give 1.0 or 0.0, so ``差错次数 == 0`` is a 0/1 flag; ``96%`` means 0.96. Functions:
 ``min``, ``max``, ``abs``, and, in gate conditions, ``points("item")``,
 ``completion("item")``, ``actual("item")`` and ``section("name")``.
 """
@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 _BRACKETED = re.compile(r"\[([^\[\]]+)\]")
+_PERCENT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*[%％]")
 _BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: None}
 _COMPARE = {
     ast.Lt: operator.lt,
@@ -72,7 +73,8 @@ class Formula:
             aliases[key] = match.group(1).strip()
             return key
 
-        source = _BRACKETED.sub(alias, str(text))
+        # names in [brackets] are set aside first, so a % inside a name stays a name
+        source = _PERCENT.sub(r"(\1/100)", _BRACKETED.sub(alias, str(text)))
         try:
             tree = ast.parse(source, mode="eval")
         except SyntaxError as exc:

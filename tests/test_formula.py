@@ -62,3 +62,11 @@ def test_division_by_zero_reports_where():
 def test_anything_but_arithmetic_is_refused(text, message):
     with pytest.raises(FormulaError, match=message):
         Formula.parse(text)
+
+
+def test_percent_literals_as_analysts_write_them():
+    # seed 002 #12: "楼层费用收缴率...未达到75%(含)以上,则本月考核成绩无效;若达到96%--100%..."
+    f = Formula.parse("收缴率 >= 96% or [完成率%] < 75％")
+    assert f.names == {"收缴率", "完成率%"}
+    got = f.evaluate(values(收缴率=[0.96, 0.95, 0.5], **{"完成率%": [1.0, 1.0, 0.7]}))
+    assert got.tolist() == [1.0, 0.0, 1.0]
