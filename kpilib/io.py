@@ -349,3 +349,26 @@ def available_months(plan) -> list[str]:
     regex = re.compile(re.escape(pattern.name).replace("MONTH", r"(\d{4}-\d{2})") + "$")
     found = (regex.match(p.name) for p in folder.glob("*")) if folder.exists() else ()
     return sorted(m.group(1) for m in found if m)
+
+
+def write_targets(targets: pd.DataFrame, path: str | Path) -> None:
+    """Write targets (as :func:`read_targets` returns them) as an HR-layout CSV.
+
+    The layout reads back with ``targets_layout: hr``: a person's name on their
+    first row only, a sub-item (``业务运营②``) as a row with an empty 指标 under
+    its indicator, weights as percentages with enough digits to total 100%.
+    """
+    first_of_person = targets["person"].ne(targets["person"].shift()).to_numpy()
+    same_indicator = targets["indicator"].eq(targets["indicator"].shift()).to_numpy()
+    continues = ~first_of_person & same_indicator & (targets["item"] != targets["indicator"])
+    weight = targets["weight"].to_numpy(float) * 100
+    out = pd.DataFrame({
+        "岗位": np.where(first_of_person, targets["role"], ""),
+        "姓名": np.where(first_of_person, targets["person"], ""),
+        "英文名": np.where(first_of_person, targets["english_name"], ""),
+        "指标": np.where(continues, "", targets["indicator"]),
+        "权重": [f"{w:.10g}%" for w in weight],
+        "目标值": targets["target"].map(lambda t: "" if pd.isna(t) else f"{t:.15g}"),
+        "备注": targets["note"].fillna(""),
+    })
+    out.to_csv(path, index=False, encoding="utf-8-sig")

@@ -1,0 +1,615 @@
+"""What-if: re-score a month under a tweaked plan and see who and what moves.
+
+A tweak changes an indicator's rule parameters (cap, floor, threshold, band
+edges, step...) with :func:`with_rule`, or its weight with ``weights=``
+(``{"GMV指标": 0.6}``: the indicator carries 60% for everyone who has it, and
+each person's other weighted items are rescaled so their weights still total
+100%). The month's inputs are read once; each re-score is pure and fast::
+
+    plan = kpilib.load_plan("params/channel_ops.yaml")
+    tweaked = with_rule(plan, "GMV指标", cap="100%")
+    cmp = compare(plan, tweaked, "2024-11", weights={"GMV指标": 0.6})
+    cmp.moved      # who changes grade
+    cmp.grades     # grade distribution before/after
+    cmp.people     # every person: total, grade and pay before/after
+    save_plan(tweaked, weights={"GMV指标": 0.6})   # params/channel_ops_whatif.yaml
+
+Nothing here touches the published plan: :func:`save_plan` writes a new file
+next to it and never replaces one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from pydantic import ValidationError
+
+from kpilib import text
+from kpilib.errors import KpiError, PlanError, Problem
+from kpilib.plan import Plan, load_plan, nearest
+from kpilib.rules import Bonus
+from kpilib.scoring import score
+
+# rule parameters a what-if may change, per rule type (others are structural)
+TUNABLE = {
+    "ratio": ("cap", "floor", "zero_below"),
+    "count": ("cap", "floor", "zero_below"),
+    "bands": ("edges", "otherwise"),
+    "step": ("step", "deduct", "add", "max_share"),
+    "incidents": ("floor",),
+    "rating": (),
+    "bonus": ("per_unit", "cap", "floor"),
+}
+
+
+def _plan(plan: str | Path | Plan) -> Plan:
+    return plan if isinstance(plan, Plan) else load_plan(plan)
+
+
+def with_rule(plan: Plan, indicator: str, **changes) -> Plan:
+    """A copy of ``plan`` with some parameters of one indicator's rule changed.
+
+    Parameters
+    ----------
+    plan : Plan
+        Left unchanged.
+    indicator : str
+        An indicator of the plan.
+    **changes
+        Rule parameters (``cap``, ``floor``, ``zero_below``, ``step``...; see
+        ``TUNABLE``) as fractions or ``"120%"``; ``cap=None`` removes the cap.
+        For band rules, ``edges=[0.1, 0.15, ...]`` moves the band edges in order.
+
+    Raises
+    ------
+    PlanError
+        Unknown indicator or parameter, or a value the rule rejects (a cap
+        below the floor, edges out of order), naming the key path.
+
+    Examples
+    --------
+    >>> tweaked = with_rule(plan, "GMV指标", cap="100%", zero_below="60%")
+    >>> tweaked.indicators["GMV指标"].rule.cap
+    1.0
+    """
+    if indicator not in plan.indicators:
+        raise PlanError(Problem(
+            f"no indicator {indicator!r} in plan {plan.department!r}"
+            f"{nearest(indicator, plan.indicators)}",
+            "use one of the plan's indicators", file=str(plan.path), where="indicators"))
+    ind = plan.indicators[indicator]
+    rule = ind.rule
+    where = f"indicators.{indicator}.rule"
+    unknown = sorted(set(changes) - set(TUNABLE[rule.type]))
+    if unknown:
+        raise PlanError(Problem(
+            f"a {rule.type} rule has no tunable parameter {', '.join(map(repr, unknown))}",
+            f"use one of: {', '.join(TUNABLE[rule.type]) or '(none)'}",
+            file=str(plan.path), where=where))
+    data = rule.model_dump()
+    if "edges" in changes:
+        edges = list(changes.pop("edges"))
+        if len(edges) != len(rule.bands):
+            raise PlanError(Problem(
+                f"{len(edges)} band edges given for {len(rule.bands)} bands",
+                "give one edge per band, in the bands' order", file=str(plan.path),
+                where=f"{where}.bands"))
+        data["bands"] = [{**band, ("at_most" if band["at_most"] is not None else "at_least"): e}
+                         for band, e in zip(data["bands"], edges, strict=True)]
+    try:
+        new_rule = type(rule).model_validate({**data, **changes})
+    except ValidationError as exc:
+        raise PlanError([Problem(err["msg"], "choose another value", file=str(plan.path),
+                                 where=".".join([where, *map(str, err["loc"])]))
+                         for err in exc.errors()]) from None
+    indicators = {**plan.indicators, indicator: ind.model_copy(update={"rule": new_rule})}
+    return plan.model_copy(update={"indicators": indicators})
+
+
+def reweight(targets: pd.DataFrame, plan: Plan, weights: dict[str, float] | None) -> pd.DataFrame:
+    """Targets with the given indicators' weights, everyone's other items rescaled.
+
+    A person who carries the indicator gets exactly that weight for it (split
+    over its sub-items in their current proportions); the person's other
+    weighted items are scaled so the weights still total 100%. A person
+    without the indicator, or for whom it is the only weighted item, keeps
+    their weights.
+
+    Parameters
+    ----------
+    targets : DataFrame
+        From :func:`kpilib.io.read_targets`; not changed.
+    plan : Plan
+        Tells which indicators are bonus items (outside the weights).
+    weights : dict
+        Indicator -> weight as a fraction (``0.6``) or ``"60%"``.
+    """
+    if not weights:
+        return targets
+    from kpilib.rules import parse_fraction
+
+    bonus = {n for n, i in plan.indicators.items() if isinstance(i.rule, Bonus)}
+    weighted = ~targets["indicator"].isin(bonus).to_numpy()
+    weight = targets["weight"].to_numpy(float).copy()
+    problems = []
+    for indicator, wanted in weights.items():  # one vectorized pass per changed indicator
+        w = float(parse_fraction(wanted))
+        if indicator not in plan.indicators:
+            problems.append(Problem(
+                f"no indicator {indicator!r}{nearest(indicator, plan.indicators)}",
+                "use one of the plan's indicators", where="weights"))
+            continue
+        if not 0 <= w <= 1:
+            problems.append(Problem(f"weight {w:g} for {indicator!r} is outside 0-100%",
+                                    "give a weight between 0% and 100%", where="weights"))
+            continue
+        mine = (targets["indicator"] == indicator).to_numpy() & weighted
+        persons = targets["person"]
+        current = pd.Series(np.where(mine, weight, 0)).groupby(persons.to_numpy()).transform("sum")
+        rest = pd.Series(np.where(~mine & weighted, weight, 0)).groupby(
+            persons.to_numpy()).transform("sum")
+        current, rest = current.to_numpy(), rest.to_numpy()
+        ok = (current > 0) & (rest > 0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            scaled = np.where(mine, weight * w / current, weight * (1 - w) / rest)
+        weight = np.where(ok & weighted, scaled, weight)
+    if problems:
+        raise PlanError(problems)
+    return targets.assign(weight=weight)
+
+
+def _pay(result) -> pd.Series:
+    """Performance pay per person (Decimal yuan), or None when the plan has no pay."""
+    if getattr(result.plan, "pay", None) is None:
+        return pd.Series([None] * len(result.people), index=result.people.index, dtype=object)
+    from kpilib import pay
+
+    return pay.compute(result)["performance_pay"]
+
+
+def _grade_order(*plans: Plan) -> list[str]:
+    order = []
+    for plan in plans:
+        order += [g.name for g in plan.grades if g.name not in order]
+    for plan in plans:
+        if plan.void_grade not in order:
+            order.append(plan.void_grade)
+    return order
+
+
+def _diff_money(after: pd.Series, before: pd.Series) -> pd.Series:
+    if after.isna().all() or before.isna().all():
+        return pd.Series([None] * len(after), index=after.index, dtype=object)
+    return after - before  # Decimal minus Decimal: exact to the fen
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A month scored under two plans (or weightings): what moves.
+
+    Attributes
+    ----------
+    people : DataFrame
+        person, role, total_before, total_after, total_change, grade_before,
+        grade_after, grade_changed, pay_before, pay_after, pay_change (Decimal
+        yuan; None when the plan has no pay), in the targets' order.
+    moved : DataFrame
+        The rows of ``people`` whose grade changes.
+    grades : DataFrame
+        grade, before, after, change: head counts per grade (void grade last).
+    totals : DataFrame
+        measure, before, after, change: head count, mean total, pay in total,
+        people gaining and losing pay.
+    """
+
+    month: str | None
+    people: pd.DataFrame
+    moved: pd.DataFrame
+    grades: pd.DataFrame
+    totals: pd.DataFrame
+
+    def html(self, limit: int = 30) -> str:
+        """Tables for a notebook: grade changes, the distribution, pay (``limit`` rows each)."""
+        moved = self.moved.head(limit)
+        changed = self.people[self.people["total_change"].abs() > 0]
+        if self.people["pay_change"].notna().any():
+            changed = changed.assign(_abs=changed["pay_change"].map(abs)).sort_values(
+                "_abs", ascending=False, kind="stable")
+        shown = changed.head(limit)
+        parts = [
+            f"<h4>等级变化的人员（{len(self.moved)} 人）</h4>",
+            _people_table(moved) if len(moved) else "<p>没有人的等级发生变化。</p>",
+            "<h4>等级分布</h4>", self.grades.rename(columns={
+                "grade": "等级", "before": "原方案", "after": "新方案", "change": "变化"}).to_html(
+                index=False, border=0, classes="kpi"),
+            "<h4>合计</h4>", _totals_table(self.totals),
+            f"<h4>得分或绩效奖金变化的人员（{len(changed)} 人"
+            f"{'，显示前 ' + str(limit) if len(changed) > limit else ''}）</h4>",
+            _people_table(shown) if len(shown) else "<p>没有变化。</p>",
+        ]
+        return "".join(parts)
+
+    def _repr_html_(self) -> str:
+        return self.html()
+
+
+def _money_text(values) -> np.ndarray:
+    return np.array(["—" if v is None or v != v else f"{v:,.2f}" for v in values], dtype=object)
+
+
+def _signed(values) -> np.ndarray:
+    return np.array(["—" if v is None or v != v else (f"+{v:,.2f}" if v > 0 else f"{v:,.2f}")
+                     for v in values], dtype=object)
+
+
+def _people_table(frame: pd.DataFrame) -> str:
+    table = pd.DataFrame({
+        "姓名": frame["person"].to_numpy(), "岗位": frame["role"].to_numpy(),
+        "原总分": text.points(frame["total_before"]), "新总分": text.points(frame["total_after"]),
+        "原等级": frame["grade_before"].to_numpy(), "新等级": frame["grade_after"].to_numpy(),
+        "原绩效奖金": _money_text(frame["pay_before"]),
+        "新绩效奖金": _money_text(frame["pay_after"]),
+        "增减(元)": _signed(frame["pay_change"]),
+    })
+    return table.to_html(index=False, border=0, classes="kpi")
+
+
+def _totals_table(totals: pd.DataFrame) -> str:
+    def shown(v):
+        if v is None or v != v:
+            return "—"
+        return f"{v:,.2f}" if isinstance(v, Decimal | float) else f"{v}"
+
+    table = pd.DataFrame({"项目": totals["measure"], "原方案": totals["before"].map(shown),
+                          "新方案": totals["after"].map(shown),
+                          "变化": totals["change"].map(shown)})
+    return table.to_html(index=False, border=0, classes="kpi")
+
+
+class WhatIf:
+    """One plan's month, inputs read once, re-scored under any number of tweaks.
+
+    Parameters
+    ----------
+    plan : path or Plan
+        The published plan: the baseline of every comparison.
+    month : str
+        ``YYYY-MM``.
+    inputs : dict, optional
+        From :func:`kpilib.io.read_inputs`; read here when not given.
+
+    Examples
+    --------
+    >>> session = WhatIf("params/channel_ops.yaml", "2024-11")
+    >>> session.compare(with_rule(session.plan, "GMV指标", cap=1.0)).moved
+    """
+
+    def __init__(self, plan: str | Path | Plan, month: str, inputs: dict | None = None):
+        from kpilib.io import read_inputs
+
+        self.plan = _plan(plan)
+        self.month = month
+        self.inputs = inputs if inputs is not None else read_inputs(self.plan, month)
+        self._other_targets: dict[Path, pd.DataFrame] = {}
+        self.baseline = self.score(self.plan)
+
+    def score(self, plan: Plan | None = None, weights: dict | None = None,
+              explain: bool = False) -> pd.DataFrame:
+        """People of the month under ``plan`` and ``weights``, with ``performance_pay``."""
+        plan = plan or self.plan
+        inputs = {**self.inputs, "targets": reweight(self._targets(plan), plan, weights)}
+        result = score(plan, month=self.month, explain=explain, **inputs)
+        return result.people.assign(performance_pay=_pay(result).to_numpy())
+
+    def _targets(self, plan: Plan) -> pd.DataFrame:
+        """The month's targets for ``plan``: its own file when it has another one (a saved
+        what-if with its own weights), else the baseline's, read once."""
+        path = plan.source("targets", self.month)
+        if plan is self.plan or path == self.plan.source("targets", self.month):
+            return self.inputs["targets"]
+        if path not in self._other_targets:
+            from kpilib.io import read_targets
+
+            self._other_targets[path] = read_targets(path, plan.sources.targets_layout,
+                                                     plan.sources.targets_sheet)
+        return self._other_targets[path]
+
+    def compare(self, plan: Plan | None = None, weights: dict | None = None) -> Comparison:
+        """The baseline against ``plan`` with ``weights``: see :class:`Comparison`."""
+        plan = plan or self.plan
+        before, after = self.baseline, self.score(plan, weights)
+        people = pd.DataFrame({
+            "person": before["person"], "role": before["role"],
+            "total_before": before["total"],
+            "total_after": after["total"].to_numpy(),
+            "grade_before": before["grade"], "grade_after": after["grade"].to_numpy(),
+            "pay_before": before["performance_pay"],
+            "pay_after": after["performance_pay"].to_numpy(),
+        })
+        people["total_change"] = (people["total_after"] - people["total_before"]).round(2)
+        people["grade_changed"] = people["grade_before"] != people["grade_after"]
+        people["pay_change"] = _diff_money(people["pay_after"], people["pay_before"])
+        people = people[["person", "role", "total_before", "total_after", "total_change",
+                         "grade_before", "grade_after", "grade_changed", "pay_before",
+                         "pay_after", "pay_change"]]
+        order = _grade_order(self.plan, plan)
+        grades = pd.DataFrame({
+            "grade": order,
+            "before": people["grade_before"].value_counts().reindex(order, fill_value=0).to_numpy(),
+            "after": people["grade_after"].value_counts().reindex(order, fill_value=0).to_numpy(),
+        })
+        grades["change"] = grades["after"] - grades["before"]
+        grades = grades[(grades["before"] > 0) | (grades["after"] > 0)
+                        | grades["grade"].isin([g.name for g in plan.grades])].reset_index(
+            drop=True)
+        return Comparison(self.month, people, people[people["grade_changed"]].reset_index(
+            drop=True), grades, _totals(people))
+
+    def sensitivity(self, indicator: str, weights=None, plan: Plan | None = None) -> pd.DataFrame:
+        """Grade counts and total pay as ``indicator``'s weight sweeps ``weights``.
+
+        Returns one row per weight: weight, people (carrying the indicator), a
+        column per grade (head counts), mean_total, pay (Decimal yuan, total).
+        """
+        plan = plan or self.plan
+        if indicator not in plan.indicators:
+            raise PlanError(Problem(f"no indicator {indicator!r}"
+                                    f"{nearest(indicator, plan.indicators)}",
+                                    "use one of the plan's indicators", file=str(plan.path)))
+        weights = np.round(np.linspace(0.1, 0.9, 9), 4) if weights is None else weights
+        order = _grade_order(plan)
+        carriers = int(self.inputs["targets"].loc[
+            self.inputs["targets"]["indicator"] == indicator, "person"].nunique())
+        rows = []
+        for w in weights:  # one re-score per point of the sweep
+            people = self.score(plan, {indicator: w})
+            counts = people["grade"].value_counts().reindex(order, fill_value=0)
+            pay = people["performance_pay"]
+            rows.append({"weight": float(w), "people": carriers, **counts.to_dict(),
+                         "mean_total": round(float(people.loc[people["valid"], "total"].mean()), 2),
+                         "pay": sum(pay, Decimal(0)) if pay.notna().all() else None})
+        return pd.DataFrame(rows)
+
+
+def _totals(people: pd.DataFrame) -> pd.DataFrame:
+    has_pay = people["pay_before"].notna().all() and people["pay_after"].notna().all()
+    before_pay = sum(people["pay_before"], Decimal(0)) if has_pay else None
+    after_pay = sum(people["pay_after"], Decimal(0)) if has_pay else None
+    change = people["pay_change"]
+    rows = [
+        ("人数", len(people), len(people), 0),
+        ("平均总分", round(float(people["total_before"].mean()), 2),
+         round(float(people["total_after"].mean()), 2),
+         round(float(people["total_after"].mean() - people["total_before"].mean()), 2)),
+        ("等级变化人数", None, int(people["grade_changed"].sum()), None),
+        ("绩效奖金合计(元)", before_pay, after_pay,
+         after_pay - before_pay if has_pay else None),
+        ("绩效奖金增加人数", None, int((change > 0).sum()) if has_pay else None, None),
+        ("绩效奖金减少人数", None, int((change < 0).sum()) if has_pay else None, None),
+    ]
+    return pd.DataFrame(rows, columns=["measure", "before", "after", "change"])
+
+
+def compare(plan_a: str | Path | Plan, plan_b: str | Path | Plan, month: str,
+            weights: dict | None = None, inputs: dict | None = None) -> Comparison:
+    """Score ``month`` under ``plan_a`` (the published plan) and ``plan_b``; what moves.
+
+    Parameters
+    ----------
+    plan_a, plan_b : path or Plan
+        Both are scored on ``plan_a``'s inputs for the month.
+    month : str
+        ``YYYY-MM``.
+    weights : dict, optional
+        Indicator weights for ``plan_b``'s run (see :func:`reweight`).
+    inputs : dict, optional
+        Pre-read inputs (:func:`kpilib.io.read_inputs`).
+
+    Returns
+    -------
+    Comparison
+        ``people``, ``moved`` (who changes grade), ``grades`` (distribution
+        before/after), ``totals`` (pay gained and lost).
+
+    Examples
+    --------
+    >>> plan = kpilib.load_plan("params/channel_ops.yaml")
+    >>> compare(plan, with_rule(plan, "GMV指标", cap=1.0), "2024-11").grades
+    """
+    return WhatIf(plan_a, month, inputs).compare(_plan(plan_b), weights)
+
+
+def sensitivity(plan: str | Path | Plan, month: str, indicator: str, weights=None,
+                inputs: dict | None = None) -> pd.DataFrame:
+    """How the grade distribution and total pay move as one indicator's weight sweeps.
+
+    See :meth:`WhatIf.sensitivity`; ``weights`` defaults to 10%, 20% ... 90%.
+
+    Examples
+    --------
+    >>> sweep = sensitivity("params/channel_ops.yaml", "2024-11", "GMV指标")
+    >>> sensitivity_chart(sweep, "GMV指标")
+    """
+    return WhatIf(plan, month, inputs).sensitivity(indicator, weights)
+
+
+def sensitivity_chart(sweep: pd.DataFrame, indicator: str):
+    """Stacked bars of head counts per grade, and total pay as a line, against the weight."""
+    from kpilib import charts
+
+    grades = [c for c in sweep.columns if c not in ("weight", "people", "mean_total", "pay")]
+    fig = charts._figure(3.2)
+    ax = fig.add_subplot()
+    x = np.arange(len(sweep))
+    bottom = np.zeros(len(sweep))
+    colours = ["#27ae60", "#5dade2", "#f5b041", "#c0392b", "#7f8c8d", "#8e44ad"]
+    for i, grade in enumerate(grades):
+        counts = sweep[grade].to_numpy(float)
+        if counts.any():
+            ax.bar(x, counts, bottom=bottom, color=colours[i % len(colours)], label=grade,
+                   width=0.6)
+        bottom += counts
+    ax.set_xticks(x, text.percent(sweep["weight"]))
+    ax.set_xlabel(f"{indicator} 的权重")
+    ax.set_ylabel("人数")
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    if sweep["pay"].notna().all():
+        pay = ax.twinx()
+        pay.plot(x, sweep["pay"].astype(float), color="#2c3e50", marker="o", label="绩效奖金合计")
+        pay.set_ylabel("绩效奖金合计(元)")
+        pay.legend(loc="upper right", fontsize=8)
+    ax.legend(loc="upper left", fontsize=8, ncols=len(grades))
+    ax.set_title(f"{indicator} 权重敏感性：等级分布与绩效奖金", fontsize=11)
+    return fig
+
+
+def plan_diff(before: Plan, after: Plan, weights: dict | None = None,
+              targets: pd.DataFrame | None = None) -> pd.DataFrame:
+    """What changed between two plans (and in the weights): where, before, after.
+
+    ``where`` is a plan key path (``indicators.GMV指标.rule.cap``) or
+    ``weights.<indicator>``; fractions are shown as percentages.
+    """
+    a, b = _flat(before.model_dump(mode="json")), _flat(after.model_dump(mode="json"))
+    rows = [(k, _fraction_text(k, a.get(k)), _fraction_text(k, b.get(k)))
+            for k in sorted(set(a) | set(b), key=_key_order(a, b)) if a.get(k) != b.get(k)]
+    for indicator, w in (weights or {}).items():
+        from kpilib.rules import parse_fraction
+
+        was = "—"
+        if targets is not None:
+            mine = targets[targets["indicator"] == indicator]
+            was = "/".join(text.percent(mine.groupby("person", sort=False)["weight"].sum()
+                                        .drop_duplicates()))
+        rows.append((f"weights.{indicator}", was, text.percent([parse_fraction(w)])[0]))
+    return pd.DataFrame(rows, columns=["where", "before", "after"])
+
+
+FRACTION_KEYS = ("cap", "floor", "zero_below", "share", "max_share", "otherwise")
+
+
+def _fraction_text(key: str, value):
+    """Rule fractions as people write them (``1.2`` -> ``120.0%``); anything else as is."""
+    last = key.rsplit(".", 1)[-1]
+    if isinstance(value, float | int) and ".rule." in key and last in FRACTION_KEYS:
+        return text.percent([value])[0]
+    return value
+
+
+def _key_order(a: dict, b: dict):
+    order = {k: i for i, k in enumerate([*a, *(k for k in b if k not in a)])}
+    return order.get
+
+
+def _flat(value, prefix: str = "") -> dict:
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            out |= _flat(v, f"{prefix}.{k}" if prefix else str(k))
+        return out
+    if isinstance(value, list):
+        out = {}
+        for i, v in enumerate(value):
+            out |= _flat(v, f"{prefix}.{i}")
+        return out
+    return {prefix: value}
+
+
+def save_plan(plan: Plan, weights: dict | None = None, path: str | Path | None = None,
+              original: Plan | None = None, month: str | None = None) -> tuple[Path, pd.DataFrame]:
+    """Save a tweaked plan as a NEW plan file; return its path and the diff.
+
+    Parameters
+    ----------
+    plan : Plan
+        The tweaked plan (from :func:`with_rule`); its ``path`` is the original's.
+    weights : dict, optional
+        Indicator weights: written into a copy of the targets
+        (``<new plan>.targets.csv`` beside the new plan), which the new plan
+        points to. The original targets file is not touched.
+    path : path, optional
+        Where to write; default ``<original>_whatif.yaml`` (then ``_whatif2``...)
+        beside the original. An existing file is never replaced.
+    original : Plan, optional
+        The published plan, for the diff; default: re-read from ``plan.path``.
+    month : str, optional
+        For a targets file named per month (``{month}`` in its path).
+
+    Returns
+    -------
+    (Path, DataFrame)
+        The new plan file and :func:`plan_diff` of what changed, also written
+        as comments at the top of the file.
+    """
+    import yaml
+
+    from kpilib.io import read_targets, write_atomically, write_targets
+
+    if plan.path is None:
+        raise KpiError(Problem("the plan has no file to save beside",
+                               "load it with kpilib.load_plan, or pass path="))
+    original = original or load_plan(plan.path)
+    if path is None:
+        path = _free_name(Path(plan.path))
+    path = Path(path).resolve()
+    if path == Path(plan.path).resolve():
+        raise KpiError(Problem(f"{path} is the published plan; a what-if never replaces it",
+                               "choose another file name", file=str(path)))
+    folder = path.parent
+    sources = {k: v for k, v in plan.sources.model_dump().items()}
+    for key in ("targets", "actuals", "incidents", "ratings"):
+        if sources[key] is not None:  # keep the sources right from the new file's folder
+            resolved = (Path(plan.path).parent / sources[key]).resolve()
+            sources[key] = Path(_relative(resolved, folder)).as_posix()
+    outputs = {}
+    targets = None
+    if weights:
+        targets_file = plan.source("targets", month)
+        if "{month}" in plan.sources.targets and month is None:
+            raise KpiError(Problem("the targets file is named per month",
+                                   "pass month= to save that month's weights"))
+        targets = read_targets(targets_file, plan.sources.targets_layout,
+                               plan.sources.targets_sheet)
+        new_targets = path.with_name(f"{path.stem}.targets.csv")
+        reweighted = reweight(targets, plan, weights)
+        outputs[new_targets] = lambda p: write_targets(reweighted, p)
+        sources.update(targets=new_targets.name, targets_layout="hr", targets_sheet=0)
+    diff = plan_diff(original, plan, weights, targets)
+    data = plan.model_dump(mode="json", exclude_defaults=True)
+    data.update(department=path.stem, sources={k: v for k, v in sources.items()
+                                               if v is not None})
+    header = [f"# 模拟方案（what-if），由 {Path(plan.path).name} 修改而来"
+              f"（原方案版本 {(original.digest or '')[:12]}）。",
+              "# 改动：" if len(diff) else "# 与原方案相同。",
+              *(f"#   {w}: {_shown(b)} → {_shown(a)}" for w, b, a in diff.itertuples(index=False))]
+    body = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+    outputs[path] = lambda p: p.write_text("\n".join(header) + "\n" + body, encoding="utf-8")
+    write_atomically(outputs)
+    return path, diff
+
+
+def _relative(target: Path, folder: Path) -> str:
+    import os
+
+    return os.path.relpath(target, folder)
+
+
+def _shown(value) -> str:
+    return "（无）" if value is None else str(value)
+
+
+def _free_name(original: Path) -> Path:
+    stem, n = f"{original.stem}_whatif", 1
+    candidate = original.with_name(f"{stem}.yaml")
+    while candidate.exists():
+        n += 1
+        candidate = original.with_name(f"{stem}{n}.yaml")
+    return candidate
+
+
+__all__ = ["TUNABLE", "with_rule", "reweight", "Comparison", "WhatIf", "compare", "sensitivity",
+           "sensitivity_chart", "plan_diff", "save_plan"]
