@@ -1,0 +1,319 @@
+"""Every point of one person's month: rule, inputs, arithmetic, gates, adjustments, pay.
+
+::
+
+    from kpilib.explain import explain
+    why = explain("params/channel_ops.yaml", "危鹤坚", "2024-11")
+    why.steps        # one row per step, as a DataFrame
+    print(why.text())
+    why              # in a notebook: the same as HTML
+
+``steps`` has one row per item (its rule in words, the inputs, the engine's
+arithmetic and the points), then the bonus cap, the gates, the recorded
+appeals and adjustments, the total and grade, and the pay derived from them.
+The points of the item and bonus rows add up to the total.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from kpilib import text
+from kpilib.errors import KpiError, Problem
+from kpilib.plan import Indicator, Plan, load_plan, nearest
+from kpilib.scoring import Result
+
+STEP_COLUMNS = ["kind", "name", "rule", "inputs", "arithmetic", "points"]
+KIND_LABELS = {"item": "考核项", "bonus": "加减分", "bonus_cap": "加分封顶",
+               "gate": "否决/调整条件", "adjustment": "申诉调整", "total": "总分", "grade": "等级", "pay": "绩效奖金",
+               "pool": "奖金包"}
+
+
+def _pct(value) -> str:
+    return text.percent([value])[0]
+
+
+def describe_rule(indicator: Indicator) -> str:
+    """An indicator's rule in words (``完成率 = 实际 / 目标，封顶 120%``)."""
+    rule = indicator.rule
+    lower = indicator.lower
+    if rule.type in ("ratio", "count"):
+        how = ("目标 / 实际" if rule.lower == "inverse" else "2 − 实际 / 目标") if lower \
+            else "实际 / 目标"
+        parts = [f"完成率 = {how}"]
+        if rule.cap is not None:
+            parts.append(f"封顶 {_pct(rule.cap)}")
+        if rule.floor:
+            parts.append(f"保底 {_pct(rule.floor)}")
+        if rule.zero_below is not None:
+            parts.append(f"低于 {_pct(rule.zero_below)} 不得分")
+        return "，".join(parts) + "；得分 = 满分 × 完成率"
+    if rule.type == "bands":
+        unit = "%" if rule.on == "completion" else indicator.unit
+        sign = "≤" if rule.bands[0].at_most is not None else "≥"
+        bands = "、".join(
+            f"{sign}{text.by_unit([b.at_most if b.at_most is not None else b.at_least], unit)[0]}"
+            f" → {_pct(b.share)}" for b in rule.bands)
+        on = "完成率" if rule.on == "completion" else "实际值"
+        return f"分档（{on}，含边界）：{bands}，其余 → {_pct(rule.otherwise)}"
+    if rule.type == "step":
+        unit = "%" if rule.on == "completion" else indicator.unit
+        step = text.by_unit([rule.step], unit)[0]
+        out = f"每低于目标 {step} 扣 {rule.deduct:g} 分"
+        if rule.add:
+            out += f"，每超过 {step} 加 {rule.add:g} 分（至多满分的 {_pct(rule.max_share)}）"
+        return out + ("（按比例）" if rule.mode == "proportional" else "（按整档）")
+    if rule.type == "incidents":
+        kinds = "、".join(
+            f"{name} 每次扣 {k.points:g}" + (f"，{k.escalate_after} 次以上每次扣 {k.then:g}"
+                                          if k.escalate_after is not None else "")
+            if k.points is not None else f"{name} 扣 {k.min:g}-{k.max:g}"
+            for name, k in rule.kinds.items())
+        tail = "，可透支计入总分" if rule.overdraft else f"，最低 {rule.floor:g} 分"
+        return f"按事项扣分：{kinds}{tail}"
+    if rule.type == "rating":
+        levels = "/".join(rule.levels)
+        values = "/".join(f"{v:g}" for v in rule.levels.values())
+        raters = ("；评价人 " + "、".join(f"{r} {_pct(w)}" for r, w in rule.raters.items())
+                  if rule.raters else "")
+        return f"等级评分：{levels} = {values}{raters}"
+    if rule.type == "bonus":
+        out = f"加分项：每单位 {rule.per_unit:g} 分"
+        if rule.cap is not None:
+            out += f"，最多 {rule.cap:g}"
+        if rule.floor is not None:
+            out += f"，最少 {rule.floor:g}"
+        return out
+    return rule.type
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """One person's month explained; see the module docstring.
+
+    Attributes
+    ----------
+    person, month : str
+    plan : Plan
+    summary : dict
+        role, english_name, total, grade, completion, rank, valid, gates,
+        performance_pay (Decimal yuan or None).
+    steps : DataFrame
+        kind, name, rule, inputs, arithmetic, points: every point, in order.
+    """
+
+    person: str
+    month: str | None
+    plan: Plan
+    summary: dict
+    steps: pd.DataFrame
+
+    def text(self) -> str:
+        """Plain text, one line per step."""
+        s = self.summary
+        lines = [f"{self.person} · {s['role']} · {self.plan.name} · {self.month}",
+                 f"总分 {text.points([s['total']])[0]} · {s['grade']} · "
+                 f"考核完成率 {_pct(s['completion'])}"]
+        for row in self.steps.itertuples(index=False):  # a person has a few dozen steps
+            label = KIND_LABELS.get(row.kind, row.kind)
+            body = "；".join(p for p in (row.rule, row.inputs, row.arithmetic) if p)
+            lines.append(f"- [{label}] {row.name}：{body}")
+        return "\n".join(lines)
+
+    def html(self) -> str:
+        """An HTML section (escaped) for notebooks, the report and the scorecards."""
+        s = self.summary
+        english = s.get("english_name") or ""
+        name = f"{self.person}（{english}）" if english not in ("", "/") else self.person
+        head = (f"<h3>{_e(name)} · {_e(s['role'])} · {_e(self.month)}</h3>"
+                f"<p class=\"summary\">总分 {_e(text.points([s['total']])[0])} · {_e(s['grade'])}"
+                f" · 考核完成率 {_e(_pct(s['completion']))}</p>")
+        table = pd.DataFrame({
+            "步骤": self.steps["kind"].map(KIND_LABELS).fillna(self.steps["kind"]),
+            "项目": self.steps["name"], "规则": self.steps["rule"],
+            "输入": self.steps["inputs"], "计算": self.steps["arithmetic"],
+            "得分": text.points(self.steps["points"]),
+        })
+        return (f'<section class="person explain">{head}'
+                f'{table.to_html(index=False, border=0, classes="kpi", na_rep="")}</section>')
+
+    def _repr_html_(self) -> str:
+        return self.html()
+
+
+def _e(value) -> str:
+    return html.escape("" if value is None else str(value))
+
+
+def explain(plan: str | Path | Plan, person: str, month: str, *, result: Result | None = None,
+            store: str | Path | None = None, adjustments: bool = True) -> Explanation:
+    """Explain every point of ``person``'s score for ``month``.
+
+    Parameters
+    ----------
+    plan : path or Plan
+    person : str
+        As written in the targets (姓名).
+    month : str
+        ``YYYY-MM``.
+    result : Result, optional
+        An already scored month (the report passes its own); scored here if not given.
+    store : path, optional
+        Results store for recorded appeals and adjustments (default
+        ``$KPI_STORE`` or ``data/results.duckdb``); a missing store means none.
+    adjustments : bool
+        Apply the store's adjustments (as ``kpi history`` does).
+
+    Returns
+    -------
+    Explanation
+        ``steps`` (DataFrame), ``text()``, ``html()``.
+
+    Examples
+    --------
+    >>> why = explain("params/channel_ops.yaml", "危鹤坚", "2024-11")
+    >>> why.steps[["kind", "name", "arithmetic", "points"]]
+    """
+    if result is None:
+        from kpilib import score_month
+
+        plan = plan if isinstance(plan, Plan) else load_plan(plan)
+        result = score_month(plan, month)
+    plan = result.plan
+    people, items = result.people, result.items
+    if person not in set(people["person"]):
+        raise KpiError(Problem(
+            f"no person {person!r} in {plan.department} {month}"
+            f"{nearest(person, people['person'])}", "use the name as written in the targets (姓名)",
+            person=person))
+    items = items[items["person"] == person]
+    people = people[people["person"] == person]
+    recorded = _adjustments(plan, month, person, store) if adjustments else pd.DataFrame()
+    if len(recorded):
+        from kpilib.history import apply_adjustments
+
+        keys = {"department": plan.department, "month": month, "run_id": 0}
+        people, items = apply_adjustments(people.assign(**keys), items.assign(**keys), recorded,
+                                          plan)
+    row = people.iloc[0]
+    steps = [_item_steps(plan, items)]
+    bonus = items.loc[items["rule"] == "bonus", "points"].sum()
+    if plan.bonus_cap is not None and bonus > plan.bonus_cap:
+        steps.append(_steps("bonus_cap", "加分合计", f"加分最多 {plan.bonus_cap:g} 分",
+                            f"加分合计 {text.points([bonus])[0]}",
+                            f"封顶 {plan.bonus_cap:g}", plan.bonus_cap - bonus))
+    steps.append(_gate_steps(plan, row))
+    if len(recorded):
+        steps.append(_steps(
+            "adjustment", recorded["item"], "申诉/调整（记录于结果库）",
+            text.cat("由 ", recorded["made_by"].to_numpy(object), " 于 ",
+                     recorded["filed_at"].astype(str).str[:16].to_numpy(object), " 记录"),
+            text.cat(recorded["reason"].to_numpy(object), "：", np.where(
+                recorded["points"].notna(), text.cat("得分改为 ", text.points(recorded["points"])),
+                text.cat("实际值改为 ", text.number(recorded["actual"])))),
+            np.nan))
+    weighted, bonus, total = text.points([row["weighted_points"], row["bonus_points"],
+                                          row["total"]])
+    steps.append(_steps("total", "总分", "各项得分 + 加减分", f"考核项 {weighted}，加减分 {bonus}",
+                        f"{weighted} + {bonus} = {total}", row["total"]))
+    steps.append(_steps("grade", "等级", _grade_text(plan), f"总分 {total}",
+                        f"→ {row['grade']}" + ("" if row["valid"] else "（本月考核无效）"),
+                        np.nan))
+    pay_value = None
+    if getattr(plan, "pay", None) is not None:
+        from kpilib import pay
+
+        money = pay.compute(people, plan, items=items).iloc[0]
+        pay_value = money["performance_pay"]
+        steps.append(_steps("pay", "绩效奖金", _pay_text(plan), f"岗位 {row['role']}",
+                            money["pay_reason"], np.nan))
+        if "pool_reason" in money:
+            steps.append(_steps("pool", "奖金包", "按积分分配奖金包", "", money["pool_reason"],
+                                np.nan))
+    frame = pd.concat(steps, ignore_index=True)[STEP_COLUMNS]
+    summary = {k: row[k] for k in ("role", "english_name", "total", "grade", "completion",
+                                    "rank", "valid", "gates")}
+    summary["performance_pay"] = pay_value
+    return Explanation(person, month, plan, summary, frame)
+
+
+def _steps(kind, name, rule, inputs, arithmetic, points) -> pd.DataFrame:
+    frame = pd.DataFrame({"name": np.atleast_1d(np.asarray(name, dtype=object))})
+    return frame.assign(kind=kind, rule=rule, inputs=inputs, arithmetic=arithmetic,
+                        points=points)
+
+
+def _item_steps(plan: Plan, items: pd.DataFrame) -> pd.DataFrame:
+    rules = {name: describe_rule(ind) for name, ind in plan.indicators.items()}
+    units = {name: ind.unit for name, ind in plan.indicators.items()}
+    unit = items["indicator"].map(units)
+    shown = np.where(unit.eq("%").to_numpy(), text.percent(items["target"]),
+                     text.number(items["target"]))
+    actual = np.where(unit.eq("%").to_numpy(), text.percent(items["actual"]),
+                      text.number(items["actual"]))
+    bonus = (items["rule"] == "bonus").to_numpy()
+    has_target = items["target"].notna().to_numpy()
+    has_actual = items["actual"].notna().to_numpy()
+    # incident and rated items have no target or actual: their inputs are in the arithmetic
+    inputs = np.where(
+        bonus, text.cat("实际 ", actual),
+        text.cat("权重 ", text.percent(items["weight"]), "（满分 ",
+                 text.points(items["full_points"]), "）", np.where(has_target, text.cat("，目标 ", shown), ""),
+                 np.where(has_actual, text.cat("，实际 ", actual), "")))
+    return pd.DataFrame({
+        "kind": np.where(bonus, "bonus", "item"), "name": items["item"].to_numpy(object),
+        "rule": items["indicator"].map(rules).to_numpy(object), "inputs": inputs,
+        "arithmetic": items["reason"].to_numpy(object), "points": items["points"].to_numpy(float),
+    })
+
+
+def _gate_steps(plan: Plan, row: pd.Series) -> pd.DataFrame:
+    """Every gate of the plan, fired or not: the explanation says why a month stands."""
+    fired = set(str(row["gates"] or "").split("；")) - {""}
+    gates = [*plan.gates, *(plan.pay.gates if getattr(plan, "pay", None) else [])]
+    if not gates:
+        return pd.DataFrame(columns=STEP_COLUMNS)
+    names = [g.name for g in gates]
+    effects = [("本月考核无效" if g.effect == "void" else f"{g.item} ×{g.factor:g}")
+               if hasattr(g, "effect") else "免当月绩效奖金" for g in gates]
+    # pay gates are evaluated with the pay (its reason says whether one fired)
+    state = ["触发" if g.name in fired else ("见绩效奖金" if not hasattr(g, "effect") else "未触发")
+             for g in gates]
+    return _steps("gate", names, text.cat("条件 ", np.array([g.when for g in gates], object)),
+                  text.cat("效果：", np.array(effects, object)), np.array(state, object), np.nan)
+
+
+def _grade_text(plan: Plan) -> str:
+    bands = [f"{g.name} ≥{g.min:g}" for g in plan.grades[:-1]] + [plan.grades[-1].name]
+    return "、".join(bands)
+
+
+def _pay_text(plan: Plan) -> str:
+    config = plan.pay
+    if config.form == "score":
+        return f"绩效奖金基数 × 总分 / {plan.scale:g}"
+    if config.form == "points":
+        return f"总分 × {config.per_point} 元/分" + (f"，封顶 {config.cap}" if config.cap else "")
+    return "按完成率分档：" + "、".join(
+        f"≥{_pct(t.min)} → {_pct(t.share)}" if t.min is not None else f"其余 → {_pct(t.share)}"
+        for t in config.tiers)
+
+
+def _adjustments(plan: Plan, month: str, person: str, store) -> pd.DataFrame:
+    """The store's appeals and adjustments for this person's month (none without a store)."""
+    from kpilib import history
+
+    if not history.store_path(store).exists():
+        return pd.DataFrame()
+    with history.connect(store, create=False) as con:
+        return con.execute(
+            "SELECT * FROM adjustments WHERE department = ? AND month = ? AND person = ? "
+            "ORDER BY adjustment_id", [plan.department, month, person]).df()
+
+
+__all__ = ["explain", "Explanation", "describe_rule"]
