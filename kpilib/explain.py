@@ -30,8 +30,8 @@ from kpilib.scoring import Result
 
 STEP_COLUMNS = ["kind", "name", "rule", "inputs", "arithmetic", "points"]
 KIND_LABELS = {"item": "考核项", "bonus": "加减分", "bonus_cap": "加分封顶",
-               "gate": "否决/调整条件", "adjustment": "申诉调整", "total": "总分", "grade": "等级", "pay": "绩效奖金",
-               "pool": "奖金包"}
+               "gate": "否决/调整条件", "adjustment": "申诉调整", "total": "总分",
+               "grade": "等级", "pay": "绩效奖金", "pool": "奖金包"}
 
 
 def _pct(value) -> str:
@@ -263,7 +263,8 @@ def _item_steps(plan: Plan, items: pd.DataFrame) -> pd.DataFrame:
     inputs = np.where(
         bonus, text.cat("实际 ", actual),
         text.cat("权重 ", text.percent(items["weight"]), "（满分 ",
-                 text.points(items["full_points"]), "）", np.where(has_target, text.cat("，目标 ", shown), ""),
+                 text.points(items["full_points"]), "）",
+                 np.where(has_target, text.cat("，目标 ", shown), ""),
                  np.where(has_actual, text.cat("，实际 ", actual), "")))
     return pd.DataFrame({
         "kind": np.where(bonus, "bonus", "item"), "name": items["item"].to_numpy(object),
