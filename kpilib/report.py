@@ -117,8 +117,11 @@ def _build(job: Job, base: dict) -> Outcome:
         report = MonthReport.load(job.department, job.month, plan_path=plan_path)
     except KpiError as exc:
         months = available_months(plan)
-        hint = f" Months with actuals: {', '.join(months)}." if months else ""
-        raise type(exc)(exc.problems + [Problem(f"{job.month} not reported.{hint}")]) from None
+        found = (f"months with actuals: {', '.join(months)}" if months else
+                 f"no month has an actuals file yet ({plan.sources.actuals})")
+        raise type(exc)(exc.problems + [Problem(
+            f"the {job.month} report of {job.department} was not made",
+            f"fix the input above and run kpi report again; {found}")]) from None
     plan_info = {
         "plan_file": _shown(plan_path), "plan_title": plan.title or plan.name,
         "plan_digest": plan.digest or "",
@@ -204,7 +207,10 @@ def _execute(notebook: Path, output: Path, declared: set[str], job: Job, plan_pa
             shutdown_kernel="immediate")
     except PapermillExecutionError as exc:
         first = next((line for line in exc.source.splitlines() if line.strip()), "")
-        message = (f"notebook {notebook.name}: cell {exc.cell_index} (In [{exc.exec_count}]: "
+        # the 0-based index in the executed notebook, which has papermill's injected cell
+        # before it, is the 1-based position in the notebook the analyst edits
+        position = exc.cell_index
+        message = (f"notebook {notebook.name}: cell {position} (In [{exc.exec_count}]: "
                    f"{first.strip()[:80]}) failed: {exc.ename}: {exc.evalue.strip()[:400]}. "
                    f"The executed notebook with the error is kept at {output}; "
                    "open it in JupyterLab to see the traceback")
