@@ -1,0 +1,266 @@
+"""The what-if panel for JupyterLab (ipywidgets): tweak, see what moves, save.
+
+::
+
+    from kpilib.widgets import WhatIfApp
+    WhatIfApp("params/channel_ops.yaml", "2024-11")
+
+Pick an indicator; its weight and its rule's parameters (cap, floor,
+threshold, band edges, step...) appear as controls. Every change re-scores the
+month (inputs are read once) and redraws who changes grade, the grade
+distribution and the pay gained or lost against the published plan. 保存为新方案
+writes the tweaked plan as a new file next to the original, with the diff.
+
+All logic is in :mod:`kpilib.whatif`; this module only wires controls to it,
+so the same panel can be driven from a test by setting control values.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import ipywidgets as w
+import numpy as np
+
+from kpilib import text
+from kpilib.errors import KpiError
+from kpilib.plan import Plan
+from kpilib.whatif import FRACTION_KEYS, TUNABLE, Comparison, WhatIf, save_plan, with_rule
+
+OPTIONAL = ("cap", "zero_below")  # parameters that may be switched off (None)
+PERCENT_RANGE = {"cap": (50, 300), "floor": (0, 100), "zero_below": (0, 100),
+                 "otherwise": (0, 100), "max_share": (100, 300)}
+LABELS = {"cap": "封顶", "floor": "保底", "zero_below": "低于此完成率不得分",
+          "otherwise": "不在任何档", "max_share": "最多为满分的", "step": "每档",
+          "deduct": "每档扣分", "add": "每档加分", "per_unit": "每单位分值", "edges": "档位边界"}
+CHART_DPI = 72  # screen only: a smaller PNG redraws faster
+
+
+class WhatIfApp:
+    """The what-if panel: a :class:`kpilib.whatif.WhatIf` session behind ipywidgets.
+
+    Parameters
+    ----------
+    plan : path or Plan
+        The published plan.
+    month : str
+        ``YYYY-MM``.
+    inputs : dict, optional
+        Pre-read inputs (:func:`kpilib.io.read_inputs`).
+    limit : int
+        Rows shown per table (a 5,000-person plan shows the largest changes).
+
+    Attributes
+    ----------
+    rules : dict
+        Indicator -> rule parameters changed so far.
+    weights : dict
+        Indicator -> new weight (fraction).
+    comparison : Comparison
+        The latest comparison against the published plan.
+    """
+
+    def __init__(self, plan: str | Path | Plan, month: str, inputs: dict | None = None,
+                 limit: int = 30):
+        self.session = WhatIf(plan, month, inputs)
+        self.plan = self.session.plan
+        self.limit = limit
+        self.rules: dict[str, dict] = {}
+        self.weights: dict[str, float] = {}
+        targets = self.session.inputs["targets"]
+        carried = targets.groupby("indicator")["weight"].sum().sort_values(ascending=False)
+        self._current_weight = targets.groupby(["indicator", "person"])["weight"].sum().groupby(
+            level=0).agg(lambda s: s.mode().iloc[0])  # one value per indicator: a few dozen
+        self.indicator = w.Dropdown(options=list(carried.index), description="指标",
+                                    layout=w.Layout(width="420px"))
+        self.controls = w.VBox()
+        self.status = w.HTML()
+        self.tables = w.HTML()
+        self.chart = w.Image(format="png")
+        self.reset_button = w.Button(description="全部还原", icon="undo")
+        self.save_name = w.Text(placeholder="新方案文件名（可空：自动命名）",
+                                layout=w.Layout(width="300px"))
+        self.save_button = w.Button(description="保存为新方案", icon="save", button_style="primary")
+        self.indicator.observe(lambda _: self._show_controls(), "value")
+        self.reset_button.on_click(lambda _: self.reset())
+        self.save_button.on_click(lambda _: self.save())
+        self.widget = w.VBox([
+            w.HTML(f"<h3>{html.escape(self.plan.name)} · {html.escape(month)} 模拟调整</h3>"),
+            self.indicator, self.controls,
+            w.HBox([self.reset_button, self.save_name, self.save_button]),
+            self.status, self.chart, self.tables])
+        self._loading = False
+        self._show_controls()
+        self.update()
+
+    # --- the tweak as data ---------------------------------------------------------------
+    def tweaked(self) -> Plan:
+        """The published plan with :attr:`rules` applied (validated)."""
+        plan = self.plan
+        for indicator, changes in self.rules.items():
+            plan = with_rule(plan, indicator, **changes)
+        return plan
+
+    def set(self, indicator: str, weight: float | None = None, **changes) -> Comparison:
+        """Change an indicator's weight and/or rule parameters, then re-score and redraw.
+
+        A value the rule rejects (a cap below the floor) is shown as an error and
+        not applied; the view keeps the last valid tweak.
+        """
+        comparison = self._apply(indicator, weight, changes)
+        if indicator == self.indicator.value:
+            self._show_controls()
+        return comparison
+
+    def _apply(self, indicator: str, weight: float | None, changes: dict) -> Comparison | None:
+        rules = self.rules
+        if changes:
+            rules = {**rules, indicator: {**rules.get(indicator, {}), **changes}}
+        try:
+            plan = self.plan
+            for name, params in rules.items():
+                plan = with_rule(plan, name, **params)
+        except KpiError as exc:
+            self.status.value = f'<p style="color:#c0392b">{html.escape(str(exc))}</p>'
+            return None
+        self.rules = rules
+        if weight is not None:
+            self.weights = {**self.weights, indicator: weight}
+        return self.update()
+
+    def reset(self) -> Comparison:
+        """Back to the published plan."""
+        self.rules, self.weights = {}, {}
+        self._show_controls()
+        return self.update()
+
+    # --- re-score and redraw -------------------------------------------------------------
+    def update(self) -> Comparison | None:
+        """Re-score under the current tweak and redraw the tables and chart."""
+        try:
+            comparison = self.session.compare(self.tweaked(), self.weights)
+        except KpiError as exc:  # a value the rule rejects: say so, keep the last view
+            self.status.value = f'<p style="color:#c0392b">{html.escape(str(exc))}</p>'
+            return None
+        self.comparison = comparison
+        self.tables.value, self.chart.value = render(comparison, self.plan, self.limit)
+        self.status.value = _changes_text(self.rules, self.weights)
+        return comparison
+
+    def save(self) -> Path | None:
+        """Save the tweak as a new plan file next to the original; show the diff."""
+        name = self.save_name.value.strip()
+        path = None
+        if name:
+            name = name if name.endswith(".yaml") else f"{name}.yaml"
+            path = Path(self.plan.path).with_name(name)
+        try:
+            saved, diff = save_plan(self.tweaked(), self.weights, path=path, original=self.plan,
+                                    month=self.session.month)
+        except KpiError as exc:
+            self.status.value = f'<p style="color:#c0392b">{html.escape(str(exc))}</p>'
+            return None
+        self.status.value = (f"<p>已保存为 <code>{html.escape(str(saved))}</code>（原方案未改动）。"
+                             f"改动：</p>" + diff.to_html(index=False, border=0, classes="kpi"))
+        return saved
+
+    # --- controls ------------------------------------------------------------------------
+    def _show_controls(self) -> None:
+        indicator = self.indicator.value
+        rule = self.tweaked().indicators[indicator].rule
+        self._loading = True
+        rows = []
+        weight = self.weights.get(indicator, self._current_weight.get(indicator, 0))
+        if rule.type != "bonus":
+            slider = w.FloatSlider(value=round(weight * 100, 2), min=0, max=100, step=1,
+                                   description="权重 %", continuous_update=False)
+            slider.observe(lambda c: self._changed(indicator, weight=c["new"] / 100), "value")
+            rows.append(slider)
+        for param in TUNABLE[rule.type]:
+            rows.append(self._control(indicator, rule, param))
+        self.controls.children = rows
+        self._loading = False
+
+    def _control(self, indicator: str, rule, param: str):
+        label = LABELS.get(param, param)
+        if param == "edges":
+            kind = "at_most" if rule.bands[0].at_most is not None else "at_least"
+            sign = "≤" if kind == "at_most" else "≥"
+            boxes = [w.FloatText(value=getattr(b, kind), description=f"{sign}{i + 1}档",
+                                 layout=w.Layout(width="160px")) for i, b in enumerate(rule.bands)]
+            for box in boxes:
+                box.observe(lambda _: self._changed(indicator, edges=[b.value for b in boxes]),
+                            "value")
+            return w.VBox([w.HTML(f"{label}（含边界）"), w.HBox(boxes)])
+        value = getattr(rule, param)
+        if param in FRACTION_KEYS:
+            low, high = PERCENT_RANGE[param]
+            slider = w.FloatSlider(value=100 * (value if value is not None else low / 100),
+                                   min=low, max=high, step=1, description=f"{label} %",
+                                   continuous_update=False,
+                                   style={"description_width": "initial"})
+            if param not in OPTIONAL:
+                slider.observe(lambda c: self._changed(indicator, **{param: c["new"] / 100}),
+                               "value")
+                return slider
+            on = w.Checkbox(value=value is not None, description="启用", indent=False,
+                            layout=w.Layout(width="70px"))
+            slider.disabled = value is None
+
+            def changed(_):
+                slider.disabled = not on.value
+                self._changed(indicator, **{param: slider.value / 100 if on.value else None})
+
+            on.observe(changed, "value")
+            slider.observe(changed, "value")
+            return w.HBox([on, slider])
+        box = w.FloatText(value=value, description=label, style={"description_width": "initial"})
+        box.observe(lambda c: self._changed(indicator, **{param: c["new"]}), "value")
+        return box
+
+    def _changed(self, indicator: str, weight: float | None = None, **changes) -> None:
+        if not self._loading:
+            self._apply(indicator, weight, changes)
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)
+
+
+def render(comparison: Comparison, plan: Plan, limit: int = 30) -> tuple[str, bytes]:
+    """The panel's view of a comparison: HTML tables and a PNG of the grade distribution."""
+    from kpilib import charts
+
+    grades = comparison.grades
+    fig = charts._figure(2.4)
+    ax = fig.add_subplot()
+    x = np.arange(len(grades))
+    ax.bar(x - 0.2, grades["before"], width=0.4, color="#aab7b8", label="原方案")
+    ax.bar(x + 0.2, grades["after"], width=0.4, color="#2e86c1", label="新方案")
+    ax.set_xticks(x, grades["grade"])
+    ax.set_ylabel("人数")
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.legend(fontsize=8)
+    ax.set_title("等级分布：原方案与新方案", fontsize=10)
+    import io
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=CHART_DPI)
+    return comparison.html(limit), buffer.getvalue()
+
+
+def _changes_text(rules: dict, weights: dict) -> str:
+    parts = [f"{k} 权重 {text.percent([v])[0]}" for k, v in weights.items()]
+    for indicator, changes in rules.items():
+        for key, value in changes.items():
+            shown = ("关闭" if value is None else text.percent([value])[0]
+                     if key in FRACTION_KEYS else str(value))
+            parts.append(f"{indicator} {LABELS.get(key, key)} {shown}")
+    if not parts:
+        return "<p>当前与原方案相同。改动任一控件即重新计算。</p>"
+    return "<p>当前改动：" + html.escape("；".join(parts)) + "</p>"
+
+
+__all__ = ["WhatIfApp", "render"]
