@@ -110,6 +110,13 @@ def with_rule(plan: Plan, indicator: str, **changes) -> Plan:
     return plan.model_copy(update={"indicators": indicators})
 
 
+def with_rules(plan: Plan, rules: dict[str, dict] | None) -> Plan:
+    """:func:`with_rule` for several indicators: ``{"GMV指标": {"cap": "100%"}, ...}``."""
+    for indicator, changes in (rules or {}).items():
+        plan = with_rule(plan, indicator, **changes)
+    return plan
+
+
 def reweight(targets: pd.DataFrame, plan: Plan, weights: dict[str, float] | None) -> pd.DataFrame:
     """Targets with the given indicators' weights, everyone's other items rescaled.
 
@@ -611,5 +618,5 @@ def _free_name(original: Path) -> Path:
     return candidate
 
 
-__all__ = ["TUNABLE", "with_rule", "reweight", "Comparison", "WhatIf", "compare", "sensitivity",
-           "sensitivity_chart", "plan_diff", "save_plan"]
+__all__ = ["TUNABLE", "with_rule", "with_rules", "reweight", "Comparison", "WhatIf", "compare",
+           "sensitivity", "sensitivity_chart", "plan_diff", "save_plan"]

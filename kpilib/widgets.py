@@ -26,7 +26,7 @@ import numpy as np
 from kpilib import text
 from kpilib.errors import KpiError
 from kpilib.plan import Plan
-from kpilib.whatif import FRACTION_KEYS, TUNABLE, Comparison, WhatIf, save_plan, with_rule
+from kpilib.whatif import FRACTION_KEYS, TUNABLE, Comparison, WhatIf, save_plan, with_rules
 
 OPTIONAL = ("cap", "zero_below")  # parameters that may be switched off (None)
 PERCENT_RANGE = {"cap": (50, 300), "floor": (0, 100), "zero_below": (0, 100),
@@ -97,10 +97,7 @@ class WhatIfApp:
     # --- the tweak as data ---------------------------------------------------------------
     def tweaked(self) -> Plan:
         """The published plan with :attr:`rules` applied (validated)."""
-        plan = self.plan
-        for indicator, changes in self.rules.items():
-            plan = with_rule(plan, indicator, **changes)
-        return plan
+        return with_rules(self.plan, self.rules)
 
     def set(self, indicator: str, weight: float | None = None, **changes) -> Comparison:
         """Change an indicator's weight and/or rule parameters, then re-score and redraw.
@@ -118,9 +115,7 @@ class WhatIfApp:
         if changes:
             rules = {**rules, indicator: {**rules.get(indicator, {}), **changes}}
         try:
-            plan = self.plan
-            for name, params in rules.items():
-                plan = with_rule(plan, name, **params)
+            with_rules(self.plan, rules)
         except KpiError as exc:
             self.status.value = f'<p style="color:#c0392b">{html.escape(str(exc))}</p>'
             return None
