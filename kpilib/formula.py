@@ -10,7 +10,7 @@ are not plain words (spaces, ``&``, a leading digit) go in square brackets::
     section("联检考评") <= 18 or 收缴率 < 0.75
 
 Comparisons give 1.0 or 0.0, so ``差错次数 == 0`` is a 0/1 flag; ``96%`` means 0.96. Functions:
-``min``, ``max``, ``abs``, and, in gate conditions, ``points("item")``,
+``min``, ``max``, ``abs``, ``floor`` (whole units: ``floor(回收利息 / 50000)``), and, in gate conditions, ``points("item")``,
 ``completion("item")``, ``actual("item")`` and ``section("name")``.
 """
 
@@ -37,6 +37,7 @@ _COMPARE = {
     ast.NotEq: operator.ne,
 }
 ELEMENTWISE = {"min": np.fmin, "max": np.fmax}
+UNARY = {"abs": np.abs, "floor": np.floor}
 LOOKUPS = ("points", "completion", "actual", "section")
 
 
@@ -144,8 +145,8 @@ class Formula:
             if fn in LOOKUPS:
                 return lookup(fn, node.args[0].value)
             args = [ev(a) for a in node.args]
-            if fn == "abs":
-                return abs(args[0])
+            if fn in UNARY:
+                return UNARY[fn](args[0])
             out = args[0]
             for a in args[1:]:
                 out = ELEMENTWISE[fn](out, a)
@@ -170,16 +171,16 @@ def _check_node(node: ast.AST, text: str) -> None:
         raise FormulaError(
             f"formula {text!r} uses {type(node).__name__}, which is not allowed; formulas "
             "may use + - * /, comparisons, and/or, numbers, measure names and "
-            f"the functions {', '.join([*ELEMENTWISE, 'abs', *LOOKUPS])}"
+            f"the functions {', '.join([*ELEMENTWISE, *UNARY, *LOOKUPS])}"
         )
     if isinstance(node, ast.Constant) and not isinstance(node.value, int | float | str):
         raise FormulaError(f"formula {text!r}: constant {node.value!r} is not a number")
     if isinstance(node, ast.Call):
         fn = getattr(node.func, "id", None)
-        if fn not in (*ELEMENTWISE, "abs", *LOOKUPS) or node.keywords:
+        if fn not in (*ELEMENTWISE, *UNARY, *LOOKUPS) or node.keywords:
             raise FormulaError(
                 f"formula {text!r} calls {ast.unparse(node.func)}(); allowed functions are "
-                f"{', '.join([*ELEMENTWISE, 'abs', *LOOKUPS])}"
+                f"{', '.join([*ELEMENTWISE, *UNARY, *LOOKUPS])}"
             )
         if fn in LOOKUPS and not (
             len(node.args) == 1
@@ -187,5 +188,5 @@ def _check_node(node: ast.AST, text: str) -> None:
             and isinstance(node.args[0].value, str)
         ):
             raise FormulaError(f'formula {text!r}: write {fn}("name") with one quoted name')
-        if fn == "abs" and len(node.args) != 1 or fn in ELEMENTWISE and len(node.args) < 2:
+        if fn in UNARY and len(node.args) != 1 or fn in ELEMENTWISE and len(node.args) < 2:
             raise FormulaError(f"formula {text!r}: wrong number of arguments to {fn}()")

@@ -8,7 +8,8 @@ import pandas as pd
 
 def _map_unique(values, fmt) -> np.ndarray:
     # Many rows share a target or a weight: format each distinct value once.
-    codes, uniques = pd.factorize(np.atleast_1d(np.asarray(values, dtype=float)))
+    # + 0.0 turns -0.0 into 0.0, so nothing prints as "-0.0"
+    codes, uniques = pd.factorize(np.atleast_1d(np.asarray(values, dtype=float)) + 0.0)
     texts = np.array([fmt(u) for u in uniques] + ["—"], dtype=object)
     return texts[codes]
 

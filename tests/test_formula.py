@@ -70,3 +70,9 @@ def test_percent_literals_as_analysts_write_them():
     assert f.names == {"收缴率", "完成率%"}
     got = f.evaluate(values(收缴率=[0.96, 0.95, 0.5], **{"完成率%": [1.0, 1.0, 0.7]}))
     assert got.tolist() == [1.0, 0.0, 1.0]
+
+
+def test_floor_counts_whole_units():
+    # seed 002 #5: interest recovered "每5万加1分" — whole 50,000-yuan units
+    f = Formula.parse("floor(回收利息 / 50000)")
+    assert f.evaluate(values(回收利息=[49999.0, 50000.0, 120000.0])).tolist() == [0.0, 1.0, 2.0]

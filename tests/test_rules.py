@@ -208,3 +208,9 @@ def test_points_round_like_excel(raw, rounded):
     from kpilib.rules import round_points
 
     assert round_points([raw])[0] == rounded
+
+
+def test_a_negative_bonus_with_nothing_to_count_shows_no_minus_zero():
+    # seed 002 #12: "当月出现一起因我司原因产生的服务投诉则直接减掉0.5分"
+    got = run(rule(type="bonus", per_unit=-0.5), 0, np.nan, 0)
+    assert got["points"] == 0 and "-0.0" not in got["reason"]
