@@ -1,0 +1,91 @@
+"""explain(): every point of one person's month, traceable to its rule and inputs.
+
+Seed 000: 商务岗 危鹤坚 Jason: GMV指标 70% target 2400000; 有产客户数 30% target 68.
+Sample actuals 2024-11: GMV指标 2,223,200, 有产客户数 78.
+  2,223,200 / 2,400,000 = 92.6% x 70 = 64.84; 78 / 68 = 114.7% x 30 = 34.41; total 99.25.
+Pay (params/channel_ops.yaml): 商务岗 2,000 yuan x 99.25 / 100 = 1,985.00;
+seed 000 rule 1 "每次月度考核完成率低于60%者，免当月绩效奖金" (曾志伟, 53.85).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import pytest
+
+import kpilib
+from kpilib import history
+from kpilib.errors import KpiError
+from kpilib.explain import explain
+from kpilib.io import input_files
+from tests.conftest import ROOT
+
+PLAN = ROOT / "params/channel_ops.yaml"
+
+
+def test_every_point_of_a_month_adds_up_to_the_total():
+    why = explain(PLAN, "危鹤坚", "2024-11")
+    steps = why.steps.set_index("name")
+    items = why.steps[why.steps["kind"] == "item"]
+    assert items["points"].tolist() == [64.84, 34.41]
+    assert steps.loc["GMV指标", "arithmetic"] == "2,223,200 / 2,400,000 = 92.6% × 70 = 64.84"
+    assert steps.loc["GMV指标", "inputs"] == "权重 70.0%（满分 70.0），目标 2,400,000，实际 2,223,200"
+    assert "封顶 120.0%" in steps.loc["GMV指标", "rule"]
+    assert round(items["points"].sum(), 2) == steps.loc["总分", "points"] == 99.25
+    assert steps.loc["等级", "arithmetic"] == "→ 优秀"
+    assert steps.loc["绩效奖金", "arithmetic"] == "2,000.00 × 99.25 / 100 = 1,985.00"
+    assert why.summary["performance_pay"] == Decimal("1985.00")
+
+
+def test_the_pay_gate_of_seed_000_shows_in_the_explanation():
+    why = explain(PLAN, "曾志伟", "2024-11")
+    steps = why.steps.set_index("name")
+    assert steps.loc["完成率低于60%免当月绩效奖金", "rule"] == "条件 completion < 60%"
+    assert steps.loc["绩效奖金", "arithmetic"].endswith("完成率低于60%免当月绩效奖金 → 0.00")
+    assert why.summary["performance_pay"] == Decimal("0.00")
+    assert "53.85" in why.text() and "不合格" in why.text()
+
+
+def test_a_void_gate_is_named_and_the_grade_says_void():
+    # seed 002 mall: 收费收缴率低于75%，当月考核无效 (params/mall_floor.yaml gate 收缴率未达75%)
+    why = explain(ROOT / "params/mall_floor.yaml", "吴佳", "2024-11")
+    gates = why.steps[why.steps["kind"] == "gate"].set_index("name")["arithmetic"]
+    assert gates["收缴率未达75%"] == "触发"
+    assert gates["联检≤18分"] == "未触发"
+    assert why.steps.set_index("name").loc["等级", "arithmetic"] == "→ 无效（本月考核无效）"
+
+
+def test_a_recorded_adjustment_changes_the_points_and_is_listed(tmp_path):
+    plan = kpilib.load_plan(PLAN)
+    store = tmp_path / "store.duckdb"
+    history.save(kpilib.score_month(plan, "2024-11"), input_files(plan, "2024-11"), store)
+    history.adjust(plan, "2024-11", "危鹤坚", "有产客户数", points=30, reason="客户重复计数",
+                   by="HR 王", filed_at=datetime(2024, 12, 2), force=True, store=store)
+    why = explain(plan, "危鹤坚", "2024-11", store=store)
+    steps = why.steps.set_index("name")
+    item = why.steps[(why.steps["kind"] == "item") & (why.steps["name"] == "有产客户数")].iloc[0]
+    assert item["points"] == 30.0  # the item row, adjusted
+    assert "申诉调整（客户重复计数，HR 王）→ 30" in item["arithmetic"]
+    adjustment = why.steps[why.steps["kind"] == "adjustment"].iloc[0]
+    assert adjustment["arithmetic"] == "客户重复计数：得分改为 30.0"
+    # 64.84 + 30 = 94.84
+    assert steps.loc["总分", "points"] == 94.84
+    assert explain(plan, "危鹤坚", "2024-11", store=store, adjustments=False).summary[
+        "total"] == 99.25
+
+
+def test_an_unknown_person_is_an_error_with_a_suggestion():
+    with pytest.raises(KpiError, match=r"no person '危鹤' in channel_ops 2024-11 \(did you mean '危鹤坚'\?\)"):
+        explain(PLAN, "危鹤", "2024-11")
+
+
+def test_text_and_html_carry_every_step_and_escape_names():
+    result = kpilib.score_month(PLAN, "2024-11")
+    why = explain(result.plan, "林燕", "2024-11", result=result)
+    assert why.text().count("\n- [考核项]") == 5  # 直连, API, 业务运营 ①②③
+    markup = why.html()
+    assert "林燕（Dorcas）" in markup and markup.count("<tr>") == len(why.steps)
+    other = explain(result.plan, "林燕", "2024-11", result=result)
+    object.__setattr__(other, "person", "<b>林燕</b>")
+    assert "&lt;b&gt;林燕&lt;/b&gt;" in other.html()
