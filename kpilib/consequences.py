@@ -24,11 +24,11 @@ Conditions are :mod:`kpilib.formula` expressions over the person's month:
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from kpilib.errors import PlanError, Problem
 from kpilib.formula import Formula, FormulaError
@@ -106,11 +106,20 @@ def evaluate(condition: str, people: pd.DataFrame, items: pd.DataFrame | None = 
     return np.broadcast_to(np.nan_to_num(value) != 0, (len(people),)).copy()
 
 
+def _valid_condition(value: str) -> str:
+    parse_condition(value)
+    return value
+
+
+Condition = Annotated[str, AfterValidator(_valid_condition)]
+"""A plan condition on a person's month (``completion < 60%``), checked when the plan loads."""
+
+
 class ConsequenceRule(_Frozen):
     """One consequence: a condition on a month and how matching months are counted."""
 
     name: str
-    when: str
+    when: Condition
     over: Literal["month", "year", "consecutive", "window"] = "month"
     months: int = Field(default=1, ge=1, description="matching months it takes")
     window: int | None = Field(default=None, ge=1, description="window length, for over: window")
@@ -122,12 +131,6 @@ class ConsequenceRule(_Frozen):
     action: str = ""
     award: Decimal | None = Field(default=None, ge=0, description="yuan paid when it fires")
     seed: str | None = None
-
-    @field_validator("when")
-    @classmethod
-    def _condition(cls, value):
-        parse_condition(value)
-        return value
 
     @model_validator(mode="after")
     def _check(self):

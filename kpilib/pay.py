@@ -28,7 +28,7 @@ import pandas as pd
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from kpilib import text
-from kpilib.consequences import annual, evaluate, parse_condition
+from kpilib.consequences import Condition, annual, evaluate, parse_condition
 from kpilib.errors import DataError, PlanError, Problem
 from kpilib.rules import Fraction
 
@@ -64,14 +64,8 @@ class PayGate(_Frozen):
     """When ``when`` holds for a person's month, no performance pay that month."""
 
     name: str
-    when: str
+    when: Condition
     seed: str | None = None
-
-    @field_validator("when")
-    @classmethod
-    def _condition(cls, value):
-        parse_condition(value)
-        return value
 
 
 class Pool(_Frozen):

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from kpilib.errors import DataError, Problem
+from kpilib.excel import put
 
 # column -> (Chinese header, number format or None for text, width)
 COLUMNS = {
@@ -36,7 +37,6 @@ COLUMNS = {
     "pay_reason": ("绩效工资说明", None, 50),
     "calibration": ("校准说明", None, 40),
 }
-FORMULA_START = ("=", "+", "-", "@")
 
 
 def frame(plan, month: str, store=None, pool=None) -> pd.DataFrame:
@@ -124,19 +124,9 @@ def write(table: pd.DataFrame, path: str | Path, title: str = "", force: bool = 
             fmt = COLUMNS[name][1]
             if fmt is None:
                 value = str(value)
-            elif isinstance(value, Decimal):
-                value = value  # openpyxl writes Decimal exactly as a number
-            else:
+            elif not isinstance(value, Decimal):  # openpyxl writes Decimal exactly
                 value = float(value)
-            cell = sheet.cell(row, col, value)
-            if fmt is None:
-                # openpyxl turns any "=..." string into a formula: force text, and mark
-                # the cell quote-prefixed so Excel never re-reads it as one
-                cell.data_type = "s"
-                if value.startswith(FORMULA_START):
-                    cell.quotePrefix = True
-            else:
-                cell.number_format = fmt
+            put(sheet, row, col, value, fmt)  # text never becomes a formula
     sheet.freeze_panes = "B2"
     sheet.auto_filter.ref = sheet.dimensions
     path = Path(path)
