@@ -283,7 +283,10 @@ def write_atomically(outputs: dict[Path, callable], force: bool = False) -> None
             os.close(fd)
             staged.append((Path(tmp), dest))
             write(Path(tmp))
+        umask = os.umask(0)
+        os.umask(umask)
         for tmp, dest in staged:
+            tmp.chmod(0o666 & ~umask)  # mkstemp makes 0600; reports are meant to be shared
             os.replace(tmp, dest)
     finally:
         for tmp, _ in staged:
@@ -302,7 +305,7 @@ def read_inputs(plan, month: str, actuals: str | Path | None = None) -> dict:
     if not path.exists():
         raise DataError(Problem(
             f"no actuals for {month}: {path} does not exist",
-            "put the month's actuals there, or pass --actuals FILE", file=str(path)))
+            "put the month's actuals there, or name another actuals file", file=str(path)))
     in_template = _template_sheets(path)
     inputs = {
         "targets": read_targets(plan.source("targets", month), plan.sources.targets_layout,

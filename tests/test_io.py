@@ -108,3 +108,14 @@ def test_write_atomically_writes_nothing_when_one_file_fails(tmp_path):
         write_atomically({tmp_path / "a.csv": lambda p: pd.DataFrame({"x": [1]}).to_csv(p),
                           tmp_path / "b.csv": boom})
     assert list(tmp_path.iterdir()) == []
+
+
+def test_written_files_can_be_shared(tmp_path):
+    import os
+
+    old = os.umask(0o022)
+    try:
+        write_atomically({tmp_path / "report.csv": lambda p: p.write_text("x")})
+    finally:
+        os.umask(old)
+    assert (tmp_path / "report.csv").stat().st_mode & 0o777 == 0o644
