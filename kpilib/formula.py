@@ -10,7 +10,8 @@ are not plain words (spaces, ``&``, a leading digit) go in square brackets::
     section("联检考评") <= 18 or 收缴率 < 0.75
 
 Comparisons give 1.0 or 0.0, so ``差错次数 == 0`` is a 0/1 flag; ``96%`` means 0.96. Functions:
-``min``, ``max``, ``abs``, ``floor`` (whole units: ``floor(回收利息 / 50000)``), and, in gate conditions, ``points("item")``,
+``min``, ``max``, ``abs``, ``floor`` (whole units: ``floor(回收利息 / 50000)``), and,
+in gate conditions, ``points("item")``,
 ``completion("item")``, ``actual("item")`` and ``section("name")``.
 """
 

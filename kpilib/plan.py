@@ -1,6 +1,7 @@
 """Plan files: YAML in ``params/`` becomes a frozen, validated :class:`Plan`.
 
-This is the only module that reads YAML (a ``yaml.SafeLoader`` with YAML 1.2 booleans). Unknown keys and
+This is the only module that reads YAML (a ``yaml.SafeLoader`` with YAML 1.2
+booleans). Unknown keys and
 unknown rule types are errors that list the valid ones; formulas are parsed
 and their names checked here, so a bad plan fails before any data is read.
 docs/plan-format.md documents every key.
@@ -181,7 +182,8 @@ def load_plan(path: str | Path) -> Plan:
     try:
         data = yaml.load(raw_bytes, Loader=_PlanLoader)  # a SafeLoader: no Python objects
     except yaml.YAMLError as exc:
-        raise PlanError(Problem(f"not valid YAML: {exc}", "fix the YAML syntax", file=str(path)))
+        raise PlanError(Problem(f"not valid YAML: {exc}", "fix the YAML syntax",
+                                file=str(path))) from None
     if not isinstance(data, dict):
         raise PlanError(Problem("a plan must be a mapping of keys", file=str(path)))
     try:

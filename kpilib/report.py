@@ -367,12 +367,11 @@ def write_scorecards(report, folder: Path, made_at: str = "") -> list[Path]:
 
     from kpilib import text
     from kpilib.io import write_atomically
-    from kpilib.sections import BELOW, item_table, person_summary
+    from kpilib.sections import BELOW, person_section, person_summary
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
     template = env.get_template("scorecard.html.j2")
     result, css = report.result, report_css()
-    items_by_person = dict(list(result.items.groupby("person", sort=False)))
     history = report.history.sort_values("month")
     history_by_person = dict(list(history.groupby("person", sort=False)))
     pages = {}
@@ -388,8 +387,7 @@ def write_scorecards(report, folder: Path, made_at: str = "") -> list[Path]:
             person=person, english=english, role=row["role"], plan=result.plan,
             month=result.month, made_at=made_at, css=css, summary=person_summary(row),
             below=bool(row["completion"] < BELOW),
-            items_table=item_table(items_by_person[person]).to_html(
-                index=False, classes="kpi", border=0, na_rep="—"),
+            items_table=person_section(result, person),  # the report's own explanation
             history_table=own_table.to_html(index=False, classes="kpi", border=0, na_rep="—"))
     write_atomically({p: (lambda path, page=page: path.write_text(page, encoding="utf-8"))
                       for p, page in pages.items()})

@@ -74,9 +74,9 @@ def month_totals(plan: Plan, month: str) -> tuple[pd.DataFrame, list[str]]:
         except KpiError as exc:
             notes.append(f"{earlier} 未计入趋势：{exc}")
             continue
-        frames.append(people[["person", "total", "completion", "grade", "valid"]]
+        frames.append(people[["person", "total", "completion", "grade", "valid", "rank"]]
                       .assign(month=earlier))
-    columns = ["person", "month", "total", "completion", "grade", "valid"]
+    columns = ["person", "month", "total", "completion", "grade", "valid", "rank"]
     history = pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(
         columns=columns)
     return history, notes
@@ -112,7 +112,7 @@ class MonthReport:
         result = score_month(plan, month, actuals)
         history, notes = month_totals(plan, month)
         if month not in set(history["month"]):
-            current = result.people[["person", "total", "completion", "grade", "valid"]]
+            current = result.people[["person", "total", "completion", "grade", "valid", "rank"]]
             history = pd.concat([history, current.assign(month=month)], ignore_index=True)
         return cls(result, history, notes)
 
@@ -207,6 +207,49 @@ class MonthReport:
         rule = "<p>方案规定：每次月度考核完成率低于60%者，免当月绩效奖金。</p>"
         return _section(LOW_HEADING, rule + _table(table))
 
+    def pay(self) -> Html:
+        """Performance pay (after grade quotas) and the consequence flags with their months.
+
+        Flags come from this month and the months before it that have data, so a
+        person's second month below 60% shows the warning with both months named.
+        """
+        from kpilib import calibrate, consequences, pay
+
+        plan, result = self.plan, self.result
+        blocks = []
+        people = calibrate.calibrate(result, plan)
+        moved = people[people["calibrated"]]
+        if plan.calibration is not None:
+            table = pd.DataFrame({"姓名": moved["person"].to_numpy(),
+                                  "校准前": moved["grade_before"].to_numpy(),
+                                  "校准后": moved["grade"].to_numpy(),
+                                  "说明": moved["calibration"].to_numpy()})
+            blocks.append("<h3>等级比例校准</h3>" + (
+                _table(table) if len(table) else "<p>本月无人因比例限制调整等级。</p>"))
+        if plan.pay is not None:
+            paid = pay.compute(people, plan, items=result.items)
+            table = pd.DataFrame({
+                "姓名": paid["person"].to_numpy(), "岗位": paid["role"].to_numpy(),
+                "等级": paid["grade"].to_numpy(), "总分": text.points(paid["total"]),
+                "绩效工资(元)": [f"{v:,.2f}" for v in paid["performance_pay"]],
+                "计算说明": paid["pay_reason"].to_numpy()})
+            total = sum(paid["performance_pay"])
+            blocks.append(f"<h3>绩效工资</h3><p>合计 {total:,.2f} 元。</p>"
+                          + _table(table, wide_last=True))
+        if plan.consequences is not None:
+            flags = consequences.flags(self.history, plan)
+            flags = flags[flags["month"] == result.month]
+            table = pd.DataFrame({"姓名": flags["person"].to_numpy(),
+                                  "处理": flags["action"].to_numpy(),
+                                  "触发月份": flags["months"].to_numpy(),
+                                  "说明": flags["reason"].to_numpy()})
+            blocks.append("<h3>连续考核结果处理</h3>" + (
+                _table(table, wide_last=True) if len(table) else "<p>本月无人触发。</p>"))
+        if not blocks:
+            return _section("绩效工资与处理",
+                            "<p>本方案未规定绩效工资、等级比例或连续考核处理。</p>")
+        return _section("绩效工资与处理", blocks[0], "".join(blocks[1:]))
+
     def explanations(self) -> Html:
         """Per person: every item's target, actual, completion, points and the reason."""
         blocks = [person_section(self.result, p) for p in self.result.people["person"]]
@@ -230,20 +273,6 @@ def indicator_totals(items: pd.DataFrame, plan: Plan) -> pd.DataFrame:
     return grouped.reset_index()[["indicator", "people", "target", "actual", "completion"]]
 
 
-def item_table(items: pd.DataFrame) -> pd.DataFrame:
-    """One person's items as shown to people: Chinese headers, formatted numbers."""
-    return pd.DataFrame({
-        "项目": items["item"].to_numpy(),
-        "权重": text.percent(items["weight"]),
-        "目标": text.number(items["target"]),
-        "实际": text.number(items["actual"]),
-        "完成率": text.percent(items["completion"]),
-        "得分/满分": text.cat(text.points(items["points"]), " / ",
-                             text.points(items["full_points"])),
-        "计算说明": items["reason"].to_numpy(),
-    })
-
-
 def person_summary(row: pd.Series) -> str:
     """``总分 100.82 · 优秀 · 考核完成率 100.8%`` and any gate that fired."""
     parts = [f"总分 {text.points([row['total']])[0]}", str(row["grade"]),
@@ -254,14 +283,11 @@ def person_summary(row: pd.Series) -> str:
 
 
 def person_section(result: Result, person: str) -> str:
-    """HTML block explaining every point of one person's month."""
-    row = result.people.set_index("person").loc[person]
-    items = result.items[result.items["person"] == person]
-    english = row["english_name"] if row["english_name"] not in ("", "/", None) else ""
-    name = f"{person}（{english}）" if english else person
-    return (f'<section class="person"><h3>{_e(name)} · {_e(row["role"])}</h3>'
-            f'<p class="summary">{_e(person_summary(row))}</p>{_table(item_table(items))}'
-            "</section>")
+    """HTML block explaining every point of one person's month (kpilib.explain, as
+    the notebooks show it): items, gates, pay."""
+    from kpilib.explain import explain
+
+    return explain(result.plan, person, result.month, result=result, adjustments=False).html()
 
 
 def _e(value) -> str:
