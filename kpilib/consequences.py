@@ -23,6 +23,7 @@ Conditions are :mod:`kpilib.formula` expressions over the person's month:
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -34,6 +35,14 @@ from kpilib.errors import PlanError, Problem
 from kpilib.formula import Formula, FormulaError
 
 NAMES = ("total", "completion", "rank", "valid", "weighted_points", "bonus_points", "probation")
+LABELS = {"total": "总分", "completion": "考核完成率", "rank": "名次", "valid": "有效",
+          "weighted_points": "考核项得分", "bonus_points": "加减分", "probation": "试用期"}
+_NAME = re.compile(r"\b(" + "|".join(NAMES) + r")\b")
+
+
+def shown(condition: str) -> str:
+    """A condition as a report shows it: ``completion < 60%`` → ``考核完成率 < 60%``."""
+    return _NAME.sub(lambda m: LABELS[m.group(1)], condition)
 ITEM_LOOKUPS = ("points", "completion", "actual")
 _LOOKUP_HELP = ", ".join(f'{fn}("item")' for fn in ITEM_LOOKUPS)
 FLAG_COLUMNS = ["person", "month", "rule", "action", "count", "months", "award", "reason"]
@@ -198,7 +207,7 @@ def flags(people: pd.DataFrame, plan, items: pd.DataFrame | None = None) -> pd.D
             "person": persons[rows], "month": labels[cols], "rule": rule.name,
             "action": rule.action, "count": n, "months": months,
             "award": [rule.award] * len(rows),
-            "reason": [f"{m}：{rule.when}（{_describe(rule, k)}）" + (
+            "reason": [f"{m}：{shown(rule.when)}（{_describe(rule, k)}）" + (
                 f" → {rule.action}" if rule.action else "") for m, k in zip(months, n,
                                                                            strict=True)],
         }))

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from kpilib import text
+from kpilib.consequences import shown
 from kpilib.errors import KpiError, Problem
 from kpilib.plan import Indicator, Plan, load_plan, nearest
 from kpilib.scoring import Result
@@ -285,7 +286,8 @@ def _gate_steps(plan: Plan, row: pd.Series) -> pd.DataFrame:
     # pay gates are evaluated with the pay (its reason says whether one fired)
     state = ["触发" if g.name in fired else ("见绩效奖金" if not hasattr(g, "effect") else "未触发")
              for g in gates]
-    return _steps("gate", names, text.cat("条件 ", np.array([g.when for g in gates], object)),
+    conditions = np.array([shown(g.when) for g in gates], object)
+    return _steps("gate", names, text.cat("条件 ", conditions),
                   text.cat("效果：", np.array(effects, object)), np.array(state, object), np.nan)
 
 

@@ -48,7 +48,7 @@ def test_seed_000_improvement_plan_on_two_consecutive_months():
     flags = consequences.flags(months("甲", [0.9] * 4 + [0.5, 0.59]), CHANNEL_OPS)
     assert fired(flags, "绩效改进计划") == [("2024-06", "2024-05、2024-06")]
     assert flags.loc[flags["rule"] == "绩效改进计划", "reason"].iloc[0] == (
-        "2024-05、2024-06：completion < 60%（连续2个月） → 纳入绩效改进计划")
+        "2024-05、2024-06：考核完成率 < 60%（连续2个月） → 纳入绩效改进计划")
 
 
 def test_a_month_not_scored_breaks_a_streak_but_not_the_year_count():
