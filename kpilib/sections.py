@@ -16,9 +16,10 @@ section can be added, dropped or reordered by editing one cell. A new section
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from kpilib import text
@@ -56,6 +57,31 @@ def find_plan(department: str, start: str | Path = ".") -> Path:
             return candidate
     raise PlanError(Problem(f"no plan params/{department}.yaml above {start}",
                             "check the department ID, or pass plan_path"))
+
+
+def adjusted(result: Result) -> Result:
+    """``result`` with the appeals and adjustments recorded in the results store applied.
+
+    Adjusted items keep their original points (``original_points``) and say so in
+    their reason; without a store, or with nothing recorded, the result is unchanged.
+    """
+    from kpilib import history
+
+    plan, store = result.plan, history.store_path()
+    if not store.is_absolute() and not store.exists() and plan.path is not None:
+        store = Path(plan.path).resolve().parent.parent / store  # a notebook runs in notebooks/
+    if not store.exists():
+        return result
+    with history.connect(store, create=False) as con:
+        recorded = con.execute(
+            "SELECT * FROM adjustments WHERE department = ? AND month = ? ORDER BY adjustment_id",
+            [plan.department, result.month]).df()
+    if recorded.empty:
+        return result
+    keys = {"department": plan.department, "month": result.month, "run_id": 0}
+    people, items = history.apply_adjustments(result.people.assign(**keys),
+                                              result.items.assign(**keys), recorded, plan)
+    return replace(result, people=people, items=items)
 
 
 def month_totals(plan: Plan, month: str) -> tuple[pd.DataFrame, list[str]]:
@@ -109,7 +135,7 @@ class MonthReport:
         from kpilib import score_month
 
         plan = load_plan(plan_path or find_plan(department))
-        result = score_month(plan, month, actuals)
+        result = adjusted(score_month(plan, month, actuals))
         history, notes = month_totals(plan, month)
         if month not in set(history["month"]):
             current = result.people[["person", "total", "completion", "grade", "valid", "rank"]]
@@ -166,7 +192,8 @@ class MonthReport:
             "姓名": people["person"].to_numpy(),
             "岗位": people["role"].to_numpy(),
             "总分": text.points(people["total"]),
-            "等级": people["grade"].to_numpy(),
+            "等级": (people["grade"] + np.where(people.get("adjusted", False), "（已调整）", "")
+                     ).to_numpy(),
             "考核完成率": text.percent(people["completion"]),
             "各项完成率": each.reindex(people["person"]).to_numpy(),
         })

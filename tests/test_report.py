@@ -231,3 +231,27 @@ def test_rerun_keeps_the_earlier_report_and_the_index_marks_the_new_one_current(
     assert [r["version"] for r in runs if r["department"] == "channel_ops"] == [1, 2]
     index = (batch["out"] / MONTH / "index.html").read_text(encoding="utf-8")
     assert "v2（当前）" in index and "v1（当前）" not in index
+
+
+def test_the_report_applies_and_marks_recorded_adjustments():
+    # seed 003: appeals are recorded and every change is kept; the report shows the
+    # adjusted figure and marks it. 曾志伟's GMV指标 corrected to 2,160,000 of 2,400,000:
+    # 90.0% × 70 = 63.0 (seed 000: "商务岗 曾志伟 Amy GMV指标 70% 2400000")
+    import kpilib
+    from kpilib import history
+    from kpilib.sections import MonthReport
+
+    plan = kpilib.load_plan(ROOT / "params/channel_ops.yaml")
+    before = kpilib.score_month(plan, "2024-11")
+    history.save(before)
+    history.adjust(plan, "2024-11", "曾志伟", "GMV指标", actual=2160000, reason="漏计订单",
+                   by="HR", force=True)
+    report = MonthReport.load("channel_ops", "2024-11", plan_path=plan.path)
+    items = report.result.items.set_index(["person", "item"])
+    assert items.loc[("曾志伟", "GMV指标"), "points"] == 63.0
+    assert items.loc[("曾志伟", "GMV指标"), "original_points"] == 37.53  # 1,286,800 / 2,400,000 × 70
+    people = report.result.people.set_index("person")
+    customers = items.loc[("曾志伟", "有产客户数"), "points"]
+    assert people.loc["曾志伟", "total"] == pytest.approx(63.0 + customers)
+    assert "合格（已调整）" in str(report.ranking())
+    assert "申诉调整（漏计订单，HR）" in str(report.explanations())
