@@ -178,7 +178,7 @@ class MonthReport:
             completion=text.percent(indicators["completion"]))
         table.columns = ["指标", "人数", "目标合计", "实际合计", "完成率"]
         return _section("概览", f'<div class="cards">{markup}</div>',
-                        f'<div class="keep"><h3>各指标合计（按权重排序）</h3>{_table(table)}</div>')
+                        f"<h3>各指标合计（按权重排序）</h3>{_table(table)}")  # may flow on
 
     def ranking(self) -> Html:
         """Each person's rank, total, grade, completion and every item's completion."""
