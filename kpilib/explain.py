@@ -194,13 +194,14 @@ def explain(plan: str | Path | Plan, person: str, month: str, *, result: Result 
             person=person))
     items = items[items["person"] == person]
     people = people[people["person"] == person]
-    recorded = _adjustments(plan, month, person, store) if adjustments else pd.DataFrame()
-    if len(recorded):
-        from kpilib.history import apply_adjustments
+    from kpilib import history
 
+    recorded = (history.adjustments(plan.department, month, person, store) if adjustments
+                else pd.DataFrame())
+    if len(recorded):
         keys = {"department": plan.department, "month": month, "run_id": 0}
-        people, items = apply_adjustments(people.assign(**keys), items.assign(**keys), recorded,
-                                          plan)
+        people, items = history.apply_adjustments(people.assign(**keys), items.assign(**keys),
+                                                  recorded, plan)
     row = people.iloc[0]
     steps = [_item_steps(plan, items)]
     bonus = items.loc[items["rule"] == "bonus", "points"].sum()
@@ -305,18 +306,6 @@ def _pay_text(plan: Plan) -> str:
     return "按完成率分档：" + "、".join(
         f"≥{_pct(t.min)} → {_pct(t.share)}" if t.min is not None else f"其余 → {_pct(t.share)}"
         for t in config.tiers)
-
-
-def _adjustments(plan: Plan, month: str, person: str, store) -> pd.DataFrame:
-    """The store's appeals and adjustments for this person's month (none without a store)."""
-    from kpilib import history
-
-    if not history.store_path(store).exists():
-        return pd.DataFrame()
-    with history.connect(store, create=False) as con:
-        return con.execute(
-            "SELECT * FROM adjustments WHERE department = ? AND month = ? AND person = ? "
-            "ORDER BY adjustment_id", [plan.department, month, person]).df()
 
 
 __all__ = ["explain", "Explanation", "describe_rule"]

@@ -363,6 +363,20 @@ def apply_adjustments(people: pd.DataFrame, items: pd.DataFrame, adjustments: pd
     return people.drop(columns=["d_weighted", "d_bonus", "full"]), items
 
 
+def adjustments(department: str, month: str, person: str | None = None,
+                store: str | Path | None = None) -> pd.DataFrame:
+    """The appeals and adjustments recorded for a month (and one person), oldest first;
+    empty when there is no store."""
+    if not store_path(store).exists():
+        return pd.DataFrame()
+    query = "SELECT * FROM adjustments WHERE department = ? AND month = ?"
+    args = [department, month]
+    if person is not None:
+        query, args = query + " AND person = ?", [*args, person]
+    with connect(store, create=False) as con:
+        return con.execute(query + " ORDER BY adjustment_id", args).df()
+
+
 def _rescore(items: pd.DataFrame, mask: pd.Series, plan: Plan) -> pd.DataFrame:
     """Score adjusted actuals with the plan's rule for their indicator."""
     items = items.copy()

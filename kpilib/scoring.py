@@ -45,10 +45,6 @@ class Result:
     people: pd.DataFrame
 
 
-def _at(row) -> dict:
-    return {"file": row["_file"], "where": f"row {row['_row']}"}
-
-
 def score(plan: Plan, targets: pd.DataFrame, actuals: pd.DataFrame | None = None,
           incidents: pd.DataFrame | None = None, ratings: pd.DataFrame | None = None,
           month: str | None = None, explain: bool = True) -> Result:

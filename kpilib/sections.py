@@ -26,8 +26,8 @@ from kpilib import text
 from kpilib.errors import KpiError, PlanError, Problem
 from kpilib.plan import Plan, load_plan
 from kpilib.scoring import Result
+from kpilib.summary import BELOW  # seed 000: 每次月度考核完成率低于60%者，免当月绩效奖金
 
-BELOW = 0.60  # seed 000: 每次月度考核完成率低于60%者，免当月绩效奖金
 LOW_HEADING = "考核完成率低于60%的人员"
 MAIN_INDICATORS = 4  # headline cards: the indicators carrying the most weight
 
@@ -70,12 +70,7 @@ def adjusted(result: Result) -> Result:
     plan, store = result.plan, history.store_path()
     if not store.is_absolute() and not store.exists() and plan.path is not None:
         store = Path(plan.path).resolve().parent.parent / store  # a notebook runs in notebooks/
-    if not store.exists():
-        return result
-    with history.connect(store, create=False) as con:
-        recorded = con.execute(
-            "SELECT * FROM adjustments WHERE department = ? AND month = ? ORDER BY adjustment_id",
-            [plan.department, result.month]).df()
+    recorded = history.adjustments(plan.department, result.month, store=store)
     if recorded.empty:
         return result
     keys = {"department": plan.department, "month": result.month, "run_id": 0}
