@@ -14,7 +14,6 @@ argument, else the ``KPI_STORE`` environment variable, else
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 from collections.abc import Iterable
@@ -154,15 +153,6 @@ def _upgrade(con, path: Path) -> None:
         raise
 
 
-def checksum(path: Path) -> tuple[str, int]:
-    """``(sha256 hex, size in bytes)`` of a file."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest(), path.stat().st_size
-
-
 def save(result: Result, files: Iterable[str | Path] | None = None,
          store: str | Path | None = None, note: str = "") -> int:
     """Store a scored month as a new version; return the version number.
@@ -184,7 +174,7 @@ def save(result: Result, files: Iterable[str | Path] | None = None,
     >>> save(result)
     1
     """
-    from kpilib.io import input_files
+    from kpilib.io import checksum, input_files
 
     if not result.month:
         raise KpiError(Problem("a result without a month cannot be stored",

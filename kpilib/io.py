@@ -9,6 +9,7 @@ still not a number is reported with its file, row, person and column.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -375,3 +376,12 @@ def write_targets(targets: pd.DataFrame, path: str | Path) -> None:
         "备注": targets["note"].fillna(""),
     })
     out.to_csv(path, index=False, encoding="utf-8-sig")
+
+
+def checksum(path: str | Path) -> tuple[str, int]:
+    """``(sha256 hex, size in bytes)`` of a file, read in 1 MB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest(), Path(path).stat().st_size

@@ -324,5 +324,4 @@ def _decimal(fen) -> list[Decimal]:
 
 
 def _yuan_text(fen) -> np.ndarray:
-    return np.asarray([f"{Decimal(int(f)).scaleb(-2):,.2f}" for f in np.asarray(fen)],
-                      dtype=object)
+    return text.money(_decimal(fen))

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import hashlib
 import json
 import os
 from dataclasses import asdict, dataclass
@@ -99,7 +98,7 @@ class _NotebookFailed(Exception):
 
 
 def _build(job: Job, base: dict) -> Outcome:
-    from kpilib.io import available_months, input_files
+    from kpilib.io import available_months, checksum, input_files
     from kpilib.plan import load_plan
     from kpilib.sections import MonthReport
 
@@ -125,7 +124,7 @@ def _build(job: Job, base: dict) -> Outcome:
     plan_info = {
         "plan_file": _shown(plan_path), "plan_title": plan.title or plan.name,
         "plan_digest": plan.digest or "",
-        "inputs": tuple({"path": _shown(p), "sha256": _sha256(p)}
+        "inputs": tuple({"path": _shown(p), "sha256": checksum(p)[0]}
                         for p in input_files(plan, job.month)),
     }
     folder, version = _new_version(job.out / job.month / job.department)
@@ -274,10 +273,6 @@ def _rel(path: Path, job: Job) -> str:
 def _shown(path: Path) -> str:
     path = Path(path).resolve()
     return str(path.relative_to(Path.cwd())) if path.is_relative_to(Path.cwd()) else str(path)
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 # ---------------------------------------------------------------- PDF through Chromium

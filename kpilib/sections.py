@@ -253,10 +253,10 @@ class MonthReport:
             table = pd.DataFrame({
                 "姓名": paid["person"].to_numpy(), "岗位": paid["role"].to_numpy(),
                 "等级": paid["grade"].to_numpy(), "总分": text.points(paid["total"]),
-                "绩效工资(元)": [f"{v:,.2f}" for v in paid["performance_pay"]],
+                "绩效工资(元)": text.money(paid["performance_pay"]),
                 "计算说明": paid["pay_reason"].to_numpy()})
-            total = sum(paid["performance_pay"])
-            blocks.append(f"<h3>绩效工资</h3><p>合计 {total:,.2f} 元。</p>"
+            total = text.money([sum(paid["performance_pay"])])[0]
+            blocks.append(f"<h3>绩效工资</h3><p>合计 {total} 元。</p>"
                           + _table(table, wide_last=True))
         if plan.consequences is not None:
             flags = consequences.flags(self.history, plan)

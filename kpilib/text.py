@@ -29,6 +29,19 @@ def percent(values) -> np.ndarray:
     return _map_unique(values, lambda x: f"{float(x) * 100:,.1f}%")
 
 
+def money(values, signed: bool = False) -> np.ndarray:
+    """Yuan to the fen: ``Decimal("3024.6") -> '3,024.60'``; ``+`` on gains if ``signed``.
+
+    Works on Decimals (exact) as well as floats; a missing value shows as ``—``.
+    """
+    def fmt(v):
+        if v is None or v != v:
+            return "—"
+        return f"{v:+,.2f}" if signed and v != 0 else f"{v:,.2f}"
+
+    return np.array([fmt(v) for v in values], dtype=object)
+
+
 def by_unit(values, unit: str | None) -> np.ndarray:
     """Format an indicator's values in its unit: percentages for ``%``, else numbers."""
     return percent(values) if unit == "%" else number(values)

@@ -244,23 +244,14 @@ class Comparison:
         return self.html()
 
 
-def _money_text(values) -> np.ndarray:
-    return np.array(["—" if v is None or v != v else f"{v:,.2f}" for v in values], dtype=object)
-
-
-def _signed(values) -> np.ndarray:
-    return np.array(["—" if v is None or v != v else (f"+{v:,.2f}" if v > 0 else f"{v:,.2f}")
-                     for v in values], dtype=object)
-
-
 def _people_table(frame: pd.DataFrame) -> str:
     table = pd.DataFrame({
         "姓名": frame["person"].to_numpy(), "岗位": frame["role"].to_numpy(),
         "原总分": text.points(frame["total_before"]), "新总分": text.points(frame["total_after"]),
         "原等级": frame["grade_before"].to_numpy(), "新等级": frame["grade_after"].to_numpy(),
-        "原绩效奖金": _money_text(frame["pay_before"]),
-        "新绩效奖金": _money_text(frame["pay_after"]),
-        "增减(元)": _signed(frame["pay_change"]),
+        "原绩效奖金": text.money(frame["pay_before"]),
+        "新绩效奖金": text.money(frame["pay_after"]),
+        "增减(元)": text.money(frame["pay_change"], signed=True),
     })
     return table.to_html(index=False, border=0, classes="kpi")
 
