@@ -80,7 +80,7 @@ def adjusted(result: Result) -> Result:
 
 
 def month_totals(plan: Plan, month: str) -> tuple[pd.DataFrame, list[str]]:
-    """Score every month with actuals up to ``month``: person, month, total, completion, grade.
+    """Score every month with actuals before ``month``: person, month, total, completion, grade.
 
     A month that fails to score is left out and described in the returned notes,
     so one bad old file does not stop this month's report.
@@ -89,7 +89,7 @@ def month_totals(plan: Plan, month: str) -> tuple[pd.DataFrame, list[str]]:
     from kpilib.io import available_months
 
     frames, notes = [], []
-    for earlier in [m for m in available_months(plan) if m <= month]:
+    for earlier in [m for m in available_months(plan) if m < month]:
         try:
             people = score_month(plan, earlier).people
         except KpiError as exc:
@@ -131,10 +131,9 @@ class MonthReport:
 
         plan = load_plan(plan_path or find_plan(department))
         result = adjusted(score_month(plan, month, actuals))
-        history, notes = month_totals(plan, month)
-        if month not in set(history["month"]):
-            current = result.people[["person", "total", "completion", "grade", "valid", "rank"]]
-            history = pd.concat([history, current.assign(month=month)], ignore_index=True)
+        history, notes = month_totals(plan, month)  # the months before this one
+        current = result.people[["person", "total", "completion", "grade", "valid", "rank"]]
+        history = pd.concat([history, current.assign(month=month)], ignore_index=True)
         return cls(result, history, notes)
 
     @property

@@ -25,6 +25,8 @@ PLAN = ROOT / "params/channel_ops.yaml"
 
 
 def test_every_point_of_a_month_adds_up_to_the_total():
+    # seed 000: "商务岗 危鹤坚 Jason GMV指标 70% 2400000 / 有产客户数 30% 68"; actuals 2,223,200
+    # and 78: 92.6% × 70 = 64.84; 114.7% × 30 = 34.41 (under the plan's 120% cap) → 99.25
     why = explain(PLAN, "危鹤坚", "2024-11")
     steps = why.steps.set_index("name")
     items = why.steps[why.steps["kind"] == "item"]
