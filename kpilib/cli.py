@@ -29,8 +29,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="kpi", description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    # one line per command: each module's add_parser() registers its sub-command and
-    # sets func; keep the modules' imports inside their handlers so `kpi --help` is fast
+    # one line per command: each module's add_<x>_parser() registers its sub-command and
+    # sets func; heavy optional imports (papermill, duckdb, openpyxl, playwright) stay
+    # inside the handlers, so `kpi --help` costs only the pandas import (about 1 s)
     add_score_parser(commands)
     add_history_parser(commands)
     add_adjust_parser(commands)
