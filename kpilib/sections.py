@@ -186,8 +186,10 @@ class MonthReport:
             "姓名": people["person"].to_numpy(),
             "岗位": people["role"].to_numpy(),
             "总分": text.points(people["total"]),
-            "等级": (people["grade"] + np.where(people.get("adjusted", False), "（已调整）", "")
-                     ).to_numpy(),
+            # a voided month says which gate voided it; an adjusted one says so
+            "等级": text.cat(people["grade"].to_numpy(object),
+                             np.where(people["gates"] != "", "（" + people["gates"] + "）", ""),
+                             np.where(people.get("adjusted", False), "（已调整）", "")),
             "考核完成率": text.percent(people["completion"]),
             "各项完成率": each.reindex(people["person"]).to_numpy(),
         })

@@ -255,3 +255,14 @@ def test_the_report_applies_and_marks_recorded_adjustments():
     assert people.loc["曾志伟", "total"] == pytest.approx(63.0 + customers)
     assert "合格（已调整）" in str(report.ranking())
     assert "申诉调整（漏计订单，HR）" in str(report.explanations())
+
+
+def test_a_voided_month_names_its_gate_in_the_ranking():
+    # seed 002 #12: "(一)联检考核月度得分低于18分(含),则本月绩效考核成绩无效" — the mall's
+    # sample month voids 吴佳 (see tests/test_seed_plans.py); the ranking says why
+    from kpilib.sections import MonthReport
+
+    report = MonthReport.load("mall_floor", "2024-11", plan_path=ROOT / "params/mall_floor.yaml")
+    voided = report.result.people.set_index("person").loc["吴佳"]
+    assert not voided["valid"] and voided["gates"]
+    assert f"无效（{voided['gates']}）" in str(report.ranking())
