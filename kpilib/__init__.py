@@ -17,8 +17,16 @@ from kpilib.io import read_inputs
 from kpilib.plan import Plan, load_plan
 from kpilib.scoring import Result, score
 
-__all__ = ["score_month", "load_plan", "score", "Plan", "Result", "KpiError", "PlanError",
-           "DataError"]
+__all__ = [
+    "score_month",
+    "load_plan",
+    "score",
+    "Plan",
+    "Result",
+    "KpiError",
+    "PlanError",
+    "DataError",
+]
 
 
 def score_month(plan: str | Path | Plan, month: str, actuals: str | Path | None = None) -> Result:

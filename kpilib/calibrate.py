@@ -43,7 +43,9 @@ class Calibration(BaseModel):
 
     quotas: list[Quota] = Field(min_length=1)
     tie_break: list[Literal["heaviest_completion", "completion", "person"]] = [
-        "heaviest_completion", "person"]
+        "heaviest_completion",
+        "person",
+    ]
 
 
 def calibrate(result, plan=None) -> pd.DataFrame:
@@ -80,21 +82,37 @@ def calibrate(result, plan=None) -> pd.DataFrame:
     if config is None:
         return people
     names = [g.name for g in plan.grades]
-    problems = [Problem(f"calibration names unknown grade {g!r}",
-                        f"use one of: {', '.join(names)}", file=str(plan.path),
-                        where=f"calibration.quotas.{i}")
-                for i, q in enumerate(config.quotas) for g in (q.grade, q.to)
-                if g is not None and g not in names]
+    problems = [
+        Problem(
+            f"calibration names unknown grade {g!r}",
+            f"use one of: {', '.join(names)}",
+            file=str(plan.path),
+            where=f"calibration.quotas.{i}",
+        )
+        for i, q in enumerate(config.quotas)
+        for g in (q.grade, q.to)
+        if g is not None and g not in names
+    ]
     if problems:
         raise PlanError(problems)
-    heaviest = (result.items[result.items["weight"] > 0]
-                .sort_values(["person", "weight"], ascending=[True, False], kind="stable")
-                .drop_duplicates("person").set_index("person")["completion"])
-    keys = {"total": people["total"], "heaviest_completion": people["person"].map(heaviest),
-            "completion": people["completion"], "person": people["person"]}
+    heaviest = (
+        result.items[result.items["weight"] > 0]
+        .sort_values(["person", "weight"], ascending=[True, False], kind="stable")
+        .drop_duplicates("person")
+        .set_index("person")["completion"]
+    )
+    keys = {
+        "total": people["total"],
+        "heaviest_completion": people["person"].map(heaviest),
+        "completion": people["completion"],
+        "person": people["person"],
+    }
     by = ["total", *config.tie_break]
-    order = (pd.DataFrame({k: keys[k] for k in by})
-             .sort_values(by, ascending=[k == "person" for k in by], kind="stable").index)
+    order = (
+        pd.DataFrame({k: keys[k] for k in by})
+        .sort_values(by, ascending=[k == "person" for k in by], kind="stable")
+        .index
+    )
     valid = people["valid"].to_numpy(bool)
     n = int(valid.sum())
     quota_of = {q.grade: q for q in config.quotas}
@@ -110,7 +128,9 @@ def calibrate(result, plan=None) -> pd.DataFrame:
         grade[excess] = target
         people.loc[excess, "calibration"] = (
             f"{name}名额 {quota.at_most * 100:g}% × {n} 人 = {places} 人，按总分、"
-            + "、".join(TIE_KEYS[k] for k in config.tie_break) + f" 排序未入选 → {target}")
+            + "、".join(TIE_KEYS[k] for k in config.tie_break)
+            + f" 排序未入选 → {target}"
+        )
     people["grade"] = grade
     people["calibrated"] = people["grade"] != people["grade_before"]
     return people

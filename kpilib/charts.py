@@ -36,7 +36,8 @@ PAGE_WIDTH = 7.0  # inches: A4 (8.27in) less the report's margins
 DPI = 150  # crisp when the HTML image is scaled down to the printed page
 # red below 60% (seed 000's threshold), amber to 100%, green above
 COMPLETION_CMAP = LinearSegmentedColormap.from_list(
-    "completion", [(0, "#c0392b"), (0.5, "#f5b041"), (0.8333, "#f7f7f7"), (1, "#27ae60")])
+    "completion", [(0, "#c0392b"), (0.5, "#f5b041"), (0.8333, "#f7f7f7"), (1, "#27ae60")]
+)
 
 
 @functools.cache
@@ -50,10 +51,13 @@ def setup_fonts() -> str:
     candidates = [wanted] if wanted else CJK_FONT_FILES
     found = next((Path(p) for p in candidates if p and Path(p).exists()), None)
     if found is None:
-        raise KpiError(Problem(
-            f"no Chinese font found (looked for {', '.join(candidates)})",
-            "install one: sudo apt-get install fonts-wqy-microhei (or run bash setup.sh), "
-            "or set KPILIB_CJK_FONT to a .ttf/.otf/.ttc file with Chinese glyphs"))
+        raise KpiError(
+            Problem(
+                f"no Chinese font found (looked for {', '.join(candidates)})",
+                "install one: sudo apt-get install fonts-wqy-microhei (or run bash setup.sh), "
+                "or set KPILIB_CJK_FONT to a .ttf/.otf/.ttc file with Chinese glyphs",
+            )
+        )
     font_manager.fontManager.addfont(str(found))
     family = font_manager.FontProperties(fname=str(found)).get_name()
     matplotlib.rcParams["font.family"] = "sans-serif"
@@ -76,8 +80,7 @@ def completion_matrix(items: pd.DataFrame) -> pd.DataFrame:
     Rows keep the people's order in ``items``; columns are indicators ordered by
     how many people carry them. Blank (NaN) where a person has no such indicator.
     """
-    scored = items.dropna(subset=["completion"]).assign(
-        wc=lambda f: f["completion"] * f["weight"])
+    scored = items.dropna(subset=["completion"]).assign(wc=lambda f: f["completion"] * f["weight"])
     sums = scored.groupby(["person", "indicator"], sort=False)[["wc", "weight"]].sum()
     matrix = (sums["wc"] / sums["weight"]).unstack("indicator")
     people = items["person"].drop_duplicates()
@@ -97,8 +100,9 @@ def completion_heatmap(items: pd.DataFrame, title: str = "各人各项指标完�
     fig = _figure(height)
     ax = fig.add_subplot()
     values = matrix.to_numpy(dtype=float)
-    image = ax.imshow(np.ma.masked_invalid(values), cmap=COMPLETION_CMAP, vmin=0, vmax=1.2,
-                      aspect="auto")
+    image = ax.imshow(
+        np.ma.masked_invalid(values), cmap=COMPLETION_CMAP, vmin=0, vmax=1.2, aspect="auto"
+    )
     ax.set_xticks(range(matrix.shape[1]), matrix.columns, rotation=90, fontsize=8)
     ax.set_yticks(range(matrix.shape[0]), matrix.index, fontsize=7)
     ax.tick_params(length=0)
@@ -132,8 +136,15 @@ def score_distribution(people: pd.DataFrame, grades, title: str = "总分分布"
     for i, grade in enumerate(grades):
         ax.axvspan(bounds[i + 1], bounds[i], color=shades[i % 2], zorder=0)
         # name each band in the middle of its visible part
-        ax.text((bounds[i] + max(bounds[i + 1], left)) / 2, 1.0, grade.name,
-                transform=ax.get_xaxis_transform(), ha="center", va="bottom", fontsize=8)
+        ax.text(
+            (bounds[i] + max(bounds[i + 1], left)) / 2,
+            1.0,
+            grade.name,
+            transform=ax.get_xaxis_transform(),
+            ha="center",
+            va="bottom",
+            fontsize=8,
+        )
     ax.set_xlabel("总分")
     ax.set_ylabel("人数")
     ax.yaxis.get_major_locator().set_params(integer=True)

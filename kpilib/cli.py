@@ -26,8 +26,9 @@ people.csv (total, grade, completion, gates) and prints a summary.
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="kpi", description=DESCRIPTION,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="kpi", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     # one line per command: each module's add_<x>_parser() registers its sub-command and
     # sets func; heavy optional imports (papermill, duckdb, openpyxl, playwright) stay
@@ -49,23 +50,34 @@ def main(argv: list[str] | None = None) -> int:
 
 def add_score_parser(commands) -> None:
     score = commands.add_parser(
-        "score", help="score one plan for one month; write items.csv and people.csv",
+        "score",
+        help="score one plan for one month; write items.csv and people.csv",
         description="Score PLAN for MONTH and write items.csv and people.csv into --out. "
-                    "Existing files are never replaced without --force; on any input "
-                    "error nothing is written.")
+        "Existing files are never replaced without --force; on any input "
+        "error nothing is written.",
+    )
     score.add_argument("plan", type=Path, help="plan file, e.g. params/channel_ops.yaml")
     score.add_argument("--month", required=True, type=month_arg, help="YYYY-MM, e.g. 2024-11")
-    score.add_argument("--actuals", type=Path,
-                       help="actuals file (CSV or .xlsx, long or wide); default: the plan's")
-    score.add_argument("--out", type=Path,
-                       help="output folder; default reports/MONTH/DEPARTMENT/")
+    score.add_argument(
+        "--actuals",
+        type=Path,
+        help="actuals file (CSV or .xlsx, long or wide); default: the plan's",
+    )
+    score.add_argument("--out", type=Path, help="output folder; default reports/MONTH/DEPARTMENT/")
     score.add_argument("--force", action="store_true", help="replace existing output files")
-    score.add_argument("--xlsx", action="store_true",
-                       help="also write results.xlsx (people and items sheets, for Excel)")
-    score.add_argument("--no-store", action="store_true",
-                       help="do not save the month in the results store (kpi history)")
-    score.add_argument("--store", type=Path,
-                       help="results store; default $KPI_STORE or data/results.duckdb")
+    score.add_argument(
+        "--xlsx",
+        action="store_true",
+        help="also write results.xlsx (people and items sheets, for Excel)",
+    )
+    score.add_argument(
+        "--no-store",
+        action="store_true",
+        help="do not save the month in the results store (kpi history)",
+    )
+    score.add_argument(
+        "--store", type=Path, help="results store; default $KPI_STORE or data/results.duckdb"
+    )
     score.set_defaults(func=_score)
 
 
@@ -102,8 +114,10 @@ def _score(args) -> int:
         from kpilib.io import input_files
 
         version = history.save(result, input_files(plan, args.month, args.actuals), args.store)
-        print(f"stored {plan.department} {args.month} version {version} in "
-              f"{history.store_path(args.store)}")
+        print(
+            f"stored {plan.department} {args.month} version {version} in "
+            f"{history.store_path(args.store)}"
+        )
     return 0
 
 

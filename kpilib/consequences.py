@@ -35,14 +35,23 @@ from kpilib.errors import PlanError, Problem
 from kpilib.formula import Formula, FormulaError
 
 NAMES = ("total", "completion", "rank", "valid", "weighted_points", "bonus_points", "probation")
-LABELS = {"total": "总分", "completion": "考核完成率", "rank": "名次", "valid": "有效",
-          "weighted_points": "考核项得分", "bonus_points": "加减分", "probation": "试用期"}
+LABELS = {
+    "total": "总分",
+    "completion": "考核完成率",
+    "rank": "名次",
+    "valid": "有效",
+    "weighted_points": "考核项得分",
+    "bonus_points": "加减分",
+    "probation": "试用期",
+}
 _NAME = re.compile(r"\b(" + "|".join(NAMES) + r")\b")
 
 
 def shown(condition: str) -> str:
     """A condition as a report shows it: ``completion < 60%`` → ``考核完成率 < 60%``."""
     return _NAME.sub(lambda m: LABELS[m.group(1)], condition)
+
+
 ITEM_LOOKUPS = ("points", "completion", "actual")
 _LOOKUP_HELP = ", ".join(f'{fn}("item")' for fn in ITEM_LOOKUPS)
 FLAG_COLUMNS = ["person", "month", "rule", "action", "count", "months", "award", "reason"]
@@ -66,18 +75,22 @@ def parse_condition(text: str) -> Formula:
         raise ValueError(str(exc)) from None
     unknown = sorted(formula.names - set(NAMES))
     if unknown:
-        raise ValueError(f"condition {text!r} names unknown {', '.join(map(repr, unknown))}; "
-                         f"a condition may use {', '.join(NAMES)} and "
-                         f"{_LOOKUP_HELP}")
+        raise ValueError(
+            f"condition {text!r} names unknown {', '.join(map(repr, unknown))}; "
+            f"a condition may use {', '.join(NAMES)} and "
+            f"{_LOOKUP_HELP}"
+        )
     bad = sorted(fn for fn, _ in formula.lookups if fn not in ITEM_LOOKUPS)
     if bad:
-        raise ValueError(f"condition {text!r}: {bad[0]}() is not available here; use "
-                         f"{', '.join(ITEM_LOOKUPS)}")
+        raise ValueError(
+            f"condition {text!r}: {bad[0]}() is not available here; use {', '.join(ITEM_LOOKUPS)}"
+        )
     return formula
 
 
-def evaluate(condition: str, people: pd.DataFrame, items: pd.DataFrame | None = None,
-             probation=()) -> np.ndarray:
+def evaluate(
+    condition: str, people: pd.DataFrame, items: pd.DataFrame | None = None, probation=()
+) -> np.ndarray:
     """Where ``condition`` holds, one boolean per row of ``people``.
 
     Parameters
@@ -92,8 +105,11 @@ def evaluate(condition: str, people: pd.DataFrame, items: pd.DataFrame | None = 
         People on probation (试用期).
     """
     formula = parse_condition(condition)
-    keys = ["person", "month"] if "month" in people and items is not None and "month" in items \
+    keys = (
+        ["person", "month"]
+        if "month" in people and items is not None and "month" in items
         else ["person"]
+    )
     index = pd.MultiIndex.from_frame(people[keys])
 
     def name(n):
@@ -104,9 +120,12 @@ def evaluate(condition: str, people: pd.DataFrame, items: pd.DataFrame | None = 
     def lookup(fn, item):
         if items is None or item not in set(items["indicator"]) | set(items["item"]):
             known = [] if items is None else sorted(set(items["item"]))
-            raise PlanError(Problem(
-                f"condition {condition!r}: no item {item!r} in the results",
-                f"use one of: {', '.join(known) or '(no items)'}"))
+            raise PlanError(
+                Problem(
+                    f"condition {condition!r}: no item {item!r} in the results",
+                    f"use one of: {', '.join(known) or '(no items)'}",
+                )
+            )
         rows = items[(items["item"] == item) | (items["indicator"] == item)]
         table = rows.groupby(keys)[fn].sum()
         return pd.Series(table.reindex(index).to_numpy(float))
@@ -135,8 +154,9 @@ class ConsequenceRule(_Frozen):
     fires: Literal["from", "once", "each"] = Field(
         default="from",
         description="from: every matching month once the count is reached; once: only "
-                    "when it is first reached (per year or streak); each: at every n-th "
-                    "matching month (one-off awards, 上不封顶)")
+        "when it is first reached (per year or streak); each: at every n-th "
+        "matching month (one-off awards, 上不封顶)",
+    )
     action: str = ""
     award: Decimal | None = Field(default=None, ge=0, description="yuan paid when it fires")
     seed: str | None = None
@@ -189,9 +209,14 @@ def flags(people: pd.DataFrame, plan, items: pd.DataFrame | None = None) -> pd.D
     out = []
     for rule in config.rules:
         hit = evaluate(rule.when, people, items, config.probation)
-        grid = (pd.Series(hit, index=pd.MultiIndex.from_frame(people[["person", "month"]]))
-                .groupby(level=[0, 1]).any().unstack("month", fill_value=False)
-                .reindex(index=persons, columns=labels, fill_value=False).to_numpy(bool))
+        grid = (
+            pd.Series(hit, index=pd.MultiIndex.from_frame(people[["person", "month"]]))
+            .groupby(level=[0, 1])
+            .any()
+            .unstack("month", fill_value=False)
+            .reindex(index=persons, columns=labels, fill_value=False)
+            .to_numpy(bool)
+        )
         count = _count(grid, rule, calendar)
         fire = grid & (count >= rule.months)
         if rule.fires == "each":
@@ -200,21 +225,37 @@ def flags(people: pd.DataFrame, plan, items: pd.DataFrame | None = None) -> pd.D
             fire &= count == rule.months
         rows, cols = np.nonzero(fire)
         # fired cells are few (a flag is an exception); listing their months is not a hot path
-        months = [_trigger(grid[r], c, int(count[r, c]), rule, calendar, labels)
-                  for r, c in zip(rows, cols, strict=True)]
+        months = [
+            _trigger(grid[r], c, int(count[r, c]), rule, calendar, labels)
+            for r, c in zip(rows, cols, strict=True)
+        ]
         n = count[rows, cols].astype(int)
-        out.append(pd.DataFrame({
-            "person": persons[rows], "month": labels[cols], "rule": rule.name,
-            "action": rule.action, "count": n, "months": months,
-            "award": [rule.award] * len(rows),
-            "reason": [f"{m}：{shown(rule.when)}（{_describe(rule, k)}）" + (
-                f" → {rule.action}" if rule.action else "") for m, k in zip(months, n,
-                                                                           strict=True)],
-        }))
+        out.append(
+            pd.DataFrame(
+                {
+                    "person": persons[rows],
+                    "month": labels[cols],
+                    "rule": rule.name,
+                    "action": rule.action,
+                    "count": n,
+                    "months": months,
+                    "award": [rule.award] * len(rows),
+                    "reason": [
+                        f"{m}：{shown(rule.when)}（{_describe(rule, k)}）"
+                        + (f" → {rule.action}" if rule.action else "")
+                        for m, k in zip(months, n, strict=True)
+                    ],
+                }
+            )
+        )
     frame = pd.concat(out, ignore_index=True)
     order = {p: i for i, p in enumerate(persons)}
-    return (frame.assign(_o=frame["person"].map(order)).sort_values(["month", "_o"], kind="stable")
-            .drop(columns="_o").reset_index(drop=True)[FLAG_COLUMNS])
+    return (
+        frame.assign(_o=frame["person"].map(order))
+        .sort_values(["month", "_o"], kind="stable")
+        .drop(columns="_o")
+        .reset_index(drop=True)[FLAG_COLUMNS]
+    )
 
 
 def _count(grid: np.ndarray, rule: ConsequenceRule, calendar: pd.PeriodIndex) -> np.ndarray:
@@ -233,8 +274,7 @@ def _count(grid: np.ndarray, rule: ConsequenceRule, calendar: pd.PeriodIndex) ->
         # the running total at the last non-matching month resets the streak
         reset = np.maximum.accumulate(np.where(grid, 0, total), axis=1)
         return total - reset
-    return (pd.DataFrame(m.T).rolling(rule.window, min_periods=1).sum().T
-            .to_numpy().astype(int))
+    return pd.DataFrame(m.T).rolling(rule.window, min_periods=1).sum().T.to_numpy().astype(int)
 
 
 def _trigger(row, col, count, rule, calendar, labels) -> str:
@@ -244,11 +284,14 @@ def _trigger(row, col, count, rule, calendar, labels) -> str:
         length = rule.months if rule.fires == "each" else count
         picked = list(range(col - length + 1, col + 1))
     else:
-        first = (np.flatnonzero(np.asarray(calendar.year == calendar[col].year))[0]
-                 if rule.over == "year" else max(0, col - rule.window + 1))
+        first = (
+            np.flatnonzero(np.asarray(calendar.year == calendar[col].year))[0]
+            if rule.over == "year"
+            else max(0, col - rule.window + 1)
+        )
         picked = [c for c in range(first, col + 1) if row[c]]
         if rule.fires == "each":
-            picked = picked[-rule.months:]
+            picked = picked[-rule.months :]
     return "、".join(labels[picked])
 
 
@@ -274,10 +317,18 @@ def annual(people: pd.DataFrame) -> pd.DataFrame:
     DataFrame
         person, year, months (scored), valid_months, annual_score (rounded to 0.01).
     """
-    frame = people.assign(year=people["month"].str[:4].astype(int),
-                          _valid_total=people["total"].where(people["valid"].astype(bool)))
-    out = frame.groupby(["person", "year"], sort=False).agg(
-        months=("month", "nunique"), valid_months=("_valid_total", "count"),
-        annual_score=("_valid_total", "mean")).reset_index()
+    frame = people.assign(
+        year=people["month"].str[:4].astype(int),
+        _valid_total=people["total"].where(people["valid"].astype(bool)),
+    )
+    out = (
+        frame.groupby(["person", "year"], sort=False)
+        .agg(
+            months=("month", "nunique"),
+            valid_months=("_valid_total", "count"),
+            annual_score=("_valid_total", "mean"),
+        )
+        .reset_index()
+    )
     out["annual_score"] = out["annual_score"].round(2)
     return out

@@ -37,15 +37,32 @@ YUAN, PERCENT, NUMBER, POINTS = "#,##0.00", "0.0%", "#,##0.####", "0.00"
 BLANK_INCIDENT_ROWS = 200
 
 PEOPLE_HEADERS = {
-    "rank": "排名", "person": "姓名", "role": "岗位", "english_name": "英文名", "total": "总分",
-    "grade": "等级", "weighted_points": "权重得分", "bonus_points": "加减分",
-    "completion": "考核完成率", "valid": "本月有效", "gates": "触发规则",
+    "rank": "排名",
+    "person": "姓名",
+    "role": "岗位",
+    "english_name": "英文名",
+    "total": "总分",
+    "grade": "等级",
+    "weighted_points": "权重得分",
+    "bonus_points": "加减分",
+    "completion": "考核完成率",
+    "valid": "本月有效",
+    "gates": "触发规则",
 }
 ITEM_HEADERS = {
-    "person": "姓名", "role": "岗位", "section": "考核项目", "indicator": "指标",
-    "item": "考核内容", "weight": "权重", "target": "目标值", "actual": "实际值",
+    "person": "姓名",
+    "role": "岗位",
+    "section": "考核项目",
+    "indicator": "指标",
+    "item": "考核内容",
+    "weight": "权重",
+    "target": "目标值",
+    "actual": "实际值",
     "completion": "完成率",
-    "points": "得分", "full_points": "满分", "rule": "规则", "reason": "计算过程",
+    "points": "得分",
+    "full_points": "满分",
+    "rule": "规则",
+    "reason": "计算过程",
 }
 
 
@@ -155,13 +172,22 @@ def template_rows(plan: Plan, targets: pd.DataFrame) -> pd.DataFrame:
                 return
             seen.add(name)
             entry = plan.indicators.get(name) or plan.measures.get(name)
-            rows.append({"person": person, "role": role, "input": name,
-                         "label": (entry.label if entry else None) or name,
-                         "unit": plan.unit(name) or "", "target": target, "note": note,
-                         "allow_negative": bool(entry and entry.allow_negative)})
+            rows.append(
+                {
+                    "person": person,
+                    "role": role,
+                    "input": name,
+                    "label": (entry.label if entry else None) or name,
+                    "unit": plan.unit(name) or "",
+                    "target": target,
+                    "note": note,
+                    "allow_negative": bool(entry and entry.allow_negative),
+                }
+            )
 
-        for item, indicator, target in zip(own["item"], own["indicator"], own["target"],
-                                           strict=True):
+        for item, indicator, target in zip(
+            own["item"], own["indicator"], own["target"], strict=True
+        ):
             ind = plan.indicators[indicator]
             if isinstance(ind.rule, Incidents | Rating | Bonus):
                 continue
@@ -192,8 +218,9 @@ def template(plan: Plan, month: str):
     """
     from openpyxl import Workbook
 
-    targets = read_targets(plan.source("targets", month), plan.sources.targets_layout,
-                           plan.sources.targets_sheet)
+    targets = read_targets(
+        plan.source("targets", month), plan.sources.targets_layout, plan.sources.targets_sheet
+    )
     book = Workbook()
     _actuals_sheet(book.active, plan, month, template_rows(plan, targets))
     rules = {n: i.rule for n, i in plan.indicators.items()}
@@ -212,11 +239,16 @@ def _number_validation(sheet, cells: list[str], negative: bool) -> None:
 
     if not cells:
         return
-    check = DataValidation(type="decimal", operator="between",
-                           formula1="-1E+15" if negative else "0", formula2="1E+15",
-                           allow_blank=True, showErrorMessage=True, errorTitle="请填写数字",
-                           error="这里只能填数字，例如 2400000、92.5% 或 0.925"
-                                 + ("" if negative else "（不能为负）"))
+    check = DataValidation(
+        type="decimal",
+        operator="between",
+        formula1="-1E+15" if negative else "0",
+        formula2="1E+15",
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="请填写数字",
+        error="这里只能填数字，例如 2400000、92.5% 或 0.925" + ("" if negative else "（不能为负）"),
+    )
     for where in cells:
         check.add(where)
     sheet.add_data_validation(check)
@@ -224,15 +256,19 @@ def _number_validation(sheet, cells: list[str], negative: bool) -> None:
 
 def _actuals_sheet(sheet, plan: Plan, month: str, rows: pd.DataFrame) -> None:
     sheet.title = TEMPLATE_SHEETS["actuals"]
-    _title(sheet, f"{plan.name} {month} 实际值录入表 — 在黄色的「实际值」列填数字，"
-                  "百分比写 92.5% 或 0.925；不适用的留空")
+    _title(
+        sheet,
+        f"{plan.name} {month} 实际值录入表 — 在黄色的「实际值」列填数字，"
+        "百分比写 92.5% 或 0.925；不适用的留空",
+    )
     headers = ["月份", "岗位", "姓名", "指标", "名称", "单位", "目标值", "实际值", "说明"]
     _header(sheet, 2, headers)
     cells = {False: [], True: []}
     for r, row in enumerate(rows.itertuples(index=False), start=3):
         fmt = unit_format(row.unit)
-        for col, value in enumerate([month, row.role, row.person, row.input, row.label,
-                                     row.unit, row.target], start=1):
+        for col, value in enumerate(
+            [month, row.role, row.person, row.input, row.label, row.unit, row.target], start=1
+        ):
             put(sheet, r, col, value, fmt if col == 7 else None)
         value_cell = sheet.cell(r, 8)
         value_cell.number_format = fmt
@@ -249,9 +285,14 @@ def _actuals_sheet(sheet, plan: Plan, month: str, rows: pd.DataFrame) -> None:
 def _list_validation(sheet, source: str, where: str, what: str) -> None:
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    check = DataValidation(type="list", formula1=source, allow_blank=True,
-                           showErrorMessage=True, errorTitle=f"{what}不在清单中",
-                           error=f"请从下拉清单中选择{what}")
+    check = DataValidation(
+        type="list",
+        formula1=source,
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle=f"{what}不在清单中",
+        error=f"请从下拉清单中选择{what}",
+    )
     check.add(where)
     sheet.add_data_validation(check)
 
@@ -260,8 +301,11 @@ def _incidents_sheets(book, plan: Plan, month: str, items: pd.DataFrame) -> None
     from openpyxl.worksheet.datavalidation import DataValidation
 
     sheet = book.create_sheet(TEMPLATE_SHEETS["incidents"])
-    _title(sheet, f"{plan.name} {month} 扣分记录 — 一行一件事；类型和扣分标准见「扣分标准」；"
-                  "「扣分」只在标准为区间时填写")
+    _title(
+        sheet,
+        f"{plan.name} {month} 扣分记录 — 一行一件事；类型和扣分标准见「扣分标准」；"
+        "「扣分」只在标准为区间时填写",
+    )
     _header(sheet, 2, ["姓名", "指标", "类型", "次数", "扣分", "日期", "说明"])
     standard = book.create_sheet("扣分标准")
     _header(standard, 1, ["指标", "类型", "扣分", "说明"])
@@ -276,8 +320,10 @@ def _incidents_sheets(book, plan: Plan, month: str, items: pd.DataFrame) -> None
             else:
                 points, note = spec.points, ""
                 if spec.escalate_after is not None:
-                    note = (f"前 {spec.escalate_after} 次每次 {spec.points:g} 分，"
-                            f"之后每次 {spec.then:g} 分")
+                    note = (
+                        f"前 {spec.escalate_after} 次每次 {spec.points:g} 分，"
+                        f"之后每次 {spec.then:g} 分"
+                    )
             for col, value in enumerate([name, kind, points, note], start=1):
                 put(standard, r, col, value)
             r += 1
@@ -294,11 +340,19 @@ def _incidents_sheets(book, plan: Plan, month: str, items: pd.DataFrame) -> None
             put(lists, row, col, value)
     last = 2 + BLANK_INCIDENT_ROWS
     for letter, values, what in (("A", people, "姓名"), ("B", names, "指标"), ("C", kinds, "类型")):
-        _list_validation(sheet, f"选项!${letter}$1:${letter}${len(values)}",
-                         f"{letter}3:{letter}{last}", what)
-    count = DataValidation(type="whole", operator="between", formula1="1", formula2="10000",
-                           allow_blank=True, showErrorMessage=True, errorTitle="请填写次数",
-                           error="次数是 1 或以上的整数；留空算 1 次")
+        _list_validation(
+            sheet, f"选项!${letter}$1:${letter}${len(values)}", f"{letter}3:{letter}{last}", what
+        )
+    count = DataValidation(
+        type="whole",
+        operator="between",
+        formula1="1",
+        formula2="10000",
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="请填写次数",
+        error="次数是 1 或以上的整数；留空算 1 次",
+    )
     count.add(f"D3:D{last}")
     sheet.add_data_validation(count)
     _number_validation(sheet, [f"E3:E{last}"], negative=False)
@@ -319,8 +373,9 @@ def _ratings_sheet(book, plan: Plan, month: str, items: pd.DataFrame) -> None:
     _title(sheet, f"{plan.name} {month} 评分记录 — 在黄色的「等级」列从下拉清单选择")
     _header(sheet, 2, ["姓名", "岗位", "指标", "评价人", "等级", "可选等级"])
     r = 3
-    for person, role, item, indicator in zip(items["person"], items["role"], items["item"],
-                                             items["indicator"], strict=True):
+    for person, role, item, indicator in zip(
+        items["person"], items["role"], items["item"], items["indicator"], strict=True
+    ):
         rule = plan.indicators[indicator].rule
         levels = list(rule.levels)
         choices = " / ".join(f"{k}={v:g}" for k, v in rule.levels.items())
@@ -359,8 +414,13 @@ def results_workbook(result: Result):
     table = table.assign(valid=table["valid"].map({True: "是", False: "否"}))
     if (table["english_name"].fillna("").isin(["", "/"])).all():
         table = table.drop(columns="english_name")
-    formats = {"total": POINTS, "weighted_points": POINTS, "bonus_points": POINTS,
-               "completion": PERCENT, "rank": "0"}
+    formats = {
+        "total": POINTS,
+        "weighted_points": POINTS,
+        "bonus_points": POINTS,
+        "completion": PERCENT,
+        "rank": "0",
+    }
     _table(people, f"{plan.name} {result.month or ''} 考核结果", table, PEOPLE_HEADERS, formats)
     grade_col = get_column_letter(list(c for c in PEOPLE_HEADERS if c in table).index("grade") + 1)
     _grade_colours(people, plan, f"{grade_col}3:{grade_col}{len(table) + 2}")
@@ -373,14 +433,28 @@ def results_workbook(result: Result):
         detail[col] = detail[col].astype(object)
         detail.loc[money, col] = detail.loc[money, col].map(yuan)
     formats = {"weight": PERCENT, "completion": PERCENT, "points": POINTS, "full_points": POINTS}
-    _table(items, f"{plan.name} {result.month or ''} 考核明细", detail, ITEM_HEADERS, formats,
-           row_formats={"target": units.map(unit_format).tolist(),
-                        "actual": units.map(unit_format).tolist()})
+    _table(
+        items,
+        f"{plan.name} {result.month or ''} 考核明细",
+        detail,
+        ITEM_HEADERS,
+        formats,
+        row_formats={
+            "target": units.map(unit_format).tolist(),
+            "actual": units.map(unit_format).tolist(),
+        },
+    )
     return book
 
 
-def _table(sheet, title: str, table: pd.DataFrame, headers: dict, formats: dict,
-           row_formats: dict | None = None) -> None:
+def _table(
+    sheet,
+    title: str,
+    table: pd.DataFrame,
+    headers: dict,
+    formats: dict,
+    row_formats: dict | None = None,
+) -> None:
     from openpyxl.utils import get_column_letter
 
     columns = [c for c in headers if c in table]
@@ -409,11 +483,15 @@ def _grade_colours(sheet, plan: Plan, where: str) -> None:
     from openpyxl.styles import PatternFill
 
     names = [g.name for g in plan.grades]
-    colours = GRADE_COLOURS[:len(names) - 1] + [GRADE_COLOURS[-1]]
+    colours = GRADE_COLOURS[: len(names) - 1] + [GRADE_COLOURS[-1]]
     for name, colour in [*zip(names, colours, strict=True), (plan.void_grade, "D9D9D9")]:
         quoted = '"' + name.replace('"', '""') + '"'
-        sheet.conditional_formatting.add(where, CellIsRule(
-            operator="equal", formula=[quoted], fill=PatternFill("solid", bgColor=colour)))
+        sheet.conditional_formatting.add(
+            where,
+            CellIsRule(
+                operator="equal", formula=[quoted], fill=PatternFill("solid", bgColor=colour)
+            ),
+        )
 
 
 def write_results(result: Result, path: str | Path) -> None:
@@ -429,15 +507,18 @@ def add_template_parser(commands) -> None:
     from kpilib.cli import month_arg
 
     parser = commands.add_parser(
-        "template", help="write the month's Excel input template for a plan",
+        "template",
+        help="write the month's Excel input template for a plan",
         description="Write an .xlsx to fill in: the plan's people and their inputs "
-                    "pre-filled with units and targets (sheet 实际值), and sheets for "
-                    "incidents (扣分记录) and ratings (评分记录) where the plan uses them. "
-                    "Score the filled file with: kpi score PLAN --month MONTH --actuals FILE")
+        "pre-filled with units and targets (sheet 实际值), and sheets for "
+        "incidents (扣分记录) and ratings (评分记录) where the plan uses them. "
+        "Score the filled file with: kpi score PLAN --month MONTH --actuals FILE",
+    )
     parser.add_argument("plan", type=Path, help="plan file, e.g. params/bank_branch.yaml")
     parser.add_argument("--month", required=True, type=month_arg, help="YYYY-MM, e.g. 2024-11")
-    parser.add_argument("--out", type=Path,
-                        help="output .xlsx; default DEPARTMENT_MONTH_录入表.xlsx here")
+    parser.add_argument(
+        "--out", type=Path, help="output .xlsx; default DEPARTMENT_MONTH_录入表.xlsx here"
+    )
     parser.add_argument("--force", action="store_true", help="replace an existing file")
     parser.set_defaults(func=_template_command)
 
@@ -450,6 +531,8 @@ def _template_command(args) -> int:
     if out.suffix.lower() != ".xlsx":
         raise KpiError(Problem(f"--out {out} is not an .xlsx file", "name the file ….xlsx"))
     write_template(plan, args.month, out, force=args.force)
-    print(f"wrote {out}: fill in the yellow cells, then run\n"
-          f"  kpi score {args.plan} --month {args.month} --actuals {out}")
+    print(
+        f"wrote {out}: fill in the yellow cells, then run\n"
+        f"  kpi score {args.plan} --month {args.month} --actuals {out}"
+    )
     return 0

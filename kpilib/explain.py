@@ -30,9 +30,17 @@ from kpilib.plan import Indicator, Plan, load_plan, nearest
 from kpilib.scoring import Result
 
 STEP_COLUMNS = ["kind", "name", "rule", "inputs", "arithmetic", "points"]
-KIND_LABELS = {"item": "考核项", "bonus": "加减分", "bonus_cap": "加分封顶",
-               "gate": "否决/调整条件", "adjustment": "申诉调整", "total": "总分",
-               "grade": "等级", "pay": "绩效奖金", "pool": "奖金包"}
+KIND_LABELS = {
+    "item": "考核项",
+    "bonus": "加减分",
+    "bonus_cap": "加分封顶",
+    "gate": "否决/调整条件",
+    "adjustment": "申诉调整",
+    "total": "总分",
+    "grade": "等级",
+    "pay": "绩效奖金",
+    "pool": "奖金包",
+}
 
 
 def _pct(value) -> str:
@@ -44,8 +52,11 @@ def describe_rule(indicator: Indicator) -> str:
     rule = indicator.rule
     lower = indicator.lower
     if rule.type in ("ratio", "count"):
-        how = ("目标 / 实际" if rule.lower == "inverse" else "2 − 实际 / 目标") if lower \
+        how = (
+            ("目标 / 实际" if rule.lower == "inverse" else "2 − 实际 / 目标")
+            if lower
             else "实际 / 目标"
+        )
         parts = [f"完成率 = {how}"]
         if rule.cap is not None:
             parts.append(f"封顶 {_pct(rule.cap)}")
@@ -59,7 +70,9 @@ def describe_rule(indicator: Indicator) -> str:
         sign = "≤" if rule.bands[0].at_most is not None else "≥"
         bands = "、".join(
             f"{sign}{text.by_unit([b.at_most if b.at_most is not None else b.at_least], unit)[0]}"
-            f" → {_pct(b.share)}" for b in rule.bands)
+            f" → {_pct(b.share)}"
+            for b in rule.bands
+        )
         on = "完成率" if rule.on == "completion" else "实际值"
         return f"分档（{on}，含边界）：{bands}，其余 → {_pct(rule.otherwise)}"
     if rule.type == "step":
@@ -71,17 +84,26 @@ def describe_rule(indicator: Indicator) -> str:
         return out + ("（按比例）" if rule.mode == "proportional" else "（按整档）")
     if rule.type == "incidents":
         kinds = "、".join(
-            f"{name} 每次扣 {k.points:g}" + (f"，{k.escalate_after} 次以上每次扣 {k.then:g}"
-                                          if k.escalate_after is not None else "")
-            if k.points is not None else f"{name} 扣 {k.min:g}-{k.max:g}"
-            for name, k in rule.kinds.items())
+            f"{name} 每次扣 {k.points:g}"
+            + (
+                f"，{k.escalate_after} 次以上每次扣 {k.then:g}"
+                if k.escalate_after is not None
+                else ""
+            )
+            if k.points is not None
+            else f"{name} 扣 {k.min:g}-{k.max:g}"
+            for name, k in rule.kinds.items()
+        )
         tail = "，可透支计入总分" if rule.overdraft else f"，最低 {rule.floor:g} 分"
         return f"按事项扣分：{kinds}{tail}"
     if rule.type == "rating":
         levels = "/".join(rule.levels)
         values = "/".join(f"{v:g}" for v in rule.levels.values())
-        raters = ("；评价人 " + "、".join(f"{r} {_pct(w)}" for r, w in rule.raters.items())
-                  if rule.raters else "")
+        raters = (
+            "；评价人 " + "、".join(f"{r} {_pct(w)}" for r, w in rule.raters.items())
+            if rule.raters
+            else ""
+        )
         return f"等级评分：{levels} = {values}{raters}"
     if rule.type == "bonus":
         out = f"加分项：每单位 {rule.per_unit:g} 分"
@@ -117,9 +139,11 @@ class Explanation:
     def text(self) -> str:
         """Plain text, one line per step."""
         s = self.summary
-        lines = [f"{self.person} · {s['role']} · {self.plan.name} · {self.month}",
-                 f"总分 {text.points([s['total']])[0]} · {s['grade']} · "
-                 f"考核完成率 {_pct(s['completion'])}"]
+        lines = [
+            f"{self.person} · {s['role']} · {self.plan.name} · {self.month}",
+            f"总分 {text.points([s['total']])[0]} · {s['grade']} · "
+            f"考核完成率 {_pct(s['completion'])}",
+        ]
         for row in self.steps.itertuples(index=False):  # a person has a few dozen steps
             label = KIND_LABELS.get(row.kind, row.kind)
             body = "；".join(p for p in (row.rule, row.inputs, row.arithmetic) if p)
@@ -131,17 +155,25 @@ class Explanation:
         s = self.summary
         english = s.get("english_name") or ""
         name = f"{self.person}（{english}）" if english not in ("", "/") else self.person
-        head = (f"<h3>{_e(name)} · {_e(s['role'])} · {_e(self.month)}</h3>"
-                f"<p class=\"summary\">总分 {_e(text.points([s['total']])[0])} · {_e(s['grade'])}"
-                f" · 考核完成率 {_e(_pct(s['completion']))}</p>")
-        table = pd.DataFrame({
-            "步骤": self.steps["kind"].map(KIND_LABELS).fillna(self.steps["kind"]),
-            "项目": self.steps["name"], "规则": self.steps["rule"],
-            "输入": self.steps["inputs"], "计算": self.steps["arithmetic"],
-            "得分": text.points(self.steps["points"]),
-        })
-        return (f'<section class="person explain">{head}'
-                f'{table.to_html(index=False, border=0, classes="kpi", na_rep="")}</section>')
+        head = (
+            f"<h3>{_e(name)} · {_e(s['role'])} · {_e(self.month)}</h3>"
+            f'<p class="summary">总分 {_e(text.points([s["total"]])[0])} · {_e(s["grade"])}'
+            f" · 考核完成率 {_e(_pct(s['completion']))}</p>"
+        )
+        table = pd.DataFrame(
+            {
+                "步骤": self.steps["kind"].map(KIND_LABELS).fillna(self.steps["kind"]),
+                "项目": self.steps["name"],
+                "规则": self.steps["rule"],
+                "输入": self.steps["inputs"],
+                "计算": self.steps["arithmetic"],
+                "得分": text.points(self.steps["points"]),
+            }
+        )
+        return (
+            f'<section class="person explain">{head}'
+            f"{table.to_html(index=False, border=0, classes='kpi', na_rep='')}</section>"
+        )
 
     def _repr_html_(self) -> str:
         return self.html()
@@ -151,8 +183,15 @@ def _e(value) -> str:
     return html.escape("" if value is None else str(value))
 
 
-def explain(plan: str | Path | Plan, person: str, month: str, *, result: Result | None = None,
-            store: str | Path | None = None, adjustments: bool = True) -> Explanation:
+def explain(
+    plan: str | Path | Plan,
+    person: str,
+    month: str,
+    *,
+    result: Result | None = None,
+    store: str | Path | None = None,
+    adjustments: bool = True,
+) -> Explanation:
     """Explain every point of ``person``'s score for ``month``.
 
     Parameters
@@ -188,91 +227,162 @@ def explain(plan: str | Path | Plan, person: str, month: str, *, result: Result 
     plan = result.plan
     people, items = result.people, result.items
     if person not in set(people["person"]):
-        raise KpiError(Problem(
-            f"no person {person!r} in {plan.department} {month}"
-            f"{nearest(person, people['person'])}", "use the name as written in the targets (姓名)",
-            person=person))
+        raise KpiError(
+            Problem(
+                f"no person {person!r} in {plan.department} {month}"
+                f"{nearest(person, people['person'])}",
+                "use the name as written in the targets (姓名)",
+                person=person,
+            )
+        )
     items = items[items["person"] == person]
     people = people[people["person"] == person]
     from kpilib import history
 
-    recorded = (history.adjustments(plan.department, month, person, store) if adjustments
-                else pd.DataFrame())
+    recorded = (
+        history.adjustments(plan.department, month, person, store)
+        if adjustments
+        else pd.DataFrame()
+    )
     if len(recorded):
         keys = {"department": plan.department, "month": month, "run_id": 0}
-        people, items = history.apply_adjustments(people.assign(**keys), items.assign(**keys),
-                                                  recorded, plan)
+        people, items = history.apply_adjustments(
+            people.assign(**keys), items.assign(**keys), recorded, plan
+        )
     row = people.iloc[0]
     steps = [_item_steps(plan, items)]
     bonus = items.loc[items["rule"] == "bonus", "points"].sum()
     if plan.bonus_cap is not None and bonus > plan.bonus_cap:
-        steps.append(_steps("bonus_cap", "加分合计", f"加分最多 {plan.bonus_cap:g} 分",
-                            f"加分合计 {text.points([bonus])[0]}",
-                            f"封顶 {plan.bonus_cap:g}", plan.bonus_cap - bonus))
+        steps.append(
+            _steps(
+                "bonus_cap",
+                "加分合计",
+                f"加分最多 {plan.bonus_cap:g} 分",
+                f"加分合计 {text.points([bonus])[0]}",
+                f"封顶 {plan.bonus_cap:g}",
+                plan.bonus_cap - bonus,
+            )
+        )
     steps.append(_gate_steps(plan, row))
     if len(recorded):
-        steps.append(_steps(
-            "adjustment", recorded["item"], "申诉/调整（记录于结果库）",
-            text.cat("由 ", recorded["made_by"].to_numpy(object), " 于 ",
-                     recorded["filed_at"].astype(str).str[:16].to_numpy(object), " 记录"),
-            text.cat(recorded["reason"].to_numpy(object), "：", np.where(
-                recorded["points"].notna(), text.cat("得分改为 ", text.points(recorded["points"])),
-                text.cat("实际值改为 ", text.number(recorded["actual"])))),
-            np.nan))
-    weighted, bonus, total = text.points([row["weighted_points"], row["bonus_points"],
-                                          row["total"]])
-    steps.append(_steps("total", "总分", "各项得分 + 加减分", f"考核项 {weighted}，加减分 {bonus}",
-                        f"{weighted} + {bonus} = {total}", row["total"]))
-    steps.append(_steps("grade", "等级", _grade_text(plan), f"总分 {total}",
-                        f"→ {row['grade']}" + ("" if row["valid"] else "（本月考核无效）"),
-                        np.nan))
+        steps.append(
+            _steps(
+                "adjustment",
+                recorded["item"],
+                "申诉/调整（记录于结果库）",
+                text.cat(
+                    "由 ",
+                    recorded["made_by"].to_numpy(object),
+                    " 于 ",
+                    recorded["filed_at"].astype(str).str[:16].to_numpy(object),
+                    " 记录",
+                ),
+                text.cat(
+                    recorded["reason"].to_numpy(object),
+                    "：",
+                    np.where(
+                        recorded["points"].notna(),
+                        text.cat("得分改为 ", text.points(recorded["points"])),
+                        text.cat("实际值改为 ", text.number(recorded["actual"])),
+                    ),
+                ),
+                np.nan,
+            )
+        )
+    weighted, bonus, total = text.points(
+        [row["weighted_points"], row["bonus_points"], row["total"]]
+    )
+    steps.append(
+        _steps(
+            "total",
+            "总分",
+            "各项得分 + 加减分",
+            f"考核项 {weighted}，加减分 {bonus}",
+            f"{weighted} + {bonus} = {total}",
+            row["total"],
+        )
+    )
+    steps.append(
+        _steps(
+            "grade",
+            "等级",
+            _grade_text(plan),
+            f"总分 {total}",
+            f"→ {row['grade']}" + ("" if row["valid"] else "（本月考核无效）"),
+            np.nan,
+        )
+    )
     pay_value = None
     if getattr(plan, "pay", None) is not None:
         from kpilib import pay
 
         money = pay.compute(people, plan, items=items).iloc[0]
         pay_value = money["performance_pay"]
-        steps.append(_steps("pay", "绩效奖金", _pay_text(plan), f"岗位 {row['role']}",
-                            money["pay_reason"], np.nan))
+        steps.append(
+            _steps(
+                "pay",
+                "绩效奖金",
+                _pay_text(plan),
+                f"岗位 {row['role']}",
+                money["pay_reason"],
+                np.nan,
+            )
+        )
         if "pool_reason" in money:
-            steps.append(_steps("pool", "奖金包", "按积分分配奖金包", "", money["pool_reason"],
-                                np.nan))
+            steps.append(
+                _steps("pool", "奖金包", "按积分分配奖金包", "", money["pool_reason"], np.nan)
+            )
     frame = pd.concat(steps, ignore_index=True)[STEP_COLUMNS]
-    summary = {k: row[k] for k in ("role", "english_name", "total", "grade", "completion",
-                                    "rank", "valid", "gates")}
+    summary = {
+        k: row[k]
+        for k in ("role", "english_name", "total", "grade", "completion", "rank", "valid", "gates")
+    }
     summary["performance_pay"] = pay_value
     return Explanation(person, month, plan, summary, frame)
 
 
 def _steps(kind, name, rule, inputs, arithmetic, points) -> pd.DataFrame:
     frame = pd.DataFrame({"name": np.atleast_1d(np.asarray(name, dtype=object))})
-    return frame.assign(kind=kind, rule=rule, inputs=inputs, arithmetic=arithmetic,
-                        points=points)
+    return frame.assign(kind=kind, rule=rule, inputs=inputs, arithmetic=arithmetic, points=points)
 
 
 def _item_steps(plan: Plan, items: pd.DataFrame) -> pd.DataFrame:
     rules = {name: describe_rule(ind) for name, ind in plan.indicators.items()}
     units = {name: ind.unit for name, ind in plan.indicators.items()}
     unit = items["indicator"].map(units)
-    shown = np.where(unit.eq("%").to_numpy(), text.percent(items["target"]),
-                     text.number(items["target"]))
-    actual = np.where(unit.eq("%").to_numpy(), text.percent(items["actual"]),
-                      text.number(items["actual"]))
+    shown = np.where(
+        unit.eq("%").to_numpy(), text.percent(items["target"]), text.number(items["target"])
+    )
+    actual = np.where(
+        unit.eq("%").to_numpy(), text.percent(items["actual"]), text.number(items["actual"])
+    )
     bonus = (items["rule"] == "bonus").to_numpy()
     has_target = items["target"].notna().to_numpy()
     has_actual = items["actual"].notna().to_numpy()
     # incident and rated items have no target or actual: their inputs are in the arithmetic
     inputs = np.where(
-        bonus, text.cat("实际 ", actual),
-        text.cat("权重 ", text.percent(items["weight"]), "（满分 ",
-                 text.points(items["full_points"]), "）",
-                 np.where(has_target, text.cat("，目标 ", shown), ""),
-                 np.where(has_actual, text.cat("，实际 ", actual), "")))
-    return pd.DataFrame({
-        "kind": np.where(bonus, "bonus", "item"), "name": items["item"].to_numpy(object),
-        "rule": items["indicator"].map(rules).to_numpy(object), "inputs": inputs,
-        "arithmetic": items["reason"].to_numpy(object), "points": items["points"].to_numpy(float),
-    })
+        bonus,
+        text.cat("实际 ", actual),
+        text.cat(
+            "权重 ",
+            text.percent(items["weight"]),
+            "（满分 ",
+            text.points(items["full_points"]),
+            "）",
+            np.where(has_target, text.cat("，目标 ", shown), ""),
+            np.where(has_actual, text.cat("，实际 ", actual), ""),
+        ),
+    )
+    return pd.DataFrame(
+        {
+            "kind": np.where(bonus, "bonus", "item"),
+            "name": items["item"].to_numpy(object),
+            "rule": items["indicator"].map(rules).to_numpy(object),
+            "inputs": inputs,
+            "arithmetic": items["reason"].to_numpy(object),
+            "points": items["points"].to_numpy(float),
+        }
+    )
 
 
 def _gate_steps(plan: Plan, row: pd.Series) -> pd.DataFrame:
@@ -282,14 +392,26 @@ def _gate_steps(plan: Plan, row: pd.Series) -> pd.DataFrame:
     if not gates:
         return pd.DataFrame(columns=STEP_COLUMNS)
     names = [g.name for g in gates]
-    effects = [("本月考核无效" if g.effect == "void" else f"{g.item} ×{g.factor:g}")
-               if hasattr(g, "effect") else "免当月绩效奖金" for g in gates]
+    effects = [
+        ("本月考核无效" if g.effect == "void" else f"{g.item} ×{g.factor:g}")
+        if hasattr(g, "effect")
+        else "免当月绩效奖金"
+        for g in gates
+    ]
     # pay gates are evaluated with the pay (its reason says whether one fired)
-    state = ["触发" if g.name in fired else ("见绩效奖金" if not hasattr(g, "effect") else "未触发")
-             for g in gates]
+    state = [
+        "触发" if g.name in fired else ("见绩效奖金" if not hasattr(g, "effect") else "未触发")
+        for g in gates
+    ]
     conditions = np.array([shown(g.when) for g in gates], object)
-    return _steps("gate", names, text.cat("条件 ", conditions),
-                  text.cat("效果：", np.array(effects, object)), np.array(state, object), np.nan)
+    return _steps(
+        "gate",
+        names,
+        text.cat("条件 ", conditions),
+        text.cat("效果：", np.array(effects, object)),
+        np.array(state, object),
+        np.nan,
+    )
 
 
 def _grade_text(plan: Plan) -> str:
@@ -305,7 +427,8 @@ def _pay_text(plan: Plan) -> str:
         return f"总分 × {config.per_point} 元/分" + (f"，封顶 {config.cap}" if config.cap else "")
     return "按完成率分档：" + "、".join(
         f"≥{_pct(t.min)} → {_pct(t.share)}" if t.min is not None else f"其余 → {_pct(t.share)}"
-        for t in config.tiers)
+        for t in config.tiers
+    )
 
 
 __all__ = ["explain", "Explanation", "describe_rule"]

@@ -85,12 +85,18 @@ class Formula:
                 "words in [brackets], e.g. [7日留存率]"
             ) from None
         names, lookups = set(), set()
-        quoted = {id(n.args[0]) for n in ast.walk(tree)
-                  if isinstance(n, ast.Call) and getattr(n.func, "id", None) in LOOKUPS and n.args}
+        quoted = {
+            id(n.args[0])
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Call) and getattr(n.func, "id", None) in LOOKUPS and n.args
+        }
         for node in ast.walk(tree):
             _check_node(node, text)
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and (
-                    id(node) not in quoted):
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and (id(node) not in quoted)
+            ):
                 raise FormulaError(f"formula {text!r}: {node.value!r} is not a number")
             if isinstance(node, ast.Name):
                 names.add(aliases.get(node.id, node.id))
@@ -162,8 +168,21 @@ def _as_float(value):
 
 
 _ALLOWED = (
-    ast.Expression, ast.BinOp, ast.UnaryOp, ast.Constant, ast.Name, ast.Load, ast.Compare,
-    ast.BoolOp, ast.And, ast.Or, ast.Call, ast.USub, ast.UAdd, *_BINARY, *_COMPARE,
+    ast.Expression,
+    ast.BinOp,
+    ast.UnaryOp,
+    ast.Constant,
+    ast.Name,
+    ast.Load,
+    ast.Compare,
+    ast.BoolOp,
+    ast.And,
+    ast.Or,
+    ast.Call,
+    ast.USub,
+    ast.UAdd,
+    *_BINARY,
+    *_COMPARE,
 )
 
 

@@ -89,9 +89,14 @@ def connect(store: str | Path | None = None, create: bool = True):
 
     path = store_path(store)
     if not path.exists() and not create:
-        raise KpiError(Problem(f"no results store at {path}",
-                               "score a month first (kpi score PLAN --month YYYY-MM), or point "
-                               "--store / KPI_STORE at the store", file=str(path)))
+        raise KpiError(
+            Problem(
+                f"no results store at {path}",
+                "score a month first (kpi score PLAN --month YYYY-MM), or point "
+                "--store / KPI_STORE at the store",
+                file=str(path),
+            )
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + LOCK_WAIT
     while True:
@@ -105,14 +110,22 @@ def connect(store: str | Path | None = None, create: bool = True):
                 continue
             if "lock" in message.lower():
                 holder = message.split("Conflicting lock is held in", 1)[-1].split(". See")[0]
-                raise KpiError(Problem(
-                    f"the results store is in use by another process ({holder.strip()})",
-                    "wait for it to finish, or close the notebook kernel or program holding "
-                    "it, then run again", file=str(path))) from None
-            raise KpiError(Problem(
-                f"the results store is not a readable DuckDB file ({message})",
-                "restore it from a backup, or move it aside to start a new store; "
-                "nothing was changed", file=str(path))) from None
+                raise KpiError(
+                    Problem(
+                        f"the results store is in use by another process ({holder.strip()})",
+                        "wait for it to finish, or close the notebook kernel or program holding "
+                        "it, then run again",
+                        file=str(path),
+                    )
+                ) from None
+            raise KpiError(
+                Problem(
+                    f"the results store is not a readable DuckDB file ({message})",
+                    "restore it from a backup, or move it aside to start a new store; "
+                    "nothing was changed",
+                    file=str(path),
+                )
+            ) from None
     try:
         _upgrade(con, path)
         yield con
@@ -121,40 +134,53 @@ def connect(store: str | Path | None = None, create: bool = True):
 
 
 def _upgrade(con, path: Path) -> None:
-    tables = {row[0] for row in con.execute(
-        "SELECT table_name FROM information_schema.tables").fetchall()}
+    tables = {
+        row[0] for row in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+    }
     if "meta" in tables:
-        version = int(con.execute(
-            "SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0])
+        version = int(
+            con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
+        )
     elif tables:
-        raise KpiError(Problem(
-            "this DuckDB file is not a kpilib results store (it has no meta table)",
-            "point --store / KPI_STORE at the results store, or move this file aside",
-            file=str(path)))
+        raise KpiError(
+            Problem(
+                "this DuckDB file is not a kpilib results store (it has no meta table)",
+                "point --store / KPI_STORE at the results store, or move this file aside",
+                file=str(path),
+            )
+        )
     else:
         version = 0
     if version > SCHEMA_VERSION:
-        raise KpiError(Problem(
-            f"the results store has schema version {version}, newer than this kpilib "
-            f"understands ({SCHEMA_VERSION})",
-            "upgrade kpilib (pip install -U -e .), or use the kpilib that wrote the store",
-            file=str(path)))
+        raise KpiError(
+            Problem(
+                f"the results store has schema version {version}, newer than this kpilib "
+                f"understands ({SCHEMA_VERSION})",
+                "upgrade kpilib (pip install -U -e .), or use the kpilib that wrote the store",
+                file=str(path),
+            )
+        )
     if version == SCHEMA_VERSION:
         return
     con.begin()  # all missing steps in one transaction: a failed migration changes nothing
     try:
         for step in SCHEMA[version:]:
             con.execute(step)
-        con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
-                    [str(SCHEMA_VERSION)])
+        con.execute(
+            "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
+        )
         con.commit()
     except Exception:
         con.rollback()
         raise
 
 
-def save(result: Result, files: Iterable[str | Path] | None = None,
-         store: str | Path | None = None, note: str = "") -> int:
+def save(
+    result: Result,
+    files: Iterable[str | Path] | None = None,
+    store: str | Path | None = None,
+    note: str = "",
+) -> int:
     """Store a scored month as a new version; return the version number.
 
     Parameters
@@ -177,8 +203,12 @@ def save(result: Result, files: Iterable[str | Path] | None = None,
     from kpilib.io import checksum, input_files
 
     if not result.month:
-        raise KpiError(Problem("a result without a month cannot be stored",
-                               "score with kpilib.score_month(plan, 'YYYY-MM')"))
+        raise KpiError(
+            Problem(
+                "a result without a month cannot be stored",
+                "score with kpilib.score_month(plan, 'YYYY-MM')",
+            )
+        )
     plan = result.plan
     paths = [Path(p) for p in (files if files is not None else input_files(plan, result.month))]
     sums = [checksum(p) for p in paths]
@@ -188,14 +218,26 @@ def save(result: Result, files: Iterable[str | Path] | None = None,
             run_id, version = con.execute(
                 "SELECT coalesce((SELECT max(run_id) FROM runs), 0) + 1, "
                 "coalesce(max(version), 0) + 1 FROM runs WHERE department = ? AND month = ?",
-                [plan.department, result.month]).fetchone()
-            con.execute("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        [run_id, plan.department, result.month, version, datetime.now(),
-                         str(plan.path) if plan.path else None, plan.digest or "", note])
+                [plan.department, result.month],
+            ).fetchone()
+            con.execute(
+                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    run_id,
+                    plan.department,
+                    result.month,
+                    version,
+                    datetime.now(),
+                    str(plan.path) if plan.path else None,
+                    plan.digest or "",
+                    note,
+                ],
+            )
             if paths:  # DuckDB refuses an empty executemany
-                con.executemany("INSERT INTO input_files VALUES (?, ?, ?, ?)",
-                                [[run_id, str(p), s, n] for p, (s, n) in zip(paths, sums,
-                                                                              strict=True)])
+                con.executemany(
+                    "INSERT INTO input_files VALUES (?, ?, ?, ?)",
+                    [[run_id, str(p), s, n] for p, (s, n) in zip(paths, sums, strict=True)],
+                )
             _insert(con, "items", result.items[ITEM_COLUMNS], run_id)
             _insert(con, "people", result.people[PEOPLE_COLUMNS], run_id)
             con.commit()
@@ -239,8 +281,12 @@ class History:
     files: pd.DataFrame
 
 
-def load(plan: str | Path | Plan | None = None, store: str | Path | None = None,
-         months: Iterable[str] | None = None, all_versions: bool = False) -> History:
+def load(
+    plan: str | Path | Plan | None = None,
+    store: str | Path | None = None,
+    months: Iterable[str] | None = None,
+    all_versions: bool = False,
+) -> History:
     """Read a department's history: the current version of each month, adjusted.
 
     Parameters
@@ -275,86 +321,128 @@ def load(plan: str | Path | Plan | None = None, store: str | Path | None = None,
     condition = " AND ".join(where)
     keys = "r.department, r.month, r.version, r.run_id"
     with connect(store, create=False) as con:
+
         def query(sql):
             return con.execute(sql, args).df()
 
-        runs = query(f"SELECT r.*, r.run_id IN (SELECT run_id FROM current_runs) AS current "
-                     f"FROM runs r WHERE {condition} ORDER BY r.department, r.month, r.version")
-        people = query(f"SELECT {keys}, p.* EXCLUDE (run_id) FROM people p JOIN runs r "
-                       f"USING (run_id) WHERE {condition} ORDER BY r.month, r.version, p.rowid")
-        items = query(f"SELECT {keys}, i.* EXCLUDE (run_id) FROM items i JOIN runs r "
-                      f"USING (run_id) WHERE {condition} ORDER BY r.month, r.version, i.rowid")
-        files = query(f"SELECT f.* FROM input_files f JOIN runs r USING (run_id) "
-                      f"WHERE {condition}")
+        runs = query(
+            f"SELECT r.*, r.run_id IN (SELECT run_id FROM current_runs) AS current "
+            f"FROM runs r WHERE {condition} ORDER BY r.department, r.month, r.version"
+        )
+        people = query(
+            f"SELECT {keys}, p.* EXCLUDE (run_id) FROM people p JOIN runs r "
+            f"USING (run_id) WHERE {condition} ORDER BY r.month, r.version, p.rowid"
+        )
+        items = query(
+            f"SELECT {keys}, i.* EXCLUDE (run_id) FROM items i JOIN runs r "
+            f"USING (run_id) WHERE {condition} ORDER BY r.month, r.version, i.rowid"
+        )
+        files = query(f"SELECT f.* FROM input_files f JOIN runs r USING (run_id) WHERE {condition}")
         adj_where = condition.replace("r.run_id IN (SELECT run_id FROM current_runs)", "TRUE")
         adjustments = con.execute(
-            f"SELECT * FROM adjustments r WHERE {adj_where} ORDER BY adjustment_id",
-            args).df()
+            f"SELECT * FROM adjustments r WHERE {adj_where} ORDER BY adjustment_id", args
+        ).df()
     people, items = apply_adjustments(people, items, adjustments, plan)
     return History(plan, runs, people, items, adjustments, files)
 
 
-def apply_adjustments(people: pd.DataFrame, items: pd.DataFrame, adjustments: pd.DataFrame,
-                      plan: Plan | None = None):
+def apply_adjustments(
+    people: pd.DataFrame, items: pd.DataFrame, adjustments: pd.DataFrame, plan: Plan | None = None
+):
     """Apply the latest adjustment of each item on top of the computed results.
 
     Items gain ``adjusted``, ``original_points`` and ``original_actual``;
     people gain ``adjusted`` and ``original_total``, with total, completion,
     grade (when ``plan`` is given) and rank recomputed from the adjusted points.
     """
-    items = items.assign(adjusted=False, original_points=items["points"],
-                         original_actual=items["actual"])
+    items = items.assign(
+        adjusted=False, original_points=items["points"], original_actual=items["actual"]
+    )
     people = people.assign(adjusted=False, original_total=people["total"])
     if adjustments.empty or items.empty:
         return people, items
     key = ["department", "month", "person", "item"]
     latest = adjustments.drop_duplicates(key, keep="last").rename(
-        columns={"actual": "new_actual", "points": "new_points"})
-    items = items.merge(latest[[*key, "new_actual", "new_points", "reason", "made_by"]]
-                        .rename(columns={"reason": "adj_reason"}), on=key, how="left")
+        columns={"actual": "new_actual", "points": "new_points"}
+    )
+    items = items.merge(
+        latest[[*key, "new_actual", "new_points", "reason", "made_by"]].rename(
+            columns={"reason": "adj_reason"}
+        ),
+        on=key,
+        how="left",
+    )
     hit = items["adj_reason"].notna()
     if plan is not None and items.loc[hit, "new_actual"].notna().any():
         items = _rescore(items, hit & items["new_actual"].notna(), plan)
     new = items["new_points"].where(hit & items["new_points"].notna(), items["points"])
     items["adjusted"] = hit
     items["points"] = new.round(2)
-    items["reason"] = items["reason"].where(~hit, items["reason"] + "；申诉调整（" +
-                                            items["adj_reason"].fillna("") + "，" +
-                                            items["made_by"].fillna("") + "）→ " +
-                                            items["points"].map("{:g}".format))
+    items["reason"] = items["reason"].where(
+        ~hit,
+        items["reason"]
+        + "；申诉调整（"
+        + items["adj_reason"].fillna("")
+        + "，"
+        + items["made_by"].fillna("")
+        + "）→ "
+        + items["points"].map("{:g}".format),
+    )
     items = items.drop(columns=["new_actual", "new_points", "adj_reason", "made_by"])
     delta = (items["points"] - items["original_points"]).fillna(0)
     run_key = ["run_id", "person"]
     weighted = items["rule"] != "bonus"
-    sums = pd.DataFrame({"d_weighted": delta.where(weighted, 0),
-                         "d_bonus": delta.where(~weighted, 0),
-                         "full": items["full_points"].where(weighted, 0),
-                         "adjusted": items["adjusted"]}).groupby(
-        [items["run_id"], items["person"]]).agg(
-        d_weighted=("d_weighted", "sum"), d_bonus=("d_bonus", "sum"), full=("full", "sum"),
-        adjusted=("adjusted", "any")).reset_index()
+    sums = (
+        pd.DataFrame(
+            {
+                "d_weighted": delta.where(weighted, 0),
+                "d_bonus": delta.where(~weighted, 0),
+                "full": items["full_points"].where(weighted, 0),
+                "adjusted": items["adjusted"],
+            }
+        )
+        .groupby([items["run_id"], items["person"]])
+        .agg(
+            d_weighted=("d_weighted", "sum"),
+            d_bonus=("d_bonus", "sum"),
+            full=("full", "sum"),
+            adjusted=("adjusted", "any"),
+        )
+        .reset_index()
+    )
     people = people.drop(columns="adjusted").merge(sums, on=run_key, how="left")
     people["adjusted"] = people["adjusted"].fillna(False).astype(bool)
     changed = people["adjusted"]
-    people["weighted_points"] = (people["weighted_points"] + people["d_weighted"].fillna(0)
-                                 ).round(2)
+    people["weighted_points"] = (people["weighted_points"] + people["d_weighted"].fillna(0)).round(
+        2
+    )
     people["bonus_points"] = (people["bonus_points"] + people["d_bonus"].fillna(0)).round(2)
-    people["total"] = (people["total"] + people["d_weighted"].fillna(0)
-                       + people["d_bonus"].fillna(0)).round(2)
+    people["total"] = (
+        people["total"] + people["d_weighted"].fillna(0) + people["d_bonus"].fillna(0)
+    ).round(2)
     people["completion"] = people["completion"].where(
-        ~changed, people["weighted_points"] / people["full"])
+        ~changed, people["weighted_points"] / people["full"]
+    )
     if plan is not None:
         bands = plan.grades
-        grade = np.select([people["total"] >= g.min for g in bands[:-1]],
-                          [g.name for g in bands[:-1]], bands[-1].name)
+        grade = np.select(
+            [people["total"] >= g.min for g in bands[:-1]],
+            [g.name for g in bands[:-1]],
+            bands[-1].name,
+        )
         people["grade"] = people["grade"].where(~changed | ~people["valid"], grade)
-    people["rank"] = (people["total"].where(people["valid"])
-                      .groupby(people["run_id"]).rank(ascending=False, method="min"))
+    people["rank"] = (
+        people["total"]
+        .where(people["valid"])
+        .groupby(people["run_id"])
+        .rank(ascending=False, method="min")
+    )
     return people.drop(columns=["d_weighted", "d_bonus", "full"]), items
 
 
-def adjustments(department: str, month: str, person: str | None = None,
-                store: str | Path | None = None) -> pd.DataFrame:
+def adjustments(
+    department: str, month: str, person: str | None = None, store: str | Path | None = None
+) -> pd.DataFrame:
     """The appeals and adjustments recorded for a month (and one person), oldest first;
     empty when there is no store."""
     if not store_path(store).exists():
@@ -392,13 +480,25 @@ def runs(store: str | Path | None = None, department: str | None = None) -> pd.D
             "r.plan_digest, r.note, "
             "(SELECT count(*) FROM people p WHERE p.run_id = r.run_id) AS people, "
             "(SELECT count(*) FROM input_files f WHERE f.run_id = r.run_id) AS files "
-            f"FROM runs r {where} ORDER BY r.department, r.month, r.version", args).df()
+            f"FROM runs r {where} ORDER BY r.department, r.month, r.version",
+            args,
+        ).df()
 
 
-def adjust(plan: str | Path | Plan, month: str, person: str, item: str, *,
-           reason: str, by: str, actual: float | None = None, points: float | None = None,
-           filed_at: datetime | None = None, force: bool = False,
-           store: str | Path | None = None) -> int:
+def adjust(
+    plan: str | Path | Plan,
+    month: str,
+    person: str,
+    item: str,
+    *,
+    reason: str,
+    by: str,
+    actual: float | None = None,
+    points: float | None = None,
+    filed_at: datetime | None = None,
+    force: bool = False,
+    store: str | Path | None = None,
+) -> int:
     """Record an appeal's outcome or an adjustment; return its ID.
 
     The stored results stay as computed; :func:`load` applies the latest
@@ -425,54 +525,105 @@ def adjust(plan: str | Path | Plan, month: str, person: str, item: str, *,
     plan = plan if isinstance(plan, Plan) else load_plan(plan)
     where = {"file": str(store_path(store))}
     if (actual is None) == (points is None):
-        raise KpiError(Problem("give either a new actual or new points, not both or neither",
-                               "pass --actual VALUE or --points VALUE", **where))
+        raise KpiError(
+            Problem(
+                "give either a new actual or new points, not both or neither",
+                "pass --actual VALUE or --points VALUE",
+                **where,
+            )
+        )
     if not str(reason).strip() or not str(by).strip():
-        raise KpiError(Problem("an adjustment needs a reason and who made it",
-                               "pass --reason TEXT and --by NAME", **where))
+        raise KpiError(
+            Problem(
+                "an adjustment needs a reason and who made it",
+                "pass --reason TEXT and --by NAME",
+                **where,
+            )
+        )
     filed_at = filed_at or datetime.now()
     with connect(store, create=False) as con:
         stored = con.execute(
             "SELECT month, min(scored_at) FROM runs WHERE department = ? GROUP BY month",
-            [plan.department]).fetchall()
+            [plan.department],
+        ).fetchall()
         first_scored = dict(stored)
         if month not in first_scored:
-            raise DataError(Problem(
-                f"{plan.department} has no stored results for {month} "
-                f"(stored: {', '.join(sorted(first_scored)) or 'none'})",
-                f"score the month first: kpi score {plan.path} --month {month}", **where))
+            raise DataError(
+                Problem(
+                    f"{plan.department} has no stored results for {month} "
+                    f"(stored: {', '.join(sorted(first_scored)) or 'none'})",
+                    f"score the month first: kpi score {plan.path} --month {month}",
+                    **where,
+                )
+            )
         rows = con.execute(
             "SELECT i.person, i.item, i.rule FROM items i JOIN current_runs r USING (run_id) "
-            "WHERE r.department = ? AND r.month = ?", [plan.department, month]).fetchall()
+            "WHERE r.department = ? AND r.month = ?",
+            [plan.department, month],
+        ).fetchall()
         persons = {p for p, _, _ in rows}
         if person not in persons:
-            raise DataError(Problem(
-                f"nobody called {person!r} was scored in {month}{nearest(person, persons)}",
-                "check the name against the month's results", person=person, **where))
+            raise DataError(
+                Problem(
+                    f"nobody called {person!r} was scored in {month}{nearest(person, persons)}",
+                    "check the name against the month's results",
+                    person=person,
+                    **where,
+                )
+            )
         mine = {i: r for p, i, r in rows if p == person}
         if item not in mine:
-            raise DataError(Problem(
-                f"{person} has no item {item!r} in {month}{nearest(item, mine)}",
-                f"use one of: {', '.join(mine)}", person=person, column="item", **where))
+            raise DataError(
+                Problem(
+                    f"{person} has no item {item!r} in {month}{nearest(item, mine)}",
+                    f"use one of: {', '.join(mine)}",
+                    person=person,
+                    column="item",
+                    **where,
+                )
+            )
         if actual is not None and mine[item] in ("incidents", "rating", "bonus"):
-            raise DataError(Problem(
-                f"{item!r} is scored by a {mine[item]} rule, not from one actual",
-                "adjust its points instead (--points)", person=person, **where))
+            raise DataError(
+                Problem(
+                    f"{item!r} is scored by a {mine[item]} rule, not from one actual",
+                    "adjust its points instead (--points)",
+                    person=person,
+                    **where,
+                )
+            )
         days = int(np.busday_count(first_scored[month].date(), filed_at.date()))
         if days > APPEAL_WORKING_DAYS and not force:
-            raise KpiError(Problem(
-                f"the appeal was filed {days} working days after the {month} results "
-                f"({first_scored[month]:%Y-%m-%d}); appeals are accepted within "
-                f"{APPEAL_WORKING_DAYS} working days (seed 003)",
-                "refuse it, or record it anyway with --force (the trail marks it forced)",
-                person=person, **where))
+            raise KpiError(
+                Problem(
+                    f"the appeal was filed {days} working days after the {month} results "
+                    f"({first_scored[month]:%Y-%m-%d}); appeals are accepted within "
+                    f"{APPEAL_WORKING_DAYS} working days (seed 003)",
+                    "refuse it, or record it anyway with --force (the trail marks it forced)",
+                    person=person,
+                    **where,
+                )
+            )
         con.begin()
         try:
             (adjustment_id,) = con.execute(
-                "SELECT coalesce(max(adjustment_id), 0) + 1 FROM adjustments").fetchone()
-            con.execute("INSERT INTO adjustments VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [adjustment_id, plan.department, month, person, item, actual, points,
-                         reason, by, filed_at, force and days > APPEAL_WORKING_DAYS])
+                "SELECT coalesce(max(adjustment_id), 0) + 1 FROM adjustments"
+            ).fetchone()
+            con.execute(
+                "INSERT INTO adjustments VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    adjustment_id,
+                    plan.department,
+                    month,
+                    person,
+                    item,
+                    actual,
+                    points,
+                    reason,
+                    by,
+                    filed_at,
+                    force and days > APPEAL_WORKING_DAYS,
+                ],
+            )
             con.commit()
         except BaseException:
             con.rollback()
@@ -485,12 +636,15 @@ def add_history_parser(commands) -> None:
     from pathlib import Path as _Path
 
     parser = commands.add_parser(
-        "history", help="list the stored months and versions, and the adjustments",
+        "history",
+        help="list the stored months and versions, and the adjustments",
         description="List every scored month and version in the results store (the "
-                    "current one marked *), then the audit trail of appeals and adjustments.")
+        "current one marked *), then the audit trail of appeals and adjustments.",
+    )
     parser.add_argument("--department", help="only this department (a plan's file stem)")
-    parser.add_argument("--store", type=_Path, help="results store; default $KPI_STORE or "
-                        "data/results.duckdb")
+    parser.add_argument(
+        "--store", type=_Path, help="results store; default $KPI_STORE or data/results.duckdb"
+    )
     parser.set_defaults(func=_history_command)
 
 
@@ -507,8 +661,10 @@ def _history_command(args) -> int:
         trail = con.execute(
             "SELECT adjustment_id AS id, department, month, person, item, actual, points, "
             "reason, made_by, filed_at, forced FROM adjustments "
-            + ("WHERE department = ? " if args.department else "") + "ORDER BY adjustment_id",
-            [args.department] if args.department else []).df()
+            + ("WHERE department = ? " if args.department else "")
+            + "ORDER BY adjustment_id",
+            [args.department] if args.department else [],
+        ).df()
     if len(trail):
         print("\nadjustments (audit trail):")
         print(trail.to_string(index=False))
@@ -520,11 +676,13 @@ def add_adjust_parser(commands) -> None:
     from kpilib.cli import month_arg
 
     parser = commands.add_parser(
-        "adjust", help="record an appeal's outcome or an adjustment of one item",
+        "adjust",
+        help="record an appeal's outcome or an adjustment of one item",
         description="Record a new actual or new points for one person's item in a stored "
-                    "month. The computed result is kept; reports show the adjusted figure "
-                    "and mark it. Appeals more than 3 working days after the results are "
-                    "refused unless --force.")
+        "month. The computed result is kept; reports show the adjusted figure "
+        "and mark it. Appeals more than 3 working days after the results are "
+        "refused unless --force.",
+    )
     parser.add_argument("plan", type=Path)
     parser.add_argument("--month", required=True, type=month_arg)
     parser.add_argument("--person", required=True)
@@ -534,20 +692,32 @@ def add_adjust_parser(commands) -> None:
     value.add_argument("--points", type=float, help="the item's new points")
     parser.add_argument("--reason", required=True)
     parser.add_argument("--by", required=True, help="who decided")
-    parser.add_argument("--filed", type=datetime.fromisoformat,
-                        help="when the appeal was filed (YYYY-MM-DD); default now")
+    parser.add_argument(
+        "--filed",
+        type=datetime.fromisoformat,
+        help="when the appeal was filed (YYYY-MM-DD); default now",
+    )
     parser.add_argument("--force", action="store_true", help="record it past the deadline")
     parser.add_argument("--store", type=Path)
     parser.set_defaults(func=_adjust_command)
 
 
 def _adjust_command(args) -> int:
-    number = adjust(args.plan, args.month, args.person, args.item, reason=args.reason,
-                    by=args.by, actual=args.actual, points=args.points, filed_at=args.filed,
-                    force=args.force, store=args.store)
+    number = adjust(
+        args.plan,
+        args.month,
+        args.person,
+        args.item,
+        reason=args.reason,
+        by=args.by,
+        actual=args.actual,
+        points=args.points,
+        filed_at=args.filed,
+        force=args.force,
+        store=args.store,
+    )
     print(f"recorded adjustment {number} for {args.person} {args.item} {args.month}")
     return 0
 
 
-__all__ = ["save", "load", "runs", "adjust", "History", "store_path", "connect",
-           "SCHEMA_VERSION"]
+__all__ = ["save", "load", "runs", "adjust", "History", "store_path", "connect", "SCHEMA_VERSION"]

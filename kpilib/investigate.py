@@ -37,8 +37,11 @@ def heading_for(people: pd.DataFrame, plan, as_of: str | None = None) -> pd.Data
     after = flags(pd.concat([past, failed], ignore_index=True), plan)
     new = after[after["month"] == following]
     # a rule that fires every low month (免当月绩效奖金) says nothing about where someone is heading
-    every_month = {r.name for r in plan.consequences.rules if r.over == "month"} \
-        if getattr(plan, "consequences", None) else set()
+    every_month = (
+        {r.name for r in plan.consequences.rules if r.over == "month"}
+        if getattr(plan, "consequences", None)
+        else set()
+    )
     new = new[~new["rule"].isin(every_month)]
     # a rule already firing in as_of (fires: from) is where someone is, not where they head
     ongoing = before[before["month"] == as_of].set_index(["person", "rule"]).index
@@ -55,8 +58,9 @@ def team_year(people: pd.DataFrame, role: str | None = None) -> pd.DataFrame:
     return table.sort_values("年均", ascending=False)
 
 
-def rank_moves(people: pd.DataFrame, first: str | None = None,
-               last: str | None = None) -> pd.DataFrame:
+def rank_moves(
+    people: pd.DataFrame, first: str | None = None, last: str | None = None
+) -> pd.DataFrame:
     """Rank in ``first`` and ``last`` month (default: the earliest and latest), biggest moves first.
 
     ``moved`` > 0 is up the ranking (rank 5 to rank 2 is +3).
@@ -64,7 +68,8 @@ def rank_moves(people: pd.DataFrame, first: str | None = None,
     first = first or people["month"].min()
     last = last or people["month"].max()
     ranks = people[people["month"].isin([first, last])].pivot_table(
-        index="person", columns="month", values="rank")
+        index="person", columns="month", values="rank"
+    )
     out = pd.DataFrame({"rank_first": ranks.get(first), "rank_last": ranks.get(last)})
     out["moved"] = out["rank_first"] - out["rank_last"]
     out = out.dropna().assign(_abs=lambda f: f["moved"].abs())
@@ -86,17 +91,34 @@ def unreached_targets(items: pd.DataFrame) -> pd.DataFrame:
     """
     scored = items.dropna(subset=["target", "completion"])
     scored = scored[scored["rule"].isin(["ratio", "count"])]
-    per_month = scored.assign(hit=scored["completion"] >= 1 - 1e-9).groupby(
-        ["indicator", "month"]).agg(people=("person", "nunique"), reached=("hit", "sum"),
-                                    rows=("hit", "size"), best=("completion", "max"))
-    out = per_month.assign(nobody=per_month["reached"] == 0).groupby("indicator").agg(
-        people=("people", "max"), months=("reached", "size"),
-        months_nobody_reached=("nobody", "sum"), reached=("reached", "sum"),
-        rows=("rows", "sum"), best=("best", "max")).reset_index()
+    per_month = (
+        scored.assign(hit=scored["completion"] >= 1 - 1e-9)
+        .groupby(["indicator", "month"])
+        .agg(
+            people=("person", "nunique"),
+            reached=("hit", "sum"),
+            rows=("hit", "size"),
+            best=("completion", "max"),
+        )
+    )
+    out = (
+        per_month.assign(nobody=per_month["reached"] == 0)
+        .groupby("indicator")
+        .agg(
+            people=("people", "max"),
+            months=("reached", "size"),
+            months_nobody_reached=("nobody", "sum"),
+            reached=("reached", "sum"),
+            rows=("rows", "sum"),
+            best=("best", "max"),
+        )
+        .reset_index()
+    )
     out["share_reached"] = out["reached"] / out["rows"]
     out = out.sort_values(["months_nobody_reached", "share_reached"], ascending=[False, True])
-    return out[["indicator", "people", "months", "months_nobody_reached", "share_reached",
-                "best"]].reset_index(drop=True)
+    return out[
+        ["indicator", "people", "months", "months_nobody_reached", "share_reached", "best"]
+    ].reset_index(drop=True)
 
 
 def indicator_correlation(items: pd.DataFrame, min_pairs: int = 5) -> pd.DataFrame:
@@ -109,18 +131,20 @@ def indicator_correlation(items: pd.DataFrame, min_pairs: int = 5) -> pd.DataFra
         strongest first; pairs seen fewer than ``min_pairs`` times are left out.
     """
     wide = items.dropna(subset=["completion"]).pivot_table(
-        index=["person", "month"], columns="indicator", values="completion")
+        index=["person", "month"], columns="indicator", values="completion"
+    )
     corr = wide.corr(min_periods=min_pairs)
     present = wide.notna().astype(int)
     pairs = present.T @ present
     upper = np.triu(np.ones(corr.shape, bool), k=1)
-    long = pd.DataFrame({"r": corr.where(upper).stack(),
-                         "pairs": pairs.where(upper).stack()}).dropna()
+    long = pd.DataFrame(
+        {"r": corr.where(upper).stack(), "pairs": pairs.where(upper).stack()}
+    ).dropna()
     long.index.names = ["indicator_a", "indicator_b"]
     long = long.reset_index().astype({"pairs": int})
     return long.reindex(long["r"].abs().sort_values(ascending=False).index)[
-        ["indicator_a", "indicator_b", "pairs", "r"]].reset_index(drop=True)
+        ["indicator_a", "indicator_b", "pairs", "r"]
+    ].reset_index(drop=True)
 
 
-__all__ = ["heading_for", "team_year", "rank_moves", "unreached_targets",
-           "indicator_correlation"]
+__all__ = ["heading_for", "team_year", "rank_moves", "unreached_targets", "indicator_correlation"]

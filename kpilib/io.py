@@ -57,15 +57,24 @@ def read_sheet(path: str | Path, sheet: str | int = 0) -> pd.DataFrame:
             raw, sheet_name = _read_workbook(path, sheet)
             where = f"{path} (sheet {sheet_name})"
         else:
-            raw = pd.read_csv(path, header=None, dtype=str, keep_default_na=False,
-                              encoding="utf-8-sig", skip_blank_lines=False)
+            raw = pd.read_csv(
+                path,
+                header=None,
+                dtype=str,
+                keep_default_na=False,
+                encoding="utf-8-sig",
+                skip_blank_lines=False,
+            )
     except (ValueError, OSError, UnicodeDecodeError) as exc:
-        raise DataError(Problem(f"cannot read {path.name}: {exc}",
-                                "save it as UTF-8 CSV or .xlsx", file=str(path))) from None
+        raise DataError(
+            Problem(
+                f"cannot read {path.name}: {exc}", "save it as UTF-8 CSV or .xlsx", file=str(path)
+            )
+        ) from None
     cells = raw.map(_cell_text)
     header_at = _find_header(cells, path)
     names = [_ALIAS.get(str(c).strip().lower(), str(c).strip()) for c in cells.iloc[header_at]]
-    body = cells.iloc[header_at + 1:].copy()
+    body = cells.iloc[header_at + 1 :].copy()
     body.columns = names
     body = body.loc[:, [n != "" for n in names]]
     body["_row"] = body.index + 1
@@ -88,17 +97,24 @@ def _read_workbook(path: Path, sheet: str | int) -> tuple[pd.DataFrame, str]:
 
     book = CalamineWorkbook.from_path(str(path))
     names = book.sheet_names
-    if isinstance(sheet, str) and sheet not in names or isinstance(sheet, int) and not (
-            0 <= sheet < len(names)):
-        raise DataError(Problem(f"no sheet {sheet!r}; the workbook has {names}",
-                                "rename the sheet or point the plan at one of these",
-                                file=str(path)))
-    ws = book.get_sheet_by_name(sheet) if isinstance(sheet, str) else book.get_sheet_by_index(
-        sheet)
+    if (
+        isinstance(sheet, str)
+        and sheet not in names
+        or isinstance(sheet, int)
+        and not (0 <= sheet < len(names))
+    ):
+        raise DataError(
+            Problem(
+                f"no sheet {sheet!r}; the workbook has {names}",
+                "rename the sheet or point the plan at one of these",
+                file=str(path),
+            )
+        )
+    ws = book.get_sheet_by_name(sheet) if isinstance(sheet, str) else book.get_sheet_by_index(sheet)
     raw = pd.DataFrame(ws.to_python(skip_empty_area=False), dtype=object)
     for (r0, c0), (r1, c1) in ws.merged_cell_ranges or ():
         if r0 < raw.shape[0] and c0 < raw.shape[1]:
-            raw.iloc[r0:r1 + 1, c0:c1 + 1] = raw.iat[r0, c0]
+            raw.iloc[r0 : r1 + 1, c0 : c1 + 1] = raw.iat[r0, c0]
     return raw, ws.name
 
 
@@ -115,15 +131,24 @@ def _find_header(cells: pd.DataFrame, path: Path) -> int:
     for i in range(min(len(cells), 30)):
         if any(str(c).strip().lower() in persons for c in cells.iloc[i]):
             return i
-    raise DataError(Problem(
-        "no header row with a person column found in the first 30 rows",
-        f"add a header row naming the person column ({' or '.join(COLUMNS['person'][:2])})",
-        file=str(path)))
+    raise DataError(
+        Problem(
+            "no header row with a person column found in the first 30 rows",
+            f"add a header row naming the person column ({' or '.join(COLUMNS['person'][:2])})",
+            file=str(path),
+        )
+    )
 
 
-def to_number(frame: pd.DataFrame, column: str, *, label: str | None = None,
-              allow_blank: bool = False, allow_negative: bool = False,
-              percent_points: bool = False) -> tuple[pd.Series, list[Problem]]:
+def to_number(
+    frame: pd.DataFrame,
+    column: str,
+    *,
+    label: str | None = None,
+    allow_blank: bool = False,
+    allow_negative: bool = False,
+    percent_points: bool = False,
+) -> tuple[pd.Series, list[Problem]]:
     """Parse a text column into floats, collecting a problem per bad cell.
 
     ``percent_points``: a bare number above 1 is read as percentage points
@@ -134,8 +159,14 @@ def to_number(frame: pd.DataFrame, column: str, *, label: str | None = None,
         pct = bad = pd.Series(False, index=frame.index)
         blank = number.isna()
     else:
-        text = (frame[column].astype(str).str.normalize("NFKC").str.strip()
-                .str.replace(",", "", regex=False).str.replace(" ", "", regex=False))
+        text = (
+            frame[column]
+            .astype(str)
+            .str.normalize("NFKC")
+            .str.strip()
+            .str.replace(",", "", regex=False)
+            .str.replace(" ", "", regex=False)
+        )
         pct = text.str.endswith("%")
         number = pd.to_numeric(text.str.rstrip("%"), errors="coerce").astype(float)
         number = number.where(~pct, number / 100)
@@ -152,10 +183,16 @@ def to_number(frame: pd.DataFrame, column: str, *, label: str | None = None,
         (negative, "is negative", "check the sign; this column takes 0 or more"),
     ):
         for _, row in frame[mask].iterrows():  # error path only: a handful of rows
-            problems.append(Problem(
-                f"{row[column]!r} {what}" if what != "is blank" else f"value {what}", fix,
-                file=row["_file"], where=f"row {row['_row']}", person=row.get("person") or None,
-                column=row.get("_column", name)))
+            problems.append(
+                Problem(
+                    f"{row[column]!r} {what}" if what != "is blank" else f"value {what}",
+                    fix,
+                    file=row["_file"],
+                    where=f"row {row['_row']}",
+                    person=row.get("person") or None,
+                    column=row.get("_column", name),
+                )
+            )
     return number, problems
 
 
@@ -163,8 +200,13 @@ def _require(frame: pd.DataFrame, columns: list[str], path) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         wanted = ", ".join(f"{c} ({'/'.join(COLUMNS[c][:2])})" for c in missing)
-        raise DataError(Problem(f"missing column(s) {wanted}; found {list(frame.columns[:-2])}",
-                                "add the column header", file=str(path)))
+        raise DataError(
+            Problem(
+                f"missing column(s) {wanted}; found {list(frame.columns[:-2])}",
+                "add the column header",
+                file=str(path),
+            )
+        )
 
 
 def read_targets(path: str | Path, layout: str = "hr", sheet: str | int = 0) -> pd.DataFrame:
@@ -195,20 +237,40 @@ def read_targets(path: str | Path, layout: str = "hr", sheet: str | int = 0) -> 
         sub = frame.groupby(item_block).cumcount().to_numpy()
         has_subs = frame.groupby(item_block)["indicator"].transform("size").to_numpy() > 1
         circled = np.array(list("①②③④⑤⑥⑦⑧⑨⑩"))
-        frame["item"] = np.where(has_subs, frame["indicator"] + circled[sub.clip(0, 9)],
-                                 frame["indicator"])
+        frame["item"] = np.where(
+            has_subs, frame["indicator"] + circled[sub.clip(0, 9)], frame["indicator"]
+        )
     else:
         frame["item"] = frame["item"] if "item" in frame else frame["indicator"]
     problems = []
     for col, label in (("person", "姓名"), ("indicator", "指标")):
         for _, row in frame[frame[col] == ""].iterrows():
-            problems.append(Problem(f"{label} is empty", f"fill in {label}", file=row["_file"],
-                                    where=f"row {row['_row']}", column=label))
+            problems.append(
+                Problem(
+                    f"{label} is empty",
+                    f"fill in {label}",
+                    file=row["_file"],
+                    where=f"row {row['_row']}",
+                    column=label,
+                )
+            )
     frame["weight"], p1 = to_number(frame, "weight", label="权重", percent_points=True)
     frame["target"], p2 = to_number(frame, "target", label="目标值", allow_blank=True)
     raise_if(problems + p1 + p2)
-    return frame[["person", "role", "english_name", "indicator", "item", "weight", "target",
-                  "note", "_file", "_row"]]
+    return frame[
+        [
+            "person",
+            "role",
+            "english_name",
+            "indicator",
+            "item",
+            "weight",
+            "target",
+            "note",
+            "_file",
+            "_row",
+        ]
+    ]
 
 
 def read_actuals(path: str | Path, month: str | None = None, sheet: str | int = 0) -> pd.DataFrame:
@@ -222,17 +284,26 @@ def read_actuals(path: str | Path, month: str | None = None, sheet: str | int = 
     if month and "month" in frame:
         wrong = frame[(frame["month"] != "") & (frame["month"].str[:7] != month)]
         for _, row in wrong.head(1).iterrows():
-            problems.append(Problem(
-                f"month column says {row['month']!r} but this run is for {month}",
-                "pass the file of the right month", file=str(path), where=f"row {row['_row']}"))
+            problems.append(
+                Problem(
+                    f"month column says {row['month']!r} but this run is for {month}",
+                    "pass the file of the right month",
+                    file=str(path),
+                    where=f"row {row['_row']}",
+                )
+            )
     if "indicator" in frame and "value" in frame:
         long = frame.rename(columns={"indicator": "item"})
         long["_column"] = "实际值"
     else:
         _require(frame, ["person"], path)
         columns = [c for c in frame.columns if c not in META | {"person", "_row", "_file"}]
-        long = frame.melt(id_vars=["person", "_row", "_file"], value_vars=columns,
-                          var_name="item", value_name="value")
+        long = frame.melt(
+            id_vars=["person", "_row", "_file"],
+            value_vars=columns,
+            var_name="item",
+            value_name="value",
+        )
         long["_column"] = long["item"]
         long = long.sort_values(["_row", "item"], kind="stable")
     raise_if(problems)
@@ -273,9 +344,12 @@ def write_atomically(outputs: dict[Path, callable], force: bool = False) -> None
     """
     existing = [p for p in outputs if p.exists()]
     if existing and not force:
-        raise KpiError(Problem(
-            f"{', '.join(map(str, existing))} already exist(s)",
-            "choose another --out directory, or pass --force to replace them"))
+        raise KpiError(
+            Problem(
+                f"{', '.join(map(str, existing))} already exist(s)",
+                "choose another --out directory, or pass --force to replace them",
+            )
+        )
     staged = []
     try:
         for dest, write in outputs.items():
@@ -304,13 +378,18 @@ def read_inputs(plan, month: str, actuals: str | Path | None = None) -> dict:
     """
     path = Path(actuals) if actuals else plan.source("actuals", month)
     if not path.exists():
-        raise DataError(Problem(
-            f"no actuals for {month}: {path} does not exist",
-            "put the month's actuals there, or name another actuals file", file=str(path)))
+        raise DataError(
+            Problem(
+                f"no actuals for {month}: {path} does not exist",
+                "put the month's actuals there, or name another actuals file",
+                file=str(path),
+            )
+        )
     in_template = _template_sheets(path)
     inputs = {
-        "targets": read_targets(plan.source("targets", month), plan.sources.targets_layout,
-                                plan.sources.targets_sheet),
+        "targets": read_targets(
+            plan.source("targets", month), plan.sources.targets_layout, plan.sources.targets_sheet
+        ),
         "actuals": read_actuals(path, month, in_template.get("actuals", 0)),
     }
     for key, reader in (("incidents", read_incidents), ("ratings", read_ratings)):
@@ -338,9 +417,13 @@ def _template_sheets(path: Path) -> dict[str, str]:
 
 def input_files(plan, month: str, actuals: str | Path | None = None) -> list[Path]:
     """The files a month's score reads (for checksums in reports and the store)."""
-    paths = [plan.path, plan.source("targets", month),
-             Path(actuals) if actuals else plan.source("actuals", month),
-             plan.source("incidents", month), plan.source("ratings", month)]
+    paths = [
+        plan.path,
+        plan.source("targets", month),
+        Path(actuals) if actuals else plan.source("actuals", month),
+        plan.source("incidents", month),
+        plan.source("ratings", month),
+    ]
     return [Path(p).resolve() for p in paths if p is not None and Path(p).exists()]
 
 
@@ -366,15 +449,17 @@ def write_targets(targets: pd.DataFrame, path: str | Path) -> None:
     same_indicator = targets["indicator"].eq(targets["indicator"].shift()).to_numpy()
     continues = ~first_of_person & same_indicator & (targets["item"] != targets["indicator"])
     weight = targets["weight"].to_numpy(float) * 100
-    out = pd.DataFrame({
-        "岗位": np.where(first_of_person, targets["role"], ""),
-        "姓名": np.where(first_of_person, targets["person"], ""),
-        "英文名": np.where(first_of_person, targets["english_name"], ""),
-        "指标": np.where(continues, "", targets["indicator"]),
-        "权重": [f"{w:.10g}%" for w in weight],
-        "目标值": targets["target"].map(lambda t: "" if pd.isna(t) else f"{t:.15g}"),
-        "备注": targets["note"].fillna(""),
-    })
+    out = pd.DataFrame(
+        {
+            "岗位": np.where(first_of_person, targets["role"], ""),
+            "姓名": np.where(first_of_person, targets["person"], ""),
+            "英文名": np.where(first_of_person, targets["english_name"], ""),
+            "指标": np.where(continues, "", targets["indicator"]),
+            "权重": [f"{w:.10g}%" for w in weight],
+            "目标值": targets["target"].map(lambda t: "" if pd.isna(t) else f"{t:.15g}"),
+            "备注": targets["note"].fillna(""),
+        }
+    )
     out.to_csv(path, index=False, encoding="utf-8-sig")
 
 

@@ -112,13 +112,23 @@ class Pay(_Frozen):
     year_end: YearEnd | None = None
 
 
-PAY_COLUMNS = ["person", "role", "grade", "total", "completion", "valid", "base",
-               "performance_pay", "pay_reason"]
+PAY_COLUMNS = [
+    "person",
+    "role",
+    "grade",
+    "total",
+    "completion",
+    "valid",
+    "base",
+    "performance_pay",
+    "pay_reason",
+]
 POOL_COLUMNS = ["pool_points", "pool_bonus", "deferred", "pool_paid", "pool_reason"]
 
 
-def compute(result, plan=None, pool: Decimal | str | float | None = None,
-            items: pd.DataFrame | None = None) -> pd.DataFrame:
+def compute(
+    result, plan=None, pool: Decimal | str | float | None = None, items: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Pay per person for one scored month, each figure with its reason.
 
     Parameters
@@ -150,21 +160,31 @@ def compute(result, plan=None, pool: Decimal | str | float | None = None,
     plan = plan if plan is not None else result.plan
     config: Pay | None = getattr(plan, "pay", None)
     if config is None:
-        raise PlanError(Problem(f"plan {plan.department!r} declares no pay",
-                                "add a pay: section to the plan (docs/plan-format.md)",
-                                file=str(plan.path)))
+        raise PlanError(
+            Problem(
+                f"plan {plan.department!r} declares no pay",
+                "add a pay: section to the plan (docs/plan-format.md)",
+                file=str(plan.path),
+            )
+        )
     base = _base(config, people, plan)
     centi = np.rint(people["total"].to_numpy(float) * 100).astype(np.int64)
     if config.form == "score":
         scale = int(round(plan.scale * 100))
         fen = _div(base * centi, scale)
-        reason = text.cat(_yuan_text(base), " × ", text.points(people["total"]),
-                          f" / {plan.scale:g} = ", _yuan_text(fen))
+        reason = text.cat(
+            _yuan_text(base),
+            " × ",
+            text.points(people["total"]),
+            f" / {plan.scale:g} = ",
+            _yuan_text(fen),
+        )
     elif config.form == "points":
         per = _fen(config.per_point)
         fen = _div(centi * per, 100)
-        reason = text.cat(text.points(people["total"]), f" 分 × {config.per_point} 元/分 = ",
-                          _yuan_text(fen))
+        reason = text.cat(
+            text.points(people["total"]), f" 分 × {config.per_point} 元/分 = ", _yuan_text(fen)
+        )
         if config.cap is not None:
             capped = fen > _fen(config.cap)
             fen = np.minimum(fen, _fen(config.cap))
@@ -175,12 +195,24 @@ def compute(result, plan=None, pool: Decimal | str | float | None = None,
         tiers = sorted(config.tiers, key=lambda t: -1 if t.min is None else t.min, reverse=True)
         conds = [completion >= (t.min if t.min is not None else -np.inf) for t in tiers]
         bp = np.select(conds, [round(t.share * 10000) for t in tiers], 0).astype(np.int64)
-        label = np.select(conds, [f"≥{t.min * 100:g}%" if t.min is not None else "其余"
-                                  for t in tiers], "未达最低档")
+        label = np.select(
+            conds,
+            [f"≥{t.min * 100:g}%" if t.min is not None else "其余" for t in tiers],
+            "未达最低档",
+        )
         fen = _div(base * bp, 10000)
-        reason = text.cat("完成率 ", text.percent(completion), " ", label, " → ",
-                          _yuan_text(base), " × ", text.percent(bp / 10000), " = ",
-                          _yuan_text(fen))
+        reason = text.cat(
+            "完成率 ",
+            text.percent(completion),
+            " ",
+            label,
+            " → ",
+            _yuan_text(base),
+            " × ",
+            text.percent(bp / 10000),
+            " = ",
+            _yuan_text(fen),
+        )
     fen = np.maximum(fen, 0)
     reason = np.asarray(reason, dtype=object)
     valid = people["valid"].to_numpy(bool)
@@ -192,8 +224,11 @@ def compute(result, plan=None, pool: Decimal | str | float | None = None,
         gate_text = np.where(hit, gate.name, gate_text)
         gated |= hit
     reason = np.where(gated, text.cat(reason, "；", gate_text, " → 0.00"), reason)
-    reason = np.where(valid, reason, text.cat(
-        "本月考核无效（", people["gates"].fillna("").to_numpy(object), "）→ 0.00"))
+    reason = np.where(
+        valid,
+        reason,
+        text.cat("本月考核无效（", people["gates"].fillna("").to_numpy(object), "）→ 0.00"),
+    )
     fen = np.where(valid & ~gated, fen, 0)
     out = people[["person", "role", "grade", "total", "completion", "valid"]].copy()
     out["base"] = _decimal(base) if config.form != "points" else None
@@ -211,26 +246,42 @@ def _base(config: Pay, people: pd.DataFrame, plan) -> np.ndarray:
     known = {role: _fen(v) for role, v in config.base.items()}
     missing = people.loc[~people["role"].isin(list(known)), ["person", "role"]]
     if len(missing):
-        raise PlanError([Problem(
-            f"role {role!r} has no base performance pay", f"add {role!r} under pay.base "
-            f"(known roles: {', '.join(known) or 'none'})", file=str(plan.path),
-            where="pay.base", person=person) for person, role in missing.itertuples(index=False)])
+        raise PlanError(
+            [
+                Problem(
+                    f"role {role!r} has no base performance pay",
+                    f"add {role!r} under pay.base (known roles: {', '.join(known) or 'none'})",
+                    file=str(plan.path),
+                    where="pay.base",
+                    person=person,
+                )
+                for person, role in missing.itertuples(index=False)
+            ]
+        )
     return people["role"].map(known).to_numpy(np.int64)
 
 
 def _pool(pay: pd.DataFrame, config: Pool, amount: Decimal, eligible: np.ndarray):
     """Split ``amount`` by points; largest remainders get the leftover fen (seed 002 #13)."""
     if amount <= 0:
-        raise DataError(Problem(f"the bonus pool is {amount} yuan",
-                                "give a pool above 0 (pay.pool.amount or --pool)",
-                                column="pool"))
+        raise DataError(
+            Problem(
+                f"the bonus pool is {amount} yuan",
+                "give a pool above 0 (pay.pool.amount or --pool)",
+                column="pool",
+            )
+        )
     pool_fen = _fen(amount)
     centi = np.where(eligible, np.rint(pay["total"].to_numpy(float) * 100), 0).astype(np.int64)
     centi = np.maximum(centi, 0)
     total = int(centi.sum())
     if total == 0:
-        raise DataError(Problem("nobody has points to share the bonus pool this month",
-                                "check the month's results; a pool needs points to split"))
+        raise DataError(
+            Problem(
+                "nobody has points to share the bonus pool this month",
+                "check the month's results; a pool needs points to split",
+            )
+        )
     share, remainder = np.divmod(pool_fen * centi, total)
     leftover = pool_fen - int(share.sum())
     # the leftover fen go one each to the largest remainders (ties: table order)
@@ -239,16 +290,30 @@ def _pool(pay: pd.DataFrame, config: Pool, amount: Decimal, eligible: np.ndarray
     bp = np.rint(rate * 10000).astype(np.int64)
     deferred = _div(share * bp, 10000)
     unit = (amount / (Decimal(total) / 100)).quantize(Decimal("0.0001"), ROUND_HALF_UP)
-    reason = text.cat(text.points(centi / 100), f" 分 × 单位积分奖金值 {unit} 元 = ",
-                      _yuan_text(share), "，递延 ", text.percent(bp / 10000), " ",
-                      _yuan_text(deferred))
-    return pd.DataFrame({
-        "pool_points": centi / 100, "pool_bonus": _decimal(share), "deferred": _decimal(deferred),
-        "pool_paid": _decimal(share - deferred), "pool_reason": reason}, index=pay.index)
+    reason = text.cat(
+        text.points(centi / 100),
+        f" 分 × 单位积分奖金值 {unit} 元 = ",
+        _yuan_text(share),
+        "，递延 ",
+        text.percent(bp / 10000),
+        " ",
+        _yuan_text(deferred),
+    )
+    return pd.DataFrame(
+        {
+            "pool_points": centi / 100,
+            "pool_bonus": _decimal(share),
+            "deferred": _decimal(deferred),
+            "pool_paid": _decimal(share - deferred),
+            "pool_reason": reason,
+        },
+        index=pay.index,
+    )
 
 
-def year_end(people: pd.DataFrame, plan, year: int | None = None,
-             items: pd.DataFrame | None = None) -> pd.DataFrame:
+def year_end(
+    people: pd.DataFrame, plan, year: int | None = None, items: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Year-end bonus per person from a year of stored months (seed 002 mall rules 七-十).
 
     The first tier whose ``months`` (qualifying months) or ``annual`` (annual
@@ -271,40 +336,72 @@ def year_end(people: pd.DataFrame, plan, year: int | None = None,
     """
     config = plan.pay.year_end if getattr(plan, "pay", None) else None
     if config is None:
-        raise PlanError(Problem(f"plan {plan.department!r} declares no pay.year_end",
-                                "add pay.year_end to the plan", file=str(plan.path)))
+        raise PlanError(
+            Problem(
+                f"plan {plan.department!r} declares no pay.year_end",
+                "add pay.year_end to the plan",
+                file=str(plan.path),
+            )
+        )
     year = year if year is not None else int(people["month"].max()[:4])
     months = people[people["month"].str[:4].astype(int) == year]
     if items is not None:
         items = items[items["month"].str[:4].astype(int) == year]
     out = annual(months)
-    hit = (evaluate(config.qualifying, months, items) if config.qualifying
-           else np.zeros(len(months), bool)) & months["valid"].to_numpy(bool)
-    out["qualifying_months"] = (pd.Series(hit, index=months.index).groupby(months["person"])
-                                .sum().reindex(out["person"]).to_numpy(int))
+    hit = (
+        evaluate(config.qualifying, months, items)
+        if config.qualifying
+        else np.zeros(len(months), bool)
+    ) & months["valid"].to_numpy(bool)
+    out["qualifying_months"] = (
+        pd.Series(hit, index=months.index)
+        .groupby(months["person"])
+        .sum()
+        .reindex(out["person"])
+        .to_numpy(int)
+    )
     role = months.drop_duplicates("person", keep="last").set_index("person")["role"]
     out.insert(1, "role", out["person"].map(role))
     score = out["annual_score"].fillna(-np.inf).to_numpy(float)
     q = out["qualifying_months"].to_numpy(int)
-    conds = [((q >= t.months) if t.months is not None else False)
-             | ((score >= t.annual) if t.annual is not None else False)
-             | (t.months is None and t.annual is None) for t in config.tiers]
+    conds = [
+        ((q >= t.months) if t.months is not None else False)
+        | ((score >= t.annual) if t.annual is not None else False)
+        | (t.months is None and t.annual is None)
+        for t in config.tiers
+    ]
     conds = [np.broadcast_to(c, q.shape) for c in conds]
     tenths = np.select(conds, [int(t.salary_months * 10) for t in config.tiers], 0)
     salary = out["role"].map({r: _fen(v) for r, v in config.salary.items()})
     if salary.isna().any():
         bad = out.loc[salary.isna(), ["person", "role"]].itertuples(index=False)
-        raise PlanError([Problem(f"role {r!r} has no salary for the year-end bonus",
-                                 f"add {r!r} under pay.year_end.salary", file=str(plan.path),
-                                 where="pay.year_end.salary", person=p) for p, r in bad])
+        raise PlanError(
+            [
+                Problem(
+                    f"role {r!r} has no salary for the year-end bonus",
+                    f"add {r!r} under pay.year_end.salary",
+                    file=str(plan.path),
+                    where="pay.year_end.salary",
+                    person=p,
+                )
+                for p, r in bad
+            ]
+        )
     bonus = _div(salary.to_numpy(np.int64) * tenths, 10)
     out["salary_months"] = [Decimal(int(t)) / 10 for t in tenths]
     out["year_end_bonus"] = _decimal(bonus)
     out["reason"] = text.cat(
-        "全年考核成绩 ", text.points(out["annual_score"]), "（有效月 ",
-        out["valid_months"].astype(str).to_numpy(object), "），达标月 ",
-        out["qualifying_months"].astype(str).to_numpy(object), " → ",
-        out["salary_months"].astype(str).to_numpy(object), " 个月基本工资 = ", _yuan_text(bonus))
+        "全年考核成绩 ",
+        text.points(out["annual_score"]),
+        "（有效月 ",
+        out["valid_months"].astype(str).to_numpy(object),
+        "），达标月 ",
+        out["qualifying_months"].astype(str).to_numpy(object),
+        " → ",
+        out["salary_months"].astype(str).to_numpy(object),
+        " 个月基本工资 = ",
+        _yuan_text(bonus),
+    )
     return out
 
 

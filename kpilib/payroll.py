@@ -64,10 +64,13 @@ def frame(plan, month: str, store=None, pool=None) -> pd.DataFrame:
     plan = plan if isinstance(plan, Plan) else load_plan(plan)
     past = history.load(plan, store)
     if month not in set(past.people["month"]):
-        raise DataError(Problem(
-            f"{plan.department} has no stored results for {month} (stored: "
-            f"{', '.join(sorted(set(past.people['month']))) or 'none'})",
-            f"score it first: kpi score {plan.path} --month {month}"))
+        raise DataError(
+            Problem(
+                f"{plan.department} has no stored results for {month} (stored: "
+                f"{', '.join(sorted(set(past.people['month']))) or 'none'})",
+                f"score it first: kpi score {plan.path} --month {month}",
+            )
+        )
     people = past.people[past.people["month"] == month].reset_index(drop=True)
     items = past.items[past.items["month"] == month].reset_index(drop=True)
     calibrated = calibrate.calibrate(Result(plan, month, items, people), plan)
@@ -79,8 +82,11 @@ def frame(plan, month: str, store=None, pool=None) -> pd.DataFrame:
     flags = flags[flags["month"] == month]
     text = flags.groupby("person")["reason"].agg("；".join)
     out["flags"] = out["person"].map(text).fillna("")
-    awards = flags.dropna(subset=["award"]).groupby("person")["award"].agg(
-        lambda a: sum(a, Decimal("0.00")))
+    awards = (
+        flags.dropna(subset=["award"])
+        .groupby("person")["award"]
+        .agg(lambda a: sum(a, Decimal("0.00")))
+    )
     out["award"] = [awards.get(p, Decimal("0.00")) for p in out["person"]]
     paid = out["pool_paid"] if "pool_paid" in out else Decimal("0.00")
     out["payable"] = out["performance_pay"] + out["award"] + paid
@@ -139,14 +145,17 @@ def add_payroll_parser(commands) -> None:
     from kpilib.cli import month_arg
 
     parser = commands.add_parser(
-        "payroll", help="write the month's payroll workbook (Excel) from the results store",
+        "payroll",
+        help="write the month's payroll workbook (Excel) from the results store",
         description="Write one row per person with grade, score, pay items and flags, from "
-                    "the month's current stored results (adjustments applied).")
+        "the month's current stored results (adjustments applied).",
+    )
     parser.add_argument("plan", type=Path)
     parser.add_argument("--month", required=True, type=month_arg)
     parser.add_argument("--pool", help="this month's bonus pool in yuan, if the plan has one")
-    parser.add_argument("--out", type=Path,
-                        help="workbook path; default reports/MONTH/DEPARTMENT/payroll.xlsx")
+    parser.add_argument(
+        "--out", type=Path, help="workbook path; default reports/MONTH/DEPARTMENT/payroll.xlsx"
+    )
     parser.add_argument("--store", type=Path)
     parser.add_argument("--force", action="store_true", help="replace an existing workbook")
     parser.set_defaults(func=_payroll_command)
@@ -159,6 +168,8 @@ def _payroll_command(args) -> int:
     table = frame(plan, args.month, args.store, args.pool)
     out = args.out or Path("reports") / args.month / plan.department / "payroll.xlsx"
     write(table, out, f"{plan.name} {args.month}", force=args.force)
-    print(f"wrote {out}: {len(table)} people, performance pay "
-          f"{sum(table['performance_pay'], Decimal('0.00')):,.2f} 元")
+    print(
+        f"wrote {out}: {len(table)} people, performance pay "
+        f"{sum(table['performance_pay'], Decimal('0.00')):,.2f} 元"
+    )
     return 0

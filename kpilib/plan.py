@@ -36,7 +36,8 @@ _PlanLoader.yaml_implicit_resolvers = {
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _PlanLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
 
 
 class _Frozen(BaseModel):
@@ -176,19 +177,22 @@ def load_plan(path: str | Path) -> Plan:
     """
     path = Path(path)
     if not path.exists():
-        raise PlanError(Problem(f"plan file {path} does not exist",
-                                "check the path; plans live in params/"))
+        raise PlanError(
+            Problem(f"plan file {path} does not exist", "check the path; plans live in params/")
+        )
     raw_bytes = path.read_bytes()
     try:
         data = yaml.load(raw_bytes, Loader=_PlanLoader)  # a SafeLoader: no Python objects
     except yaml.YAMLError as exc:
-        raise PlanError(Problem(f"not valid YAML: {exc}", "fix the YAML syntax",
-                                file=str(path))) from None
+        raise PlanError(
+            Problem(f"not valid YAML: {exc}", "fix the YAML syntax", file=str(path))
+        ) from None
     if not isinstance(data, dict):
         raise PlanError(Problem("a plan must be a mapping of keys", file=str(path)))
     try:
-        plan = Plan.model_validate({**data, "path": path,
-                                    "digest": hashlib.sha256(raw_bytes).hexdigest()})
+        plan = Plan.model_validate(
+            {**data, "path": path, "digest": hashlib.sha256(raw_bytes).hexdigest()}
+        )
     except ValidationError as exc:
         raise PlanError([_problem(path, err) for err in exc.errors()]) from None
     _check_formulas(plan)
@@ -199,12 +203,19 @@ def _problem(path: Path, err: dict) -> Problem:
     where = ".".join(str(p) for p in err["loc"] if not str(p).startswith("function-"))
     kind, ctx = err["type"], err.get("ctx", {})
     if kind == "extra_forbidden":
-        return Problem(f"unknown key {err['loc'][-1]!r}",
-                       "remove it or check its spelling against docs/plan-format.md",
-                       file=str(path), where=where)
+        return Problem(
+            f"unknown key {err['loc'][-1]!r}",
+            "remove it or check its spelling against docs/plan-format.md",
+            file=str(path),
+            where=where,
+        )
     if kind == "union_tag_invalid":
-        return Problem(f"unknown rule type {ctx.get('tag')!r}",
-                       f"use one of: {', '.join(RULES)}", file=str(path), where=where)
+        return Problem(
+            f"unknown rule type {ctx.get('tag')!r}",
+            f"use one of: {', '.join(RULES)}",
+            file=str(path),
+            where=where,
+        )
     got = err.get("input")
     got = "" if isinstance(got, dict) else f" (got {got!r})"
     return Problem(f"{err['msg']}{got}", "see docs/plan-format.md", file=str(path), where=where)
@@ -224,17 +235,28 @@ def _check_formulas(plan: Plan) -> None:
             problems.append(Problem(str(exc), "fix the formula", file=str(plan.path), where=where))
             return
         for name in sorted(formula.names - known):
-            problems.append(Problem(
-                f"formula {text!r} names unknown measure {name!r}{nearest(name, known)}",
-                "declare it under measures: or fix the name", file=str(plan.path), where=where))
+            problems.append(
+                Problem(
+                    f"formula {text!r} names unknown measure {name!r}{nearest(name, known)}",
+                    "declare it under measures: or fix the name",
+                    file=str(plan.path),
+                    where=where,
+                )
+            )
         for fn, arg in sorted(formula.lookups):
             if not allow_lookups:
-                problems.append(Problem(f"{fn}() is only for gate conditions", file=str(plan.path),
-                                        where=where))
+                problems.append(
+                    Problem(f"{fn}() is only for gate conditions", file=str(plan.path), where=where)
+                )
             elif arg not in items_and_sections:
-                problems.append(Problem(
-                    f"{fn}({arg!r}): no such indicator or section"
-                    f"{nearest(arg, items_and_sections)}", file=str(plan.path), where=where))
+                problems.append(
+                    Problem(
+                        f"{fn}({arg!r}): no such indicator or section"
+                        f"{nearest(arg, items_and_sections)}",
+                        file=str(plan.path),
+                        where=where,
+                    )
+                )
 
     for name, ind in plan.indicators.items():
         if ind.formula:
@@ -242,10 +264,14 @@ def _check_formulas(plan: Plan) -> None:
     for i, gate in enumerate(plan.gates):
         check(gate.when, f"gates.{i}.when", allow_lookups=True)
         if gate.item is not None and gate.item not in plan.indicators:
-            problems.append(Problem(
-                f"gate {gate.name!r} multiplies unknown item {gate.item!r}"
-                f"{nearest(gate.item, plan.indicators)}", file=str(plan.path),
-                where=f"gates.{i}.item"))
+            problems.append(
+                Problem(
+                    f"gate {gate.name!r} multiplies unknown item {gate.item!r}"
+                    f"{nearest(gate.item, plan.indicators)}",
+                    file=str(plan.path),
+                    where=f"gates.{i}.item",
+                )
+            )
     if problems:
         raise PlanError(problems)
 

@@ -31,8 +31,14 @@ from kpilib.errors import KpiError, Problem
 TEMPLATES = Path(__file__).parent / "templates"
 FORMATS = ("html", "pdf")
 CHROMIUM = os.environ.get("KPILIB_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 PARAMETERS = ("department", "month", "plan_path", "actuals")
 
 
@@ -105,9 +111,12 @@ def _build(job: Job, base: dict) -> Outcome:
     plan_path = job.params / f"{job.department}.yaml"
     if not plan_path.exists():
         known = sorted(p.stem for p in job.params.glob("*.yaml"))
-        raise KpiError(Problem(
-            f"department {job.department!r} has no plan {plan_path}",
-            f"use one of: {', '.join(known) or '(none)'}; or add {plan_path}"))
+        raise KpiError(
+            Problem(
+                f"department {job.department!r} has no plan {plan_path}",
+                f"use one of: {', '.join(known) or '(none)'}; or add {plan_path}",
+            )
+        )
     plan = load_plan(plan_path)
     base["name"] = plan.name
     notebook = _notebook(plan, job.params)
@@ -116,22 +125,38 @@ def _build(job: Job, base: dict) -> Outcome:
         report = MonthReport.load(job.department, job.month, plan_path=plan_path)
     except KpiError as exc:
         months = available_months(plan)
-        found = (f"months with actuals: {', '.join(months)}" if months else
-                 f"no month has an actuals file yet ({plan.sources.actuals})")
-        raise type(exc)(exc.problems + [Problem(
-            f"the {job.month} report of {job.department} was not made",
-            f"fix the input above and run kpi report again; {found}")]) from None
+        found = (
+            f"months with actuals: {', '.join(months)}"
+            if months
+            else f"no month has an actuals file yet ({plan.sources.actuals})"
+        )
+        raise type(exc)(
+            exc.problems
+            + [
+                Problem(
+                    f"the {job.month} report of {job.department} was not made",
+                    f"fix the input above and run kpi report again; {found}",
+                )
+            ]
+        ) from None
     plan_info = {
-        "plan_file": _shown(plan_path), "plan_title": plan.title or plan.name,
+        "plan_file": _shown(plan_path),
+        "plan_title": plan.title or plan.name,
         "plan_digest": plan.digest or "",
-        "inputs": tuple({"path": _shown(p), "sha256": checksum(p)[0]}
-                        for p in input_files(plan, job.month)),
+        "inputs": tuple(
+            {"path": _shown(p), "sha256": checksum(p)[0]} for p in input_files(plan, job.month)
+        ),
     }
     folder, version = _new_version(job.out / job.month / job.department)
     stem = folder / job.department
-    executed = _execute(notebook, stem.with_suffix(".ipynb"), declared, job, plan_path,
-                        Outcome(status="failed", version=version,
-                                folder=_rel(folder, job), **base, **plan_info))
+    executed = _execute(
+        notebook,
+        stem.with_suffix(".ipynb"),
+        declared,
+        job,
+        plan_path,
+        Outcome(status="failed", version=version, folder=_rel(folder, job), **base, **plan_info),
+    )
     from kpilib.io import write_atomically
 
     html = _to_html(executed, f"{plan.name} {job.month} 绩效考核报告")
@@ -148,9 +173,15 @@ def _build(job: Job, base: dict) -> Outcome:
         if "html" not in job.formats:
             html_path.unlink()
     cards = write_scorecards(report, folder / "scorecards", made_at=base["made_at"])
-    return Outcome(status="ok", version=version, folder=_rel(folder, job),
-                   files={k: _rel(v, job) for k, v in files.items()}, scorecards=len(cards),
-                   **base, **plan_info)
+    return Outcome(
+        status="ok",
+        version=version,
+        folder=_rel(folder, job),
+        files={k: _rel(v, job) for k, v in files.items()},
+        scorecards=len(cards),
+        **base,
+        **plan_info,
+    )
 
 
 def _notebook(plan, params: Path) -> Path:
@@ -162,10 +193,13 @@ def _notebook(plan, params: Path) -> Path:
         path = (params.parent / "notebooks" / "department.ipynb").resolve()
         where = "the default department notebook"
     if not path.exists():
-        raise KpiError(Problem(f"{where} {path} does not exist",
-                               "fix the plan's notebook: path, or restore "
-                               "notebooks/department.ipynb",
-                               file=str(plan.path)))
+        raise KpiError(
+            Problem(
+                f"{where} {path} does not exist",
+                "fix the plan's notebook: path, or restore notebooks/department.ipynb",
+                file=str(plan.path),
+            )
+        )
     return path
 
 
@@ -176,45 +210,63 @@ def _check_parameters(notebook: Path) -> set[str]:
 
     nb = nbformat.read(notebook, as_version=4)
     if not any("parameters" in c.get("metadata", {}).get("tags", []) for c in nb.cells):
-        raise KpiError(Problem(
-            "the notebook has no cell tagged 'parameters', so the month and department "
-            "cannot be passed to it",
-            "in JupyterLab select the cell that sets department and month, open the "
-            "property inspector (gear icon) and add the tag parameters", file=str(notebook)))
+        raise KpiError(
+            Problem(
+                "the notebook has no cell tagged 'parameters', so the month and department "
+                "cannot be passed to it",
+                "in JupyterLab select the cell that sets department and month, open the "
+                "property inspector (gear icon) and add the tag parameters",
+                file=str(notebook),
+            )
+        )
     declared = set(papermill.inspect_notebook(str(notebook)))
     missing = [p for p in ("department", "month") if p not in declared]
     if missing:
-        raise KpiError(Problem(
-            f"the parameters cell does not set {', '.join(missing)}",
-            f"add {' and '.join(f'{m} = ...' for m in missing)} to the parameters cell",
-            file=str(notebook)))
+        raise KpiError(
+            Problem(
+                f"the parameters cell does not set {', '.join(missing)}",
+                f"add {' and '.join(f'{m} = ...' for m in missing)} to the parameters cell",
+                file=str(notebook),
+            )
+        )
     return declared
 
 
-def _execute(notebook: Path, output: Path, declared: set[str], job: Job, plan_path: Path,
-             failed: Outcome):
+def _execute(
+    notebook: Path, output: Path, declared: set[str], job: Job, plan_path: Path, failed: Outcome
+):
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
     values = {"department": job.department, "month": job.month, "plan_path": str(plan_path)}
     try:
         return papermill.execute_notebook(
-            str(notebook), str(output), parameters={k: v for k, v in values.items()
-                                                    if k in declared},
-            kernel_name="python3", progress_bar=False, cwd=str(notebook.parent),
-            request_save_on_cell_execute=False, kernel_manager_class=_ipc_kernel_manager(),
-            shutdown_kernel="immediate")
+            str(notebook),
+            str(output),
+            parameters={k: v for k, v in values.items() if k in declared},
+            kernel_name="python3",
+            progress_bar=False,
+            cwd=str(notebook.parent),
+            request_save_on_cell_execute=False,
+            kernel_manager_class=_ipc_kernel_manager(),
+            shutdown_kernel="immediate",
+        )
     except PapermillExecutionError as exc:
         first = next((line for line in exc.source.splitlines() if line.strip()), "")
         # the 0-based index in the executed notebook, which has papermill's injected cell
         # before it, is the 1-based position in the notebook the analyst edits
         position = exc.cell_index
-        message = (f"notebook {notebook.name}: cell {position} (In [{exc.exec_count}]: "
-                   f"{first.strip()[:80]}) failed: {exc.ename}: {exc.evalue.strip()[:400]}. "
-                   f"The executed notebook with the error is kept at {output}; "
-                   "open it in JupyterLab to see the traceback")
-        raise _NotebookFailed(Outcome(**{**asdict(failed), "error": message,
-                                         "files": {"notebook": _rel(output, job)}})) from None
+        message = (
+            f"notebook {notebook.name}: cell {position} (In [{exc.exec_count}]: "
+            f"{first.strip()[:80]}) failed: {exc.ename}: {exc.evalue.strip()[:400]}. "
+            f"The executed notebook with the error is kept at {output}; "
+            "open it in JupyterLab to see the traceback"
+        )
+        raise _NotebookFailed(
+            Outcome(
+                **{**asdict(failed), "error": message, "files": {"notebook": _rel(output, job)}}
+            )
+        ) from None
 
 
 def _ipc_kernel_manager():
@@ -240,11 +292,16 @@ def _ipc_kernel_manager():
 def _to_html(nb, title: str) -> str:
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(extra_template_basedirs=[str(TEMPLATES)], template_name="report",
-                            exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True)
+    exporter = HTMLExporter(
+        extra_template_basedirs=[str(TEMPLATES)],
+        template_name="report",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
     body, _ = exporter.from_notebook_node(
-        nb, resources={"kpi_css": report_css(), "metadata": {"name": title}})
+        nb, resources={"kpi_css": report_css(), "metadata": {"name": title}}
+    )
     return body
 
 
@@ -287,12 +344,17 @@ def _chromium():
         try:
             from playwright.sync_api import sync_playwright
         except ImportError:
-            raise KpiError(Problem("PDF needs playwright",
-                                   "pip install playwright (or run bash setup.sh)")) from None
+            raise KpiError(
+                Problem("PDF needs playwright", "pip install playwright (or run bash setup.sh)")
+            ) from None
         if not Path(CHROMIUM).exists():
-            raise KpiError(Problem(f"no Chromium at {CHROMIUM}",
-                                   "sudo apt-get install chromium (or run bash setup.sh), or "
-                                   "set KPILIB_CHROMIUM to the browser's path"))
+            raise KpiError(
+                Problem(
+                    f"no Chromium at {CHROMIUM}",
+                    "sudo apt-get install chromium (or run bash setup.sh), or "
+                    "set KPILIB_CHROMIUM to the browser's path",
+                )
+            )
         driver = sync_playwright().start()
         _browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         import atexit
@@ -328,10 +390,17 @@ def print_pdf(html: Path, pdf: Path, footer: str = "") -> None:
             '<div style="font-size:8px;width:100%;text-align:center;color:#5d6d7e;'
             "font-family:'WenQuanYi Micro Hei',sans-serif\">"
             f'{_escape(footer)} · 第 <span class="pageNumber"></span> / '
-            '<span class="totalPages"></span> 页</div>')
-        page.pdf(path=str(pdf), format="A4", print_background=True, prefer_css_page_size=True,
-                 display_header_footer=True, header_template="<span></span>",
-                 footer_template=footer_html)
+            '<span class="totalPages"></span> 页</div>'
+        )
+        page.pdf(
+            path=str(pdf),
+            format="A4",
+            print_background=True,
+            prefer_css_page_size=True,
+            display_header_footer=True,
+            header_template="<span></span>",
+            footer_template=footer_html,
+        )
     finally:
         context.close()
 
@@ -374,18 +443,30 @@ def write_scorecards(report, folder: Path, made_at: str = "") -> list[Path]:
         person = row["person"]
         own = history_by_person.get(person, history.iloc[:0])
         own_table = own.assign(
-            total=text.points(own["total"]), completion=text.percent(own["completion"]))
+            total=text.points(own["total"]), completion=text.percent(own["completion"])
+        )
         own_table = own_table[["month", "total", "grade", "completion"]]
         own_table.columns = ["月份", "总分", "等级", "考核完成率"]
         english = row["english_name"] if row["english_name"] not in ("", "/") else ""
         pages[folder / f"{_safe_name(person)}.html"] = template.render(
-            person=person, english=english, role=row["role"], plan=result.plan,
-            month=result.month, made_at=made_at, css=css, summary=person_summary(row),
+            person=person,
+            english=english,
+            role=row["role"],
+            plan=result.plan,
+            month=result.month,
+            made_at=made_at,
+            css=css,
+            summary=person_summary(row),
             below=bool(row["completion"] < BELOW),
             items_table=person_section(result, person),  # the report's own explanation
-            history_table=own_table.to_html(index=False, classes="kpi", border=0, na_rep="—"))
-    write_atomically({p: (lambda path, page=page: path.write_text(page, encoding="utf-8"))
-                      for p, page in pages.items()})
+            history_table=own_table.to_html(index=False, classes="kpi", border=0, na_rep="—"),
+        )
+    write_atomically(
+        {
+            p: (lambda path, page=page: path.write_text(page, encoding="utf-8"))
+            for p, page in pages.items()
+        }
+    )
     return list(pages)
 
 
@@ -396,9 +477,16 @@ def _safe_name(person: str) -> str:
 # ---------------------------------------------------------------- the batch and the index
 
 
-def make_reports(month: str, departments: list[str] | None = None, *, params: Path = Path("params"),
-                 out: Path = Path("reports"), formats=FORMATS, jobs: int | None = None,
-                 progress: bool = True) -> list[Outcome]:
+def make_reports(
+    month: str,
+    departments: list[str] | None = None,
+    *,
+    params: Path = Path("params"),
+    out: Path = Path("reports"),
+    formats=FORMATS,
+    jobs: int | None = None,
+    progress: bool = True,
+) -> list[Outcome]:
     """Make every requested department's report for ``month``, then update the index.
 
     Parameters
@@ -441,8 +529,9 @@ def make_reports(month: str, departments: list[str] | None = None, *, params: Pa
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor, as_completed
 
-            with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
-                                     initializer=_warm_up) as pool:
+            with ProcessPoolExecutor(
+                jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_warm_up
+            ) as pool:
                 futures = {pool.submit(build_department, job): job for job in work}
                 for future in as_completed(futures):
                     outcome = future.result()
@@ -481,20 +570,37 @@ def write_index(folder: Path, new: list[Outcome], month: str) -> Path:
     for dept in sorted({r["department"] for r in runs}):
         last = [r for r in runs if r["department"] == dept][-1]
         cur = current.get(dept)
-        departments.append({"department": dept, "name": (cur or last)["name"],
-                            "current": cur and _with_links(cur), "last_error": last["error"]})
-    shown_runs = [{**_with_links(r),
-                   "is_current": current.get(r["department"]) is r} for r in reversed(runs)]
+        departments.append(
+            {
+                "department": dept,
+                "name": (cur or last)["name"],
+                "current": cur and _with_links(cur),
+                "last_error": last["error"],
+            }
+        )
+    shown_runs = [
+        {**_with_links(r), "is_current": current.get(r["department"]) is r} for r in reversed(runs)
+    ]
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
     page = env.get_template("index.html.j2").render(
-        month=month, departments=departments, runs=shown_runs, css=report_css(),
-        updated=dt.datetime.now().astimezone().isoformat(timespec="seconds"))
+        month=month,
+        departments=departments,
+        runs=shown_runs,
+        css=report_css(),
+        updated=dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+    )
     index = folder / "index.html"
     # the index and the run log are the only files rewritten: they are derived from
     # every run recorded, and nothing in them is lost
-    write_atomically({log: lambda p: p.write_text(json.dumps(runs, ensure_ascii=False, indent=1),
-                                                  encoding="utf-8"),
-                      index: lambda p: p.write_text(page, encoding="utf-8")}, force=True)
+    write_atomically(
+        {
+            log: lambda p: p.write_text(
+                json.dumps(runs, ensure_ascii=False, indent=1), encoding="utf-8"
+            ),
+            index: lambda p: p.write_text(page, encoding="utf-8"),
+        },
+        force=True,
+    )
     return index
 
 
@@ -516,18 +622,25 @@ def add_report_parser(commands) -> None:
     from kpilib.cli import month_arg
 
     report = commands.add_parser(
-        "report", help="make every department's monthly report (HTML, PDF, scorecards)",
+        "report",
+        help="make every department's monthly report (HTML, PDF, scorecards)",
         description="Score each plan for MONTH, execute its department notebook, and write "
-                    "the executed notebook, HTML and PDF reports and per-person scorecards "
-                    "into OUT/MONTH/DEPARTMENT/vN/, plus OUT/MONTH/index.html. Earlier "
-                    "versions are kept; the index marks the current one.")
+        "the executed notebook, HTML and PDF reports and per-person scorecards "
+        "into OUT/MONTH/DEPARTMENT/vN/, plus OUT/MONTH/index.html. Earlier "
+        "versions are kept; the index marks the current one.",
+    )
     report.add_argument("--month", required=True, type=month_arg, help="YYYY-MM, e.g. 2024-11")
     which = report.add_mutually_exclusive_group()
-    which.add_argument("--dept", nargs="+", metavar="ID",
-                       help="department IDs (plan file names in params/)")
+    which.add_argument(
+        "--dept", nargs="+", metavar="ID", help="department IDs (plan file names in params/)"
+    )
     which.add_argument("--all", action="store_true", help="every plan in params/ (the default)")
-    report.add_argument("--format", default="html,pdf", type=_formats,
-                        help="comma-separated: html, pdf (default html,pdf)")
+    report.add_argument(
+        "--format",
+        default="html,pdf",
+        type=_formats,
+        help="comma-separated: html, pdf (default html,pdf)",
+    )
     report.add_argument("--jobs", type=int, help="worker processes (default: CPUs)")
     report.add_argument("--params", type=Path, default=Path("params"), help="plans folder")
     report.add_argument("--out", type=Path, default=Path("reports"), help="reports folder")
@@ -539,26 +652,32 @@ def _formats(value: str) -> tuple[str, ...]:
     wrong = [v for v in chosen if v not in FORMATS]
     if wrong or not chosen:
         raise argparse.ArgumentTypeError(
-            f"unknown format(s) {', '.join(wrong) or value!r}; use html, pdf or html,pdf")
+            f"unknown format(s) {', '.join(wrong) or value!r}; use html, pdf or html,pdf"
+        )
     return chosen
 
 
 def _report(args) -> int:
     import sys
 
-    outcomes = make_reports(args.month, args.dept, params=args.params, out=args.out,
-                            formats=args.format, jobs=args.jobs)
+    outcomes = make_reports(
+        args.month, args.dept, params=args.params, out=args.out, formats=args.format, jobs=args.jobs
+    )
     month_folder = Path(args.out) / args.month
     for o in outcomes:
         if o.status == "ok":
             shown = ", ".join(str(month_folder / f) for k, f in o.files.items() if k != "notebook")
-            print(f"ok     {o.department} {o.name} v{o.version} ({o.seconds:.1f} s): {shown}; "
-                  f"{o.scorecards} scorecards")
+            print(
+                f"ok     {o.department} {o.name} v{o.version} ({o.seconds:.1f} s): {shown}; "
+                f"{o.scorecards} scorecards"
+            )
         else:
             print(f"FAILED {o.department} {o.name}: {o.error}", file=sys.stderr)
     print(f"index: {month_folder / 'index.html'}")
     failed = [o.department for o in outcomes if o.status != "ok"]
     if failed:
-        print(f"{len(failed)} of {len(outcomes)} department(s) failed: {', '.join(failed)}",
-              file=sys.stderr)
+        print(
+            f"{len(failed)} of {len(outcomes)} department(s) failed: {', '.join(failed)}",
+            file=sys.stderr,
+        )
     return 1 if failed else 0

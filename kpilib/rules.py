@@ -56,8 +56,9 @@ class Rule(BaseModel):
     def divides_by_target(self) -> bool:
         return self.needs_target()
 
-    def score(self, items: pd.DataFrame, lower: bool, unit: str | None,
-              explain: bool = True) -> pd.DataFrame:
+    def score(
+        self, items: pd.DataFrame, lower: bool, unit: str | None, explain: bool = True
+    ) -> pd.DataFrame:
         """Columns completion, points and (if ``explain``) reason, for ``items``."""
         raise NotImplementedError
 
@@ -84,7 +85,8 @@ class Ratio(Rule):
     def _check(self):
         if self.cap is not None and self.cap < self.floor:
             raise ValueError(
-                f"cap {self.cap:g} is below floor {self.floor:g}; cap must be >= floor")
+                f"cap {self.cap:g} is below floor {self.floor:g}; cap must be >= floor"
+            )
         if self.floor < 0:
             raise ValueError(f"floor {self.floor:g} is negative; use 0 or more")
         return self
@@ -106,8 +108,13 @@ class Ratio(Rule):
         if not explain:
             return _result(completion, points, None)
         a, t = text.by_unit(actual, unit), text.by_unit(target, unit)
-        shown = (text.cat(a, " / ", t) if not lower else text.cat("2 − ", a, " / ", t)
-                 if self.lower == "mirror" else text.cat(t, " / ", a))
+        shown = (
+            text.cat(a, " / ", t)
+            if not lower
+            else text.cat("2 − ", a, " / ", t)
+            if self.lower == "mirror"
+            else text.cat(t, " / ", a)
+        )
         shown_raw = np.where(np.isinf(raw), "—(实际为 0)", text.percent(raw))
         note = np.select(
             [zeroed, raw > cap, raw < self.floor],
@@ -186,11 +193,20 @@ class Bands(Rule):
             return _result(completion, points, None)
         sign = "≤" if ascending else "≥"
         band_text = np.select(
-            conditions, [f"{sign}{text.by_unit([e], shown_unit)[0]} 档" for e in edges],
-            "不在任何档")
+            conditions,
+            [f"{sign}{text.by_unit([e], shown_unit)[0]} 档" for e in edges],
+            "不在任何档",
+        )
         reason = text.cat(
-            text.by_unit(value, shown_unit), " 落在 ", band_text, " → ", text.percent(share),
-            " × ", text.number(full), " = ", text.points(points),
+            text.by_unit(value, shown_unit),
+            " 落在 ",
+            band_text,
+            " → ",
+            text.percent(share),
+            " × ",
+            text.number(full),
+            " = ",
+            text.points(points),
         )
         return _result(completion, points, reason)
 
@@ -247,10 +263,28 @@ class Step(Rule):
         reason = np.select(
             [gap < 0, (gap > 0) & (self.add > 0)],
             [
-                text.cat(a, " 低于目标 ", t, "，差 ", gap_text, "，计 ", text.number(steps),
-                         f" 档(每档 {step_text}) × 扣 {self.deduct:g} → ", text.points(points)),
-                text.cat(a, " 高于目标 ", t, "，超 ", gap_text, "，计 ", text.number(steps),
-                         f" 档(每档 {step_text}) × 加 {self.add:g} → ", text.points(points)),
+                text.cat(
+                    a,
+                    " 低于目标 ",
+                    t,
+                    "，差 ",
+                    gap_text,
+                    "，计 ",
+                    text.number(steps),
+                    f" 档(每档 {step_text}) × 扣 {self.deduct:g} → ",
+                    text.points(points),
+                ),
+                text.cat(
+                    a,
+                    " 高于目标 ",
+                    t,
+                    "，超 ",
+                    gap_text,
+                    "，计 ",
+                    text.number(steps),
+                    f" 档(每档 {step_text}) × 加 {self.add:g} → ",
+                    text.points(points),
+                ),
             ],
             text.cat(a, " 达到目标 ", t, " → 满分 ", text.points(points)),
         )
@@ -300,6 +334,7 @@ class Incidents(Rule):
     kinds: dict[str, IncidentKind] = Field(min_length=1)
     floor: float = 0.0
     overdraft: bool = False
+
     def needs_target(self):
         return False
 
@@ -315,8 +350,15 @@ class Incidents(Rule):
             deduction == 0,
             text.cat("无扣分 → 满分 ", text.points(full)),
             text.cat(
-                items["detail"].to_numpy(object), "，共扣 ", text.number(deduction), " → ",
-                text.number(full), " − ", text.number(deduction), " = ", text.points(raw),
+                items["detail"].to_numpy(object),
+                "，共扣 ",
+                text.number(deduction),
+                " → ",
+                text.number(full),
+                " − ",
+                text.number(deduction),
+                " = ",
+                text.points(raw),
                 np.where(floored, text.cat("，保底 ", text.points(points)), ""),
                 np.where(self.overdraft & (raw < 0), "(透支计入总分)", ""),
             ),
@@ -335,6 +377,7 @@ class Rating(Rule):
     type: Literal["rating"]
     levels: dict[str, float] = Field(min_length=2)
     raters: dict[str, Fraction] | None = None
+
     def needs_target(self):
         return False
 
@@ -354,8 +397,13 @@ class Rating(Rule):
         if not explain:
             return _result(share, points, None)
         reason = text.cat(
-            items["detail"].to_numpy(object), " → ", text.percent(share), " × ",
-            text.number(full), " = ", text.points(points),
+            items["detail"].to_numpy(object),
+            " → ",
+            text.percent(share),
+            " × ",
+            text.number(full),
+            " = ",
+            text.points(points),
         )
         return _result(share, points, reason)
 
@@ -371,30 +419,41 @@ class Bonus(Rule):
     per_unit: float
     cap: float | None = None
     floor: float | None = None
+
     def needs_target(self):
         return False
 
     def score(self, items, lower, unit, explain=True):
         actual = items["actual"].to_numpy(float)
         raw = actual * self.per_unit
-        points = round_points(np.clip(raw, self.floor, self.cap)
-                              if (self.cap, self.floor) != (None, None) else raw)
+        points = round_points(
+            np.clip(raw, self.floor, self.cap) if (self.cap, self.floor) != (None, None) else raw
+        )
         if not explain:
             return _result(np.full(len(actual), np.nan), points, None)
         note = np.select(
-            [raw > (self.cap if self.cap is not None else np.inf),
-             raw < (self.floor if self.floor is not None else -np.inf)],
+            [
+                raw > (self.cap if self.cap is not None else np.inf),
+                raw < (self.floor if self.floor is not None else -np.inf),
+            ],
             [f"，封顶 {self.cap}", f"，保底 {self.floor}"],
             "",
         )
         reason = text.cat(
-            text.by_unit(actual, unit), f" × {self.per_unit:g} = ", text.points(raw), note,
-            " → ", text.points(points),
+            text.by_unit(actual, unit),
+            f" × {self.per_unit:g} = ",
+            text.points(raw),
+            note,
+            " → ",
+            text.points(points),
         )
         return _result(np.full(len(actual), np.nan), points, reason)
 
 
-RULES = {cls.model_fields["type"].annotation.__args__[0]: cls
-         for cls in (Ratio, Count, Bands, Step, Incidents, Rating, Bonus)}
-AnyRule = Annotated[Ratio | Count | Bands | Step | Incidents | Rating | Bonus,
-                    Field(discriminator="type")]
+RULES = {
+    cls.model_fields["type"].annotation.__args__[0]: cls
+    for cls in (Ratio, Count, Bands, Step, Incidents, Rating, Bonus)
+}
+AnyRule = Annotated[
+    Ratio | Count | Bands | Step | Incidents | Rating | Bonus, Field(discriminator="type")
+]

@@ -29,10 +29,34 @@ from kpilib.io import to_number
 from kpilib.plan import Plan, nearest
 from kpilib.rules import Bonus, Incidents, Rating, round_points
 
-ITEM_COLUMNS = ["person", "role", "indicator", "item", "section", "weight", "target", "actual",
-                "completion", "points", "full_points", "rule", "reason"]
-PEOPLE_COLUMNS = ["person", "role", "english_name", "total", "weighted_points", "bonus_points",
-                  "completion", "grade", "valid", "gates", "rank"]
+ITEM_COLUMNS = [
+    "person",
+    "role",
+    "indicator",
+    "item",
+    "section",
+    "weight",
+    "target",
+    "actual",
+    "completion",
+    "points",
+    "full_points",
+    "rule",
+    "reason",
+]
+PEOPLE_COLUMNS = [
+    "person",
+    "role",
+    "english_name",
+    "total",
+    "weighted_points",
+    "bonus_points",
+    "completion",
+    "grade",
+    "valid",
+    "gates",
+    "rank",
+]
 
 
 @dataclass(frozen=True)
@@ -45,9 +69,15 @@ class Result:
     people: pd.DataFrame
 
 
-def score(plan: Plan, targets: pd.DataFrame, actuals: pd.DataFrame | None = None,
-          incidents: pd.DataFrame | None = None, ratings: pd.DataFrame | None = None,
-          month: str | None = None, explain: bool = True) -> Result:
+def score(
+    plan: Plan,
+    targets: pd.DataFrame,
+    actuals: pd.DataFrame | None = None,
+    incidents: pd.DataFrame | None = None,
+    ratings: pd.DataFrame | None = None,
+    month: str | None = None,
+    explain: bool = True,
+) -> Result:
     """Score one month.
 
     Parameters
@@ -108,51 +138,80 @@ def _per_indicator(plan: Plan, items: pd.DataFrame, attribute) -> np.ndarray:
 def _check_targets(plan: Plan, targets: pd.DataFrame, problems: list) -> pd.DataFrame:
     known = targets["indicator"].isin(list(plan.indicators))
     for _, row in targets[~known].iterrows():
-        problems.append(Problem(
-            f"indicator {row['indicator']!r} is not in the plan"
-            f"{nearest(row['indicator'], plan.indicators)}",
-            "fix the name, or add the indicator to the plan's indicators:",
-            person=row["person"], column="指标", **_at(row)))
+        problems.append(
+            Problem(
+                f"indicator {row['indicator']!r} is not in the plan"
+                f"{nearest(row['indicator'], plan.indicators)}",
+                "fix the name, or add the indicator to the plan's indicators:",
+                person=row["person"],
+                column="指标",
+                **_at(row),
+            )
+        )
     items = targets[known].reset_index(drop=True)
     p_codes, persons = pd.factorize(items["person"])
     i_codes, names = pd.factorize(items["item"])
-    items = items.assign(_p=p_codes, _i=i_codes,
-                         _ind=_codes(items["indicator"], pd.Index(list(plan.indicators))))
+    items = items.assign(
+        _p=p_codes, _i=i_codes, _ind=_codes(items["indicator"], pd.Index(list(plan.indicators)))
+    )
     key = p_codes.astype(np.int64) * max(len(names), 1) + i_codes
     dup = pd.Series(key).duplicated(keep=False).to_numpy()
     for (person, item), rows in items[dup].groupby(["person", "item"])["_row"]:
-        problems.append(Problem(
-            f"item {item!r} appears {len(rows)} times (rows {', '.join(map(str, rows))})",
-            "keep one row per person and item", file=items["_file"].iloc[0],
-            person=person, column="指标"))
+        problems.append(
+            Problem(
+                f"item {item!r} appears {len(rows)} times (rows {', '.join(map(str, rows))})",
+                "keep one row per person and item",
+                file=items["_file"].iloc[0],
+                person=person,
+                column="指标",
+            )
+        )
     items["_key"] = key
     weighted = ~_per_indicator(plan, items, lambda i: isinstance(i.rule, Bonus))
-    weight = np.bincount(p_codes[weighted], items["weight"].to_numpy(float)[weighted],
-                         minlength=len(persons))
+    weight = np.bincount(
+        p_codes[weighted], items["weight"].to_numpy(float)[weighted], minlength=len(persons)
+    )
     for code in np.flatnonzero(np.abs(weight - 1) > 1e-6):
         rows = items.loc[items["_p"] == code, "_row"]
-        problems.append(Problem(
-            f"weights add up to {weight[code] * 100:g}%, not 100% (rows {rows.min()}-{rows.max()})",
-            "correct the 权重 column so this person's weights total 100%",
-            file=items["_file"].iloc[0], person=persons[code], column="权重"))
+        problems.append(
+            Problem(
+                f"weights add up to {weight[code] * 100:g}%, not 100% "
+                f"(rows {rows.min()}-{rows.max()})",
+                "correct the 权重 column so this person's weights total 100%",
+                file=items["_file"].iloc[0],
+                person=persons[code],
+                column="权重",
+            )
+        )
     needs = _per_indicator(plan, items, lambda i: i.rule.needs_target())
     divides = _per_indicator(plan, items, lambda i: i.rule.divides_by_target())
     target = items["target"].to_numpy(float)
     bad = (needs & np.isnan(target)) | (divides & (target == 0))
     for _, row in items[bad].iterrows():
         what = "missing" if pd.isna(row["target"]) else "zero"
-        problems.append(Problem(
-            f"target for {row['item']!r} is {what}, but its rule "
-            f"{'divides by' if what == 'zero' else 'needs'} a target",
-            "fill in a target above 0 in 目标值", person=row["person"], column="目标值",
-            **_at(row)))
+        problems.append(
+            Problem(
+                f"target for {row['item']!r} is {what}, but its rule "
+                f"{'divides by' if what == 'zero' else 'needs'} a target",
+                "fill in a target above 0 in 目标值",
+                person=row["person"],
+                column="目标值",
+                **_at(row),
+            )
+        )
     items["_derived"] = _per_indicator(plan, items, lambda i: i.formula is not None)
     items["_weighted"] = weighted
     return items, pd.Index(persons), pd.Index(names)
 
 
-def _values(plan: Plan, items: pd.DataFrame, persons: pd.Index, names: pd.Index,
-            actuals: pd.DataFrame, problems: list) -> pd.DataFrame:
+def _values(
+    plan: Plan,
+    items: pd.DataFrame,
+    persons: pd.Index,
+    names: pd.Index,
+    actuals: pd.DataFrame,
+    problems: list,
+) -> pd.DataFrame:
     """Check the actuals against the plan and the targets: person, item, value (float)."""
     bonus = {n for n, i in plan.indicators.items() if isinstance(i.rule, Bonus) and not i.formula}
     extra = [n for n in [*plan.measures, *bonus] if n not in names]
@@ -161,48 +220,65 @@ def _values(plan: Plan, items: pd.DataFrame, persons: pd.Index, names: pd.Index,
     i = _codes(actuals["item"], book)
     stray = p < 0
     for person, rows in actuals[stray].groupby("person", sort=False)["_row"]:
-        problems.append(Problem(
-            f"person {person!r} is in the actuals but not in the plan's targets"
-            f"{nearest(person, persons)}",
-            "add the person to the targets, or remove their rows",
-            file=actuals["_file"].iloc[0], where=f"row {rows.iloc[0]}", person=person))
+        problems.append(
+            Problem(
+                f"person {person!r} is in the actuals but not in the plan's targets"
+                f"{nearest(person, persons)}",
+                "add the person to the targets, or remove their rows",
+                file=actuals["_file"].iloc[0],
+                where=f"row {rows.iloc[0]}",
+                person=person,
+            )
+        )
     # measures sit after the targets' items in the book, so keys use the book's length
     key = p.astype(np.int64) * len(book) + i
     items["_key"] = items["_p"].to_numpy(np.int64) * len(book) + items["_i"].to_numpy()
     is_measure = np.append(np.isin(book, [*plan.measures, *bonus]), False)
     own = ~stray & pd.Series(key).isin(items["_key"]).to_numpy() | is_measure[i]
     value = actuals["value"]
-    blank = value.isna().to_numpy() if pd.api.types.is_numeric_dtype(value) else (
-        value.astype(str).str.strip() == "").to_numpy()
+    blank = (
+        value.isna().to_numpy()
+        if pd.api.types.is_numeric_dtype(value)
+        else (value.astype(str).str.strip() == "").to_numpy()
+    )
     # wide sheets have a column for every indicator: a blank cell outside the
     # person's own items is simply not theirs
     for _, row in actuals[~stray & ~own & ~blank].iterrows():
         mine = list(items.loc[items["person"] == row["person"], "item"])
         if row["item"] in plan.indicators or any(m.startswith(row["item"]) for m in mine):
-            msg = (f"{row['item']!r} is not one of this person's items "
-                   f"({', '.join(mine)}){nearest(row['item'], mine)}")
+            msg = (
+                f"{row['item']!r} is not one of this person's items "
+                f"({', '.join(mine)}){nearest(row['item'], mine)}"
+            )
             fix = "put the value under one of the person's items, or add the item to the targets"
         else:
-            msg = (f"unknown indicator or measure {row['item']!r}"
-                   f"{nearest(row['item'], [*plan.indicators, *plan.measures])}")
+            msg = (
+                f"unknown indicator or measure {row['item']!r}"
+                f"{nearest(row['item'], [*plan.indicators, *plan.measures])}"
+            )
             fix = "fix the name, or declare it under the plan's measures:"
-        problems.append(Problem(msg, fix, person=row["person"], column=row["_column"],
-                                **_at(row)))
+        problems.append(Problem(msg, fix, person=row["person"], column=row["_column"], **_at(row)))
     keep = own & ~blank
     actuals = actuals[keep].assign(_key=key[keep])
     dup = actuals["_key"].duplicated(keep=False).to_numpy()
     for (person, item), rows in actuals[dup].groupby(["person", "item"], sort=False)["_row"]:
-        problems.append(Problem(
-            f"{item!r} has {len(rows)} values (rows {', '.join(map(str, rows))})",
-            "keep one row per person and indicator", file=actuals["_file"].iloc[0],
-            person=person, column="实际值"))
+        problems.append(
+            Problem(
+                f"{item!r} has {len(rows)} values (rows {', '.join(map(str, rows))})",
+                "keep one row per person and indicator",
+                file=actuals["_file"].iloc[0],
+                person=person,
+                column="实际值",
+            )
+        )
     entries = {**plan.measures, **plan.indicators}
     may_be_negative = np.array([n in entries and entries[n].allow_negative for n in book] + [False])
     allow_negative = may_be_negative[i[keep]]
     parsed, bad = to_number(actuals, "value", allow_negative=allow_negative)
     problems.extend(bad)
     return actuals.assign(value=parsed, _p=p[keep])[
-        ["person", "item", "value", "_key", "_p", "_file", "_row"]]
+        ["person", "item", "value", "_key", "_p", "_file", "_row"]
+    ]
 
 
 def _attach_actuals(plan, items, values, problems) -> pd.DataFrame:
@@ -221,43 +297,64 @@ def _attach_actuals(plan, items, values, problems) -> pd.DataFrame:
         frame = measures.reindex(index=persons.unique(), columns=sorted(formula.names))
         missing = frame.isna()
         for person, row in missing[missing.any(axis=1)].iterrows():
-            problems.append(Problem(
-                f"{name!r} is derived by {ind.formula!r}, but "
-                f"{', '.join(row[row].index)} is missing",
-                "add the measure to the month's actuals", person=person))
+            problems.append(
+                Problem(
+                    f"{name!r} is derived by {ind.formula!r}, but "
+                    f"{', '.join(row[row].index)} is missing",
+                    "add the measure to the month's actuals",
+                    person=person,
+                )
+            )
         try:
             derived = formula.evaluate(lambda n, f=frame: f[n])
         except FormulaError as exc:
             for person in frame.index[np.asarray(exc.where) & ~missing.any(axis=1).to_numpy()]:
-                problems.append(Problem(
-                    f"{name!r}: {exc} for this person", "check the measures in the actuals",
-                    person=person))
+                problems.append(
+                    Problem(
+                        f"{name!r}: {exc} for this person",
+                        "check the measures in the actuals",
+                        person=person,
+                    )
+                )
             derived = pd.Series(np.nan, index=frame.index)
         items.loc[mask, "actual"] = persons.map(derived).to_numpy()
-    reads_actual = _per_indicator(plan, items, lambda i: not isinstance(
-        i.rule, Incidents | Rating | Bonus))
+    reads_actual = _per_indicator(
+        plan, items, lambda i: not isinstance(i.rule, Incidents | Rating | Bonus)
+    )
     # a value given but unreadable was reported already; here: values not given at all
     missing = ~given & reads_actual & ~items["_derived"].to_numpy()
     has_values = np.bincount(values["_p"], minlength=items["_p"].max() + 1) > 0
     absent = missing & ~has_values[items["_p"]]
     for person in items.loc[absent, "person"].unique():
-        problems.append(Problem(
-            f"person {person!r} is in the targets but has no actuals",
-            "add their row(s) to the month's actuals, or remove them from the targets",
-            person=person))
+        problems.append(
+            Problem(
+                f"person {person!r} is in the targets but has no actuals",
+                "add their row(s) to the month's actuals, or remove them from the targets",
+                person=person,
+            )
+        )
     for _, row in items[missing & ~absent].iterrows():
-        problems.append(Problem(
-            f"no actual for {row['item']!r}", f"add a value for {row['item']!r}",
-            person=row["person"]))
-    extra = [_bonus_rows(name, ind, values, measures)
-             for name, ind in plan.indicators.items() if isinstance(ind.rule, Bonus)]
+        problems.append(
+            Problem(
+                f"no actual for {row['item']!r}",
+                f"add a value for {row['item']!r}",
+                person=row["person"],
+            )
+        )
+    extra = [
+        _bonus_rows(name, ind, values, measures)
+        for name, ind in plan.indicators.items()
+        if isinstance(ind.rule, Bonus)
+    ]
     extra = [e for e in extra if len(e)]
     if extra:
-        extra = pd.concat(extra).merge(items.drop_duplicates("person")[["person", "role", "_p"]],
-                                       on="person")
+        extra = pd.concat(extra).merge(
+            items.drop_duplicates("person")[["person", "role", "_p"]], on="person"
+        )
         extra["_ind"] = _codes(extra["indicator"], pd.Index(list(plan.indicators)))
-        items = pd.concat([items, extra.assign(weight=0.0, target=np.nan, _weighted=False)],
-                          ignore_index=True)
+        items = pd.concat(
+            [items, extra.assign(weight=0.0, target=np.nan, _weighted=False)], ignore_index=True
+        )
     return items
 
 
@@ -272,14 +369,22 @@ def _bonus_rows(name, ind, values, measures) -> pd.DataFrame:
     else:
         given = values[values["item"] == name]
         actual = pd.Series(given["value"].to_numpy(float), given["person"].to_numpy())
-    return pd.DataFrame({"person": actual.index, "indicator": name, "item": name,
-                         "actual": actual.to_numpy(), "_derived": bool(ind.formula)})
+    return pd.DataFrame(
+        {
+            "person": actual.index,
+            "indicator": name,
+            "item": name,
+            "actual": actual.to_numpy(),
+            "_derived": bool(ind.formula),
+        }
+    )
 
 
 def _wide(values: pd.DataFrame) -> pd.DataFrame:
     """Person × measure table of the actuals, for formulas and gates."""
     return values.drop_duplicates(["person", "item"]).pivot(
-        index="person", columns="item", values="value")
+        index="person", columns="item", values="value"
+    )
 
 
 def _attach_incidents(plan, items, incidents, problems) -> pd.DataFrame:
@@ -293,46 +398,73 @@ def _attach_incidents(plan, items, incidents, problems) -> pd.DataFrame:
         rule = rule_of.get(row["item"])
         where = {"person": row["person"], **_at(row)}
         if rule is None:
-            problems.append(Problem(
-                f"{row['item']!r} is not an incidents item of the plan"
-                f"{nearest(row['item'], rule_of)}", "use one of: " + ", ".join(rule_of),
-                column="指标", **where))
+            problems.append(
+                Problem(
+                    f"{row['item']!r} is not an incidents item of the plan"
+                    f"{nearest(row['item'], rule_of)}",
+                    "use one of: " + ", ".join(rule_of),
+                    column="指标",
+                    **where,
+                )
+            )
         elif (row["person"], row["item"]) not in keys:
-            problems.append(Problem(f"person has no item {row['item']!r} in the targets",
-                                    "check the name, or add the item to their targets", **where))
+            problems.append(
+                Problem(
+                    f"person has no item {row['item']!r} in the targets",
+                    "check the name, or add the item to their targets",
+                    **where,
+                )
+            )
         elif row["kind"] not in rule.kinds:
-            problems.append(Problem(
-                f"unknown kind {row['kind']!r} for {row['item']!r}"
-                f"{nearest(row['kind'], rule.kinds)}", "use one of: " + ", ".join(rule.kinds),
-                column="类型", **where))
+            problems.append(
+                Problem(
+                    f"unknown kind {row['kind']!r} for {row['item']!r}"
+                    f"{nearest(row['kind'], rule.kinds)}",
+                    "use one of: " + ", ".join(rule.kinds),
+                    column="类型",
+                    **where,
+                )
+            )
         else:
             kind = rule.kinds[row["kind"]]
             if kind.points is None and not (kind.min <= (row["points"] or -1) <= kind.max):
-                problems.append(Problem(
-                    f"{row['kind']!r} deducts {kind.min:g}-{kind.max:g} points per incident; "
-                    f"got {row['points'] if pd.notna(row['points']) else 'nothing'}",
-                    "write the deduction decided for this incident in 扣分", column="扣分",
-                    **where))
+                problems.append(
+                    Problem(
+                        f"{row['kind']!r} deducts {kind.min:g}-{kind.max:g} points per incident; "
+                        f"got {row['points'] if pd.notna(row['points']) else 'nothing'}",
+                        "write the deduction decided for this incident in 扣分",
+                        column="扣分",
+                        **where,
+                    )
+                )
             else:
                 continue
         ok[idx] = False
     good = incidents[ok]
     if good.empty:
         return items
-    grouped = good.groupby(["person", "item", "kind"], sort=False).agg(
-        count=("count", "sum"), given=("points", "sum")).reset_index()
+    grouped = (
+        good.groupby(["person", "item", "kind"], sort=False)
+        .agg(count=("count", "sum"), given=("points", "sum"))
+        .reset_index()
+    )
     cost = np.zeros(len(grouped))
     for item, rule in rule_of.items():
         for kind_name, kind in rule.kinds.items():
             m = ((grouped["item"] == item) & (grouped["kind"] == kind_name)).to_numpy()
             cost[m] = kind.cost(grouped.loc[m, "count"].to_numpy(), grouped.loc[m, "given"])
     grouped["cost"] = cost
-    grouped["text"] = text.cat(grouped["kind"], "×", text.number(grouped["count"]), " 扣 ",
-                               text.number(cost))
-    per_item = grouped.groupby(["person", "item"], sort=False).agg(
-        deduction=("cost", "sum"), detail=("text", "、".join)).reset_index()
-    items = items.drop(columns=["deduction", "detail"]).merge(per_item, on=["person", "item"],
-                                                              how="left")
+    grouped["text"] = text.cat(
+        grouped["kind"], "×", text.number(grouped["count"]), " 扣 ", text.number(cost)
+    )
+    per_item = (
+        grouped.groupby(["person", "item"], sort=False)
+        .agg(deduction=("cost", "sum"), detail=("text", "、".join))
+        .reset_index()
+    )
+    items = items.drop(columns=["deduction", "detail"]).merge(
+        per_item, on=["person", "item"], how="left"
+    )
     items["deduction"] = items["deduction"].fillna(0.0)
     items["detail"] = items["detail"].fillna("")
     return items
@@ -353,32 +485,55 @@ def _attach_ratings(plan, items, ratings, problems) -> pd.DataFrame:
         mine = ratings[ratings["item"] == item]
         for col, allowed, label in (("level", rule.levels, "等级"), ("rater", raters, "评价人")):
             for _, row in mine[~mine[col].isin(list(allowed))].iterrows():
-                problems.append(Problem(
-                    f"unknown {col} {row[col]!r} for {item!r}",
-                    f"use one of: {', '.join(allowed) or '(blank)'}", person=row["person"],
-                    column=label, **_at(row)))
+                problems.append(
+                    Problem(
+                        f"unknown {col} {row[col]!r} for {item!r}",
+                        f"use one of: {', '.join(allowed) or '(blank)'}",
+                        person=row["person"],
+                        column=label,
+                        **_at(row),
+                    )
+                )
         mine = mine[mine["level"].isin(list(rule.levels)) & mine["rater"].isin(list(raters))]
         for _, row in mine[mine.duplicated(["person", "rater"])].iterrows():
-            problems.append(Problem(f"{item!r} rated twice by {row['rater'] or 'the rater'}",
-                                    "keep one rating per rater", person=row["person"], **_at(row)))
+            problems.append(
+                Problem(
+                    f"{item!r} rated twice by {row['rater'] or 'the rater'}",
+                    "keep one rating per rater",
+                    person=row["person"],
+                    **_at(row),
+                )
+            )
         weight = mine["rater"].map(raters)
         mine = mine.assign(
             part=mine["level"].map(rule.levels) / max(rule.levels.values()) * weight,
-            piece=text.cat(mine["rater"].where(mine["rater"] == "", mine["rater"] + " "),
-                           mine["level"],
-                           text.cat("(", text.number(weight * 100), "%)") if rule.raters else ""))
-        got = mine.drop_duplicates(["person", "rater"]).groupby("person").agg(
-            share=("part", "sum"), n=("part", "size"), detail=("piece", "、".join))
+            piece=text.cat(
+                mine["rater"].where(mine["rater"] == "", mine["rater"] + " "),
+                mine["level"],
+                text.cat("(", text.number(weight * 100), "%)") if rule.raters else "",
+            ),
+        )
+        got = (
+            mine.drop_duplicates(["person", "rater"])
+            .groupby("person")
+            .agg(share=("part", "sum"), n=("part", "size"), detail=("piece", "、".join))
+        )
         count = got["n"].reindex(wanted["person"]).fillna(0)
         for person in count[count < len(raters)].index:
             have = set(mine.loc[mine["person"] == person, "rater"])
             lacking = [r or "a rating" for r in raters if r not in have]
-            problems.append(Problem(f"{item!r} lacks {', '.join(lacking)}",
-                                    "add the rating(s) to the ratings file", person=person))
+            problems.append(
+                Problem(
+                    f"{item!r} lacks {', '.join(lacking)}",
+                    "add the rating(s) to the ratings file",
+                    person=person,
+                )
+            )
         parts.append(got.reset_index().assign(item=item))
     got = pd.concat(parts)[["person", "item", "share", "detail"]]
-    items = items.drop(columns="share").merge(got.rename(columns={"detail": "_rated"}),
-                                              on=["person", "item"], how="left")
+    items = items.drop(columns="share").merge(
+        got.rename(columns={"detail": "_rated"}), on=["person", "item"], how="left"
+    )
     items["detail"] = items["_rated"].fillna(items["detail"])
     return items.drop(columns="_rated")
 
@@ -432,8 +587,10 @@ def _people(plan: Plan, items: pd.DataFrame, targets: pd.DataFrame, measures):
             m = ((items["indicator"] == gate.item) & items["person"].map(hit)).to_numpy()
             items.loc[m, "points"] = round_points(items.loc[m, "points"] * gate.factor)
             items.loc[m, "reason"] = text.cat(
-                items.loc[m, "reason"], f"；{gate.name} ×{gate.factor:g} → ",
-                text.points(items.loc[m, "points"]))
+                items.loc[m, "reason"],
+                f"；{gate.name} ×{gate.factor:g} → ",
+                text.points(items.loc[m, "points"]),
+            )
     people["weighted_points"] = per_person(items["points"], weighted)
     bonus = per_person(items["points"], ~weighted)
     if plan.bonus_cap is not None:
@@ -450,15 +607,18 @@ def _people(plan: Plan, items: pd.DataFrame, targets: pd.DataFrame, measures):
 def _grade(plan: Plan, total: pd.Series) -> pd.Series:
     grades = plan.grades
     conditions = [total >= g.min for g in grades[:-1]]
-    return pd.Series(np.select(conditions, [g.name for g in grades[:-1]], grades[-1].name),
-                     index=total.index)
+    return pd.Series(
+        np.select(conditions, [g.name for g in grades[:-1]], grades[-1].name), index=total.index
+    )
 
 
 def _gate_hits(gate, items, measures, persons: pd.Index) -> np.ndarray:
     """Where ``gate.when`` holds; a gate whose inputs a person lacks never fires for them."""
+
     def wide(frame, key, column):
-        return frame.pivot_table(index="person", columns=key, values=column,
-                                 aggfunc="sum").reindex(persons)
+        return frame.pivot_table(index="person", columns=key, values=column, aggfunc="sum").reindex(
+            persons
+        )
 
     sections = wide(items.dropna(subset=["section"]), "section", "points")
     tables = {fn: wide(items, "indicator", fn) for fn in ("actual", "points", "completion")}

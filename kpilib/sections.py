@@ -55,8 +55,12 @@ def find_plan(department: str, start: str | Path = ".") -> Path:
         candidate = folder / "params" / f"{department}.yaml"
         if candidate.exists():
             return candidate
-    raise PlanError(Problem(f"no plan params/{department}.yaml above {start}",
-                            "check the department ID, or pass plan_path"))
+    raise PlanError(
+        Problem(
+            f"no plan params/{department}.yaml above {start}",
+            "check the department ID, or pass plan_path",
+        )
+    )
 
 
 def adjusted(result: Result) -> Result:
@@ -74,8 +78,9 @@ def adjusted(result: Result) -> Result:
     if recorded.empty:
         return result
     keys = {"department": plan.department, "month": result.month, "run_id": 0}
-    people, items = history.apply_adjustments(result.people.assign(**keys),
-                                              result.items.assign(**keys), recorded, plan)
+    people, items = history.apply_adjustments(
+        result.people.assign(**keys), result.items.assign(**keys), recorded, plan
+    )
     return replace(result, people=people, items=items)
 
 
@@ -95,11 +100,15 @@ def month_totals(plan: Plan, month: str) -> tuple[pd.DataFrame, list[str]]:
         except KpiError as exc:
             notes.append(f"{earlier} 未计入趋势：{exc}")
             continue
-        frames.append(people[["person", "total", "completion", "grade", "valid", "rank"]]
-                      .assign(month=earlier))
+        frames.append(
+            people[["person", "total", "completion", "grade", "valid", "rank"]].assign(
+                month=earlier
+            )
+        )
     columns = ["person", "month", "total", "completion", "grade", "valid", "rank"]
-    history = pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(
-        columns=columns)
+    history = (
+        pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+    )
     return history, notes
 
 
@@ -112,8 +121,13 @@ class MonthReport:
     notes: list[str] = field(default_factory=list)
 
     @classmethod
-    def load(cls, department: str, month: str, plan_path: str | Path | None = None,
-             actuals: str | Path | None = None) -> MonthReport:
+    def load(
+        cls,
+        department: str,
+        month: str,
+        plan_path: str | Path | None = None,
+        actuals: str | Path | None = None,
+    ) -> MonthReport:
         """Score ``department``'s plan for ``month`` and every earlier month with data.
 
         Parameters
@@ -146,8 +160,9 @@ class MonthReport:
         file = Path(plan.path).name if plan.path else ""
         return Html(
             f'<div class="kpi-title"><h1>{_e(plan.name)} · {_e(self.result.month)} 绩效考核报告'
-            f'</h1><p>考核方案：{_e(plan.title or plan.name)}（{_e(plan.department)}，'
-            f'{_e(file)}，版本 {_e((plan.digest or "")[:12])}）</p></div>')
+            f"</h1><p>考核方案：{_e(plan.title or plan.name)}（{_e(plan.department)}，"
+            f"{_e(file)}，版本 {_e((plan.digest or '')[:12])}）</p></div>"
+        )
 
     def headline(self) -> Html:
         """Cards: people, average, per grade, below 60%; and the main indicators vs target."""
@@ -155,44 +170,71 @@ class MonthReport:
         valid = people[people["valid"]]
         counts = people["grade"].value_counts()
         order = [g.name for g in self.plan.grades] + [self.plan.void_grade]
-        cards = [("考核人数", f"{len(people)}"),
-                 ("平均得分", text.points([valid["total"].mean()])[0] if len(valid) else "—"),
-                 *((g, f"{counts.get(g, 0)} 人") for g in order
-                   if g != self.plan.void_grade or g in counts),
-                 ("完成率低于60%", f"{int((people['completion'] < BELOW).sum())} 人")]
+        cards = [
+            ("考核人数", f"{len(people)}"),
+            ("平均得分", text.points([valid["total"].mean()])[0] if len(valid) else "—"),
+            *(
+                (g, f"{counts.get(g, 0)} 人")
+                for g in order
+                if g != self.plan.void_grade or g in counts
+            ),
+            ("完成率低于60%", f"{int((people['completion'] < BELOW).sum())} 人"),
+        ]
         indicators = indicator_totals(self.result.items, self.plan)
         main = indicators.head(MAIN_INDICATORS)
-        cards += [(f"{name}", f"{a} / {t}<br><small>{p}</small>") for name, a, t, p in zip(
-            main["indicator"], text.number(main["actual"]), text.number(main["target"]),
-            text.percent(main["completion"]), strict=True)]
-        markup = "".join(f'<div class="card"><div class="label">{_e(k)}</div>'
-                         f'<div class="value">{v}</div></div>' for k, v in cards)
+        cards += [
+            (f"{name}", f"{a} / {t}<br><small>{p}</small>")
+            for name, a, t, p in zip(
+                main["indicator"],
+                text.number(main["actual"]),
+                text.number(main["target"]),
+                text.percent(main["completion"]),
+                strict=True,
+            )
+        ]
+        markup = "".join(
+            f'<div class="card"><div class="label">{_e(k)}</div><div class="value">{v}</div></div>'
+            for k, v in cards
+        )
         table = indicators.assign(
-            target=text.number(indicators["target"]), actual=text.number(indicators["actual"]),
-            completion=text.percent(indicators["completion"]))
+            target=text.number(indicators["target"]),
+            actual=text.number(indicators["actual"]),
+            completion=text.percent(indicators["completion"]),
+        )
         table.columns = ["指标", "人数", "目标合计", "实际合计", "完成率"]
-        return _section("概览", f'<div class="cards">{markup}</div>',
-                        f"<h3>各指标合计（按权重排序）</h3>{_table(table)}")  # may flow on
+        return _section(
+            "概览",
+            f'<div class="cards">{markup}</div>',
+            f"<h3>各指标合计（按权重排序）</h3>{_table(table)}",
+        )  # may flow on
 
     def ranking(self) -> Html:
         """Each person's rank, total, grade, completion and every item's completion."""
-        people = self.result.people.sort_values(["rank", "total"], ascending=[True, False],
-                                                na_position="last")
+        people = self.result.people.sort_values(
+            ["rank", "total"], ascending=[True, False], na_position="last"
+        )
         items = self.result.items
-        each = (items["item"] + " " + text.percent(items["completion"])).groupby(
-            items["person"], sort=False).agg(" · ".join)
-        table = pd.DataFrame({
-            "名次": people["rank"].astype("Int64").astype(str).replace("<NA>", "—").to_numpy(),
-            "姓名": people["person"].to_numpy(),
-            "岗位": people["role"].to_numpy(),
-            "总分": text.points(people["total"]),
-            # a voided month says which gate voided it; an adjusted one says so
-            "等级": text.cat(people["grade"].to_numpy(object),
-                             np.where(people["gates"] != "", "（" + people["gates"] + "）", ""),
-                             np.where(people.get("adjusted", False), "（已调整）", "")),
-            "考核完成率": text.percent(people["completion"]),
-            "各项完成率": each.reindex(people["person"]).to_numpy(),
-        })
+        each = (
+            (items["item"] + " " + text.percent(items["completion"]))
+            .groupby(items["person"], sort=False)
+            .agg(" · ".join)
+        )
+        table = pd.DataFrame(
+            {
+                "名次": people["rank"].astype("Int64").astype(str).replace("<NA>", "—").to_numpy(),
+                "姓名": people["person"].to_numpy(),
+                "岗位": people["role"].to_numpy(),
+                "总分": text.points(people["total"]),
+                # a voided month says which gate voided it; an adjusted one says so
+                "等级": text.cat(
+                    people["grade"].to_numpy(object),
+                    np.where(people["gates"] != "", "（" + people["gates"] + "）", ""),
+                    np.where(people.get("adjusted", False), "（已调整）", ""),
+                ),
+                "考核完成率": text.percent(people["completion"]),
+                "各项完成率": each.reindex(people["person"]).to_numpy(),
+            }
+        )
         low = (people["completion"] < BELOW).to_numpy()
         return _section("排名", _table(table, low_rows=low, wide_last=True))
 
@@ -224,9 +266,15 @@ class MonthReport:
         low = people[people["completion"] < BELOW].sort_values("completion")
         if low.empty:
             return _section(LOW_HEADING, "<p>本月没有考核完成率低于60%的人员。</p>")
-        table = pd.DataFrame({"姓名": low["person"].to_numpy(), "岗位": low["role"].to_numpy(),
-                              "考核完成率": text.percent(low["completion"]),
-                              "总分": text.points(low["total"]), "等级": low["grade"].to_numpy()})
+        table = pd.DataFrame(
+            {
+                "姓名": low["person"].to_numpy(),
+                "岗位": low["role"].to_numpy(),
+                "考核完成率": text.percent(low["completion"]),
+                "总分": text.points(low["total"]),
+                "等级": low["grade"].to_numpy(),
+            }
+        )
         rule = "<p>方案规定：每次月度考核完成率低于60%者，免当月绩效奖金。</p>"
         return _section(LOW_HEADING, rule + _table(table))
 
@@ -243,34 +291,53 @@ class MonthReport:
         people = calibrate.calibrate(result, plan)
         moved = people[people["calibrated"]]
         if plan.calibration is not None:
-            table = pd.DataFrame({"姓名": moved["person"].to_numpy(),
-                                  "校准前": moved["grade_before"].to_numpy(),
-                                  "校准后": moved["grade"].to_numpy(),
-                                  "说明": moved["calibration"].to_numpy()})
-            blocks.append("<h3>等级比例校准</h3>" + (
-                _table(table) if len(table) else "<p>本月无人因比例限制调整等级。</p>"))
+            table = pd.DataFrame(
+                {
+                    "姓名": moved["person"].to_numpy(),
+                    "校准前": moved["grade_before"].to_numpy(),
+                    "校准后": moved["grade"].to_numpy(),
+                    "说明": moved["calibration"].to_numpy(),
+                }
+            )
+            blocks.append(
+                "<h3>等级比例校准</h3>"
+                + (_table(table) if len(table) else "<p>本月无人因比例限制调整等级。</p>")
+            )
         if plan.pay is not None:
             paid = pay.compute(people, plan, items=result.items)
-            table = pd.DataFrame({
-                "姓名": paid["person"].to_numpy(), "岗位": paid["role"].to_numpy(),
-                "等级": paid["grade"].to_numpy(), "总分": text.points(paid["total"]),
-                "绩效工资(元)": text.money(paid["performance_pay"]),
-                "计算说明": paid["pay_reason"].to_numpy()})
+            table = pd.DataFrame(
+                {
+                    "姓名": paid["person"].to_numpy(),
+                    "岗位": paid["role"].to_numpy(),
+                    "等级": paid["grade"].to_numpy(),
+                    "总分": text.points(paid["total"]),
+                    "绩效工资(元)": text.money(paid["performance_pay"]),
+                    "计算说明": paid["pay_reason"].to_numpy(),
+                }
+            )
             total = text.money([sum(paid["performance_pay"])])[0]
-            blocks.append(f"<h3>绩效工资</h3><p>合计 {total} 元。</p>"
-                          + _table(table, wide_last=True))
+            blocks.append(
+                f"<h3>绩效工资</h3><p>合计 {total} 元。</p>" + _table(table, wide_last=True)
+            )
         if plan.consequences is not None:
             flags = consequences.flags(self.history, plan)
             flags = flags[flags["month"] == result.month]
-            table = pd.DataFrame({"姓名": flags["person"].to_numpy(),
-                                  "处理": flags["action"].to_numpy(),
-                                  "触发月份": flags["months"].to_numpy(),
-                                  "说明": flags["reason"].to_numpy()})
-            blocks.append("<h3>连续考核结果处理</h3>" + (
-                _table(table, wide_last=True) if len(table) else "<p>本月无人触发。</p>"))
+            table = pd.DataFrame(
+                {
+                    "姓名": flags["person"].to_numpy(),
+                    "处理": flags["action"].to_numpy(),
+                    "触发月份": flags["months"].to_numpy(),
+                    "说明": flags["reason"].to_numpy(),
+                }
+            )
+            blocks.append(
+                "<h3>连续考核结果处理</h3>"
+                + (_table(table, wide_last=True) if len(table) else "<p>本月无人触发。</p>")
+            )
         if not blocks:
-            return _section("绩效工资与处理",
-                            "<p>本方案未规定绩效工资、等级比例或连续考核处理。</p>")
+            return _section(
+                "绩效工资与处理", "<p>本方案未规定绩效工资、等级比例或连续考核处理。</p>"
+            )
         return _section("绩效工资与处理", blocks[0], "".join(blocks[1:]))
 
     def explanations(self) -> Html:
@@ -289,8 +356,11 @@ def indicator_totals(items: pd.DataFrame, plan: Plan) -> pd.DataFrame:
     rates = [name for name in plan.indicators if plan.unit(name) == "%"]
     summable = summable[~summable["indicator"].isin(rates)]
     grouped = summable.groupby("indicator", sort=False).agg(
-        people=("person", "nunique"), target=("target", "sum"), actual=("actual", "sum"),
-        weight=("weight", "sum"))
+        people=("person", "nunique"),
+        target=("target", "sum"),
+        actual=("actual", "sum"),
+        weight=("weight", "sum"),
+    )
     grouped = grouped[grouped["target"] > 0].sort_values("weight", ascending=False, kind="stable")
     grouped["completion"] = grouped["actual"] / grouped["target"]
     return grouped.reset_index()[["indicator", "people", "target", "actual", "completion"]]
@@ -298,8 +368,11 @@ def indicator_totals(items: pd.DataFrame, plan: Plan) -> pd.DataFrame:
 
 def person_summary(row: pd.Series) -> str:
     """``总分 100.82 · 优秀 · 考核完成率 100.8%`` and any gate that fired."""
-    parts = [f"总分 {text.points([row['total']])[0]}", str(row["grade"]),
-             f"考核完成率 {text.percent([row['completion']])[0]}"]
+    parts = [
+        f"总分 {text.points([row['total']])[0]}",
+        str(row["grade"]),
+        f"考核完成率 {text.percent([row['completion']])[0]}",
+    ]
     if row.get("gates"):
         parts.append(f"触发：{row['gates']}")
     return " · ".join(parts)
@@ -319,8 +392,10 @@ def _e(value) -> str:
 
 def _section(heading: str, first: str, rest: str = "") -> Html:
     # the heading and the first block stay on one printed page; the rest may flow on
-    return Html(f'<section class="block"><div class="keep"><h2>{_e(heading)}</h2>{first}</div>'
-                f"{rest}</section>")
+    return Html(
+        f'<section class="block"><div class="keep"><h2>{_e(heading)}</h2>{first}</div>'
+        f"{rest}</section>"
+    )
 
 
 def _table(frame: pd.DataFrame, low_rows=None, wide_last: bool = False) -> str:
@@ -329,8 +404,10 @@ def _table(frame: pd.DataFrame, low_rows=None, wide_last: bool = False) -> str:
         # mark rows below the 60% line; pandas writes one <tr> per row, in order
         head, body = markup.split("<tbody>")
         rows = body.split("<tr>")
-        rows = [rows[0]] + [('<tr class="low">' if low else "<tr>") + r
-                            for r, low in zip(rows[1:], low_rows, strict=True)]
+        rows = [rows[0]] + [
+            ('<tr class="low">' if low else "<tr>") + r
+            for r, low in zip(rows[1:], low_rows, strict=True)
+        ]
         markup = head + "<tbody>" + "".join(rows)
     if wide_last:
         markup = markup.replace('class="dataframe kpi"', 'class="dataframe kpi wide-last"')
@@ -344,5 +421,7 @@ def _figure(fig, caption: str = "") -> str:
 
     data = base64.b64encode(charts.to_png(fig)).decode()
     cap = f"<figcaption>{_e(caption)}</figcaption>" if caption else ""
-    return (f'<figure class="chart"><img alt="{_e(fig.axes[0].get_title())}" '
-            f'src="data:image/png;base64,{data}"/>{cap}</figure>')
+    return (
+        f'<figure class="chart"><img alt="{_e(fig.axes[0].get_title())}" '
+        f'src="data:image/png;base64,{data}"/>{cap}</figure>'
+    )

@@ -21,11 +21,16 @@ def summary(result: Result) -> str:
     ]
     low = people[people["completion"] < BELOW].sort_values("completion")
     if len(low):
-        names = ", ".join(f"{p} {c * 100:.1f}%" for p, c in zip(low["person"], low["completion"],
-                                                                 strict=True))
+        names = ", ".join(
+            f"{p} {c * 100:.1f}%" for p, c in zip(low["person"], low["completion"], strict=True)
+        )
         lines.append(f"  completion below 60%: {names}")
     voided = people[~people["valid"]]
     if len(voided):
-        lines.append("  voided: " + ", ".join(f"{p} ({g})" for p, g in
-                                              zip(voided["person"], voided["gates"], strict=True)))
+        lines.append(
+            "  voided: "
+            + ", ".join(
+                f"{p} ({g})" for p, g in zip(voided["person"], voided["gates"], strict=True)
+            )
+        )
     return "\n".join(lines)

@@ -34,6 +34,7 @@ def money(values, signed: bool = False) -> np.ndarray:
 
     Works on Decimals (exact) as well as floats; a missing value shows as ``—``.
     """
+
     def fmt(v):
         if v is None or v != v:
             return "—"

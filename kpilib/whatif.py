@@ -77,35 +77,58 @@ def with_rule(plan: Plan, indicator: str, **changes) -> Plan:
     1.0
     """
     if indicator not in plan.indicators:
-        raise PlanError(Problem(
-            f"no indicator {indicator!r} in plan {plan.department!r}"
-            f"{nearest(indicator, plan.indicators)}",
-            "use one of the plan's indicators", file=str(plan.path), where="indicators"))
+        raise PlanError(
+            Problem(
+                f"no indicator {indicator!r} in plan {plan.department!r}"
+                f"{nearest(indicator, plan.indicators)}",
+                "use one of the plan's indicators",
+                file=str(plan.path),
+                where="indicators",
+            )
+        )
     ind = plan.indicators[indicator]
     rule = ind.rule
     where = f"indicators.{indicator}.rule"
     unknown = sorted(set(changes) - set(TUNABLE[rule.type]))
     if unknown:
-        raise PlanError(Problem(
-            f"a {rule.type} rule has no tunable parameter {', '.join(map(repr, unknown))}",
-            f"use one of: {', '.join(TUNABLE[rule.type]) or '(none)'}",
-            file=str(plan.path), where=where))
+        raise PlanError(
+            Problem(
+                f"a {rule.type} rule has no tunable parameter {', '.join(map(repr, unknown))}",
+                f"use one of: {', '.join(TUNABLE[rule.type]) or '(none)'}",
+                file=str(plan.path),
+                where=where,
+            )
+        )
     data = rule.model_dump()
     if "edges" in changes:
         edges = list(changes.pop("edges"))
         if len(edges) != len(rule.bands):
-            raise PlanError(Problem(
-                f"{len(edges)} band edges given for {len(rule.bands)} bands",
-                "give one edge per band, in the bands' order", file=str(plan.path),
-                where=f"{where}.bands"))
-        data["bands"] = [{**band, ("at_most" if band["at_most"] is not None else "at_least"): e}
-                         for band, e in zip(data["bands"], edges, strict=True)]
+            raise PlanError(
+                Problem(
+                    f"{len(edges)} band edges given for {len(rule.bands)} bands",
+                    "give one edge per band, in the bands' order",
+                    file=str(plan.path),
+                    where=f"{where}.bands",
+                )
+            )
+        data["bands"] = [
+            {**band, ("at_most" if band["at_most"] is not None else "at_least"): e}
+            for band, e in zip(data["bands"], edges, strict=True)
+        ]
     try:
         new_rule = type(rule).model_validate({**data, **changes})
     except ValidationError as exc:
-        raise PlanError([Problem(err["msg"], "choose another value", file=str(plan.path),
-                                 where=".".join([where, *map(str, err["loc"])]))
-                         for err in exc.errors()]) from None
+        raise PlanError(
+            [
+                Problem(
+                    err["msg"],
+                    "choose another value",
+                    file=str(plan.path),
+                    where=".".join([where, *map(str, err["loc"])]),
+                )
+                for err in exc.errors()
+            ]
+        ) from None
     indicators = {**plan.indicators, indicator: ind.model_copy(update={"rule": new_rule})}
     return plan.model_copy(update={"indicators": indicators})
 
@@ -146,19 +169,31 @@ def reweight(targets: pd.DataFrame, plan: Plan, weights: dict[str, float] | None
     for indicator, wanted in weights.items():  # one vectorized pass per changed indicator
         w = float(parse_fraction(wanted))
         if indicator not in plan.indicators:
-            problems.append(Problem(
-                f"no indicator {indicator!r}{nearest(indicator, plan.indicators)}",
-                "use one of the plan's indicators", where="weights"))
+            problems.append(
+                Problem(
+                    f"no indicator {indicator!r}{nearest(indicator, plan.indicators)}",
+                    "use one of the plan's indicators",
+                    where="weights",
+                )
+            )
             continue
         if not 0 <= w <= 1:
-            problems.append(Problem(f"weight {w:g} for {indicator!r} is outside 0-100%",
-                                    "give a weight between 0% and 100%", where="weights"))
+            problems.append(
+                Problem(
+                    f"weight {w:g} for {indicator!r} is outside 0-100%",
+                    "give a weight between 0% and 100%",
+                    where="weights",
+                )
+            )
             continue
         mine = (targets["indicator"] == indicator).to_numpy() & weighted
         persons = targets["person"]
         current = pd.Series(np.where(mine, weight, 0)).groupby(persons.to_numpy()).transform("sum")
-        rest = pd.Series(np.where(~mine & weighted, weight, 0)).groupby(
-            persons.to_numpy()).transform("sum")
+        rest = (
+            pd.Series(np.where(~mine & weighted, weight, 0))
+            .groupby(persons.to_numpy())
+            .transform("sum")
+        )
         current, rest = current.to_numpy(), rest.to_numpy()
         ok = (current > 0) & (rest > 0)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -225,15 +260,18 @@ class Comparison:
         changed = self.people[self.people["total_change"].abs() > 0]
         if self.people["pay_change"].notna().any():
             changed = changed.assign(_abs=changed["pay_change"].map(abs)).sort_values(
-                "_abs", ascending=False, kind="stable")
+                "_abs", ascending=False, kind="stable"
+            )
         shown = changed.head(limit)
         parts = [
             f"<h4>等级变化的人员（{len(self.moved)} 人）</h4>",
             _people_table(moved) if len(moved) else "<p>没有人的等级发生变化。</p>",
-            "<h4>等级分布</h4>", self.grades.rename(columns={
-                "grade": "等级", "before": "原方案", "after": "新方案", "change": "变化"}).to_html(
-                index=False, border=0, classes="kpi"),
-            "<h4>合计</h4>", _totals_table(self.totals),
+            "<h4>等级分布</h4>",
+            self.grades.rename(
+                columns={"grade": "等级", "before": "原方案", "after": "新方案", "change": "变化"}
+            ).to_html(index=False, border=0, classes="kpi"),
+            "<h4>合计</h4>",
+            _totals_table(self.totals),
             f"<h4>得分或绩效奖金变化的人员（{len(changed)} 人"
             f"{'，显示前 ' + str(limit) if len(changed) > limit else ''}）</h4>",
             _people_table(shown) if len(shown) else "<p>没有变化。</p>",
@@ -245,14 +283,19 @@ class Comparison:
 
 
 def _people_table(frame: pd.DataFrame) -> str:
-    table = pd.DataFrame({
-        "姓名": frame["person"].to_numpy(), "岗位": frame["role"].to_numpy(),
-        "原总分": text.points(frame["total_before"]), "新总分": text.points(frame["total_after"]),
-        "原等级": frame["grade_before"].to_numpy(), "新等级": frame["grade_after"].to_numpy(),
-        "原绩效奖金": text.money(frame["pay_before"]),
-        "新绩效奖金": text.money(frame["pay_after"]),
-        "增减(元)": text.money(frame["pay_change"], signed=True),
-    })
+    table = pd.DataFrame(
+        {
+            "姓名": frame["person"].to_numpy(),
+            "岗位": frame["role"].to_numpy(),
+            "原总分": text.points(frame["total_before"]),
+            "新总分": text.points(frame["total_after"]),
+            "原等级": frame["grade_before"].to_numpy(),
+            "新等级": frame["grade_after"].to_numpy(),
+            "原绩效奖金": text.money(frame["pay_before"]),
+            "新绩效奖金": text.money(frame["pay_after"]),
+            "增减(元)": text.money(frame["pay_change"], signed=True),
+        }
+    )
     return table.to_html(index=False, border=0, classes="kpi")
 
 
@@ -262,9 +305,14 @@ def _totals_table(totals: pd.DataFrame) -> str:
             return "—"
         return f"{v:,.2f}" if isinstance(v, Decimal | float) else f"{v}"
 
-    table = pd.DataFrame({"项目": totals["measure"], "原方案": totals["before"].map(shown),
-                          "新方案": totals["after"].map(shown),
-                          "变化": totals["change"].map(shown)})
+    table = pd.DataFrame(
+        {
+            "项目": totals["measure"],
+            "原方案": totals["before"].map(shown),
+            "新方案": totals["after"].map(shown),
+            "变化": totals["change"].map(shown),
+        }
+    )
     return table.to_html(index=False, border=0, classes="kpi")
 
 
@@ -295,8 +343,9 @@ class WhatIf:
         self._other_targets: dict[Path, pd.DataFrame] = {}
         self.baseline = self.score(self.plan)
 
-    def score(self, plan: Plan | None = None, weights: dict | None = None,
-              explain: bool = False) -> pd.DataFrame:
+    def score(
+        self, plan: Plan | None = None, weights: dict | None = None, explain: bool = False
+    ) -> pd.DataFrame:
         """People of the month under ``plan`` and ``weights``, with ``performance_pay``."""
         plan = plan or self.plan
         inputs = {**self.inputs, "targets": reweight(self._targets(plan), plan, weights)}
@@ -312,40 +361,72 @@ class WhatIf:
         if path not in self._other_targets:
             from kpilib.io import read_targets
 
-            self._other_targets[path] = read_targets(path, plan.sources.targets_layout,
-                                                     plan.sources.targets_sheet)
+            self._other_targets[path] = read_targets(
+                path, plan.sources.targets_layout, plan.sources.targets_sheet
+            )
         return self._other_targets[path]
 
     def compare(self, plan: Plan | None = None, weights: dict | None = None) -> Comparison:
         """The baseline against ``plan`` with ``weights``: see :class:`Comparison`."""
         plan = plan or self.plan
         before, after = self.baseline, self.score(plan, weights)
-        people = pd.DataFrame({
-            "person": before["person"], "role": before["role"],
-            "total_before": before["total"],
-            "total_after": after["total"].to_numpy(),
-            "grade_before": before["grade"], "grade_after": after["grade"].to_numpy(),
-            "pay_before": before["performance_pay"],
-            "pay_after": after["performance_pay"].to_numpy(),
-        })
+        people = pd.DataFrame(
+            {
+                "person": before["person"],
+                "role": before["role"],
+                "total_before": before["total"],
+                "total_after": after["total"].to_numpy(),
+                "grade_before": before["grade"],
+                "grade_after": after["grade"].to_numpy(),
+                "pay_before": before["performance_pay"],
+                "pay_after": after["performance_pay"].to_numpy(),
+            }
+        )
         people["total_change"] = (people["total_after"] - people["total_before"]).round(2)
         people["grade_changed"] = people["grade_before"] != people["grade_after"]
         people["pay_change"] = _diff_money(people["pay_after"], people["pay_before"])
-        people = people[["person", "role", "total_before", "total_after", "total_change",
-                         "grade_before", "grade_after", "grade_changed", "pay_before",
-                         "pay_after", "pay_change"]]
+        people = people[
+            [
+                "person",
+                "role",
+                "total_before",
+                "total_after",
+                "total_change",
+                "grade_before",
+                "grade_after",
+                "grade_changed",
+                "pay_before",
+                "pay_after",
+                "pay_change",
+            ]
+        ]
         order = _grade_order(self.plan, plan)
-        grades = pd.DataFrame({
-            "grade": order,
-            "before": people["grade_before"].value_counts().reindex(order, fill_value=0).to_numpy(),
-            "after": people["grade_after"].value_counts().reindex(order, fill_value=0).to_numpy(),
-        })
+        grades = pd.DataFrame(
+            {
+                "grade": order,
+                "before": people["grade_before"]
+                .value_counts()
+                .reindex(order, fill_value=0)
+                .to_numpy(),
+                "after": people["grade_after"]
+                .value_counts()
+                .reindex(order, fill_value=0)
+                .to_numpy(),
+            }
+        )
         grades["change"] = grades["after"] - grades["before"]
-        grades = grades[(grades["before"] > 0) | (grades["after"] > 0)
-                        | grades["grade"].isin([g.name for g in plan.grades])].reset_index(
-            drop=True)
-        return Comparison(self.month, people, people[people["grade_changed"]].reset_index(
-            drop=True), grades, _totals(people))
+        grades = grades[
+            (grades["before"] > 0)
+            | (grades["after"] > 0)
+            | grades["grade"].isin([g.name for g in plan.grades])
+        ].reset_index(drop=True)
+        return Comparison(
+            self.month,
+            people,
+            people[people["grade_changed"]].reset_index(drop=True),
+            grades,
+            _totals(people),
+        )
 
     def sensitivity(self, indicator: str, weights=None, plan: Plan | None = None) -> pd.DataFrame:
         """Grade counts and total pay as ``indicator``'s weight sweeps ``weights``.
@@ -355,21 +436,34 @@ class WhatIf:
         """
         plan = plan or self.plan
         if indicator not in plan.indicators:
-            raise PlanError(Problem(f"no indicator {indicator!r}"
-                                    f"{nearest(indicator, plan.indicators)}",
-                                    "use one of the plan's indicators", file=str(plan.path)))
+            raise PlanError(
+                Problem(
+                    f"no indicator {indicator!r}{nearest(indicator, plan.indicators)}",
+                    "use one of the plan's indicators",
+                    file=str(plan.path),
+                )
+            )
         weights = np.round(np.linspace(0.1, 0.9, 9), 4) if weights is None else weights
         order = _grade_order(plan)
-        carriers = int(self.inputs["targets"].loc[
-            self.inputs["targets"]["indicator"] == indicator, "person"].nunique())
+        carriers = int(
+            self.inputs["targets"]
+            .loc[self.inputs["targets"]["indicator"] == indicator, "person"]
+            .nunique()
+        )
         rows = []
         for w in weights:  # one re-score per point of the sweep
             people = self.score(plan, {indicator: w})
             counts = people["grade"].value_counts().reindex(order, fill_value=0)
             pay = people["performance_pay"]
-            rows.append({"weight": float(w), "people": carriers, **counts.to_dict(),
-                         "mean_total": round(float(people.loc[people["valid"], "total"].mean()), 2),
-                         "pay": sum(pay, Decimal(0)) if pay.notna().all() else None})
+            rows.append(
+                {
+                    "weight": float(w),
+                    "people": carriers,
+                    **counts.to_dict(),
+                    "mean_total": round(float(people.loc[people["valid"], "total"].mean()), 2),
+                    "pay": sum(pay, Decimal(0)) if pay.notna().all() else None,
+                }
+            )
         return pd.DataFrame(rows)
 
 
@@ -380,20 +474,27 @@ def _totals(people: pd.DataFrame) -> pd.DataFrame:
     change = people["pay_change"]
     rows = [
         ("人数", len(people), len(people), 0),
-        ("平均总分", round(float(people["total_before"].mean()), 2),
-         round(float(people["total_after"].mean()), 2),
-         round(float(people["total_after"].mean() - people["total_before"].mean()), 2)),
+        (
+            "平均总分",
+            round(float(people["total_before"].mean()), 2),
+            round(float(people["total_after"].mean()), 2),
+            round(float(people["total_after"].mean() - people["total_before"].mean()), 2),
+        ),
         ("等级变化人数", None, int(people["grade_changed"].sum()), None),
-        ("绩效奖金合计(元)", before_pay, after_pay,
-         after_pay - before_pay if has_pay else None),
+        ("绩效奖金合计(元)", before_pay, after_pay, after_pay - before_pay if has_pay else None),
         ("绩效奖金增加人数", None, int((change > 0).sum()) if has_pay else None, None),
         ("绩效奖金减少人数", None, int((change < 0).sum()) if has_pay else None, None),
     ]
     return pd.DataFrame(rows, columns=["measure", "before", "after", "change"])
 
 
-def compare(plan_a: str | Path | Plan, plan_b: str | Path | Plan, month: str,
-            weights: dict | None = None, inputs: dict | None = None) -> Comparison:
+def compare(
+    plan_a: str | Path | Plan,
+    plan_b: str | Path | Plan,
+    month: str,
+    weights: dict | None = None,
+    inputs: dict | None = None,
+) -> Comparison:
     """Score ``month`` under ``plan_a`` (the published plan) and ``plan_b``; what moves.
 
     Parameters
@@ -421,8 +522,9 @@ def compare(plan_a: str | Path | Plan, plan_b: str | Path | Plan, month: str,
     return WhatIf(plan_a, month, inputs).compare(_plan(plan_b), weights)
 
 
-def sensitivity(plan: str | Path | Plan, month: str, indicator: str, weights=None,
-                inputs: dict | None = None) -> pd.DataFrame:
+def sensitivity(
+    plan: str | Path | Plan, month: str, indicator: str, weights=None, inputs: dict | None = None
+) -> pd.DataFrame:
     """How the grade distribution and total pay move as one indicator's weight sweeps.
 
     See :meth:`WhatIf.sensitivity`; ``weights`` defaults to 10%, 20% ... 90%.
@@ -448,8 +550,9 @@ def sensitivity_chart(sweep: pd.DataFrame, indicator: str):
     for i, grade in enumerate(grades):
         counts = sweep[grade].to_numpy(float)
         if counts.any():
-            ax.bar(x, counts, bottom=bottom, color=colours[i % len(colours)], label=grade,
-                   width=0.6)
+            ax.bar(
+                x, counts, bottom=bottom, color=colours[i % len(colours)], label=grade, width=0.6
+            )
         bottom += counts
     ax.set_xticks(x, text.percent(sweep["weight"]))
     ax.set_xlabel(f"{indicator} 的权重")
@@ -465,24 +568,29 @@ def sensitivity_chart(sweep: pd.DataFrame, indicator: str):
     return fig
 
 
-def plan_diff(before: Plan, after: Plan, weights: dict | None = None,
-              targets: pd.DataFrame | None = None) -> pd.DataFrame:
+def plan_diff(
+    before: Plan, after: Plan, weights: dict | None = None, targets: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """What changed between two plans (and in the weights): where, before, after.
 
     ``where`` is a plan key path (``indicators.GMV指标.rule.cap``) or
     ``weights.<indicator>``; fractions are shown as percentages.
     """
     a, b = _flat(before.model_dump(mode="json")), _flat(after.model_dump(mode="json"))
-    rows = [(k, _fraction_text(k, a.get(k)), _fraction_text(k, b.get(k)))
-            for k in sorted(set(a) | set(b), key=_key_order(a, b)) if a.get(k) != b.get(k)]
+    rows = [
+        (k, _fraction_text(k, a.get(k)), _fraction_text(k, b.get(k)))
+        for k in sorted(set(a) | set(b), key=_key_order(a, b))
+        if a.get(k) != b.get(k)
+    ]
     for indicator, w in (weights or {}).items():
         from kpilib.rules import parse_fraction
 
         was = "—"
         if targets is not None:
             mine = targets[targets["indicator"] == indicator]
-            was = "/".join(text.percent(mine.groupby("person", sort=False)["weight"].sum()
-                                        .drop_duplicates()))
+            was = "/".join(
+                text.percent(mine.groupby("person", sort=False)["weight"].sum().drop_duplicates())
+            )
         rows.append((f"weights.{indicator}", was, text.percent([parse_fraction(w)])[0]))
     return pd.DataFrame(rows, columns=["where", "before", "after"])
 
@@ -517,8 +625,13 @@ def _flat(value, prefix: str = "") -> dict:
     return {prefix: value}
 
 
-def save_plan(plan: Plan, weights: dict | None = None, path: str | Path | None = None,
-              original: Plan | None = None, month: str | None = None) -> tuple[Path, pd.DataFrame]:
+def save_plan(
+    plan: Plan,
+    weights: dict | None = None,
+    path: str | Path | None = None,
+    original: Plan | None = None,
+    month: str | None = None,
+) -> tuple[Path, pd.DataFrame]:
     """Save a tweaked plan as a NEW plan file; return its path and the diff.
 
     Parameters
@@ -548,15 +661,24 @@ def save_plan(plan: Plan, weights: dict | None = None, path: str | Path | None =
     from kpilib.io import read_targets, write_atomically, write_targets
 
     if plan.path is None:
-        raise KpiError(Problem("the plan has no file to save beside",
-                               "load it with kpilib.load_plan, or pass path="))
+        raise KpiError(
+            Problem(
+                "the plan has no file to save beside",
+                "load it with kpilib.load_plan, or pass path=",
+            )
+        )
     original = original or load_plan(plan.path)
     if path is None:
         path = _free_name(Path(plan.path))
     path = Path(path).resolve()
     if path == Path(plan.path).resolve():
-        raise KpiError(Problem(f"{path} is the published plan; a what-if never replaces it",
-                               "choose another file name", file=str(path)))
+        raise KpiError(
+            Problem(
+                f"{path} is the published plan; a what-if never replaces it",
+                "choose another file name",
+                file=str(path),
+            )
+        )
     folder = path.parent
     sources = {k: v for k, v in plan.sources.model_dump().items()}
     for key in ("targets", "actuals", "incidents", "ratings"):
@@ -568,22 +690,28 @@ def save_plan(plan: Plan, weights: dict | None = None, path: str | Path | None =
     if weights:
         targets_file = plan.source("targets", month)
         if "{month}" in plan.sources.targets and month is None:
-            raise KpiError(Problem("the targets file is named per month",
-                                   "pass month= to save that month's weights"))
-        targets = read_targets(targets_file, plan.sources.targets_layout,
-                               plan.sources.targets_sheet)
+            raise KpiError(
+                Problem(
+                    "the targets file is named per month",
+                    "pass month= to save that month's weights",
+                )
+            )
+        targets = read_targets(
+            targets_file, plan.sources.targets_layout, plan.sources.targets_sheet
+        )
         new_targets = path.with_name(f"{path.stem}.targets.csv")
         reweighted = reweight(targets, plan, weights)
         outputs[new_targets] = lambda p: write_targets(reweighted, p)
         sources.update(targets=new_targets.name, targets_layout="hr", targets_sheet=0)
     diff = plan_diff(original, plan, weights, targets)
     data = plan.model_dump(mode="json", exclude_defaults=True)
-    data.update(department=path.stem, sources={k: v for k, v in sources.items()
-                                               if v is not None})
-    header = [f"# 模拟方案（what-if），由 {Path(plan.path).name} 修改而来"
-              f"（原方案版本 {(original.digest or '')[:12]}）。",
-              "# 改动：" if len(diff) else "# 与原方案相同。",
-              *(f"#   {w}: {_shown(b)} → {_shown(a)}" for w, b, a in diff.itertuples(index=False))]
+    data.update(department=path.stem, sources={k: v for k, v in sources.items() if v is not None})
+    header = [
+        f"# 模拟方案（what-if），由 {Path(plan.path).name} 修改而来"
+        f"（原方案版本 {(original.digest or '')[:12]}）。",
+        "# 改动：" if len(diff) else "# 与原方案相同。",
+        *(f"#   {w}: {_shown(b)} → {_shown(a)}" for w, b, a in diff.itertuples(index=False)),
+    ]
     body = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
     outputs[path] = lambda p: p.write_text("\n".join(header) + "\n" + body, encoding="utf-8")
     write_atomically(outputs)
@@ -609,5 +737,16 @@ def _free_name(original: Path) -> Path:
     return candidate
 
 
-__all__ = ["TUNABLE", "with_rule", "with_rules", "reweight", "Comparison", "WhatIf", "compare",
-           "sensitivity", "sensitivity_chart", "plan_diff", "save_plan"]
+__all__ = [
+    "TUNABLE",
+    "with_rule",
+    "with_rules",
+    "reweight",
+    "Comparison",
+    "WhatIf",
+    "compare",
+    "sensitivity",
+    "sensitivity_chart",
+    "plan_diff",
+    "save_plan",
+]

@@ -29,11 +29,25 @@ from kpilib.plan import Plan
 from kpilib.whatif import FRACTION_KEYS, TUNABLE, Comparison, WhatIf, save_plan, with_rules
 
 OPTIONAL = ("cap", "zero_below")  # parameters that may be switched off (None)
-PERCENT_RANGE = {"cap": (50, 300), "floor": (0, 100), "zero_below": (0, 100),
-                 "otherwise": (0, 100), "max_share": (100, 300)}
-LABELS = {"cap": "封顶", "floor": "保底", "zero_below": "低于此完成率不得分",
-          "otherwise": "不在任何档", "max_share": "最多为满分的", "step": "每档",
-          "deduct": "每档扣分", "add": "每档加分", "per_unit": "每单位分值", "edges": "档位边界"}
+PERCENT_RANGE = {
+    "cap": (50, 300),
+    "floor": (0, 100),
+    "zero_below": (0, 100),
+    "otherwise": (0, 100),
+    "max_share": (100, 300),
+}
+LABELS = {
+    "cap": "封顶",
+    "floor": "保底",
+    "zero_below": "低于此完成率不得分",
+    "otherwise": "不在任何档",
+    "max_share": "最多为满分的",
+    "step": "每档",
+    "deduct": "每档扣分",
+    "add": "每档加分",
+    "per_unit": "每单位分值",
+    "edges": "档位边界",
+}
 CHART_DPI = 72  # screen only: a smaller PNG redraws faster
 
 
@@ -61,8 +75,9 @@ class WhatIfApp:
         The latest comparison against the published plan.
     """
 
-    def __init__(self, plan: str | Path | Plan, month: str, inputs: dict | None = None,
-                 limit: int = 30):
+    def __init__(
+        self, plan: str | Path | Plan, month: str, inputs: dict | None = None, limit: int = 30
+    ):
         self.session = WhatIf(plan, month, inputs)
         self.plan = self.session.plan
         self.limit = limit
@@ -70,26 +85,38 @@ class WhatIfApp:
         self.weights: dict[str, float] = {}
         targets = self.session.inputs["targets"]
         carried = targets.groupby("indicator")["weight"].sum().sort_values(ascending=False)
-        self._current_weight = targets.groupby(["indicator", "person"])["weight"].sum().groupby(
-            level=0).agg(lambda s: s.mode().iloc[0])  # one value per indicator: a few dozen
-        self.indicator = w.Dropdown(options=list(carried.index), description="指标",
-                                    layout=w.Layout(width="420px"))
+        self._current_weight = (
+            targets.groupby(["indicator", "person"])["weight"]
+            .sum()
+            .groupby(level=0)
+            .agg(lambda s: s.mode().iloc[0])
+        )  # one value per indicator: a few dozen
+        self.indicator = w.Dropdown(
+            options=list(carried.index), description="指标", layout=w.Layout(width="420px")
+        )
         self.controls = w.VBox()
         self.status = w.HTML()
         self.tables = w.HTML()
         self.chart = w.Image(format="png")
         self.reset_button = w.Button(description="全部还原", icon="undo")
-        self.save_name = w.Text(placeholder="新方案文件名（可空：自动命名）",
-                                layout=w.Layout(width="300px"))
+        self.save_name = w.Text(
+            placeholder="新方案文件名（可空：自动命名）", layout=w.Layout(width="300px")
+        )
         self.save_button = w.Button(description="保存为新方案", icon="save", button_style="primary")
         self.indicator.observe(lambda _: self._show_controls(), "value")
         self.reset_button.on_click(lambda _: self.reset())
         self.save_button.on_click(lambda _: self.save())
-        self.widget = w.VBox([
-            w.HTML(f"<h3>{html.escape(self.plan.name)} · {html.escape(month)} 模拟调整</h3>"),
-            self.indicator, self.controls,
-            w.HBox([self.reset_button, self.save_name, self.save_button]),
-            self.status, self.chart, self.tables])
+        self.widget = w.VBox(
+            [
+                w.HTML(f"<h3>{html.escape(self.plan.name)} · {html.escape(month)} 模拟调整</h3>"),
+                self.indicator,
+                self.controls,
+                w.HBox([self.reset_button, self.save_name, self.save_button]),
+                self.status,
+                self.chart,
+                self.tables,
+            ]
+        )
         self._loading = False
         self._show_controls()
         self.update()
@@ -151,13 +178,20 @@ class WhatIfApp:
             name = name if name.endswith(".yaml") else f"{name}.yaml"
             path = Path(self.plan.path).with_name(name)
         try:
-            saved, diff = save_plan(self.tweaked(), self.weights, path=path, original=self.plan,
-                                    month=self.session.month)
+            saved, diff = save_plan(
+                self.tweaked(),
+                self.weights,
+                path=path,
+                original=self.plan,
+                month=self.session.month,
+            )
         except KpiError as exc:
             self.status.value = f'<p style="color:#c0392b">{html.escape(str(exc))}</p>'
             return None
-        self.status.value = (f"<p>已保存为 <code>{html.escape(str(saved))}</code>（原方案未改动）。"
-                             f"改动：</p>" + diff.to_html(index=False, border=0, classes="kpi"))
+        self.status.value = (
+            f"<p>已保存为 <code>{html.escape(str(saved))}</code>（原方案未改动）。"
+            f"改动：</p>" + diff.to_html(index=False, border=0, classes="kpi")
+        )
         return saved
 
     # --- controls ------------------------------------------------------------------------
@@ -168,8 +202,14 @@ class WhatIfApp:
         rows = []
         weight = self.weights.get(indicator, self._current_weight.get(indicator, 0))
         if rule.type != "bonus":
-            slider = w.FloatSlider(value=round(weight * 100, 2), min=0, max=100, step=1,
-                                   description="权重 %", continuous_update=False)
+            slider = w.FloatSlider(
+                value=round(weight * 100, 2),
+                min=0,
+                max=100,
+                step=1,
+                description="权重 %",
+                continuous_update=False,
+            )
             slider.observe(lambda c: self._changed(indicator, weight=c["new"] / 100), "value")
             rows.append(slider)
         for param in TUNABLE[rule.type]:
@@ -182,25 +222,42 @@ class WhatIfApp:
         if param == "edges":
             kind = "at_most" if rule.bands[0].at_most is not None else "at_least"
             sign = "≤" if kind == "at_most" else "≥"
-            boxes = [w.FloatText(value=getattr(b, kind), description=f"{sign}{i + 1}档",
-                                 layout=w.Layout(width="160px")) for i, b in enumerate(rule.bands)]
+            boxes = [
+                w.FloatText(
+                    value=getattr(b, kind),
+                    description=f"{sign}{i + 1}档",
+                    layout=w.Layout(width="160px"),
+                )
+                for i, b in enumerate(rule.bands)
+            ]
             for box in boxes:
-                box.observe(lambda _: self._changed(indicator, edges=[b.value for b in boxes]),
-                            "value")
+                box.observe(
+                    lambda _: self._changed(indicator, edges=[b.value for b in boxes]), "value"
+                )
             return w.VBox([w.HTML(f"{label}（含边界）"), w.HBox(boxes)])
         value = getattr(rule, param)
         if param in FRACTION_KEYS:
             low, high = PERCENT_RANGE[param]
-            slider = w.FloatSlider(value=100 * (value if value is not None else low / 100),
-                                   min=low, max=high, step=1, description=f"{label} %",
-                                   continuous_update=False,
-                                   style={"description_width": "initial"})
+            slider = w.FloatSlider(
+                value=100 * (value if value is not None else low / 100),
+                min=low,
+                max=high,
+                step=1,
+                description=f"{label} %",
+                continuous_update=False,
+                style={"description_width": "initial"},
+            )
             if param not in OPTIONAL:
-                slider.observe(lambda c: self._changed(indicator, **{param: c["new"] / 100}),
-                               "value")
+                slider.observe(
+                    lambda c: self._changed(indicator, **{param: c["new"] / 100}), "value"
+                )
                 return slider
-            on = w.Checkbox(value=value is not None, description="启用", indent=False,
-                            layout=w.Layout(width="70px"))
+            on = w.Checkbox(
+                value=value is not None,
+                description="启用",
+                indent=False,
+                layout=w.Layout(width="70px"),
+            )
             slider.disabled = value is None
 
             def changed(_):
@@ -250,8 +307,13 @@ def _changes_text(rules: dict, weights: dict) -> str:
     parts = [f"{k} 权重 {text.percent([v])[0]}" for k, v in weights.items()]
     for indicator, changes in rules.items():
         for key, value in changes.items():
-            shown = ("关闭" if value is None else text.percent([value])[0]
-                     if key in FRACTION_KEYS else str(value))
+            shown = (
+                "关闭"
+                if value is None
+                else text.percent([value])[0]
+                if key in FRACTION_KEYS
+                else str(value)
+            )
             parts.append(f"{indicator} {LABELS.get(key, key)} {shown}")
     if not parts:
         return "<p>当前与原方案相同。改动任一控件即重新计算。</p>"

@@ -28,14 +28,16 @@ import pandas as pd
 def make_sheet(path: Path, rows: int) -> None:
     rng = np.random.default_rng(7)
     people = np.array([f"员工{i:05d}" for i in range(rows // 10 + 1)])
-    frame = pd.DataFrame({
-        "姓名": people[np.arange(rows) // 10],
-        "指标": np.tile([f"指标{k}" for k in range(10)], rows // 10 + 1)[:rows],
-        "实际值": np.round(rng.uniform(0, 3_000_000, rows), 2),
-        "单位": "元",
-        "月份": "2024-11",
-        "备注": "",
-    })
+    frame = pd.DataFrame(
+        {
+            "姓名": people[np.arange(rows) // 10],
+            "指标": np.tile([f"指标{k}" for k in range(10)], rows // 10 + 1)[:rows],
+            "实际值": np.round(rng.uniform(0, 3_000_000, rows), 2),
+            "单位": "元",
+            "月份": "2024-11",
+            "备注": "",
+        }
+    )
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         frame.to_excel(writer, index=False, sheet_name="实际值")
 

@@ -22,15 +22,26 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-CHROMIUM = ["/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            "--no-first-run"]
+CHROMIUM = [
+    "/usr/bin/chromium",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def kpi_way(month: str, out: Path) -> float:
     started = time.perf_counter()
-    subprocess.run([BIN / "kpi", "report", "--all", "--month", month, "--format", "html,pdf",
-                    "--out", out], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [BIN / "kpi", "report", "--all", "--month", month, "--format", "html,pdf", "--out", out],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     return time.perf_counter() - started
 
 
@@ -39,17 +50,43 @@ def plain_way(month: str, departments: list[str], out: Path) -> tuple[float, int
     for dept in departments:
         executed = out / f"{dept}.ipynb"
         run = subprocess.run(
-            [BIN / "papermill", "notebooks/department.ipynb", executed, "-p", "department", dept,
-             "-p", "month", month, "-p", "plan_path", str(ROOT / "params" / f"{dept}.yaml"),
-             "--cwd", "notebooks"], cwd=ROOT, capture_output=True)
+            [
+                BIN / "papermill",
+                "notebooks/department.ipynb",
+                executed,
+                "-p",
+                "department",
+                dept,
+                "-p",
+                "month",
+                month,
+                "-p",
+                "plan_path",
+                str(ROOT / "params" / f"{dept}.yaml"),
+                "--cwd",
+                "notebooks",
+            ],
+            cwd=ROOT,
+            capture_output=True,
+        )
         if run.returncode:
             continue
-        subprocess.run([BIN / "jupyter", "nbconvert", "--to", "html", "--no-input", executed],
-                       cwd=ROOT, capture_output=True, check=True)
+        subprocess.run(
+            [BIN / "jupyter", "nbconvert", "--to", "html", "--no-input", executed],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        )
         with tempfile.TemporaryDirectory() as profile:
-            subprocess.run([*CHROMIUM, f"--user-data-dir={profile}",
-                            f"--print-to-pdf={out / f'{dept}.pdf'}",
-                            executed.with_suffix(".html").as_uri()], capture_output=True)
+            subprocess.run(
+                [
+                    *CHROMIUM,
+                    f"--user-data-dir={profile}",
+                    f"--print-to-pdf={out / f'{dept}.pdf'}",
+                    executed.with_suffix(".html").as_uri(),
+                ],
+                capture_output=True,
+            )
         made += 1
     return time.perf_counter() - started, made
 
@@ -65,10 +102,14 @@ def main() -> None:
         plain_seconds, plain_made = plain_way(args.month, departments, Path(plain_out))
     n = len(departments)
     print(f"{n} departments, month {args.month}, {os.cpu_count()} CPUs")
-    print(f"kpi report --all : {kpi_seconds:6.1f} s total, {kpi_seconds / n:5.2f} s/department "
-          f"({kpi_made} reports made)")
-    print(f"plain CLI calls  : {plain_seconds:6.1f} s total, {plain_seconds / n:5.2f} s/department "
-          f"({plain_made} reports made)")
+    print(
+        f"kpi report --all : {kpi_seconds:6.1f} s total, {kpi_seconds / n:5.2f} s/department "
+        f"({kpi_made} reports made)"
+    )
+    print(
+        f"plain CLI calls  : {plain_seconds:6.1f} s total, {plain_seconds / n:5.2f} s/department "
+        f"({plain_made} reports made)"
+    )
     print(f"speed-up         : {plain_seconds / kpi_seconds:4.1f}x")
 
 

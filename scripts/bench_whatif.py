@@ -70,9 +70,11 @@ def main() -> None:
         people = len(app.comparison.people)
         median, worst = statistics.median(times), max(times)
         verdict = "ok" if worst < limit else "TOO SLOW"
-        print(f"{label}: {people:,} people; panel opened in {opened:.2f} s; one change "
-              f"(re-score + redraw) median {median:.3f} s, worst {worst:.3f} s "
-              f"over {args.repeat} changes (target < {limit} s: {verdict})")
+        print(
+            f"{label}: {people:,} people; panel opened in {opened:.2f} s; one change "
+            f"(re-score + redraw) median {median:.3f} s, worst {worst:.3f} s "
+            f"over {args.repeat} changes (target < {limit} s: {verdict})"
+        )
 
 
 if __name__ == "__main__":

@@ -19,8 +19,12 @@ def make_plan(indicators: dict, **extra) -> Plan:
         "name": "测试部",
         "sources": {"targets": "t.csv", "actuals": "{month}.csv"},
         "indicators": indicators,
-        "grades": [{"name": "优秀", "min": 90}, {"name": "良好", "min": 80},
-                   {"name": "合格", "min": 60}, {"name": "不合格"}],
+        "grades": [
+            {"name": "优秀", "min": 90},
+            {"name": "良好", "min": 80},
+            {"name": "合格", "min": 60},
+            {"name": "不合格"},
+        ],
         **extra,
     }
     return Plan.model_validate(data)
@@ -35,16 +39,18 @@ def frame(rows: list[tuple], columns: list[str], file: str = "input.csv") -> pd.
 
 def targets(rows) -> pd.DataFrame:
     """(person, indicator, weight, target) rows; item = indicator."""
-    out = frame([(p, i, i, w, t) for p, i, w, t in rows],
-                ["person", "indicator", "item", "weight", "target"], "targets.csv")
+    out = frame(
+        [(p, i, i, w, t) for p, i, w, t in rows],
+        ["person", "indicator", "item", "weight", "target"],
+        "targets.csv",
+    )
     out["role"], out["english_name"], out["note"] = "", "", ""
     return out
 
 
 def actuals(rows) -> pd.DataFrame:
     """(person, item, value) rows, values as text the way files give them."""
-    out = frame([(p, i, str(v)) for p, i, v in rows], ["person", "item", "value"],
-                "actuals.csv")
+    out = frame([(p, i, str(v)) for p, i, v in rows], ["person", "item", "value"], "actuals.csv")
     out["_column"] = "实际值"
     return out
 

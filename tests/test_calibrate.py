@@ -22,23 +22,44 @@ def scored(plan, rows):
     people = pd.DataFrame(rows, columns=["person", "total", "heavy"])
     people["completion"], people["valid"] = people["total"] / 100, True
     grades = plan.grades
-    people["grade"] = [next(g.name for g in grades if g.min is None or t >= g.min)
-                       for t in people["total"]]
-    items = pd.concat([
-        pd.DataFrame({"person": people["person"], "item": "销售额", "weight": 0.7,
-                      "completion": people["heavy"]}),
-        pd.DataFrame({"person": people["person"], "item": "客户数", "weight": 0.3,
-                      "completion": 1.0})])
+    people["grade"] = [
+        next(g.name for g in grades if g.min is None or t >= g.min) for t in people["total"]
+    ]
+    items = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "person": people["person"],
+                    "item": "销售额",
+                    "weight": 0.7,
+                    "completion": people["heavy"],
+                }
+            ),
+            pd.DataFrame(
+                {"person": people["person"], "item": "客户数", "weight": 0.3, "completion": 1.0}
+            ),
+        ]
+    )
     return kpilib.Result(plan, "2024-11", items, people.drop(columns="heavy"))
 
 
 def test_at_most_20_percent_excellent_ties_by_the_heaviest_item_then_name():
     # seed 004: excellent quota; tie rule as the plan states it: higher completion on
     # the heaviest item, then name. 10 people × 20% = 2 places for 优秀.
-    plan = make_plan(INDICATORS, calibration={"quotas": [{"grade": "优秀", "at_most": "20%"}],
-                                              "tie_break": ["heaviest_completion", "person"]})
-    rows = [("甲", 97, 1.0), ("乙", 93, 0.9), ("丙", 93, 0.95), ("丁", 93, 0.95),
-            ("戊", 91, 1.0)] + [(f"员{i}", 70, 0.7) for i in range(5)]
+    plan = make_plan(
+        INDICATORS,
+        calibration={
+            "quotas": [{"grade": "优秀", "at_most": "20%"}],
+            "tie_break": ["heaviest_completion", "person"],
+        },
+    )
+    rows = [
+        ("甲", 97, 1.0),
+        ("乙", 93, 0.9),
+        ("丙", 93, 0.95),
+        ("丁", 93, 0.95),
+        ("戊", 91, 1.0),
+    ] + [(f"员{i}", 70, 0.7) for i in range(5)]
     out = calibrate(scored(plan, rows)).set_index("person")
     # 甲 (97) first; 乙, 丙, 丁 tie at 93: 丙 and 丁 (95%) beat 乙 (90%), and 丁 (U+4E01)
     # sorts before 丙 (U+4E19) by name, so 丁 keeps 优秀; 乙, 丙 and 戊 move down to 良好
@@ -51,10 +72,15 @@ def test_at_most_20_percent_excellent_ties_by_the_heaviest_item_then_name():
 
 def test_the_excess_counts_toward_the_next_grades_quota():
     # seed 002 #8 rule 20: 应考虑考绩正态分布比率: 优秀 ≤10%, 良好 ≤20% of 10 people
-    plan = make_plan(INDICATORS, calibration={"quotas": [
-        {"grade": "优秀", "at_most": "10%"}, {"grade": "良好", "at_most": "20%"}]})
+    plan = make_plan(
+        INDICATORS,
+        calibration={
+            "quotas": [{"grade": "优秀", "at_most": "10%"}, {"grade": "良好", "at_most": "20%"}]
+        },
+    )
     rows = [("A", 95, 1), ("B", 94, 1), ("C", 85, 1), ("D", 84, 1)] + [
-        (f"E{i}", 70, 1) for i in range(6)]
+        (f"E{i}", 70, 1) for i in range(6)
+    ]
     out = calibrate(scored(plan, rows)).set_index("person")
     # 优秀: A keeps it, B → 良好; 良好 now B, C, D with 2 places: B, C keep, D → 合格
     assert out.loc[["A", "B", "C", "D"], "grade"].tolist() == ["优秀", "良好", "良好", "合格"]
@@ -71,8 +97,8 @@ def test_the_payroll_workbook_has_headers_formats_and_no_formulas(tmp_path):
     plan = kpilib.load_plan(ROOT / "params/channel_ops.yaml")
     result = kpilib.score_month(plan, "2024-11")
     people = result.people.copy()
-    people.loc[people["person"] == "张诚磊", "person"] = "=HYPERLINK(\"x\")"
-    items = result.items.replace({"person": {"张诚磊": "=HYPERLINK(\"x\")"}})
+    people.loc[people["person"] == "张诚磊", "person"] = '=HYPERLINK("x")'
+    items = result.items.replace({"person": {"张诚磊": '=HYPERLINK("x")'}})
     history.save(kpilib.Result(plan, "2024-11", items, people), files=[], store=store)
     table = payroll.frame(plan, "2024-11", store)
     path = payroll.write(table, tmp_path / "payroll.xlsx", "渠道运营中心 2024-11")
@@ -82,7 +108,7 @@ def test_the_payroll_workbook_has_headers_formats_and_no_formulas(tmp_path):
     assert sheet.freeze_panes == "B2"
     rows = {r[0].value: r for r in sheet.iter_rows(min_row=2)}
     col = {h: i for i, h in enumerate(headers)}
-    zhang = rows["=HYPERLINK(\"x\")"]
+    zhang = rows['=HYPERLINK("x")']
     assert zhang[0].data_type == "s" and zhang[0].quotePrefix
     # 2,000 × 74.42 / 100 = 1,488.40 (the plan's assumed 商务岗 base)
     assert zhang[col["绩效工资(元)"]].value == 1488.4

@@ -25,15 +25,18 @@ def test_a_cjk_font_is_configured_once_in_kpilib():
 
 
 def test_every_report_chart_draws_chinese_without_missing_glyphs(result):
-    history = pd.DataFrame({"person": ["胡百川", "胡百川"], "month": ["2024-10", "2024-11"],
-                            "total": [95.5, 100.82]})
-    figures = [charts.completion_heatmap(result.items),
-               charts.score_distribution(result.people, result.plan.grades),
-               charts.trend_heatmap(history)]
+    history = pd.DataFrame(
+        {"person": ["胡百川", "胡百川"], "month": ["2024-10", "2024-11"], "total": [95.5, 100.82]}
+    )
+    figures = [
+        charts.completion_heatmap(result.items),
+        charts.score_distribution(result.people, result.plan.grades),
+        charts.trend_heatmap(history),
+    ]
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # "Glyph 渠 missing from font(s)" would fail here
         pngs = [charts.to_png(fig) for fig in figures]
-    assert all(png.startswith(b"\x89PNG")  for png in pngs)
+    assert all(png.startswith(b"\x89PNG") for png in pngs)
 
 
 def test_the_glyph_check_fails_without_a_cjk_font():
@@ -47,12 +50,14 @@ def test_the_glyph_check_fails_without_a_cjk_font():
 
 def test_completion_matrix_weights_sub_items():
     # seed 000, 林燕: 业务运营 10% 3 ①新增API客户的上线跟产单 / 5% 1 ② / 5% 1 ③
-    items = pd.DataFrame({
-        "person": ["林燕"] * 4,
-        "indicator": ["直连酒店GMV", "业务运营", "业务运营", "业务运营"],
-        "weight": [0.50, 0.10, 0.05, 0.05],
-        "completion": [0.9, 1.0, 0.0, 1.0],
-    })
+    items = pd.DataFrame(
+        {
+            "person": ["林燕"] * 4,
+            "indicator": ["直连酒店GMV", "业务运营", "业务运营", "业务运营"],
+            "weight": [0.50, 0.10, 0.05, 0.05],
+            "completion": [0.9, 1.0, 0.0, 1.0],
+        }
+    )
     matrix = charts.completion_matrix(items)
     # (10% × 100% + 5% × 0% + 5% × 100%) / 20% = 75%
     assert matrix.loc["林燕", "业务运营"] == pytest.approx(0.75)

@@ -19,8 +19,12 @@ def test_score_writes_both_tables_and_a_summary(tmp_path, capsys):
     assert "completion below 60%: 潘君捷 40.8%" in out
     people = pd.read_csv(tmp_path / "people.csv", encoding="utf-8-sig")
     items = pd.read_csv(tmp_path / "items.csv", encoding="utf-8-sig")
-    assert len(people) == 19 and list(people.columns[:4]) == ["person", "role", "english_name",
-                                                                 "total"]
+    assert len(people) == 19 and list(people.columns[:4]) == [
+        "person",
+        "role",
+        "english_name",
+        "total",
+    ]
     assert "reason" in items.columns and len(items) == 53
 
 
@@ -37,8 +41,9 @@ def test_bad_actuals_write_nothing_and_exit_non_zero(tmp_path, capsys):
     bad = tmp_path / "bad.csv"
     bad.write_text("姓名,指标,实际值\n危鹤坚,GMV指标,abc\n", encoding="utf-8")
     out = tmp_path / "out"
-    assert main(["score", PLAN, "--month", "2024-11", "--actuals", str(bad), "--out",
-                 str(out)]) == 2
+    assert (
+        main(["score", PLAN, "--month", "2024-11", "--actuals", str(bad), "--out", str(out)]) == 2
+    )
     err = capsys.readouterr().err
     assert "bad.csv, row 2, person 危鹤坚, column 实际值: 'abc' is not a number" in err
     assert "person '何嘉健' is in the targets but has no actuals" in err
@@ -51,8 +56,12 @@ def test_a_month_without_actuals(capsys):
 
 
 def test_help_explains_itself():
-    done = subprocess.run([sys.executable, "-m", "kpilib.cli", "score", "--help"],
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "kpilib.cli", "score", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert "--month" in done.stdout and "YYYY-MM" in done.stdout and "--force" in done.stdout
 
 

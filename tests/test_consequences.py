@@ -24,8 +24,9 @@ def months(person, values, column="completion", start="2024-01", valid=None):
     for col, default in (("completion", 1.0), ("total", 100.0), ("rank", 2.0)):
         if col not in out:
             out[col] = default
-    out["valid"] = True if valid is None else [v for v, x in zip(valid, values, strict=True)
-                                                if x is not None]
+    out["valid"] = (
+        True if valid is None else [v for v, x in zip(valid, values, strict=True) if x is not None]
+    )
     return out
 
 
@@ -48,7 +49,8 @@ def test_seed_000_improvement_plan_on_two_consecutive_months():
     flags = consequences.flags(months("甲", [0.9] * 4 + [0.5, 0.59]), CHANNEL_OPS)
     assert fired(flags, "绩效改进计划") == [("2024-06", "2024-05、2024-06")]
     assert flags.loc[flags["rule"] == "绩效改进计划", "reason"].iloc[0] == (
-        "2024-05、2024-06：考核完成率 < 60%（连续2个月） → 纳入绩效改进计划")
+        "2024-05、2024-06：考核完成率 < 60%（连续2个月） → 纳入绩效改进计划"
+    )
 
 
 def test_a_month_not_scored_breaks_a_streak_but_not_the_year_count():
@@ -63,38 +65,66 @@ def test_seed_000_third_time_in_a_year_and_the_count_restarts_in_january():
     flags = consequences.flags(history_, CHANNEL_OPS)
     # Sep, Nov 2024 count twice (warning in Nov); Feb 2025 is only the 1st of 2025
     assert fired(flags, "调岗降薪或淘汰") == []
-    assert fired(flags, "警告") == [("2024-11", "2024-09、2024-11"),
-                                  ("2025-03", "2025-02、2025-03")]
+    assert fired(flags, "警告") == [
+        ("2024-11", "2024-09、2024-11"),
+        ("2025-03", "2025-02、2025-03"),
+    ]
     flags = consequences.flags(months("甲", [0.5, 0.9, 0.5, 0.5]), CHANNEL_OPS)
     assert fired(flags, "调岗降薪或淘汰") == [("2024-04", "2024-01、2024-03、2024-04")]
 
 
 def test_seed_000_probation_flag_every_month_for_people_on_probation():
     # seed 000: 5、试用期员工绩效得分作为转正评估依据。
-    plan = CHANNEL_OPS.model_copy(update={"consequences": CHANNEL_OPS.consequences.model_copy(
-        update={"probation": ["乙"]})})
+    plan = CHANNEL_OPS.model_copy(
+        update={"consequences": CHANNEL_OPS.consequences.model_copy(update={"probation": ["乙"]})}
+    )
     frame = pd.concat([months("甲", [0.9, 0.9]), months("乙", [0.9, 0.9])])
     assert fired(consequences.flags(frame, plan), "转正评估") == [
-        ("2024-01", "2024-01"), ("2024-02", "2024-02")]
+        ("2024-01", "2024-01"),
+        ("2024-02", "2024-02"),
+    ]
 
 
-SEED_002 = make_plan(RATIO, consequences={"rules": [
-    # (六) 全年以自然月计算,连续有两个月或累计有三个月绩效考核成绩无效者,则做调岗或辞退处理
-    {"name": "调岗或辞退", "when": "valid == 0", "over": "consecutive", "months": 2,
-     "fires": "once"},
-    {"name": "调岗或辞退", "when": "valid == 0", "over": "year", "months": 3, "fires": "once"},
-    # #10 7、如连续2个考核区间任务指标完成率高于100%，则该地区主管晋升一级
-    {"name": "晋升候选", "when": "completion > 100%", "over": "consecutive", "months": 2},
-]})
+SEED_002 = make_plan(
+    RATIO,
+    consequences={
+        "rules": [
+            # (六) 全年以自然月计算,连续有两个月或累计有三个月绩效考核成绩无效者,则做调岗或辞退处理
+            {
+                "name": "调岗或辞退",
+                "when": "valid == 0",
+                "over": "consecutive",
+                "months": 2,
+                "fires": "once",
+            },
+            {
+                "name": "调岗或辞退",
+                "when": "valid == 0",
+                "over": "year",
+                "months": 3,
+                "fires": "once",
+            },
+            # #10 7、如连续2个考核区间任务指标完成率高于100%，则该地区主管晋升一级
+            {"name": "晋升候选", "when": "completion > 100%", "over": "consecutive", "months": 2},
+        ]
+    },
+)
 
 
 def test_seed_002_two_consecutive_or_three_invalid_months_in_a_year():
-    flags = consequences.flags(pd.concat([
-        months("甲", [1] * 4, valid=[True, False, False, True]),
-        months("乙", [1] * 5, valid=[False, True, False, True, False]),
-    ]), SEED_002)
+    flags = consequences.flags(
+        pd.concat(
+            [
+                months("甲", [1] * 4, valid=[True, False, False, True]),
+                months("乙", [1] * 5, valid=[False, True, False, True, False]),
+            ]
+        ),
+        SEED_002,
+    )
     assert list(zip(flags["person"], flags["month"], flags["months"], strict=True)) == [
-        ("甲", "2024-03", "2024-02、2024-03"), ("乙", "2024-05", "2024-01、2024-03、2024-05")]
+        ("甲", "2024-03", "2024-02、2024-03"),
+        ("乙", "2024-05", "2024-01、2024-03、2024-05"),
+    ]
 
 
 def test_seed_002_two_consecutive_periods_above_100_percent_promotion_candidate():
@@ -105,13 +135,34 @@ def test_seed_002_two_consecutive_periods_above_100_percent_promotion_candidate(
 def test_seed_003_three_months_ranked_first_gets_200_yuan_each_time():
     # seed 003 第9条: 连续3个月考核排名第一的，给予一次性奖励200元，上不封顶，
     # 连续3个月考核不及格的，自动请辞。
-    plan = make_plan(RATIO, consequences={"rules": [
-        {"name": "排名第一奖励", "when": "rank == 1", "over": "consecutive", "months": 3,
-         "fires": "each", "award": 200},
-        {"name": "自动请辞", "when": "total < 60", "over": "consecutive", "months": 3,
-         "fires": "once"}]})
-    frame = pd.concat([months("甲", [1, 1, 1, 1, 1, 1, 2], column="rank"),
-                       months("乙", [50, 55, 59, 61, 40], column="total")])
+    plan = make_plan(
+        RATIO,
+        consequences={
+            "rules": [
+                {
+                    "name": "排名第一奖励",
+                    "when": "rank == 1",
+                    "over": "consecutive",
+                    "months": 3,
+                    "fires": "each",
+                    "award": 200,
+                },
+                {
+                    "name": "自动请辞",
+                    "when": "total < 60",
+                    "over": "consecutive",
+                    "months": 3,
+                    "fires": "once",
+                },
+            ]
+        },
+    )
+    frame = pd.concat(
+        [
+            months("甲", [1, 1, 1, 1, 1, 1, 2], column="rank"),
+            months("乙", [50, 55, 59, 61, 40], column="total"),
+        ]
+    )
     flags = consequences.flags(frame, plan)
     awards = flags[flags["rule"] == "排名第一奖励"]
     assert list(awards["month"]) == ["2024-03", "2024-06"]
@@ -121,9 +172,20 @@ def test_seed_003_three_months_ranked_first_gets_200_yuan_each_time():
 
 
 def test_a_rolling_window():
-    plan = make_plan(RATIO, consequences={"rules": [
-        {"name": "近三月两次", "when": "completion < 60%", "over": "window", "window": 3,
-         "months": 2}]})
+    plan = make_plan(
+        RATIO,
+        consequences={
+            "rules": [
+                {
+                    "name": "近三月两次",
+                    "when": "completion < 60%",
+                    "over": "window",
+                    "window": 3,
+                    "months": 2,
+                }
+            ]
+        },
+    )
     flags = consequences.flags(months("甲", [0.5, 0.9, 0.9, 0.5, 0.9, 0.5]), plan)
     assert fired(flags, "近三月两次") == [("2024-06", "2024-04、2024-06")]
 

@@ -42,8 +42,17 @@ def fill_template(plan_name: str, path) -> None:
     data = ROOT / "data" / plan_name
     values = {(r["姓名"], r["指标"]): r["实际值"] for r in sample(data / f"actuals/{MONTH}.csv")}
     sheet = book["实际值"]
-    assert [c.value for c in sheet[2]] == ["月份", "岗位", "姓名", "指标", "名称", "单位", "目标值",
-                                           "实际值", "说明"]
+    assert [c.value for c in sheet[2]] == [
+        "月份",
+        "岗位",
+        "姓名",
+        "指标",
+        "名称",
+        "单位",
+        "目标值",
+        "实际值",
+        "说明",
+    ]
     for row in range(3, sheet.max_row + 1):
         key = (sheet.cell(row, 3).value, sheet.cell(row, 4).value)
         if key in values:
@@ -55,8 +64,10 @@ def fill_template(plan_name: str, path) -> None:
             for col, key in enumerate(["姓名", "指标", "类型", "次数", "扣分", "日期", "说明"], 1):
                 sheet.cell(r, col).value = as_typed(rec[key]) if rec[key] else None
     if (data / "ratings").exists():
-        levels = {(r["姓名"], r["指标"], r["评价人"]): r["等级"]
-                  for r in sample(data / f"ratings/{MONTH}.csv")}
+        levels = {
+            (r["姓名"], r["指标"], r["评价人"]): r["等级"]
+            for r in sample(data / f"ratings/{MONTH}.csv")
+        }
         sheet = book["评分记录"]
         for row in range(3, sheet.max_row + 1):
             key = tuple(sheet.cell(row, c).value or "" for c in (1, 3, 4))
@@ -65,14 +76,17 @@ def fill_template(plan_name: str, path) -> None:
     book.save(path)
 
 
-@pytest.mark.parametrize("plan_name, person, total", [
-    # hand-computed in tests/test_seed_plans.py from the same inputs
-    ("bank_branch", "陈晓燕", 102.16),   # actuals + incidents sheets
-    ("bank_branch", "周敏", 81.68),     # 30,000 表外利息 is not a whole 5万: no bonus
-    ("mall_floor", "赵一鸣", 113.43),    # actuals + ratings sheets
-    ("procurement", "唐莉", 199),        # incidents + ratings, bonus-only actuals
-    ("member_ops", "黄俊杰", 59.95),     # measures behind formulas
-])
+@pytest.mark.parametrize(
+    "plan_name, person, total",
+    [
+        # hand-computed in tests/test_seed_plans.py from the same inputs
+        ("bank_branch", "陈晓燕", 102.16),  # actuals + incidents sheets
+        ("bank_branch", "周敏", 81.68),  # 30,000 表外利息 is not a whole 5万: no bonus
+        ("mall_floor", "赵一鸣", 113.43),  # actuals + ratings sheets
+        ("procurement", "唐莉", 199),  # incidents + ratings, bonus-only actuals
+        ("member_ops", "黄俊杰", 59.95),  # measures behind formulas
+    ],
+)
 def test_template_round_trip(tmp_path, plan_name, person, total):
     path = tmp_path / "filled.xlsx"
     fill_template(plan_name, path)
@@ -88,7 +102,9 @@ def test_template_shows_targets_units_and_validation():
     book = template(plan, MONTH)
     assert book.sheetnames[:3] == ["实际值", "扣分记录", "扣分标准"]
     sheet = book["实际值"]
-    rows = {(sheet.cell(r, 3).value, sheet.cell(r, 4).value): r for r in range(3, sheet.max_row + 1)}
+    rows = {
+        (sheet.cell(r, 3).value, sheet.cell(r, 4).value): r for r in range(3, sheet.max_row + 1)
+    }
     deposit = rows[("陈晓燕", "存款")]  # "存款考核...任务10万"
     assert sheet.cell(deposit, 6).value == "元"
     assert sheet.cell(deposit, 7).value == 100000
@@ -116,7 +132,11 @@ def messy_member_retail_sheet(path) -> None:
     for i, rec in enumerate(rows):
         value = rec["实际值"]
         if i % 3 == 0:  # full-width digits, padded with full-width spaces
-            value = "　" + value.translate(str.maketrans("0123456789,", "０１２３４５６７８９，")) + "　"
+            value = (
+                "　"
+                + value.translate(str.maketrans("0123456789,", "０１２３４５６７８９，"))
+                + "　"
+            )
         elif i % 3 == 1 and "," not in value:
             value = float(value)  # a real number cell
         sheet.append([rec["姓名"], rec["指标"], value])
@@ -154,14 +174,17 @@ def test_unreadable_cell_names_sheet_row_column_and_fix(tmp_path):
     book = load_workbook(path)
     book["11月数据"]["C6"] = "约两千"  # 王丽华's 新开卡数
     book.save(path)
-    with pytest.raises(DataError, match=r"\(sheet 11月数据\), row 6, person 王丽华, column 实际值: "
-                                        r"'约两千' is not a number. Fix: write a plain number"):
+    with pytest.raises(
+        DataError,
+        match=r"\(sheet 11月数据\), row 6, person 王丽华, column 实际值: "
+        r"'约两千' is not a number. Fix: write a plain number",
+    ):
         kpilib.score_month(ROOT / "params/member_retail.yaml", MONTH, actuals=path)
 
 
 # ---- results workbook and formula injection
 
-INJECTED = ["=HYPERLINK(\"http://example.invalid\",\"点我\")", "-张三", "+1", "@SUM(A1)"]
+INJECTED = ['=HYPERLINK("http://example.invalid","点我")', "-张三", "+1", "@SUM(A1)"]
 
 
 @pytest.fixture
@@ -173,13 +196,14 @@ def hostile_plan(tmp_path):
         "indicators:\n  GMV: {unit: 元, rule: {type: ratio, cap: 120%}}\n"
         "  '=1+1': {unit: '%', rule: {type: ratio}}\n"
         "grades: [{name: 优秀, min: 90}, {name: 合格, min: 60}, {name: 不合格}]\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     targets = ["岗位,姓名,指标,权重,目标值"]
     actuals = ["姓名,指标,实际值"]
     for name in INJECTED:
         quoted = '"' + name.replace('"', '""') + '"'
-        targets += [f"=cmd,{quoted},GMV,50%,\"2,400,000\"", f"=cmd,{quoted},=1+1,50%,10%"]
-        actuals += [f"{quoted},GMV,\"2,160,000.456\"", f"{quoted},=1+1,9%"]
+        targets += [f'=cmd,{quoted},GMV,50%,"2,400,000"', f"=cmd,{quoted},=1+1,50%,10%"]
+        actuals += [f'{quoted},GMV,"2,160,000.456"', f"{quoted},=1+1,9%"]
     (tmp_path / "t.csv").write_text("\n".join(targets) + "\n", encoding="utf-8")
     (tmp_path / f"{MONTH}.csv").write_text("\n".join(actuals) + "\n", encoding="utf-8")
     return kpilib.load_plan(tmp_path / "params/test.yaml")
@@ -204,8 +228,9 @@ def test_results_workbook_never_writes_a_formula(tmp_path, hostile_plan):
     people = load_workbook(path)["考核结果"]
     names = [people.cell(r, 2).value for r in range(3, people.max_row + 1)]
     assert sorted(names) == sorted(INJECTED)
-    hyperlink = next(r for r in range(3, people.max_row + 1)
-                     if people.cell(r, 2).value.startswith("="))
+    hyperlink = next(
+        r for r in range(3, people.max_row + 1) if people.cell(r, 2).value.startswith("=")
+    )
     assert people.cell(hyperlink, 2).quotePrefix
 
 
@@ -232,8 +257,11 @@ def test_results_workbook_layout(tmp_path, hostile_plan):
     assert people.cell(3, 5).value == "优秀"
     completion = headers.index("考核完成率") + 1
     assert people.cell(3, completion).number_format == "0.0%"
-    colours = {r.formula[0]: r.dxf.fill.bgColor.rgb
-               for rng in people.conditional_formatting for r in rng.rules}
+    colours = {
+        r.formula[0]: r.dxf.fill.bgColor.rgb
+        for rng in people.conditional_formatting
+        for r in rng.rules
+    }
     assert colours['"优秀"'].endswith("C6EFCE") and colours['"不合格"'].endswith("FFC7CE")
     item_headers = [c.value for c in items[2]]
     target, actual = item_headers.index("目标值") + 1, item_headers.index("实际值") + 1
@@ -250,19 +278,42 @@ def test_results_workbook_layout(tmp_path, hostile_plan):
 
 def test_kpi_template_and_score_xlsx_commands(tmp_path, capsys):
     out = tmp_path / "录入表.xlsx"
-    assert main(["template", str(ROOT / "params/mall_floor.yaml"), "--month", MONTH,
-                 "--out", str(out)]) == 0
-    assert main(["template", str(ROOT / "params/mall_floor.yaml"), "--month", MONTH,
-                 "--out", str(out)]) == 2  # never replaced silently
+    assert (
+        main(
+            ["template", str(ROOT / "params/mall_floor.yaml"), "--month", MONTH, "--out", str(out)]
+        )
+        == 0
+    )
+    assert (
+        main(
+            ["template", str(ROOT / "params/mall_floor.yaml"), "--month", MONTH, "--out", str(out)]
+        )
+        == 2
+    )  # never replaced silently
     assert "already exist" in capsys.readouterr().err
     fill_template("mall_floor", out)
-    assert main(["score", str(ROOT / "params/mall_floor.yaml"), "--month", MONTH,
-                 "--actuals", str(out), "--out", str(tmp_path / "out"), "--xlsx",
-                 "--no-store"]) == 0
+    assert (
+        main(
+            [
+                "score",
+                str(ROOT / "params/mall_floor.yaml"),
+                "--month",
+                MONTH,
+                "--actuals",
+                str(out),
+                "--out",
+                str(tmp_path / "out"),
+                "--xlsx",
+                "--no-store",
+            ]
+        )
+        == 0
+    )
     book = load_workbook(tmp_path / "out/results.xlsx")
     people = book["考核结果"]
-    totals = {people.cell(r, 2).value: people.cell(r, 4).value
-              for r in range(3, people.max_row + 1)}
+    totals = {
+        people.cell(r, 2).value: people.cell(r, 4).value for r in range(3, people.max_row + 1)
+    }
     assert totals["赵一鸣"] == 113.43
 
 

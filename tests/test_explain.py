@@ -32,7 +32,9 @@ def test_every_point_of_a_month_adds_up_to_the_total():
     items = why.steps[why.steps["kind"] == "item"]
     assert items["points"].tolist() == [64.84, 34.41]
     assert steps.loc["GMV指标", "arithmetic"] == "2,223,200 / 2,400,000 = 92.6% × 70 = 64.84"
-    assert steps.loc["GMV指标", "inputs"] == "权重 70.0%（满分 70.0），目标 2,400,000，实际 2,223,200"
+    assert (
+        steps.loc["GMV指标", "inputs"] == "权重 70.0%（满分 70.0），目标 2,400,000，实际 2,223,200"
+    )
     assert "封顶 120.0%" in steps.loc["GMV指标", "rule"]
     assert round(items["points"].sum(), 2) == steps.loc["总分", "points"] == 99.25
     assert steps.loc["等级", "arithmetic"] == "→ 优秀"
@@ -62,8 +64,18 @@ def test_a_recorded_adjustment_changes_the_points_and_is_listed(tmp_path):
     plan = kpilib.load_plan(PLAN)
     store = tmp_path / "store.duckdb"
     history.save(kpilib.score_month(plan, "2024-11"), input_files(plan, "2024-11"), store)
-    history.adjust(plan, "2024-11", "危鹤坚", "有产客户数", points=30, reason="客户重复计数",
-                   by="HR 王", filed_at=datetime(2024, 12, 2), force=True, store=store)
+    history.adjust(
+        plan,
+        "2024-11",
+        "危鹤坚",
+        "有产客户数",
+        points=30,
+        reason="客户重复计数",
+        by="HR 王",
+        filed_at=datetime(2024, 12, 2),
+        force=True,
+        store=store,
+    )
     why = explain(plan, "危鹤坚", "2024-11", store=store)
     steps = why.steps.set_index("name")
     item = why.steps[(why.steps["kind"] == "item") & (why.steps["name"] == "有产客户数")].iloc[0]
@@ -73,12 +85,15 @@ def test_a_recorded_adjustment_changes_the_points_and_is_listed(tmp_path):
     assert adjustment["arithmetic"] == "客户重复计数：得分改为 30.0"
     # 64.84 + 30 = 94.84
     assert steps.loc["总分", "points"] == 94.84
-    assert explain(plan, "危鹤坚", "2024-11", store=store, adjustments=False).summary[
-        "total"] == 99.25
+    assert (
+        explain(plan, "危鹤坚", "2024-11", store=store, adjustments=False).summary["total"] == 99.25
+    )
 
 
 def test_an_unknown_person_is_an_error_with_a_suggestion():
-    with pytest.raises(KpiError, match=r"no person '危鹤' in channel_ops 2024-11 \(did you mean '危鹤坚'\?\)"):
+    with pytest.raises(
+        KpiError, match=r"no person '危鹤' in channel_ops 2024-11 \(did you mean '危鹤坚'\?\)"
+    ):
         explain(PLAN, "危鹤", "2024-11")
 
 

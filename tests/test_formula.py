@@ -27,7 +27,8 @@ def test_bracketed_names_and_growth_rate():
     f = Formula.parse("([本期会员数] - [上期会员数]) / [上期会员数]")
     assert f.names == {"本期会员数", "上期会员数"}
     assert f.evaluate(values(本期会员数=[1150.0], 上期会员数=[1000.0])).tolist() == [
-        pytest.approx(0.15)]
+        pytest.approx(0.15)
+    ]
 
 
 def test_comparison_gives_a_flag():
@@ -49,16 +50,19 @@ def test_division_by_zero_reports_where():
     assert info.value.where.tolist() == [False, True]
 
 
-@pytest.mark.parametrize("text, message", [
-    ("__import__('os').system('x')", "calls __import__"),
-    ("a.b", "Attribute"),
-    ("a ** 2", "Pow"),
-    ("{1: 2}", "Dict"),
-    ("'a' + 1", "not a number"),
-    ("lambda: 1", "Lambda"),
-    ("7日留存率 + 1", "cannot parse"),
-    ("points(GMV)", "one quoted name"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("__import__('os').system('x')", "calls __import__"),
+        ("a.b", "Attribute"),
+        ("a ** 2", "Pow"),
+        ("{1: 2}", "Dict"),
+        ("'a' + 1", "not a number"),
+        ("lambda: 1", "Lambda"),
+        ("7日留存率 + 1", "cannot parse"),
+        ("points(GMV)", "one quoted name"),
+    ],
+)
 def test_anything_but_arithmetic_is_refused(text, message):
     with pytest.raises(FormulaError, match=message):
         Formula.parse(text)

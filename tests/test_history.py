@@ -37,8 +37,10 @@ def store(tmp_path, months):
 def _counts(path):
     con = duckdb.connect(str(path), read_only=True)
     try:
-        return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-                for t in ("runs", "items", "people", "input_files", "adjustments")}
+        return {
+            t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in ("runs", "items", "people", "input_files", "adjustments")
+        }
     finally:
         con.close()
 
@@ -111,8 +113,15 @@ def test_a_process_killed_in_the_middle_of_saving_loses_nothing_stored(store):
 
 def test_a_store_locked_by_another_process_is_reported(store, monkeypatch):
     holder = subprocess.Popen(
-        [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(store)!r}); "
-         "print('ready', flush=True); time.sleep(30)"], stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, time; c = duckdb.connect({str(store)!r}); "
+            "print('ready', flush=True); time.sleep(30)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "ready"
         monkeypatch.setattr(history, "LOCK_WAIT", 0.3)
@@ -161,16 +170,29 @@ def _first_scored(store, day: str):
 
 def test_an_adjusted_actual_is_rescored_and_the_original_stays_visible(store):
     _first_scored(store, "2024-12-02 10:00")  # a Monday
-    history.adjust(PLAN, "2024-11", "曾志伟", "GMV指标", actual=2_160_000,
-                   reason="漏计一笔订单", by="HR 王", filed_at=datetime(2024, 12, 5), store=store)
+    history.adjust(
+        PLAN,
+        "2024-11",
+        "曾志伟",
+        "GMV指标",
+        actual=2_160_000,
+        reason="漏计一笔订单",
+        by="HR 王",
+        filed_at=datetime(2024, 12, 5),
+        store=store,
+    )
     past = history.load(PLAN, store)
-    item = past.items[(past.items["month"] == "2024-11") & (past.items["person"] == "曾志伟")
-                      & (past.items["item"] == "GMV指标")].iloc[0]
+    item = past.items[
+        (past.items["month"] == "2024-11")
+        & (past.items["person"] == "曾志伟")
+        & (past.items["item"] == "GMV指标")
+    ].iloc[0]
     # 2,160,000 / 2,400,000 = 90.0% × 70 = 63.0 (was 1,286,800 → 37.53)
     assert item["points"] == 63.0 and item["original_points"] == 37.53 and item["adjusted"]
     assert "申诉调整（漏计一笔订单，HR 王）" in item["reason"]
-    person = past.people[(past.people["month"] == "2024-11")
-                         & (past.people["person"] == "曾志伟")].iloc[0]
+    person = past.people[
+        (past.people["month"] == "2024-11") & (past.people["person"] == "曾志伟")
+    ].iloc[0]
     # 63.0 + 16.32 (有产客户数) = 79.32 → 合格 (60-79), was 53.85 不合格
     assert person["total"] == 79.32 and person["original_total"] == 53.85
     assert person["grade"] == "合格" and person["completion"] == pytest.approx(0.7932)
@@ -179,8 +201,17 @@ def test_an_adjusted_actual_is_rescored_and_the_original_stays_visible(store):
 
 def test_adjusted_points_replace_the_item_and_the_trail_shows_it(store, capsys):
     _first_scored(store, "2024-12-02 10:00")
-    history.adjust(PLAN, "2024-11", "曾志伟", "有产客户数", points=30, reason="复核",
-                   by="李经理", filed_at=datetime(2024, 12, 4), store=store)
+    history.adjust(
+        PLAN,
+        "2024-11",
+        "曾志伟",
+        "有产客户数",
+        points=30,
+        reason="复核",
+        by="李经理",
+        filed_at=datetime(2024, 12, 4),
+        store=store,
+    )
     person = history.load(PLAN, store).people.query("month == '2024-11' and person == '曾志伟'")
     assert person["total"].iloc[0] == 67.53  # 37.53 + 30
     assert main(["history", "--store", str(store)]) == 0
@@ -192,19 +223,41 @@ def test_an_appeal_after_three_working_days_is_refused_unless_forced(store):
     _first_scored(store, "2024-12-02 10:00")
     before = _counts(store)
     with pytest.raises(KpiError, match="filed 4 working days after.*within 3 working days"):
-        history.adjust(PLAN, "2024-11", "曾志伟", "有产客户数", points=30, reason="申诉",
-                       by="HR", filed_at=datetime(2024, 12, 6), store=store)
+        history.adjust(
+            PLAN,
+            "2024-11",
+            "曾志伟",
+            "有产客户数",
+            points=30,
+            reason="申诉",
+            by="HR",
+            filed_at=datetime(2024, 12, 6),
+            store=store,
+        )
     assert _counts(store) == before
-    history.adjust(PLAN, "2024-11", "曾志伟", "有产客户数", points=30, reason="申诉",
-                   by="HR", filed_at=datetime(2024, 12, 6), force=True, store=store)
+    history.adjust(
+        PLAN,
+        "2024-11",
+        "曾志伟",
+        "有产客户数",
+        points=30,
+        reason="申诉",
+        by="HR",
+        filed_at=datetime(2024, 12, 6),
+        force=True,
+        store=store,
+    )
     assert bool(history.load(PLAN, store).adjustments["forced"].iloc[0])
 
 
-@pytest.mark.parametrize("month, person, item, match", [
-    ("2024-05", "曾志伟", "GMV指标", "no stored results for 2024-05"),
-    ("2024-11", "曾志卫", "GMV指标", "nobody called '曾志卫'.*did you mean '曾志伟'"),
-    ("2024-11", "曾志伟", "GMV", "has no item 'GMV'.*GMV指标, 有产客户数"),
-])
+@pytest.mark.parametrize(
+    "month, person, item, match",
+    [
+        ("2024-05", "曾志伟", "GMV指标", "no stored results for 2024-05"),
+        ("2024-11", "曾志卫", "GMV指标", "nobody called '曾志卫'.*did you mean '曾志伟'"),
+        ("2024-11", "曾志伟", "GMV", "has no item 'GMV'.*GMV指标, 有产客户数"),
+    ],
+)
 def test_an_adjustment_for_something_not_stored_is_refused(store, month, person, item, match):
     before = _counts(store)
     with pytest.raises(DataError, match=match):

@@ -24,9 +24,15 @@ def _run(name, tmp_path, parameters):
     import papermill
 
     out = tmp_path / f"{name}.out.ipynb"
-    papermill.execute_notebook(str(ROOT / "notebooks" / name), str(out), parameters=parameters,
-                               kernel_name="python3", progress_bar=False,
-                               cwd=str(ROOT / "notebooks"), shutdown_kernel="immediate")
+    papermill.execute_notebook(
+        str(ROOT / "notebooks" / name),
+        str(out),
+        parameters=parameters,
+        kernel_name="python3",
+        progress_bar=False,
+        cwd=str(ROOT / "notebooks"),
+        shutdown_kernel="immediate",
+    )
     return json.loads(out.read_text())
 
 
@@ -51,10 +57,19 @@ def project(tmp_path):
 def test_what_if_notebook_compares_sweeps_saves_and_shows_the_panel(project, tmp_path):
     plan_path = project / "params/channel_ops.yaml"
     original = plan_path.read_bytes()
-    notebook = _run("what_if.ipynb", tmp_path, {
-        "plan_path": str(plan_path), "month": "2024-11",
-        "rules": {"GMV指标": {"zero_below": "80%"}}, "weights": {},
-        "indicator": "GMV指标", "sweep": [0.5, 0.7], "save_as": "channel_ops_try.yaml"})
+    notebook = _run(
+        "what_if.ipynb",
+        tmp_path,
+        {
+            "plan_path": str(plan_path),
+            "month": "2024-11",
+            "rules": {"GMV指标": {"zero_below": "80%"}},
+            "weights": {},
+            "indicator": "GMV指标",
+            "sweep": [0.5, 0.7],
+            "save_as": "channel_ops_try.yaml",
+        },
+    )
     shown = _outputs(notebook)
     # zero_below 80%: 张诚磊, 徐海龙, 邓文 fall from 合格 to 不合格 (tests/test_whatif.py)
     assert "等级变化的人员（3 人）" in shown
@@ -71,9 +86,17 @@ def test_investigate_notebook_answers_from_the_store(project, tmp_path):
     store = tmp_path / "results.duckdb"
     for month in available_months(plan):
         history.save(kpilib.score_month(plan, month), input_files(plan, month), store)
-    notebook = _run("investigate.ipynb", tmp_path, {
-        "plan_path": str(plan.path), "store": str(store), "as_of": "2024-06",
-        "role": "商务岗", "person": "曾志伟"})
+    notebook = _run(
+        "investigate.ipynb",
+        tmp_path,
+        {
+            "plan_path": str(plan.path),
+            "store": str(store),
+            "as_of": "2024-06",
+            "role": "商务岗",
+            "person": "曾志伟",
+        },
+    )
     shown = _outputs(notebook)
     assert "纳入绩效改进计划" in shown  # heading for an improvement plan after one low June
     assert "售前支持" in shown  # a target nobody reached, from pandas and from SQL

@@ -51,7 +51,9 @@ def test_team_year_rank_moves_unreached_targets_and_correlation(past):
     assert moves.loc["何嘉健", "rank_last"] == 3  # 102.69 in 2024-11, third highest
     assert moves.loc["何嘉健", "moved"] == moves.loc["何嘉健", "rank_first"] - 3
     never = unreached_targets(past.items).set_index("indicator")
-    assert never.loc["售前支持", "months_nobody_reached"] == 6  # target 2 (seed 000), 郑伟林 1 a month
+    assert (
+        never.loc["售前支持", "months_nobody_reached"] == 6
+    )  # target 2 (seed 000), 郑伟林 1 a month
     pairs = indicator_correlation(past.items)
     top = pairs.iloc[0]
     assert {top["indicator_a"], top["indicator_b"]} == {"GMV指标", "有产客户数"}

@@ -32,11 +32,14 @@ def write_csv(tmp_path, text, name="f.csv"):
 
 
 def test_hr_layout_tolerates_titles_text_percents_and_full_width(tmp_path):
-    path = write_csv(tmp_path, "渠道运营中心 绩效目标,,,,,,\n"
-                     "岗位,姓名,英文名,指标,权重,目标值,备注\n"
-                     "商务岗,危鹤坚,Jason,GMV指标,70%,\"2,400,000\",\n"
-                     ",,,有产客户数,３０％,６８,\n"
-                     ",,,,,,\n")
+    path = write_csv(
+        tmp_path,
+        "渠道运营中心 绩效目标,,,,,,\n"
+        "岗位,姓名,英文名,指标,权重,目标值,备注\n"
+        '商务岗,危鹤坚,Jason,GMV指标,70%,"2,400,000",\n'
+        ",,,有产客户数,３０％,６８,\n"
+        ",,,,,,\n",
+    )
     t = read_targets(path, "hr")
     assert t["weight"].tolist() == [0.7, 0.3]
     assert t["target"].tolist() == [2400000, 68]
@@ -50,7 +53,9 @@ def test_weights_written_as_plain_percentage_points(tmp_path):
 
 def test_text_in_a_weight_is_named(tmp_path):
     path = write_csv(tmp_path, "姓名,指标,权重,目标值\n甲,GMV指标,七成,100\n")
-    with pytest.raises(DataError, match=r"f.csv, row 2, person 甲, column 权重: '七成' is not a number"):
+    with pytest.raises(
+        DataError, match=r"f.csv, row 2, person 甲, column 权重: '七成' is not a number"
+    ):
         read_targets(path, "long")
 
 
@@ -66,8 +71,11 @@ def test_wide_actuals_in_excel_with_merged_title(tmp_path):
     book.save(path)
     a = read_actuals(path)
     assert a[["person", "item", "value"]].values.tolist() == [
-        ["危鹤坚", "GMV指标", "2160000"], ["危鹤坚", "有产客户数", "70"],
-        ["何嘉健", "GMV指标", "2,000,000"], ["何嘉健", "有产客户数", ""]]
+        ["危鹤坚", "GMV指标", "2160000"],
+        ["危鹤坚", "有产客户数", "70"],
+        ["何嘉健", "GMV指标", "2,000,000"],
+        ["何嘉健", "有产客户数", ""],
+    ]
     assert a["_row"].tolist() == [3, 3, 4, 4]
     assert a["_column"].tolist()[:2] == ["GMV指标", "有产客户数"]
 
@@ -76,7 +84,8 @@ def test_long_actuals_in_csv(tmp_path):
     path = write_csv(tmp_path, "姓名,指标,实际值\n危鹤坚,GMV指标,2160000\n")
     a = read_actuals(path)
     assert a[["person", "item", "value", "_row"]].values.tolist() == [
-        ["危鹤坚", "GMV指标", "2160000", 2]]
+        ["危鹤坚", "GMV指标", "2160000", 2]
+    ]
 
 
 def test_actuals_of_another_month_are_refused(tmp_path):
@@ -95,8 +104,9 @@ def test_write_atomically_never_replaces_silently(tmp_path):
     first, second = tmp_path / "a.csv", tmp_path / "b.csv"
     first.write_text("earlier month")
     with pytest.raises(Exception, match="already exist"):
-        write_atomically({first: lambda p: p.write_text("new"),
-                          second: lambda p: p.write_text("new")})
+        write_atomically(
+            {first: lambda p: p.write_text("new"), second: lambda p: p.write_text("new")}
+        )
     assert first.read_text() == "earlier month" and not second.exists()
 
 
@@ -105,8 +115,12 @@ def test_write_atomically_writes_nothing_when_one_file_fails(tmp_path):
         raise OSError("disk full")
 
     with pytest.raises(OSError):
-        write_atomically({tmp_path / "a.csv": lambda p: pd.DataFrame({"x": [1]}).to_csv(p),
-                          tmp_path / "b.csv": boom})
+        write_atomically(
+            {
+                tmp_path / "a.csv": lambda p: pd.DataFrame({"x": [1]}).to_csv(p),
+                tmp_path / "b.csv": boom,
+            }
+        )
     assert list(tmp_path.iterdir()) == []
 
 

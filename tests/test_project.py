@@ -37,6 +37,9 @@ def test_notebooks_are_committed_without_outputs():
 
     for path in (ROOT / "notebooks").glob("*.ipynb"):
         cells = json.loads(path.read_text())["cells"]
-        dirty = [c for c in cells if c["cell_type"] == "code"
-                 and (c.get("outputs") or c.get("execution_count"))]
+        dirty = [
+            c
+            for c in cells
+            if c["cell_type"] == "code" and (c.get("outputs") or c.get("execution_count"))
+        ]
         assert not dirty, f"{path.name} has outputs: strip them (nbstripout or Clear All Outputs)"

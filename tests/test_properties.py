@@ -9,23 +9,42 @@ from pydantic import TypeAdapter
 from kpilib.rules import AnyRule
 
 rules = st.one_of(
-    st.builds(lambda cap, zb: {"type": "ratio", "cap": cap, "zero_below": zb},
-              st.floats(1, 3), st.none() | st.floats(0, 0.9)),
+    st.builds(
+        lambda cap, zb: {"type": "ratio", "cap": cap, "zero_below": zb},
+        st.floats(1, 3),
+        st.none() | st.floats(0, 0.9),
+    ),
     st.builds(lambda cap: {"type": "count", "cap": cap}, st.floats(0.5, 2)),
-    st.builds(lambda step, deduct, mode: {"type": "step", "step": step, "deduct": deduct,
-                                          "mode": mode},
-              st.floats(0.01, 0.5), st.floats(0.1, 20), st.sampled_from(["whole", "proportional"])),
-    st.just({"type": "bands", "on": "completion", "bands": [
-        {"at_least": 1.0, "share": 1.0}, {"at_least": 0.9, "share": 0.8},
-        {"at_least": 0.6, "share": 0.5}]}),
+    st.builds(
+        lambda step, deduct, mode: {"type": "step", "step": step, "deduct": deduct, "mode": mode},
+        st.floats(0.01, 0.5),
+        st.floats(0.1, 20),
+        st.sampled_from(["whole", "proportional"]),
+    ),
+    st.just(
+        {
+            "type": "bands",
+            "on": "completion",
+            "bands": [
+                {"at_least": 1.0, "share": 1.0},
+                {"at_least": 0.9, "share": 0.8},
+                {"at_least": 0.6, "share": 0.5},
+            ],
+        }
+    ),
 )
 amounts = st.floats(0, 1e9, allow_nan=False)
 
 
 def points(params, full, target, actual_values):
     rule = TypeAdapter(AnyRule).validate_python(params)
-    items = pd.DataFrame({"full_points": float(full), "target": float(target),
-                          "actual": np.asarray(actual_values, float)})
+    items = pd.DataFrame(
+        {
+            "full_points": float(full),
+            "target": float(target),
+            "actual": np.asarray(actual_values, float),
+        }
+    )
     return rule, rule.score(items, False, None)["points"].to_numpy()
 
 

@@ -22,9 +22,27 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
 MONTH = "2024-11"
 # seed 000: the 19 people of 渠道运营中心
-PEOPLE = ["胡百川", "危鹤坚", "何嘉健", "曾志伟", "罗康辉", "张诚磊", "潘君捷", "钱玉欧", "徐海龙",
-          "邓文", "高艳艳", "林燕", "王智英", "丘珊珊", "郑伟林", "李佳苓", "李一卉", "谢徐亮",
-          "陈春春"]
+PEOPLE = [
+    "胡百川",
+    "危鹤坚",
+    "何嘉健",
+    "曾志伟",
+    "罗康辉",
+    "张诚磊",
+    "潘君捷",
+    "钱玉欧",
+    "徐海龙",
+    "邓文",
+    "高艳艳",
+    "林燕",
+    "王智英",
+    "丘珊珊",
+    "郑伟林",
+    "李佳苓",
+    "李一卉",
+    "谢徐亮",
+    "陈春春",
+]
 
 
 def _plan(text: str, **replace) -> str:
@@ -43,71 +61,130 @@ def batch(tmp_path_factory):
     plan = (ROOT / "params" / "channel_ops.yaml").read_text(encoding="utf-8")
     (root / "params" / "channel_ops.yaml").write_text(plan, encoding="utf-8")
     # a month with no actuals file
-    (root / "params" / "no_actuals.yaml").write_text(_plan(
-        plan, **{"department: channel_ops": "department: no_actuals",
-                 "actuals/{month}.csv": "missing/{month}.csv"}), encoding="utf-8")
+    (root / "params" / "no_actuals.yaml").write_text(
+        _plan(
+            plan,
+            **{
+                "department: channel_ops": "department: no_actuals",
+                "actuals/{month}.csv": "missing/{month}.csv",
+            },
+        ),
+        encoding="utf-8",
+    )
     # an actuals file that fails validation: text in a number column
     bad = root / "bad"
     bad.mkdir()
     actuals = (ROOT / "data/channel_ops/actuals/2024-11.csv").read_text(encoding="utf-8-sig")
-    (bad / "2024-11.csv").write_text(actuals.replace("潘君捷,GMV指标,645000", "潘君捷,GMV指标,六十万"),
-                                     encoding="utf-8")
-    (root / "params" / "bad_actuals.yaml").write_text(_plan(
-        plan, **{"department: channel_ops": "department: bad_actuals",
-                 "../data/channel_ops/actuals/{month}.csv": "../bad/{month}.csv"}),
-        encoding="utf-8")
+    (bad / "2024-11.csv").write_text(
+        actuals.replace("潘君捷,GMV指标,645000", "潘君捷,GMV指标,六十万"), encoding="utf-8"
+    )
+    (root / "params" / "bad_actuals.yaml").write_text(
+        _plan(
+            plan,
+            **{
+                "department: channel_ops": "department: bad_actuals",
+                "../data/channel_ops/actuals/{month}.csv": "../bad/{month}.csv",
+            },
+        ),
+        encoding="utf-8",
+    )
     # a notebook missing its parameters cell
     nb = nbformat.read(ROOT / "notebooks/department.ipynb", as_version=4)
     nb.cells[0].metadata["tags"] = []
     nbformat.write(nb, root / "notebooks" / "untagged.ipynb")
-    (root / "params" / "untagged.yaml").write_text(_plan(
-        plan, **{"department: channel_ops": "department: untagged\nnotebook: "
-                 "../notebooks/untagged.ipynb"}), encoding="utf-8")
+    (root / "params" / "untagged.yaml").write_text(
+        _plan(
+            plan,
+            **{
+                "department: channel_ops": "department: untagged\nnotebook: "
+                "../notebooks/untagged.ipynb"
+            },
+        ),
+        encoding="utf-8",
+    )
     # a notebook whose second cell fails
     nb = nbformat.read(ROOT / "notebooks/department.ipynb", as_version=4)
     nb.cells = [nb.cells[0], nbformat.v4.new_code_cell("raise ValueError('boom: 数据不全')")]
     nbformat.write(nb, root / "notebooks" / "failing.ipynb")
-    (root / "params" / "failing.yaml").write_text(_plan(
-        plan, **{"department: channel_ops": "department: failing\nnotebook: "
-                 "../notebooks/failing.ipynb"}), encoding="utf-8")
+    (root / "params" / "failing.yaml").write_text(
+        _plan(
+            plan,
+            **{
+                "department: channel_ops": "department: failing\nnotebook: "
+                "../notebooks/failing.ipynb"
+            },
+        ),
+        encoding="utf-8",
+    )
     out = root / "reports"
     departments = ["channel_ops", "no_actuals", "bad_actuals", "untagged", "failing", "nosuch"]
-    outcomes = make_reports(MONTH, departments, params=root / "params", out=out, jobs=2,
-                            progress=False)
+    outcomes = make_reports(
+        MONTH, departments, params=root / "params", out=out, jobs=2, progress=False
+    )
     return {"root": root, "out": out, "outcomes": {o.department: o for o in outcomes}}
 
 
 @pytest.fixture(scope="module")
 def files(batch):
     folder = batch["out"] / MONTH / "channel_ops" / "v1"
-    return {"folder": folder, "html": folder / "channel_ops.html", "pdf": folder / "channel_ops.pdf",
-            "ipynb": folder / "channel_ops.ipynb"}
+    return {
+        "folder": folder,
+        "html": folder / "channel_ops.html",
+        "pdf": folder / "channel_ops.pdf",
+        "ipynb": folder / "channel_ops.ipynb",
+    }
 
 
 def test_the_good_department_completes_while_the_others_fail(batch):
     status = {d: o.status for d, o in batch["outcomes"].items()}
-    assert status == {"channel_ops": "ok", "no_actuals": "failed", "bad_actuals": "failed",
-                      "untagged": "failed", "failing": "failed", "nosuch": "failed"}
+    assert status == {
+        "channel_ops": "ok",
+        "no_actuals": "failed",
+        "bad_actuals": "failed",
+        "untagged": "failed",
+        "failing": "failed",
+        "nosuch": "failed",
+    }
 
 
-@pytest.mark.parametrize(("department", "message"), [
-    ("no_actuals", r"no actuals for 2024-11: .*missing/2024-11\.csv does not exist.*"
-                   r"no month has an actuals file yet"),
-    ("bad_actuals", r"2024-11\.csv, row \d+, person 潘君捷, column 实际值: '六十万' is not a number"),
-    ("untagged", r"untagged\.ipynb: the notebook has no cell tagged 'parameters'.*add the tag"),
-    ("failing", r"cell 2 \(In \[\d\]: raise ValueError.*failed: ValueError: boom: 数据不全.*"
-                r"kept at .*failing/v1/failing\.ipynb"),
-    ("nosuch", r"department 'nosuch' has no plan .*nosuch\.yaml.*use one of: bad_actuals, "
-               r"channel_ops"),
-])
+@pytest.mark.parametrize(
+    ("department", "message"),
+    [
+        (
+            "no_actuals",
+            r"no actuals for 2024-11: .*missing/2024-11\.csv does not exist.*"
+            r"no month has an actuals file yet",
+        ),
+        (
+            "bad_actuals",
+            r"2024-11\.csv, row \d+, person 潘君捷, column 实际值: '六十万' is not a number",
+        ),
+        ("untagged", r"untagged\.ipynb: the notebook has no cell tagged 'parameters'.*add the tag"),
+        (
+            "failing",
+            r"cell 2 \(In \[\d\]: raise ValueError.*failed: ValueError: boom: 数据不全.*"
+            r"kept at .*failing/v1/failing\.ipynb",
+        ),
+        (
+            "nosuch",
+            r"department 'nosuch' has no plan .*nosuch\.yaml.*use one of: bad_actuals, "
+            r"channel_ops",
+        ),
+    ],
+)
 def test_each_failure_says_what_is_missing_and_what_to_do(batch, department, message):
     assert re.search(message, batch["outcomes"][department].error, re.S)
 
 
 def test_the_failed_notebook_is_kept_with_its_error(batch):
     nb = nbformat.read(batch["out"] / MONTH / "failing/v1/failing.ipynb", as_version=4)
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
-              if o.output_type == "error"]
+    errors = [
+        o
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o.output_type == "error"
+    ]
     assert errors and errors[0].evalue == "boom: 数据不全"
 
 
@@ -115,8 +192,11 @@ def test_executed_notebook_is_kept_with_no_warnings_or_errors(files):
     nb = nbformat.read(files["ipynb"], as_version=4)
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert outputs
-    noisy = [o for o in outputs if o.output_type == "error"
-             or (o.output_type == "stream" and o.name == "stderr")]
+    noisy = [
+        o
+        for o in outputs
+        if o.output_type == "error" or (o.output_type == "stream" and o.name == "stderr")
+    ]
     assert not noisy, noisy  # e.g. "Glyph ... missing from font(s)" would land here
 
 
@@ -171,21 +251,29 @@ def test_html_in_chromium_offline_has_no_console_errors_and_shows_everyone(files
 
 
 def test_pdf_is_a4_embeds_a_cjk_font_and_its_first_page_is_not_blank(files, tmp_path):
-    fonts = subprocess.run(["pdffonts", files["pdf"]], capture_output=True, text=True,
-                           check=True).stdout
+    fonts = subprocess.run(
+        ["pdffonts", files["pdf"]], capture_output=True, text=True, check=True
+    ).stdout
     assert re.search(r"WenQuanYi|NotoSansCJK|DroidSansFallback", fonts), fonts
-    info = subprocess.run(["pdfinfo", files["pdf"]], capture_output=True, text=True,
-                          check=True).stdout
+    info = subprocess.run(
+        ["pdfinfo", files["pdf"]], capture_output=True, text=True, check=True
+    ).stdout
     assert re.search(r"Page size:.* pts \(A4\)", info), info
-    subprocess.run(["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "1", files["pdf"],
-                    tmp_path / "page"], check=True)
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "1", files["pdf"], tmp_path / "page"],
+        check=True,
+    )
     from PIL import Image
 
     page = Image.open(next(tmp_path.glob("page*.png"))).convert("L")
     dark = sum(page.histogram()[:200])
     assert dark > 0.005 * page.width * page.height  # text and cards, not a white page
-    text = subprocess.run(["pdftotext", "-f", "1", "-l", "2", files["pdf"], "-"],
-                          capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-f", "1", "-l", "2", files["pdf"], "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert "渠道运营中心" in text and "考核人数" in text
 
 
@@ -220,9 +308,24 @@ def test_index_links_reports_with_plan_version_and_input_checksums(batch):
 
 def test_rerun_keeps_the_earlier_report_and_the_index_marks_the_new_one_current(batch, files):
     before = files["html"].read_bytes()
-    code = main(["report", "--month", MONTH, "--dept", "channel_ops", "nosuch", "--format", "html",
-                 "--jobs", "1", "--params", str(batch["root"] / "params"),
-                 "--out", str(batch["out"])])
+    code = main(
+        [
+            "report",
+            "--month",
+            MONTH,
+            "--dept",
+            "channel_ops",
+            "nosuch",
+            "--format",
+            "html",
+            "--jobs",
+            "1",
+            "--params",
+            str(batch["root"] / "params"),
+            "--out",
+            str(batch["out"]),
+        ]
+    )
     assert code == 1  # nosuch failed; channel_ops still made
     assert files["html"].read_bytes() == before  # v1 untouched
     v2 = batch["out"] / MONTH / "channel_ops" / "v2"
@@ -244,12 +347,15 @@ def test_the_report_applies_and_marks_recorded_adjustments():
     plan = kpilib.load_plan(ROOT / "params/channel_ops.yaml")
     before = kpilib.score_month(plan, "2024-11")
     history.save(before)
-    history.adjust(plan, "2024-11", "曾志伟", "GMV指标", actual=2160000, reason="漏计订单",
-                   by="HR", force=True)
+    history.adjust(
+        plan, "2024-11", "曾志伟", "GMV指标", actual=2160000, reason="漏计订单", by="HR", force=True
+    )
     report = MonthReport.load("channel_ops", "2024-11", plan_path=plan.path)
     items = report.result.items.set_index(["person", "item"])
     assert items.loc[("曾志伟", "GMV指标"), "points"] == 63.0
-    assert items.loc[("曾志伟", "GMV指标"), "original_points"] == 37.53  # 1,286,800 / 2,400,000 × 70
+    assert (
+        items.loc[("曾志伟", "GMV指标"), "original_points"] == 37.53
+    )  # 1,286,800 / 2,400,000 × 70
     people = report.result.people.set_index("person")
     customers = items.loc[("曾志伟", "有产客户数"), "points"]
     assert people.loc["曾志伟", "total"] == pytest.approx(63.0 + customers)

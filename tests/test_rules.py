@@ -14,8 +14,14 @@ def rule(**params):
 
 
 def run(r, full, target, actual, lower=False, unit=None, **extra):
-    items = pd.DataFrame({"full_points": [float(full)], "target": [target],
-                          "actual": [actual], **{k: [v] for k, v in extra.items()}})
+    items = pd.DataFrame(
+        {
+            "full_points": [float(full)],
+            "target": [target],
+            "actual": [actual],
+            **{k: [v] for k, v in extra.items()},
+        }
+    )
     out = r.score(items, lower, unit)
     return out.iloc[0]
 
@@ -24,18 +30,33 @@ def run(r, full, target, actual, lower=False, unit=None, **extra):
 # (an assumption stated in params/channel_ops.yaml).
 # seed 002 #5: "存款考核(分值2分,最高比例控制200%):当期揽存余额/揽存任务x100,按比例计算得分,任务10万"
 # seed 002 regional: "低于90%,不能获得绩效薪酬" (zero below 90%)
-@pytest.mark.parametrize("params, full, target, actual, points, reason", [
-    ({"cap": "120%"}, 70, 2_400_000, 2_160_000, 63.0,
-     "2,160,000 / 2,400,000 = 90.0% × 70 = 63.0"),
-    ({"cap": "120%"}, 70, 2_400_000, 3_000_000, 84.0,
-     "3,000,000 / 2,400,000 = 125.0%，封顶 120.0% × 70 = 84.0"),
-    ({"cap": "120%"}, 70, 2_400_000, 0, 0.0, None),
-    ({"cap": 2.0}, 2, 100_000, 250_000, 4.0, None),          # 250% capped at 200% of 2 points
-    ({"cap": 2.0}, 2, 100_000, 150_000, 3.0, None),
-    ({"zero_below": "90%"}, 50, 100, 89.9, 0.0, "89.9 / 100 = 89.9%，低于门槛 90.0% → 0"),
-    ({"zero_below": "90%"}, 50, 100, 90, 45.0, None),         # the edge itself scores
-    ({"floor": "50%", "cap": 1}, 10, 100, 20, 5.0, None),     # a floor credits 50% at least
-])
+@pytest.mark.parametrize(
+    "params, full, target, actual, points, reason",
+    [
+        (
+            {"cap": "120%"},
+            70,
+            2_400_000,
+            2_160_000,
+            63.0,
+            "2,160,000 / 2,400,000 = 90.0% × 70 = 63.0",
+        ),
+        (
+            {"cap": "120%"},
+            70,
+            2_400_000,
+            3_000_000,
+            84.0,
+            "3,000,000 / 2,400,000 = 125.0%，封顶 120.0% × 70 = 84.0",
+        ),
+        ({"cap": "120%"}, 70, 2_400_000, 0, 0.0, None),
+        ({"cap": 2.0}, 2, 100_000, 250_000, 4.0, None),  # 250% capped at 200% of 2 points
+        ({"cap": 2.0}, 2, 100_000, 150_000, 3.0, None),
+        ({"zero_below": "90%"}, 50, 100, 89.9, 0.0, "89.9 / 100 = 89.9%，低于门槛 90.0% → 0"),
+        ({"zero_below": "90%"}, 50, 100, 90, 45.0, None),  # the edge itself scores
+        ({"floor": "50%", "cap": 1}, 10, 100, 20, 5.0, None),  # a floor credits 50% at least
+    ],
+)
 def test_ratio(params, full, target, actual, points, reason):
     got = run(rule(type="ratio", **params), full, target, actual)
     assert got["points"] == pytest.approx(points)
@@ -44,12 +65,15 @@ def test_ratio(params, full, target, actual, points, reason):
 
 
 # lower-is-better (brief: complaint rate, return rate, response time): target 2%, actual 2.5%
-@pytest.mark.parametrize("lower, actual, completion", [
-    ("inverse", 0.025, 0.8),      # 2% / 2.5%
-    ("mirror", 0.025, 0.75),      # 2 − 2.5% / 2%
-    ("inverse", 0.0, 1.2),        # no complaints at all earns the cap
-    ("mirror", 0.0, 1.2),         # 2 − 0 = 200%, capped at 120%
-])
+@pytest.mark.parametrize(
+    "lower, actual, completion",
+    [
+        ("inverse", 0.025, 0.8),  # 2% / 2.5%
+        ("mirror", 0.025, 0.75),  # 2 − 2.5% / 2%
+        ("inverse", 0.0, 1.2),  # no complaints at all earns the cap
+        ("mirror", 0.0, 1.2),  # 2 − 0 = 200%, capped at 120%
+    ],
+)
 def test_ratio_lower_is_better(lower, actual, completion):
     got = run(rule(type="ratio", cap=1.2, lower=lower), 10, 0.02, actual, lower=True, unit="%")
     assert got["completion"] == pytest.approx(completion)
@@ -66,15 +90,33 @@ def test_count_of_delivered_tasks(delivered, points):
 # seed 002 #12 (mall, 投诉解决 10分): "投诉率10%以内(含10%)。投诉率10%以上15%以内(含15%)。
 # 投诉率15%以上20%以内(含20%)。投诉率20%以上25%以内(含25%)。投诉率的25%以上30%以内(含30%)。
 # 投诉超过30%不得分。" with the columns 100% 80% 60% 50% 40%.
-MALL_COMPLAINTS = rule(type="bands", on="actual", bands=[
-    {"at_most": "10%", "share": "100%"}, {"at_most": "15%", "share": "80%"},
-    {"at_most": "20%", "share": "60%"}, {"at_most": "25%", "share": "50%"},
-    {"at_most": "30%", "share": "40%"}])
+MALL_COMPLAINTS = rule(
+    type="bands",
+    on="actual",
+    bands=[
+        {"at_most": "10%", "share": "100%"},
+        {"at_most": "15%", "share": "80%"},
+        {"at_most": "20%", "share": "60%"},
+        {"at_most": "25%", "share": "50%"},
+        {"at_most": "30%", "share": "40%"},
+    ],
+)
 
 
-@pytest.mark.parametrize("rate, points", [
-    (0.0, 10.0), (0.10, 10.0), (0.1001, 8.0), (0.15, 8.0), (0.20, 6.0), (0.25, 5.0),
-    (0.30, 4.0), (0.3001, 0.0), (0.9, 0.0)])
+@pytest.mark.parametrize(
+    "rate, points",
+    [
+        (0.0, 10.0),
+        (0.10, 10.0),
+        (0.1001, 8.0),
+        (0.15, 8.0),
+        (0.20, 6.0),
+        (0.25, 5.0),
+        (0.30, 4.0),
+        (0.3001, 0.0),
+        (0.9, 0.0),
+    ],
+)
 def test_bands_edges_are_inclusive(rate, points):
     got = run(MALL_COMPLAINTS, 10, np.nan, rate, lower=True, unit="%")
     assert got["points"] == pytest.approx(points)
@@ -87,19 +129,25 @@ def test_bands_reason_names_the_band():
 
 def test_bands_on_completion_higher_is_better():
     # seed 002 regional: "≥95% → 90% of performance pay, 85–95% → 50%, below → 0"
-    r = rule(type="bands", on="completion", bands=[
-        {"at_least": "95%", "share": "90%"}, {"at_least": "85%", "share": "50%"}])
-    assert run(r, 100, 200, 190)["points"] == pytest.approx(90)   # 95% exactly
-    assert run(r, 100, 200, 189)["points"] == pytest.approx(50)   # 94.5%
-    assert run(r, 100, 200, 169)["points"] == pytest.approx(0)    # 84.5%
+    r = rule(
+        type="bands",
+        on="completion",
+        bands=[{"at_least": "95%", "share": "90%"}, {"at_least": "85%", "share": "50%"}],
+    )
+    assert run(r, 100, 200, 190)["points"] == pytest.approx(90)  # 95% exactly
+    assert run(r, 100, 200, 189)["points"] == pytest.approx(50)  # 94.5%
+    assert run(r, 100, 200, 169)["points"] == pytest.approx(0)  # 84.5%
 
 
-@pytest.mark.parametrize("bands, message", [
-    ([{"at_most": 0.2, "share": 1}, {"at_most": 0.1, "share": 0.5}], "out of order"),
-    ([{"at_least": 0.8, "share": 1}, {"at_least": 0.9, "share": 0.5}], "out of order"),
-    ([{"at_most": 0.1, "share": 1}, {"at_least": 0.2, "share": 0.5}], "mix"),
-    ([{"share": 1}], "exactly one of"),
-])
+@pytest.mark.parametrize(
+    "bands, message",
+    [
+        ([{"at_most": 0.2, "share": 1}, {"at_most": 0.1, "share": 0.5}], "out of order"),
+        ([{"at_least": 0.8, "share": 1}, {"at_least": 0.9, "share": 0.5}], "out of order"),
+        ([{"at_most": 0.1, "share": 1}, {"at_least": 0.2, "share": 0.5}], "mix"),
+        ([{"share": 1}], "exactly one of"),
+    ],
+)
 def test_bad_bands_are_refused(bands, message):
     with pytest.raises(ValidationError, match=message):
         rule(type="bands", bands=bands)
@@ -109,24 +157,51 @@ def test_bad_bands_are_refused(bands, message):
 # seed 001: "會員滿意度調查得分:得分達到90分及以上得滿分,每降低1分扣相應分數" — 2 per point
 # seed 002 #5: "當月到期貸款收回率考核(分值20分):當期未收回貸款/當月到期貸款x100,每增加1個百分點扣0.5分"
 # seed 001: "會員推薦率:推薦率達到目標值得滿分,高於目標值加分,低於目標值扣分" — ±1 per point, ≤110%
-@pytest.mark.parametrize("params, lower, full, target, actual, points", [
-    ({"on": "completion", "step": "10%", "deduct": 5}, False, 30, 1000, 1000, 30.0),
-    ({"on": "completion", "step": "10%", "deduct": 5}, False, 30, 1000, 900, 25.0),
-    ({"on": "completion", "step": "10%", "deduct": 5}, False, 30, 1000, 850, 25.0),
-    ({"on": "completion", "step": "10%", "deduct": 5}, False, 30, 1000, 800, 20.0),
-    ({"on": "completion", "step": "10%", "deduct": 5, "mode": "proportional"},
-     False, 30, 1000, 850, 22.5),
-    ({"on": "completion", "step": "10%", "deduct": 5}, False, 30, 1000, 0, 0.0),  # not below 0
-    ({"on": "actual", "step": 1, "deduct": 2}, False, 10, 90, 87, 4.0),
-    ({"on": "actual", "step": 1, "deduct": 2}, False, 10, 90, 95, 10.0),
-    ({"on": "actual", "step": 0.01, "deduct": 0.5}, True, 20, 0, 0.034, 18.5),
-    ({"on": "actual", "step": 0.01, "deduct": 0.5, "mode": "proportional"},
-     True, 20, 0, 0.034, 18.3),
-    ({"on": "actual", "step": 0.01, "deduct": 1, "add": 1, "max_share": 1.1},
-     False, 10, 0.30, 0.33, 10 + 3),
-    ({"on": "actual", "step": 0.01, "deduct": 1, "add": 1, "max_share": 1.1},
-     False, 10, 0.30, 0.28, 8.0),
-])
+@pytest.mark.parametrize(
+    "params, lower, full, target, actual, points",
+    [
+        ({"on": "completion", "step": "10%", "deduct": 5}, False, 30, 1000, 1000, 30.0),
+        ({"on": "completion", "step": "10%", "deduct": 5}, False, 30, 1000, 900, 25.0),
+        ({"on": "completion", "step": "10%", "deduct": 5}, False, 30, 1000, 850, 25.0),
+        ({"on": "completion", "step": "10%", "deduct": 5}, False, 30, 1000, 800, 20.0),
+        (
+            {"on": "completion", "step": "10%", "deduct": 5, "mode": "proportional"},
+            False,
+            30,
+            1000,
+            850,
+            22.5,
+        ),
+        ({"on": "completion", "step": "10%", "deduct": 5}, False, 30, 1000, 0, 0.0),  # not below 0
+        ({"on": "actual", "step": 1, "deduct": 2}, False, 10, 90, 87, 4.0),
+        ({"on": "actual", "step": 1, "deduct": 2}, False, 10, 90, 95, 10.0),
+        ({"on": "actual", "step": 0.01, "deduct": 0.5}, True, 20, 0, 0.034, 18.5),
+        (
+            {"on": "actual", "step": 0.01, "deduct": 0.5, "mode": "proportional"},
+            True,
+            20,
+            0,
+            0.034,
+            18.3,
+        ),
+        (
+            {"on": "actual", "step": 0.01, "deduct": 1, "add": 1, "max_share": 1.1},
+            False,
+            10,
+            0.30,
+            0.33,
+            10 + 3,
+        ),
+        (
+            {"on": "actual", "step": 0.01, "deduct": 1, "add": 1, "max_share": 1.1},
+            False,
+            10,
+            0.30,
+            0.28,
+            8.0,
+        ),
+    ],
+)
 def test_step_deduction(params, lower, full, target, actual, points):
     got = run(rule(type="step", **params), full, target, actual, lower=lower)
     assert got["points"] == pytest.approx(min(points, full * params.get("max_share", 1)))
@@ -142,10 +217,17 @@ def test_step_reason():
 LATE = {"迟到": {"points": 1, "escalate_after": 2, "then": 3}}
 
 
-@pytest.mark.parametrize("count, overdraft, points", [
-    (0, False, 5.0), (1, False, 4.0), (2, False, 3.0), (3, False, 0.0),   # 5 − (1+1+3)
-    (4, False, 0.0), (4, True, -3.0),                                    # 5 − (1+1+3+3)
-])
+@pytest.mark.parametrize(
+    "count, overdraft, points",
+    [
+        (0, False, 5.0),
+        (1, False, 4.0),
+        (2, False, 3.0),
+        (3, False, 0.0),  # 5 − (1+1+3)
+        (4, False, 0.0),
+        (4, True, -3.0),  # 5 − (1+1+3+3)
+    ],
+)
 def test_incidents_escalate_and_floor(count, overdraft, points):
     from kpilib.rules import IncidentKind
 
@@ -155,11 +237,14 @@ def test_incidents_escalate_and_floor(count, overdraft, points):
     assert got["points"] == pytest.approx(points)
 
 
-@pytest.mark.parametrize("kind, message", [
-    ({"points": 5, "min": 10, "max": 30}, "either points"),
-    ({"min": 30, "max": 10}, "min <= max"),
-    ({"points": 1, "escalate_after": 2}, "go together"),
-])
+@pytest.mark.parametrize(
+    "kind, message",
+    [
+        ({"points": 5, "min": 10, "max": 30}, "either points"),
+        ({"min": 30, "max": 10}, "min <= max"),
+        ({"points": 1, "escalate_after": 2}, "go together"),
+    ],
+)
 def test_bad_incident_kinds(kind, message):
     with pytest.raises(ValidationError, match=message):
         rule(type="incidents", kinds={"x": kind})
@@ -171,8 +256,14 @@ LEVELS = {"优": 20, "良": 15, "中": 10, "差": 5}
 
 @pytest.mark.parametrize("level, points", [("优", 20.0), ("良", 15.0), ("中", 10.0), ("差", 5.0)])
 def test_rating_levels(level, points):
-    got = run(rule(type="rating", levels=LEVELS), 20, np.nan, np.nan,
-              share=LEVELS[level] / 20, detail=level)
+    got = run(
+        rule(type="rating", levels=LEVELS),
+        20,
+        np.nan,
+        np.nan,
+        share=LEVELS[level] / 20,
+        detail=level,
+    )
     assert got["points"] == pytest.approx(points)
 
 
@@ -182,28 +273,44 @@ def test_rater_weights_must_total_100_percent():
 
 
 # seed 002 #5: "7、加分项:1、当月无差错,全体员工+3分; ... 3、当月无投诉+2分"
-@pytest.mark.parametrize("params, actual, points", [
-    ({"per_unit": 3}, 1, 3.0), ({"per_unit": 3}, 0, 0.0),
-    ({"per_unit": 30, "cap": 50}, 2, 50.0),     # seed 004: "出勤:超勤30分/天", capped at 50
-    ({"per_unit": -0.5}, 3, -1.5),              # seed 002 #12: "投诉...则直接减掉0.5分"
-])
+@pytest.mark.parametrize(
+    "params, actual, points",
+    [
+        ({"per_unit": 3}, 1, 3.0),
+        ({"per_unit": 3}, 0, 0.0),
+        ({"per_unit": 30, "cap": 50}, 2, 50.0),  # seed 004: "出勤:超勤30分/天", capped at 50
+        ({"per_unit": -0.5}, 3, -1.5),  # seed 002 #12: "投诉...则直接减掉0.5分"
+    ],
+)
 def test_bonus(params, actual, points):
     assert run(rule(type="bonus", **params), 0, np.nan, actual)["points"] == pytest.approx(points)
 
 
-@pytest.mark.parametrize("params, message", [
-    ({"type": "ratio", "cap": 0.8, "floor": 0.9}, "cap 0.8 is below floor 0.9"),
-    ({"type": "ratio", "cap": "abc"}, "could not convert|valid number"),
-    ({"type": "step", "step": 0, "deduct": 1}, "greater than 0"),
-    ({"type": "ratio", "capp": 1.2}, "Extra inputs"),
-])
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"type": "ratio", "cap": 0.8, "floor": 0.9}, "cap 0.8 is below floor 0.9"),
+        ({"type": "ratio", "cap": "abc"}, "could not convert|valid number"),
+        ({"type": "step", "step": 0, "deduct": 1}, "greater than 0"),
+        ({"type": "ratio", "capp": 1.2}, "Extra inputs"),
+    ],
+)
 def test_bad_parameters(params, message):
     with pytest.raises((ValidationError, ValueError), match=message):
         rule(**params)
 
 
-@pytest.mark.parametrize("raw, rounded", [(7.635, 7.64), (0.7635 * 10, 7.64), (2.675, 2.68),
-                                          (-1.005, -1.01), (63.0, 63.0), (7.634999, 7.63)])
+@pytest.mark.parametrize(
+    "raw, rounded",
+    [
+        (7.635, 7.64),
+        (0.7635 * 10, 7.64),
+        (2.675, 2.68),
+        (-1.005, -1.01),
+        (63.0, 63.0),
+        (7.634999, 7.63),
+    ],
+)
 def test_points_round_like_excel(raw, rounded):
     from kpilib.rules import round_points
 

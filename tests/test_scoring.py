@@ -8,11 +8,14 @@ import kpilib
 from kpilib.errors import DataError
 from tests.conftest import ROOT, actuals, frame, make_plan, targets
 
-GMV_PLAN = {"GMV指标": {"unit": "元", "rule": {"type": "ratio", "cap": "120%"}},
-            "有产客户数": {"unit": "户", "rule": {"type": "ratio", "cap": "120%"}}}
+GMV_PLAN = {
+    "GMV指标": {"unit": "元", "rule": {"type": "ratio", "cap": "120%"}},
+    "有产客户数": {"unit": "户", "rule": {"type": "ratio", "cap": "120%"}},
+}
 
 
 # --- the shipped channel-ops month, checked by hand -------------------------------------
+
 
 @pytest.fixture(scope="module")
 def november():
@@ -24,21 +27,24 @@ def test_all_19_people_of_seed_000_are_scored(november):
     assert november.people["person"].iloc[0] == "胡百川"
 
 
-@pytest.mark.parametrize("person, total", [
-    # seed 000: "商务岗 潘君捷 / GMV指标 70% 1500000 / 有产客户数 30% 42"; actuals 645,000 and 15:
-    # 645000/1500000 = 43.0% × 70 = 30.10; 15/42 = 35.71% × 30 = 10.71
-    ("潘君捷", 30.10 + 10.71),
-    # seed 000: "林燕 Dorcas 直连酒店GMV 50% 1323750 / API客户GMV 30% 1500000 / 业务运营 10% 3,
-    # 5% 1, 5% 1"; actuals 1,307,400, 1,662,800, 3, 1, 1:
-    # 98.76% × 50 = 49.38; 110.85% × 30 = 33.26; then 10 + 5 + 5
-    ("林燕", 49.38 + 33.26 + 10 + 5 + 5),
-    # seed 000: "谢徐亮 KA GMV 60% 12355000 / 高产客户数 20% 30 / 大客户运营团队管理 20% 1";
-    # actuals 14,139,600, 39, 1: 114.44% × 60 = 68.67; 130% capped at 120% × 20 = 24; 20
-    ("谢徐亮", 68.67 + 24 + 20),
-    # seed 000: "李佳苓 促销活动GMV 55% 2647500 / 客户运营&销售支持 10% 135, 25% 1 / 数据分析 10% 2";
-    # actuals 2,302,500, 122, 1, 2: 86.97% × 55 = 47.83; 90.37% × 10 = 9.04; 25; 10
-    ("李佳苓", 47.83 + 9.04 + 25 + 10),
-])
+@pytest.mark.parametrize(
+    "person, total",
+    [
+        # seed 000: "商务岗 潘君捷 / GMV指标 70% 1500000 / 有产客户数 30% 42"; actuals 645,000 and 15:
+        # 645000/1500000 = 43.0% × 70 = 30.10; 15/42 = 35.71% × 30 = 10.71
+        ("潘君捷", 30.10 + 10.71),
+        # seed 000: "林燕 Dorcas 直连酒店GMV 50% 1323750 / API客户GMV 30% 1500000 / 业务运营 10% 3,
+        # 5% 1, 5% 1"; actuals 1,307,400, 1,662,800, 3, 1, 1:
+        # 98.76% × 50 = 49.38; 110.85% × 30 = 33.26; then 10 + 5 + 5
+        ("林燕", 49.38 + 33.26 + 10 + 5 + 5),
+        # seed 000: "谢徐亮 KA GMV 60% 12355000 / 高产客户数 20% 30 / 大客户运营团队管理 20% 1";
+        # actuals 14,139,600, 39, 1: 114.44% × 60 = 68.67; 130% capped at 120% × 20 = 24; 20
+        ("谢徐亮", 68.67 + 24 + 20),
+        # seed 000: "李佳苓 促销活动GMV 55% 2647500 / 客户运营&销售支持 10% 135, 25% 1 / 数据分析 10% 2";
+        # actuals 2,302,500, 122, 1, 2: 86.97% × 55 = 47.83; 90.37% × 10 = 9.04; 25; 10
+        ("李佳苓", 47.83 + 9.04 + 25 + 10),
+    ],
+)
 def test_hand_checked_totals(november, person, total):
     row = november.people.set_index("person").loc[person]
     assert row["total"] == pytest.approx(total, abs=1e-9)
@@ -46,14 +52,20 @@ def test_hand_checked_totals(november, person, total):
 
 def test_sub_items_keep_their_own_weights(november):
     items = november.items[november.items["person"] == "林燕"].set_index("item")
-    assert items.loc[["业务运营①", "业务运营②", "业务运营③"], "weight"].tolist() == [0.10, 0.05, 0.05]
+    assert items.loc[["业务运营①", "业务运营②", "业务运营③"], "weight"].tolist() == [
+        0.10,
+        0.05,
+        0.05,
+    ]
     assert items.loc["业务运营②", "indicator"] == "业务运营"
 
 
 def test_reason_shows_the_arithmetic(november):
     items = november.items.set_index(["person", "item"])
     assert items.loc[("潘君捷", "GMV指标"), "reason"] == "645,000 / 1,500,000 = 43.0% × 70 = 30.1"
-    assert items.loc[("谢徐亮", "高产客户数"), "reason"] == "39 / 30 = 130.0%，封顶 120.0% × 20 = 24.0"
+    assert (
+        items.loc[("谢徐亮", "高产客户数"), "reason"] == "39 / 30 = 130.0%，封顶 120.0% × 20 = 24.0"
+    )
 
 
 def test_completion_below_60_percent_is_visible(november):
@@ -85,8 +97,13 @@ MALL = dict(
     },
     measures={"收缴率": {"unit": "%"}},
     gates=[
-        {"name": "收缴率上调", "when": "收缴率 >= 0.96", "effect": "multiply",
-         "item": "数据掌握", "factor": "150%"},
+        {
+            "name": "收缴率上调",
+            "when": "收缴率 >= 0.96",
+            "effect": "multiply",
+            "item": "数据掌握",
+            "factor": "150%",
+        },
         {"name": "联检否决", "when": 'section("联检考评") <= 18', "effect": "void"},
         {"name": "收缴率否决", "when": "收缴率 < 0.75", "effect": "void"},
     ],
@@ -95,22 +112,38 @@ MALL = dict(
 
 def mall(person_rows):
     plan = make_plan(**MALL)
-    t = targets([(p, i, w, 100) for p, *_ in person_rows
-                 for i, w in (("联检", 0.25), ("数据掌握", 0.35), ("其他", 0.40))])
-    a = actuals([row for p, inspect, data, other, rate in person_rows
-                 for row in ((p, "联检", inspect), (p, "数据掌握", data), (p, "其他", other),
-                             (p, "收缴率", rate))])
+    t = targets(
+        [
+            (p, i, w, 100)
+            for p, *_ in person_rows
+            for i, w in (("联检", 0.25), ("数据掌握", 0.35), ("其他", 0.40))
+        ]
+    )
+    a = actuals(
+        [
+            row
+            for p, inspect, data, other, rate in person_rows
+            for row in (
+                (p, "联检", inspect),
+                (p, "数据掌握", data),
+                (p, "其他", other),
+                (p, "收缴率", rate),
+            )
+        ]
+    )
     return kpilib.score(plan, t, a).people.set_index("person")
 
 
 def test_gates_void_and_multiply():
-    people = mall([
-        ("甲", 80, 80, 80, 0.90),   # 20 + 28 + 32 = 80
-        ("乙", 72, 80, 80, 0.90),   # inspection 18 of 25 (含) → void
-        ("丙", 80, 80, 80, 0.97),   # 28 × 1.5 = 42 → 20 + 42 + 32 = 94
-        ("丁", 80, 80, 80, 0.75),   # 75% (含) is enough: not voided
-        ("戊", 80, 80, 80, 0.7499),
-    ])
+    people = mall(
+        [
+            ("甲", 80, 80, 80, 0.90),  # 20 + 28 + 32 = 80
+            ("乙", 72, 80, 80, 0.90),  # inspection 18 of 25 (含) → void
+            ("丙", 80, 80, 80, 0.97),  # 28 × 1.5 = 42 → 20 + 42 + 32 = 94
+            ("丁", 80, 80, 80, 0.75),  # 75% (含) is enough: not voided
+            ("戊", 80, 80, 80, 0.7499),
+        ]
+    )
     assert people.loc["甲", "total"] == pytest.approx(80)
     assert (people.loc["甲", "valid"], people.loc["甲", "gates"]) == (True, "")
     assert people.loc["乙", "valid"] == np.False_ and people.loc["乙", "grade"] == "无效"
@@ -124,18 +157,39 @@ def test_gates_void_and_multiply():
 
 # --- incidents, ratings, bonuses, derived metrics ----------------------------------------
 
+
 def test_incidents_from_a_table_with_ranges_and_overdraft():
     # seed 004: "所配、发物品每发现一项错误,扣除5分" and "仓库物品丢失未及时上报造成公司损失扣10—30分"
-    plan = make_plan({
-        "仓库管理": {"rule": {"type": "incidents", "overdraft": True, "kinds": {
-            "错发": {"points": 5}, "丢失": {"min": 10, "max": 30}}}},
-        "工作能力": {"rule": {"type": "count"}}})
-    t = targets([("张三", "仓库管理", 0.2, None), ("张三", "工作能力", 0.8, 1),
-                 ("李四", "仓库管理", 0.2, None), ("李四", "工作能力", 0.8, 1)])
+    plan = make_plan(
+        {
+            "仓库管理": {
+                "rule": {
+                    "type": "incidents",
+                    "overdraft": True,
+                    "kinds": {"错发": {"points": 5}, "丢失": {"min": 10, "max": 30}},
+                }
+            },
+            "工作能力": {"rule": {"type": "count"}},
+        }
+    )
+    t = targets(
+        [
+            ("张三", "仓库管理", 0.2, None),
+            ("张三", "工作能力", 0.8, 1),
+            ("李四", "仓库管理", 0.2, None),
+            ("李四", "工作能力", 0.8, 1),
+        ]
+    )
     a = actuals([("张三", "工作能力", 1), ("李四", "工作能力", 1)])
-    inc = frame([("张三", "仓库管理", "错发", 2, None), ("张三", "仓库管理", "丢失", 1, 20),
-                 ("李四", "仓库管理", "错发", 1, None)],
-                ["person", "item", "kind", "count", "points"], "incidents.csv")
+    inc = frame(
+        [
+            ("张三", "仓库管理", "错发", 2, None),
+            ("张三", "仓库管理", "丢失", 1, 20),
+            ("李四", "仓库管理", "错发", 1, None),
+        ],
+        ["person", "item", "kind", "count", "points"],
+        "incidents.csv",
+    )
     people = kpilib.score(plan, t, a, incidents=inc).people.set_index("person")
     # 张三: 20 − (2 × 5 + 20) = −10, overdrawn into the total: −10 + 80 = 70
     assert people.loc["张三", "total"] == pytest.approx(70)
@@ -143,11 +197,15 @@ def test_incidents_from_a_table_with_ranges_and_overdraft():
 
 
 def test_incident_outside_its_range_is_an_error():
-    plan = make_plan({"仓库管理": {"rule": {"type": "incidents",
-                                        "kinds": {"丢失": {"min": 10, "max": 30}}}}})
+    plan = make_plan(
+        {"仓库管理": {"rule": {"type": "incidents", "kinds": {"丢失": {"min": 10, "max": 30}}}}}
+    )
     t = targets([("张三", "仓库管理", 1.0, None)])
-    inc = frame([("张三", "仓库管理", "丢失", 1, 40), ("张三", "仓库管理", "丢矢", 1, 10)],
-                ["person", "item", "kind", "count", "points"], "incidents.csv")
+    inc = frame(
+        [("张三", "仓库管理", "丢失", 1, 40), ("张三", "仓库管理", "丢矢", 1, 10)],
+        ["person", "item", "kind", "count", "points"],
+        "incidents.csv",
+    )
     with pytest.raises(DataError) as info:
         kpilib.score(plan, t, actuals([]), incidents=inc)
     text = str(info.value)
@@ -158,16 +216,31 @@ def test_incident_outside_its_range_is_an_error():
 def test_weighted_raters():
     # seed 003 (360-degree); seed 004 levels "优良中差4级,分值分别为20、15、10、5分":
     # 上级 优 (50%) + 同事 良 (30%) + 自评 中 (20%) = 0.5×1 + 0.3×0.75 + 0.2×0.5 = 82.5% of 20
-    plan = make_plan({"执行能力": {"rule": {
-        "type": "rating", "levels": {"优": 20, "良": 15, "中": 10, "差": 5},
-        "raters": {"上级": "50%", "同事": "30%", "自评": "20%"}}}})
+    plan = make_plan(
+        {
+            "执行能力": {
+                "rule": {
+                    "type": "rating",
+                    "levels": {"优": 20, "良": 15, "中": 10, "差": 5},
+                    "raters": {"上级": "50%", "同事": "30%", "自评": "20%"},
+                }
+            }
+        }
+    )
     t = targets([("张三", "执行能力", 1.0, None)])
-    r = frame([("张三", "执行能力", "上级", "优"), ("张三", "执行能力", "同事", "良"),
-               ("张三", "执行能力", "自评", "中")], ["person", "item", "rater", "level"])
+    r = frame(
+        [
+            ("张三", "执行能力", "上级", "优"),
+            ("张三", "执行能力", "同事", "良"),
+            ("张三", "执行能力", "自评", "中"),
+        ],
+        ["person", "item", "rater", "level"],
+    )
     result = kpilib.score(plan, t, actuals([]), ratings=r)
     assert result.people["total"].iloc[0] == pytest.approx(82.5)
     assert result.items["reason"].iloc[0] == (
-        "上级 优(50%)、同事 良(30%)、自评 中(20%) → 82.5% × 100 = 82.5")
+        "上级 优(50%)、同事 良(30%)、自评 中(20%) → 82.5% × 100 = 82.5"
+    )
     with pytest.raises(DataError, match="lacks 自评"):
         kpilib.score(plan, t, actuals([]), ratings=r.iloc[:2])
 
@@ -176,16 +249,32 @@ def test_bonus_flag_from_formula_and_unit_equivalence():
     # seed 002 #5: "网银(分值4分,最高比例控制150%):个人网银每月5个,公司网银无任务,办理1个按10个个人网银计算"
     # and "当月无差错,全体员工+3分"
     plan = make_plan(
-        {"网银": {"formula": "个人网银 + 10 * 公司网银", "rule": {"type": "ratio", "cap": 1.5}},
-         "其他": {"rule": {"type": "ratio", "cap": 1}},
-         "无差错": {"formula": "差错次数 == 0", "rule": {"type": "bonus", "per_unit": 3}}},
-        measures={"个人网银": {}, "公司网银": {}, "差错次数": {}})
-    t = targets([(p, i, w, tg) for p in ("甲", "乙") for i, w, tg in
-                 (("网银", 0.04, 5), ("其他", 0.96, 100))])
-    a = actuals([("甲", "个人网银", 3), ("甲", "公司网银", 1), ("甲", "其他", 100),
-                 ("甲", "差错次数", 0),
-                 ("乙", "个人网银", 2), ("乙", "公司网银", 0), ("乙", "其他", 100),
-                 ("乙", "差错次数", 2)])
+        {
+            "网银": {"formula": "个人网银 + 10 * 公司网银", "rule": {"type": "ratio", "cap": 1.5}},
+            "其他": {"rule": {"type": "ratio", "cap": 1}},
+            "无差错": {"formula": "差错次数 == 0", "rule": {"type": "bonus", "per_unit": 3}},
+        },
+        measures={"个人网银": {}, "公司网银": {}, "差错次数": {}},
+    )
+    t = targets(
+        [
+            (p, i, w, tg)
+            for p in ("甲", "乙")
+            for i, w, tg in (("网银", 0.04, 5), ("其他", 0.96, 100))
+        ]
+    )
+    a = actuals(
+        [
+            ("甲", "个人网银", 3),
+            ("甲", "公司网银", 1),
+            ("甲", "其他", 100),
+            ("甲", "差错次数", 0),
+            ("乙", "个人网银", 2),
+            ("乙", "公司网银", 0),
+            ("乙", "其他", 100),
+            ("乙", "差错次数", 2),
+        ]
+    )
     people = kpilib.score(plan, t, a).people.set_index("person")
     # 甲: 13/5 = 260% capped at 150% × 4 = 6; + 96; + 3 for no errors
     assert people.loc["甲", "total"] == pytest.approx(6 + 96 + 3)
@@ -195,16 +284,20 @@ def test_bonus_flag_from_formula_and_unit_equivalence():
 
 
 def test_formula_dividing_by_zero_names_the_person():
-    plan = make_plan({"客单价": {"formula": "GMV / 成交人数", "rule": {"type": "ratio"}}},
-                     measures={"GMV": {}, "成交人数": {}})
+    plan = make_plan(
+        {"客单价": {"formula": "GMV / 成交人数", "rule": {"type": "ratio"}}},
+        measures={"GMV": {}, "成交人数": {}},
+    )
     t = targets([("甲", "客单价", 1.0, 200), ("乙", "客单价", 1.0, 200)])
-    a = actuals([("甲", "GMV", 1000), ("甲", "成交人数", 5), ("乙", "GMV", 0),
-                 ("乙", "成交人数", 0)])
+    a = actuals(
+        [("甲", "GMV", 1000), ("甲", "成交人数", 5), ("乙", "GMV", 0), ("乙", "成交人数", 0)]
+    )
     with pytest.raises(DataError, match=r"person 乙: '客单价'.*divides by zero"):
         kpilib.score(plan, t, a)
 
 
 # --- bad input: every problem named, all at once ------------------------------------------
+
 
 def score_gmv(t_rows, a_rows):
     return kpilib.score(make_plan(GMV_PLAN), targets(t_rows), actuals(a_rows))
@@ -214,32 +307,71 @@ GOOD_T = [("甲", "GMV指标", 0.7, 2400000), ("甲", "有产客户数", 0.3, 68
 GOOD_A = [("甲", "GMV指标", 2160000), ("甲", "有产客户数", 68)]
 
 
-@pytest.mark.parametrize("t_rows, a_rows, message", [
-    ([("甲", "GMV指标", 0.7, 2400000), ("甲", "有产客户数", 0.2, 68)], GOOD_A,
-     r"targets.csv, person 甲, column 权重: weights add up to 90%, not 100%"),
-    ([("甲", "GMV指标", 0.7, None), ("甲", "有产客户数", 0.3, 68)], GOOD_A,
-     r"targets.csv, row 2, person 甲, column 目标值: target for 'GMV指标' is missing"),
-    ([("甲", "GMV指标", 0.7, 0), ("甲", "有产客户数", 0.3, 68)], GOOD_A,
-     r"row 2, person 甲, column 目标值: target for 'GMV指标' is zero.*Fix: fill in a target"),
-    (GOOD_T, GOOD_A + [("乙", "GMV指标", 1)],
-     r"actuals.csv, row 4, person 乙: person '乙' is in the actuals but not in the plan"),
-    (GOOD_T + [("丙", "GMV指标", 1.0, 100)], GOOD_A,
-     r"person 丙: person '丙' is in the targets but has no actuals"),
-    ([("甲", "GMV", 0.7, 2400000), ("甲", "有产客户数", 0.3, 68)], GOOD_A,
-     r"row 2, person 甲, column 指标: indicator 'GMV' is not in the plan \(did you mean 'GMV指标'\?\)"),
-    (GOOD_T, [("甲", "GMV指票", 2160000), ("甲", "有产客户数", 68)],
-     r"row 2, person 甲, column 实际值: unknown indicator or measure 'GMV指票' \(did you mean"),
-    (GOOD_T, [("甲", "GMV指标", "两百万"), ("甲", "有产客户数", 68)],
-     r"row 2, person 甲, column 实际值: '两百万' is not a number"),
-    (GOOD_T, [("甲", "GMV指标", "-5"), ("甲", "有产客户数", 68)],
-     r"row 2, person 甲, column 实际值: '-5' is negative"),
-    (GOOD_T, [("甲", "GMV指标", ""), ("甲", "有产客户数", 68)],
-     r"person 甲: no actual for 'GMV指标'"),
-    (GOOD_T, GOOD_A + [("甲", "GMV指标", 1)],
-     r"person 甲, column 实际值: 'GMV指标' has 2 values \(rows 2, 4\)"),
-    (GOOD_T + [("甲", "GMV指标", 0.7, 1)], GOOD_A,
-     r"person 甲, column 指标: item 'GMV指标' appears 2 times \(rows 2, 4\)"),
-])
+@pytest.mark.parametrize(
+    "t_rows, a_rows, message",
+    [
+        (
+            [("甲", "GMV指标", 0.7, 2400000), ("甲", "有产客户数", 0.2, 68)],
+            GOOD_A,
+            r"targets.csv, person 甲, column 权重: weights add up to 90%, not 100%",
+        ),
+        (
+            [("甲", "GMV指标", 0.7, None), ("甲", "有产客户数", 0.3, 68)],
+            GOOD_A,
+            r"targets.csv, row 2, person 甲, column 目标值: target for 'GMV指标' is missing",
+        ),
+        (
+            [("甲", "GMV指标", 0.7, 0), ("甲", "有产客户数", 0.3, 68)],
+            GOOD_A,
+            r"row 2, person 甲, column 目标值: target for 'GMV指标' is zero.*Fix: fill in a target",
+        ),
+        (
+            GOOD_T,
+            GOOD_A + [("乙", "GMV指标", 1)],
+            r"actuals.csv, row 4, person 乙: person '乙' is in the actuals but not in the plan",
+        ),
+        (
+            GOOD_T + [("丙", "GMV指标", 1.0, 100)],
+            GOOD_A,
+            r"person 丙: person '丙' is in the targets but has no actuals",
+        ),
+        (
+            [("甲", "GMV", 0.7, 2400000), ("甲", "有产客户数", 0.3, 68)],
+            GOOD_A,
+            r"row 2, person 甲, column 指标: indicator 'GMV' is not in the plan \(did you mean 'GMV指标'\?\)",
+        ),
+        (
+            GOOD_T,
+            [("甲", "GMV指票", 2160000), ("甲", "有产客户数", 68)],
+            r"row 2, person 甲, column 实际值: unknown indicator or measure 'GMV指票' \(did you mean",
+        ),
+        (
+            GOOD_T,
+            [("甲", "GMV指标", "两百万"), ("甲", "有产客户数", 68)],
+            r"row 2, person 甲, column 实际值: '两百万' is not a number",
+        ),
+        (
+            GOOD_T,
+            [("甲", "GMV指标", "-5"), ("甲", "有产客户数", 68)],
+            r"row 2, person 甲, column 实际值: '-5' is negative",
+        ),
+        (
+            GOOD_T,
+            [("甲", "GMV指标", ""), ("甲", "有产客户数", 68)],
+            r"person 甲: no actual for 'GMV指标'",
+        ),
+        (
+            GOOD_T,
+            GOOD_A + [("甲", "GMV指标", 1)],
+            r"person 甲, column 实际值: 'GMV指标' has 2 values \(rows 2, 4\)",
+        ),
+        (
+            GOOD_T + [("甲", "GMV指标", 0.7, 1)],
+            GOOD_A,
+            r"person 甲, column 指标: item 'GMV指标' appears 2 times \(rows 2, 4\)",
+        ),
+    ],
+)
 def test_bad_input_is_named(t_rows, a_rows, message):
     with pytest.raises(DataError, match=message):
         score_gmv(t_rows, a_rows)
@@ -247,7 +379,9 @@ def test_bad_input_is_named(t_rows, a_rows, message):
 
 def test_all_problems_come_at_once():
     with pytest.raises(DataError) as info:
-        score_gmv([("甲", "GMV指标", 0.5, 0), ("甲", "有产客户数", 0.3, 68)],
-                  [("甲", "GMV指标", "x"), ("甲", "有产客户数", 68), ("乙", "GMV指标", 1)])
+        score_gmv(
+            [("甲", "GMV指标", 0.5, 0), ("甲", "有产客户数", 0.3, 68)],
+            [("甲", "GMV指标", "x"), ("甲", "有产客户数", 68), ("乙", "GMV指标", 1)],
+        )
     assert len(info.value.problems) == 4
     assert str(info.value).startswith("4 problems:")

@@ -53,10 +53,15 @@ def test_a_threshold_of_80_percent_drops_three_people_to_fail_and_their_pay(sess
     cmp = session.compare(tweaked)
     assert list(cmp.moved["person"]) == ["张诚磊", "徐海龙", "邓文"]
     assert list(cmp.moved["total_after"]) == [21.18, 21.43, 20.0]
-    assert set(cmp.moved["grade_before"]) == {"合格"} and set(cmp.moved["grade_after"]) == {"不合格"}
+    assert set(cmp.moved["grade_before"]) == {"合格"} and set(cmp.moved["grade_after"]) == {
+        "不合格"
+    }
     # their pay was 2000 x 74.42/100, 2000 x 69.11/100, 2000 x 72.99/100; now under 60%: none
-    assert list(cmp.moved["pay_before"]) == [Decimal("1488.40"), Decimal("1382.20"),
-                                             Decimal("1459.80")]
+    assert list(cmp.moved["pay_before"]) == [
+        Decimal("1488.40"),
+        Decimal("1382.20"),
+        Decimal("1459.80"),
+    ]
     assert list(cmp.moved["pay_after"]) == [Decimal("0.00")] * 3
     grades = cmp.grades.set_index("grade")
     assert (grades.loc["合格", "before"], grades.loc["合格", "after"]) == (6, 3)
@@ -73,7 +78,10 @@ def test_a_weight_of_50_percent_rescales_the_other_item(session):
     row = _row(cmp, "危鹤坚")
     assert (row["total_before"], row["total_after"]) == (99.25, 103.67)
     assert (row["pay_before"], row["pay_after"], row["pay_change"]) == (
-        Decimal("1985.00"), Decimal("2073.40"), Decimal("88.40"))
+        Decimal("1985.00"),
+        Decimal("2073.40"),
+        Decimal("88.40"),
+    )
     # 林燕 carries no GMV指标: her weights stay
     assert _row(cmp, "林燕")["total_change"] == 0
 
@@ -83,16 +91,21 @@ def test_reweighting_an_indicator_with_sub_items_keeps_their_proportions(session
     # 业务运营 at 40% doubles its sub-items to 20/10/10, the rest x 0.6/0.8 -> 37.5 and 22.5
     targets = reweight(session.inputs["targets"], session.plan, {"业务运营": 0.4})
     mine = targets[targets["person"] == "林燕"].set_index("item")["weight"]
-    assert mine.round(6).to_dict() == {"直连酒店GMV": 0.375, "API客户GMV": 0.225,
-                                       "业务运营①": 0.2, "业务运营②": 0.1, "业务运营③": 0.1}
+    assert mine.round(6).to_dict() == {
+        "直连酒店GMV": 0.375,
+        "API客户GMV": 0.225,
+        "业务运营①": 0.2,
+        "业务运营②": 0.1,
+        "业务运营③": 0.1,
+    }
     # 1,307,400 / 1,323,750 = 98.76% x 37.5 = 37.04; 1,662,800 / 1,500,000 = 110.85% x 22.5
     # = 24.94; 业务运营 all delivered: 40 -> 101.98
     cmp = session.compare(weights={"业务运营": 0.4})
     assert _row(cmp, "林燕")["total_after"] == 101.98
     assert session.inputs["targets"].equals(session.inputs["targets"])  # input frame untouched
     assert session.inputs["targets"].loc[
-        session.inputs["targets"]["person"] == "林燕", "weight"].round(2).tolist() == [
-        0.5, 0.3, 0.1, 0.05, 0.05]
+        session.inputs["targets"]["person"] == "林燕", "weight"
+    ].round(2).tolist() == [0.5, 0.3, 0.1, 0.05, 0.05]
 
 
 def test_compare_is_one_call_without_widgets():
@@ -117,10 +130,13 @@ def test_band_edges_move_in_order():
     assert plan.indicators["投诉解决"].rule.bands[0].at_most == 0.10  # the plan is not changed
 
 
-@pytest.mark.parametrize("changes, message", [
-    ({"cap": "100%", "floor": "150%"}, r"indicators\.GMV指标\.rule.*cap 1 is below floor 1\.5"),
-    ({"edges": [1]}, r"a ratio rule has no tunable parameter 'edges'.*use one of: cap, floor"),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"cap": "100%", "floor": "150%"}, r"indicators\.GMV指标\.rule.*cap 1 is below floor 1\.5"),
+        ({"edges": [1]}, r"a ratio rule has no tunable parameter 'edges'.*use one of: cap, floor"),
+    ],
+)
 def test_a_bad_tweak_says_what_and_where(session, changes, message):
     with pytest.raises(PlanError, match=message):
         with_rule(session.plan, "GMV指标", **changes)
@@ -131,7 +147,9 @@ def test_unknown_indicator_and_weights_outside_0_to_100_are_errors(session):
         with_rule(session.plan, "GMV指", cap=1)
     with pytest.raises(PlanError, match=r"weight 1\.2 for 'GMV指标' is outside 0-100%"):
         session.compare(weights={"GMV指标": "120%"})
-    with pytest.raises(PlanError, match=r"indicators\.投诉解决\.rule\.bands: 2 band edges given for 5 bands"):
+    with pytest.raises(
+        PlanError, match=r"indicators\.投诉解决\.rule\.bands: 2 band edges given for 5 bands"
+    ):
         plan = load_plan(ROOT / "params/mall_floor.yaml")
         with_rule(plan, "投诉解决", edges=[0.1, 0.2])
 
@@ -166,8 +184,10 @@ def test_a_saved_what_if_is_a_new_file_that_scores_the_same(plan_copy):
     assert path.name == "channel_ops_whatif.yaml"
     assert path.with_name("channel_ops_whatif.targets.csv").exists()
     assert plan_copy.path.read_bytes() == original  # the published plan is untouched
-    assert diff.values.tolist() == [["indicators.GMV指标.rule.cap", "120.0%", "100.0%"],
-                                    ["weights.GMV指标", "70.0%", "50.0%"]]
+    assert diff.values.tolist() == [
+        ["indicators.GMV指标.rule.cap", "120.0%", "100.0%"],
+        ["weights.GMV指标", "70.0%", "50.0%"],
+    ]
     text = path.read_text(encoding="utf-8")
     assert "#   indicators.GMV指标.rule.cap: 120.0% → 100.0%" in text
     saved = load_plan(path)
@@ -181,7 +201,12 @@ def test_a_saved_what_if_is_a_new_file_that_scores_the_same(plan_copy):
     # its targets file reads back with the sub-items and weights intact
     back = read_targets(saved.source("targets"))
     assert back.loc[back["person"] == "林燕", "item"].tolist() == [
-        "直连酒店GMV", "API客户GMV", "业务运营①", "业务运营②", "业务运营③"]
+        "直连酒店GMV",
+        "API客户GMV",
+        "业务运营①",
+        "业务运营②",
+        "业务运营③",
+    ]
     # a second save picks the next free name; an explicit existing name is refused
     assert save_plan(tweaked)[0].name == "channel_ops_whatif2.yaml"
     with pytest.raises(KpiError, match="already exist"):
