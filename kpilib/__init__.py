@@ -1,50 +1,41 @@
 """kpilib: monthly performance-appraisal (绩效考核) scoring and reporting.
 
-The few names a notebook needs::
+The names a notebook needs, loaded on first use (so ``kpi --help`` stays fast)::
 
     import kpilib
     result = kpilib.score_month("params/channel_ops.yaml", "2024-11")
     result.people      # one row per person: total, grade, completion, gates
     result.items       # one row per person and item, with the reason for every point
+    kpilib.explain("params/channel_ops.yaml", "曾志伟", "2024-11").text()
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+import importlib
 
-from kpilib.errors import DataError, KpiError, PlanError
-from kpilib.io import read_inputs
-from kpilib.plan import Plan, load_plan
-from kpilib.scoring import Result, score
+# public name -> the module that defines it
+_HOMES = {
+    "score_month": "kpilib.months",
+    "load_plan": "kpilib.engine.plan",
+    "Plan": "kpilib.engine.plan",
+    "score": "kpilib.engine.scoring",
+    "Result": "kpilib.engine.scoring",
+    "explain": "kpilib.explain",
+    "KpiError": "kpilib.errors",
+    "PlanError": "kpilib.errors",
+    "DataError": "kpilib.errors",
+    "find_plan": "kpilib.project",
+}
+__all__ = sorted(_HOMES)
 
-__all__ = [
-    "score_month",
-    "load_plan",
-    "score",
-    "Plan",
-    "Result",
-    "KpiError",
-    "PlanError",
-    "DataError",
-]
+
+def __getattr__(name: str):
+    if name not in _HOMES:
+        raise AttributeError(f"module 'kpilib' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_HOMES[name]), name)
+    globals()[name] = value
+    return value
 
 
-def score_month(plan: str | Path | Plan, month: str, actuals: str | Path | None = None) -> Result:
-    """Load a plan and its inputs for ``month`` and score them.
-
-    Parameters
-    ----------
-    plan : path or Plan
-        A plan file in ``params/`` or a loaded plan.
-    month : str
-        ``YYYY-MM``.
-    actuals : path, optional
-        Overrides the plan's actuals file for the month.
-
-    Examples
-    --------
-    >>> result = score_month("params/channel_ops.yaml", "2024-11")
-    >>> result.people[["person", "total", "grade"]].head(2)
-    """
-    plan = plan if isinstance(plan, Plan) else load_plan(plan)
-    return score(plan, month=month, **read_inputs(plan, month, actuals))
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

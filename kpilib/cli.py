@@ -1,99 +1,98 @@
-"""The ``kpi`` command. Thin: parses arguments and calls kpilib."""
+"""The ``kpi`` command: every sub-command's parser and its thin handler.
+
+Nothing imports this module. Handlers import what they need when they run, so
+``kpi --help`` and a mistyped argument never load pandas, DuckDB or Jupyter.
+"""
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
-from kpilib.errors import KpiError
-from kpilib.excel import add_template_parser
-from kpilib.history import add_adjust_parser, add_history_parser
-from kpilib.payroll import add_payroll_parser
-from kpilib.report import add_report_parser
+from kpilib.errors import KpiError, Problem
 
 DESCRIPTION = """\
-kpi: monthly performance appraisal (绩效考核) from plan files.
+kpi：按方案文件做月度绩效考核（绩效考核）。
 
-A plan (params/<department>.yaml) says how each indicator is scored; each month
-the analyst drops the actuals into the plan's data folder and runs:
+每个部门一份方案（params/<部门>.yaml），写明每项指标怎么计分。每月把实际值放进
+方案的数据文件夹，然后运行：
 
-  kpi score params/channel_ops.yaml --month 2024-11
-
-which writes items.csv (every item with the reason for its points) and
-people.csv (total, grade, completion, gates) and prints a summary.
+  kpi report --all --month 2024-11      各部门报告（HTML、PDF、个人成绩单）
+  kpi score params/channel_ops.yaml --month 2024-11      只算一个部门
 """
+STORE_HELP = "结果库文件；默认 $KPI_STORE 或项目下的 data/results.duckdb"
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run ``kpi`` with ``argv``; returns the exit code (2 for a refused input)."""
     parser = argparse.ArgumentParser(
         prog="kpi", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    # one line per command: each module's add_<x>_parser() registers its sub-command and
-    # sets func; heavy optional imports (papermill, duckdb, openpyxl, playwright) stay
-    # inside the handlers, so `kpi --help` costs only the pandas import (about 1 s)
-    add_score_parser(commands)
-    add_history_parser(commands)
-    add_adjust_parser(commands)
-    add_payroll_parser(commands)
-    add_report_parser(commands)
-    add_template_parser(commands)
-
+    commands = parser.add_subparsers(dest="command", required=True, metavar="命令")
+    for add in (
+        _score_parser,
+        _report_parser,
+        _history_parser,
+        _adjust_parser,
+        _payroll_parser,
+        _template_parser,
+    ):
+        add(commands)
     args = parser.parse_args(argv)
     try:
         return args.func(args) or 0
     except KpiError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"错误：{exc}", file=sys.stderr)
         return 2
-
-
-def add_score_parser(commands) -> None:
-    score = commands.add_parser(
-        "score",
-        help="score one plan for one month; write items.csv and people.csv",
-        description="Score PLAN for MONTH and write items.csv and people.csv into --out. "
-        "Existing files are never replaced without --force; on any input "
-        "error nothing is written.",
-    )
-    score.add_argument("plan", type=Path, help="plan file, e.g. params/channel_ops.yaml")
-    score.add_argument("--month", required=True, type=month_arg, help="YYYY-MM, e.g. 2024-11")
-    score.add_argument(
-        "--actuals",
-        type=Path,
-        help="actuals file (CSV or .xlsx, long or wide); default: the plan's",
-    )
-    score.add_argument("--out", type=Path, help="output folder; default reports/MONTH/DEPARTMENT/")
-    score.add_argument("--force", action="store_true", help="replace existing output files")
-    score.add_argument(
-        "--xlsx",
-        action="store_true",
-        help="also write results.xlsx (people and items sheets, for Excel)",
-    )
-    score.add_argument(
-        "--no-store",
-        action="store_true",
-        help="do not save the month in the results store (kpi history)",
-    )
-    score.add_argument(
-        "--store", type=Path, help="results store; default $KPI_STORE or data/results.duckdb"
-    )
-    score.set_defaults(func=_score)
 
 
 def month_arg(value: str) -> str:
     """argparse type for ``YYYY-MM``."""
-    import re
-
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
-        raise argparse.ArgumentTypeError(f"{value!r} is not a month; write YYYY-MM, e.g. 2024-11")
+        raise argparse.ArgumentTypeError(f"{value!r} 不是月份；请写成 YYYY-MM，例如 2024-11")
     return value
 
 
+def _plan_arg(parser) -> None:
+    parser.add_argument("plan", type=Path, help="方案文件，例如 params/channel_ops.yaml")
+
+
+def _month(parser) -> None:
+    parser.add_argument("--month", required=True, type=month_arg, help="月份 YYYY-MM，例如 2024-11")
+
+
+# --- kpi score -------------------------------------------------------------------------
+
+
+def _score_parser(commands) -> None:
+    parser = commands.add_parser(
+        "score",
+        help="算一个方案一个月的分，写出 items.csv 和 people.csv",
+        description="按方案计算一个月的得分，写出 items.csv（每项得分及理由）和 people.csv"
+        "（总分、等级、完成率）。已有文件不加 --force 不会被覆盖；输入有任何错误时什么都不写。",
+    )
+    _plan_arg(parser)
+    _month(parser)
+    parser.add_argument(
+        "--actuals", type=Path, help="实际值文件（CSV 或 .xlsx，长表或宽表）；默认用方案里写的"
+    )
+    parser.add_argument("--out", type=Path, help="输出文件夹；默认 reports/月份/部门/")
+    parser.add_argument("--force", action="store_true", help="覆盖已有的输出文件")
+    parser.add_argument(
+        "--xlsx", action="store_true", help="另写 results.xlsx（人员和明细两张表，供 Excel 用）"
+    )
+    parser.add_argument("--no-store", action="store_true", help="不把本月结果存入结果库")
+    parser.add_argument("--store", type=Path, help=STORE_HELP)
+    parser.set_defaults(func=_score)
+
+
 def _score(args) -> int:
-    from kpilib import load_plan, score_month
-    from kpilib.io import write_atomically
-    from kpilib.summary import summary
+    from kpilib import load_plan, score_month, store
+    from kpilib.files import write_atomically
+    from kpilib.project import input_files
+    from kpilib.report.summary import summary
 
     plan = load_plan(args.plan)
     result = score_month(plan, args.month, args.actuals)
@@ -103,21 +102,230 @@ def _score(args) -> int:
         out / "people.csv": lambda p: result.people.to_csv(p, index=False, encoding="utf-8-sig"),
     }
     if args.xlsx:
-        from kpilib.excel import write_results
+        from kpilib.sheets.workbooks import write_results
 
         files[out / "results.xlsx"] = lambda p: write_results(result, p)
     write_atomically(files, force=args.force)
     print(summary(result))
-    print(f"wrote {', '.join(str(p) for p in files)}")
+    print(f"已写出 {', '.join(str(p) for p in files)}")
     if not args.no_store:
-        from kpilib import history
-        from kpilib.io import input_files
-
-        version = history.save(result, input_files(plan, args.month, args.actuals), args.store)
+        version = store.save(result, input_files(plan, args.month, args.actuals), args.store)
         print(
-            f"stored {plan.department} {args.month} version {version} in "
-            f"{history.store_path(args.store)}"
+            f"已存入结果库 {store.store_path(args.store)}：{plan.department} {args.month} "
+            f"第 {version} 版"
         )
+    return 0
+
+
+# --- kpi report ------------------------------------------------------------------------
+
+
+def _formats(value: str) -> tuple[str, ...]:
+    from kpilib.report.batch import FORMATS
+
+    chosen = tuple(dict.fromkeys(v.strip().lower() for v in value.split(",") if v.strip()))
+    wrong = [v for v in chosen if v not in FORMATS]
+    if wrong or not chosen:
+        raise argparse.ArgumentTypeError(
+            f"未知格式 {', '.join(wrong) or value!r}；可用 html、pdf 或 html,pdf"
+        )
+    return chosen
+
+
+def _report_parser(commands) -> None:
+    parser = commands.add_parser(
+        "report",
+        help="生成各部门月度报告（HTML、PDF、个人成绩单）",
+        description="按月份为每个方案打分，执行部门报告笔记本，写出 OUT/月份/部门/vN/ 下的"
+        "报告（HTML、PDF）和个人成绩单，以及 OUT/月份/index.html。旧版本保留，索引标出当前版本。",
+    )
+    _month(parser)
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument(
+        "--dept", nargs="+", metavar="部门", help="部门 ID（params/ 下的方案文件名）"
+    )
+    which.add_argument("--all", action="store_true", help="params/ 下的所有方案（默认）")
+    parser.add_argument(
+        "--format", default="html,pdf", type=_formats, help="逗号分隔：html、pdf（默认 html,pdf）"
+    )
+    parser.add_argument("--jobs", type=int, help="并行进程数（默认：CPU 核数）")
+    parser.add_argument("--params", type=Path, default=Path("params"), help="方案文件夹")
+    parser.add_argument("--out", type=Path, default=Path("reports"), help="报告文件夹")
+    parser.set_defaults(func=_report)
+
+
+def _report(args) -> int:
+    from kpilib.report.batch import make_reports
+
+    outcomes = make_reports(
+        args.month, args.dept, params=args.params, out=args.out, formats=args.format, jobs=args.jobs
+    )
+    month_folder = Path(args.out) / args.month
+    for o in outcomes:
+        if o.status == "ok":
+            shown = ", ".join(str(month_folder / f) for k, f in o.files.items() if k != "notebook")
+            print(
+                f"完成  {o.department} {o.name} 第 {o.version} 版（{o.seconds:.1f} 秒）：{shown}；"
+                f"成绩单 {o.scorecards} 份"
+            )
+        else:
+            print(f"失败  {o.department} {o.name}：{o.error}", file=sys.stderr)
+    print(f"索引：{month_folder / 'index.html'}")
+    failed = [o.department for o in outcomes if o.status != "ok"]
+    if failed:
+        print(
+            f"{len(outcomes)} 个部门中 {len(failed)} 个失败：{'、'.join(failed)}", file=sys.stderr
+        )
+    return 1 if failed else 0
+
+
+# --- kpi history / adjust --------------------------------------------------------------
+
+
+def _history_parser(commands) -> None:
+    parser = commands.add_parser(
+        "history",
+        help="列出结果库里的月份、版本和调整记录",
+        description="列出结果库中每个已计分的月份和版本（当前版本标 *），"
+        "以及申诉和调整的审计记录。",
+    )
+    parser.add_argument("--department", help="只看这个部门（方案文件名）")
+    parser.add_argument("--store", type=Path, help=STORE_HELP)
+    parser.set_defaults(func=_history)
+
+
+def _history(args) -> int:
+    import numpy as np
+
+    from kpilib import store
+
+    table = store.runs(args.store, args.department)
+    if table.empty:
+        print(f"{store.store_path(args.store)}：还没有已计分的月份")
+        return 0
+    table["current"] = np.where(table["current"], "*", "")
+    table["scored_at"] = table["scored_at"].dt.strftime("%Y-%m-%d %H:%M:%S")
+    table["plan_digest"] = table["plan_digest"].str[:12]
+    print(table.to_string(index=False))
+    trail = store.audit_trail(args.store, args.department)
+    if len(trail):
+        print("\n调整记录（审计）：")
+        print(trail.to_string(index=False))
+    return 0
+
+
+def _adjust_parser(commands) -> None:
+    from datetime import datetime
+
+    parser = commands.add_parser(
+        "adjust",
+        help="记录一项申诉结果或调整",
+        description="为已存月份中某人的某一项记录新的实际值或新的得分。原计算结果保留；"
+        "报告显示调整后的数字并加标记。超过结果公布后 3 个工作日的申诉，除非加 --force，否则拒绝。",
+    )
+    _plan_arg(parser)
+    _month(parser)
+    parser.add_argument("--person", required=True, help="姓名（与目标表一致）")
+    parser.add_argument("--item", required=True, help="指标（与目标表一致）")
+    value = parser.add_mutually_exclusive_group(required=True)
+    value.add_argument("--actual", type=float, help="更正后的实际值，按规则重新计分")
+    value.add_argument("--points", type=float, help="该项的新得分")
+    parser.add_argument("--reason", required=True, help="调整原因")
+    parser.add_argument("--by", required=True, help="决定人")
+    parser.add_argument(
+        "--filed", type=datetime.fromisoformat, help="申诉提交日期 YYYY-MM-DD；默认现在"
+    )
+    parser.add_argument("--force", action="store_true", help="超过期限也记录")
+    parser.add_argument("--store", type=Path, help=STORE_HELP)
+    parser.set_defaults(func=_adjust)
+
+
+def _adjust(args) -> int:
+    from kpilib import store
+
+    number = store.adjust(
+        args.plan,
+        args.month,
+        args.person,
+        args.item,
+        reason=args.reason,
+        by=args.by,
+        actual=args.actual,
+        points=args.points,
+        filed_at=args.filed,
+        force=args.force,
+        store=args.store,
+    )
+    print(f"已记录第 {number} 号调整：{args.person} {args.item} {args.month}")
+    return 0
+
+
+# --- kpi payroll -----------------------------------------------------------------------
+
+
+def _payroll_parser(commands) -> None:
+    parser = commands.add_parser(
+        "payroll",
+        help="从结果库写出当月工资表（Excel）",
+        description="按结果库中当月的当前结果（已含调整）每人一行写出等级、得分、绩效工资和标记。",
+    )
+    _plan_arg(parser)
+    _month(parser)
+    parser.add_argument("--pool", help="本月奖金池（元），方案有奖金池时用")
+    parser.add_argument("--out", type=Path, help="工作簿路径；默认 reports/月份/部门/payroll.xlsx")
+    parser.add_argument("--store", type=Path, help=STORE_HELP)
+    parser.add_argument("--force", action="store_true", help="覆盖已有的工作簿")
+    parser.set_defaults(func=_payroll)
+
+
+def _payroll(args) -> int:
+    from decimal import Decimal
+
+    from kpilib import load_plan
+    from kpilib.sheets import payroll
+
+    plan = load_plan(args.plan)
+    table = payroll.frame(plan, args.month, args.store, args.pool)
+    out = args.out or Path("reports") / args.month / plan.department / "payroll.xlsx"
+    payroll.write(table, out, f"{plan.name} {args.month}", force=args.force)
+    total = sum(table["performance_pay"], Decimal("0.00"))
+    print(f"已写出 {out}：{len(table)} 人，绩效工资合计 {total:,.2f} 元")
+    return 0
+
+
+# --- kpi template ----------------------------------------------------------------------
+
+
+def _template_parser(commands) -> None:
+    parser = commands.add_parser(
+        "template",
+        help="写出方案当月的 Excel 录入表",
+        description="写出一个待填写的 .xlsx：方案中的人员及其输入项，已填好单位和目标（实际值表），"
+        "方案用到时另有扣分记录表和评分记录表。填好后用 "
+        "kpi score 方案 --month 月份 --actuals 文件 计分。",
+    )
+    _plan_arg(parser)
+    _month(parser)
+    parser.add_argument(
+        "--out", type=Path, help="输出 .xlsx；默认当前文件夹下 部门_月份_录入表.xlsx"
+    )
+    parser.add_argument("--force", action="store_true", help="覆盖已有文件")
+    parser.set_defaults(func=_template)
+
+
+def _template(args) -> int:
+    from kpilib import load_plan
+    from kpilib.sheets.workbooks import write_template
+
+    plan = load_plan(args.plan)
+    out = args.out or Path(f"{plan.department}_{args.month}_录入表.xlsx")
+    if out.suffix.lower() != ".xlsx":
+        raise KpiError(Problem(f"--out {out} 不是 .xlsx 文件", "文件名请以 .xlsx 结尾"))
+    write_template(plan, args.month, out, force=args.force)
+    print(
+        f"已写出 {out}：填好黄色单元格后运行\n"
+        f"  kpi score {args.plan} --month {args.month} --actuals {out}"
+    )
     return 0
 
 

@@ -24,10 +24,10 @@ import numpy as np
 import pandas as pd
 
 from kpilib import text
-from kpilib.consequences import shown
+from kpilib.engine.plan import Indicator, Plan, load_plan, nearest
+from kpilib.engine.policy import shown
+from kpilib.engine.scoring import Result
 from kpilib.errors import KpiError, Problem
-from kpilib.plan import Indicator, Plan, load_plan, nearest
-from kpilib.scoring import Result
 
 STEP_COLUMNS = ["kind", "name", "rule", "inputs", "arithmetic", "points"]
 KIND_LABELS = {
@@ -237,16 +237,16 @@ def explain(
         )
     items = items[items["person"] == person]
     people = people[people["person"] == person]
-    from kpilib import history
+    from kpilib import store as results
 
     recorded = (
-        history.adjustments(plan.department, month, person, store)
+        results.adjustments(plan.department, month, person, store)
         if adjustments
         else pd.DataFrame()
     )
     if len(recorded):
         keys = {"department": plan.department, "month": month, "run_id": 0}
-        people, items = history.apply_adjustments(
+        people, items = results.apply_adjustments(
             people.assign(**keys), items.assign(**keys), recorded, plan
         )
     row = people.iloc[0]
@@ -314,7 +314,7 @@ def explain(
     )
     pay_value = None
     if getattr(plan, "pay", None) is not None:
-        from kpilib import pay
+        from kpilib.outcomes import pay
 
         money = pay.compute(people, plan, items=items).iloc[0]
         pay_value = money["performance_pay"]

@@ -7,7 +7,7 @@ temporary folder, then times, median of ``--repeat`` runs:
 
 - ``pd.read_excel(engine="openpyxl")``: pandas' classic reader;
 - ``pd.read_excel(engine="calamine")``;
-- ``kpilib.io.read_actuals``: what ``kpi score`` does (calamine, header search,
+- ``kpilib.sheets.inputs.read_actuals``: what ``kpi score`` does (calamine, header search,
   merged cells, text cells, long form).
 
 and checks that both engines return the same values.
@@ -56,7 +56,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    from kpilib.io import read_actuals
+    from kpilib.sheets.inputs import read_actuals
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "actuals.xlsx"
@@ -70,7 +70,7 @@ def main() -> None:
         print(f"pandas + openpyxl      {t_openpyxl:6.2f} s")
         speedup = t_openpyxl / t_calamine
         print(f"pandas + calamine      {t_calamine:6.2f} s  ({speedup:.1f}x faster)")
-        print(f"kpilib.io.read_actuals {t_kpilib:6.2f} s  ({len(c):,} rows, calamine)")
+        print(f"kpilib.sheets.inputs.read_actuals {t_kpilib:6.2f} s  ({len(c):,} rows, calamine)")
         print(f"same values from both engines: {same}")
 
 

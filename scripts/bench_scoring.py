@@ -17,8 +17,8 @@ import time
 import numpy as np
 import pandas as pd
 
-from kpilib.plan import Plan
-from kpilib.scoring import score
+from kpilib.engine.plan import Plan
+from kpilib.engine.scoring import score
 
 INDICATORS = {
     "GMV": {"rule": {"type": "ratio", "cap": 1.2}},

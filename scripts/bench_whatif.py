@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/bench_whatif.py [--people 5000] [--repeat 7]
 
-A change in the panel (kpilib.widgets.WhatIfApp) re-scores the month under the
+A change in the panel (kpilib.interactive.widgets.WhatIfApp) re-scores the month under the
 tweaked plan, compares it with the published plan (grades, pay) and redraws the
 tables and the grade chart. Measured here exactly as the panel does it, by
 setting a control's value: the channel operations plan (seed 000, 19 people)
@@ -26,8 +26,8 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import bench_scoring  # noqa: E402  (the synthetic plan and inputs)
 
-from kpilib.pay import Pay  # noqa: E402
-from kpilib.widgets import WhatIfApp  # noqa: E402
+from kpilib.engine.policy import Pay  # noqa: E402
+from kpilib.interactive.widgets import WhatIfApp  # noqa: E402
 
 
 def timed_changes(app: WhatIfApp, repeat: int) -> list[float]:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kpilib.plan import Plan
+from kpilib.engine.plan import Plan
 
 ROOT = Path(__file__).resolve().parent.parent
 

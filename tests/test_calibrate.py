@@ -9,9 +9,10 @@ import pandas as pd
 import pytest
 
 import kpilib
-from kpilib import history, payroll
-from kpilib.calibrate import calibrate
+from kpilib import store as history
 from kpilib.errors import PlanError
+from kpilib.outcomes.calibrate import calibrate
+from kpilib.sheets import payroll
 from tests.conftest import ROOT, make_plan
 
 INDICATORS = {"销售额": {"rule": {"type": "ratio"}}, "客户数": {"rule": {"type": "ratio"}}}

@@ -6,8 +6,9 @@ import matplotlib
 import pandas as pd
 import pytest
 
-from kpilib import charts, score_month
-from kpilib.plan import load_plan
+from kpilib import score_month
+from kpilib.engine.plan import load_plan
+from kpilib.report import charts
 
 PLAN = "params/channel_ops.yaml"
 

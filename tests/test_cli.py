@@ -69,4 +69,4 @@ def test_help_explains_itself():
 def test_a_bad_month_is_refused(month, capsys):
     with pytest.raises(SystemExit):
         main(["score", PLAN, "--month", month])
-    assert "write YYYY-MM" in capsys.readouterr().err
+    assert "YYYY-MM" in capsys.readouterr().err

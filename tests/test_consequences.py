@@ -8,8 +8,9 @@ import pandas as pd
 import pytest
 
 import kpilib
-from kpilib import consequences, history
+from kpilib import store as history
 from kpilib.errors import PlanError
+from kpilib.outcomes import consequences
 from tests.conftest import ROOT, make_plan
 
 RATIO = {"销售额": {"rule": {"type": "ratio"}}}

@@ -12,8 +12,9 @@ from openpyxl import Workbook, load_workbook
 import kpilib
 from kpilib.cli import main
 from kpilib.errors import DataError
-from kpilib.excel import results_workbook, template
-from kpilib.io import read_actuals, to_number
+from kpilib.parse import to_number
+from kpilib.sheets.inputs import read_actuals
+from kpilib.sheets.workbooks import results_workbook, template
 from tests.conftest import ROOT, frame
 
 MONTH = "2024-11"
@@ -318,7 +319,7 @@ def test_kpi_template_and_score_xlsx_commands(tmp_path, capsys):
 
 
 def test_money_is_exact_decimal():
-    from kpilib.excel import yuan
+    from kpilib.sheets.workbooks import yuan
 
     assert yuan(2160000.455) == Decimal("2160000.46")
     assert yuan(0.1 + 0.2) == Decimal("0.30")

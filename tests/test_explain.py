@@ -15,10 +15,10 @@ from decimal import Decimal
 import pytest
 
 import kpilib
-from kpilib import history
+from kpilib import store as history
 from kpilib.errors import KpiError
 from kpilib.explain import explain
-from kpilib.io import input_files
+from kpilib.project import input_files
 from tests.conftest import ROOT
 
 PLAN = ROOT / "params/channel_ops.yaml"

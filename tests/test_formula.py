@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from kpilib.formula import Formula, FormulaError
+from kpilib.engine.formula import Formula, FormulaError
 
 
 def values(**series):

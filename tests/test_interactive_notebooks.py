@@ -13,8 +13,8 @@ import shutil
 import pytest
 
 import kpilib
-from kpilib import history
-from kpilib.io import available_months, input_files
+from kpilib import store as history
+from kpilib.project import available_months, input_files
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow

@@ -10,15 +10,15 @@ from __future__ import annotations
 import pytest
 
 import kpilib
-from kpilib import history
-from kpilib.investigate import (
+from kpilib import store as history
+from kpilib.interactive.investigate import (
     heading_for,
     indicator_correlation,
     rank_moves,
     team_year,
     unreached_targets,
 )
-from kpilib.io import available_months, input_files
+from kpilib.project import available_months, input_files
 from tests.conftest import ROOT
 
 

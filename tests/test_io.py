@@ -5,7 +5,8 @@ import pytest
 from openpyxl import Workbook
 
 from kpilib.errors import DataError
-from kpilib.io import read_actuals, read_sheet, read_targets, write_atomically
+from kpilib.files import write_atomically
+from kpilib.sheets.inputs import read_actuals, read_sheet, read_targets
 from tests.conftest import ROOT
 
 

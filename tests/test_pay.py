@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 import kpilib
-from kpilib import pay
 from kpilib.errors import DataError, PlanError
+from kpilib.outcomes import pay
 from tests.conftest import ROOT, make_plan
 
 RATIO = {"销售额": {"rule": {"type": "ratio"}}}

@@ -2,8 +2,8 @@
 
 import pytest
 
+from kpilib.engine.plan import load_plan
 from kpilib.errors import PlanError
-from kpilib.plan import load_plan
 from tests.conftest import ROOT
 
 BASE = """\

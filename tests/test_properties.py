@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
-from kpilib.rules import AnyRule
+from kpilib.engine.rules import AnyRule
 
 rules = st.one_of(
     st.builds(

@@ -16,7 +16,7 @@ import nbformat
 import pytest
 
 from kpilib.cli import main
-from kpilib.report import CHROMIUM_ARGS, make_reports
+from kpilib.report.batch import CHROMIUM_ARGS, make_reports
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
@@ -341,8 +341,8 @@ def test_the_report_applies_and_marks_recorded_adjustments():
     # adjusted figure and marks it. 曾志伟's GMV指标 corrected to 2,160,000 of 2,400,000:
     # 90.0% × 70 = 63.0 (seed 000: "商务岗 曾志伟 Amy GMV指标 70% 2400000")
     import kpilib
-    from kpilib import history
-    from kpilib.sections import MonthReport
+    from kpilib import store as history
+    from kpilib.report.sections import MonthReport
 
     plan = kpilib.load_plan(ROOT / "params/channel_ops.yaml")
     before = kpilib.score_month(plan, "2024-11")
@@ -366,7 +366,7 @@ def test_the_report_applies_and_marks_recorded_adjustments():
 def test_a_voided_month_names_its_gate_in_the_ranking():
     # seed 002 #12: "(一)联检考核月度得分低于18分(含),则本月绩效考核成绩无效" — the mall's
     # sample month voids 吴佳 (see tests/test_seed_plans.py); the ranking says why
-    from kpilib.sections import MonthReport
+    from kpilib.report.sections import MonthReport
 
     report = MonthReport.load("mall_floor", "2024-11", plan_path=ROOT / "params/mall_floor.yaml")
     voided = report.result.people.set_index("person").loc["吴佳"]

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from kpilib.rules import AnyRule
+from kpilib.engine.rules import AnyRule
 
 
 def rule(**params):
@@ -229,7 +229,7 @@ LATE = {"迟到": {"points": 1, "escalate_after": 2, "then": 3}}
     ],
 )
 def test_incidents_escalate_and_floor(count, overdraft, points):
-    from kpilib.rules import IncidentKind
+    from kpilib.engine.rules import IncidentKind
 
     r = rule(type="incidents", kinds=LATE, overdraft=overdraft)
     deduction = IncidentKind(**LATE["迟到"]).cost(np.array([count]), None)[0]
@@ -312,7 +312,7 @@ def test_bad_parameters(params, message):
     ],
 )
 def test_points_round_like_excel(raw, rounded):
-    from kpilib.rules import round_points
+    from kpilib.engine.rules import round_points
 
     assert round_points([raw])[0] == rounded
 

@@ -76,7 +76,7 @@ def test_completion_below_60_percent_is_visible(november):
 
 
 def test_scoring_does_not_touch_its_inputs(channel_ops_plan):
-    from kpilib.io import read_inputs
+    from kpilib.sheets.inputs import read_inputs
 
     inputs = read_inputs(channel_ops_plan, "2024-11")
     before = {k: v.copy() for k, v in inputs.items() if v is not None}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 import kpilib
-from kpilib.io import available_months
+from kpilib.project import available_months
 from tests.conftest import ROOT
 
 SEED_PLANS = [

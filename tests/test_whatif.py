@@ -21,8 +21,7 @@ import pytest
 
 from kpilib import load_plan
 from kpilib.errors import KpiError, PlanError
-from kpilib.io import read_targets
-from kpilib.whatif import (
+from kpilib.interactive.whatif import (
     WhatIf,
     compare,
     reweight,
@@ -31,6 +30,7 @@ from kpilib.whatif import (
     sensitivity_chart,
     with_rule,
 )
+from kpilib.sheets.inputs import read_targets
 from tests.conftest import ROOT
 
 MONTH = "2024-11"
@@ -220,7 +220,7 @@ def test_saving_over_the_published_plan_is_refused(plan_copy):
 
 
 def test_the_widget_panel_rescores_when_a_control_changes():
-    from kpilib.widgets import WhatIfApp
+    from kpilib.interactive.widgets import WhatIfApp
 
     app = WhatIfApp(ROOT / "params/channel_ops.yaml", MONTH)
     app.indicator.value = "GMV指标"

@@ -2,7 +2,7 @@
 
 ::
 
-    from kpilib.widgets import WhatIfApp
+    from kpilib.interactive.widgets import WhatIfApp
     WhatIfApp("params/channel_ops.yaml", "2024-11")
 
 Pick an indicator; its weight and its rule's parameters (cap, floor,
@@ -11,7 +11,7 @@ month (inputs are read once) and redraws who changes grade, the grade
 distribution and the pay gained or lost against the published plan. 保存为新方案
 writes the tweaked plan as a new file next to the original, with the diff.
 
-All logic is in :mod:`kpilib.whatif`; this module only wires controls to it,
+All logic is in :mod:`kpilib.interactive.whatif`; this module only wires controls to it,
 so the same panel can be driven from a test by setting control values.
 """
 
@@ -24,9 +24,16 @@ import ipywidgets as w
 import numpy as np
 
 from kpilib import text
+from kpilib.engine.plan import Plan
 from kpilib.errors import KpiError
-from kpilib.plan import Plan
-from kpilib.whatif import FRACTION_KEYS, TUNABLE, Comparison, WhatIf, save_plan, with_rules
+from kpilib.interactive.whatif import (
+    FRACTION_KEYS,
+    TUNABLE,
+    Comparison,
+    WhatIf,
+    save_plan,
+    with_rules,
+)
 
 OPTIONAL = ("cap", "zero_below")  # parameters that may be switched off (None)
 PERCENT_RANGE = {
@@ -52,7 +59,7 @@ CHART_DPI = 72  # screen only: a smaller PNG redraws faster
 
 
 class WhatIfApp:
-    """The what-if panel: a :class:`kpilib.whatif.WhatIf` session behind ipywidgets.
+    """The what-if panel: a :class:`kpilib.interactive.whatif.WhatIf` session behind ipywidgets.
 
     Parameters
     ----------
@@ -61,7 +68,7 @@ class WhatIfApp:
     month : str
         ``YYYY-MM``.
     inputs : dict, optional
-        Pre-read inputs (:func:`kpilib.io.read_inputs`).
+        Pre-read inputs (:func:`kpilib.sheets.inputs.read_inputs`).
     limit : int
         Rows shown per table (a 5,000-person plan shows the largest changes).
 
@@ -283,7 +290,7 @@ class WhatIfApp:
 
 def render(comparison: Comparison, plan: Plan, limit: int = 30) -> tuple[str, bytes]:
     """The panel's view of a comparison: HTML tables and a PNG of the grade distribution."""
-    from kpilib import charts
+    from kpilib.report import charts
 
     grades = comparison.grades
     fig = charts._figure(2.4)

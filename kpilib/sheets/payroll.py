@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from kpilib.errors import DataError, Problem
-from kpilib.excel import put
+from kpilib.sheets.workbooks import put
 
 # column -> (Chinese header, number format or None for text, width)
 COLUMNS = {
@@ -48,7 +48,7 @@ def frame(plan, month: str, store=None, pool=None) -> pd.DataFrame:
     month : str
         ``YYYY-MM``; must be in the results store.
     store : path, optional
-        See :func:`kpilib.history.store_path`.
+        See :func:`kpilib.store.store_path`.
     pool : Decimal or str, optional
         This month's bonus pool (yuan), if the plan splits one.
 
@@ -57,12 +57,13 @@ def frame(plan, month: str, store=None, pool=None) -> pd.DataFrame:
     DataFrame
         One row per person; the columns of ``COLUMNS`` that apply.
     """
-    from kpilib import calibrate, consequences, history, pay
-    from kpilib.plan import Plan, load_plan
-    from kpilib.scoring import Result
+    from kpilib.engine.plan import Plan, load_plan
+    from kpilib.engine.scoring import Result
+    from kpilib.outcomes import calibrate, consequences, pay
+    from kpilib.store import load
 
     plan = plan if isinstance(plan, Plan) else load_plan(plan)
-    past = history.load(plan, store)
+    past = load(plan, store)
     if month not in set(past.people["month"]):
         raise DataError(
             Problem(
@@ -110,7 +111,7 @@ def write(table: pd.DataFrame, path: str | Path, title: str = "", force: bool = 
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
 
-    from kpilib.io import write_atomically
+    from kpilib.files import write_atomically
 
     book = Workbook()
     sheet = book.active
@@ -138,38 +139,3 @@ def write(table: pd.DataFrame, path: str | Path, title: str = "", force: bool = 
     path = Path(path)
     write_atomically({path: lambda p: book.save(p)}, force=force)
     return path
-
-
-def add_payroll_parser(commands) -> None:
-    """Register ``kpi payroll``."""
-    from kpilib.cli import month_arg
-
-    parser = commands.add_parser(
-        "payroll",
-        help="write the month's payroll workbook (Excel) from the results store",
-        description="Write one row per person with grade, score, pay items and flags, from "
-        "the month's current stored results (adjustments applied).",
-    )
-    parser.add_argument("plan", type=Path)
-    parser.add_argument("--month", required=True, type=month_arg)
-    parser.add_argument("--pool", help="this month's bonus pool in yuan, if the plan has one")
-    parser.add_argument(
-        "--out", type=Path, help="workbook path; default reports/MONTH/DEPARTMENT/payroll.xlsx"
-    )
-    parser.add_argument("--store", type=Path)
-    parser.add_argument("--force", action="store_true", help="replace an existing workbook")
-    parser.set_defaults(func=_payroll_command)
-
-
-def _payroll_command(args) -> int:
-    from kpilib.plan import load_plan
-
-    plan = load_plan(args.plan)
-    table = frame(plan, args.month, args.store, args.pool)
-    out = args.out or Path("reports") / args.month / plan.department / "payroll.xlsx"
-    write(table, out, f"{plan.name} {args.month}", force=args.force)
-    print(
-        f"wrote {out}: {len(table)} people, performance pay "
-        f"{sum(table['performance_pay'], Decimal('0.00')):,.2f} 元"
-    )
-    return 0

@@ -1,4 +1,4 @@
-"""Ad hoc questions over the results history (``kpilib.history.load``).
+"""Ad hoc questions over the results history (``kpilib.store.load``).
 
 Each function takes the history's ``people`` or ``items`` table (one row per
 person and month, adjustments applied) and returns a small DataFrame; the
@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kpilib.consequences import flags
+from kpilib.outcomes.consequences import flags
 
 
 def heading_for(people: pd.DataFrame, plan, as_of: str | None = None) -> pd.DataFrame:

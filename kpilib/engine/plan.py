@@ -16,14 +16,13 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
-from kpilib.calibrate import Calibration
-from kpilib.consequences import Consequences
+from kpilib.engine.formula import LOOKUPS, Formula, FormulaError
+from kpilib.engine.policy import Calibration, Consequences, Pay
+from kpilib.engine.rules import RULES, AnyRule
 from kpilib.errors import PlanError, Problem
-from kpilib.formula import LOOKUPS, Formula, FormulaError
-from kpilib.pay import Pay
-from kpilib.rules import RULES, AnyRule, Fraction
+from kpilib.parse import Fraction, Frozen
 
 
 class _PlanLoader(yaml.SafeLoader):
@@ -40,11 +39,7 @@ _PlanLoader.add_implicit_resolver(
 )
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Indicator(_Frozen):
+class Indicator(Frozen):
     """An indicator of the catalogue: how its actual is found and scored."""
 
     label: str | None = None
@@ -60,7 +55,7 @@ class Indicator(_Frozen):
         return self.direction == "lower"
 
 
-class Measure(_Frozen):
+class Measure(Frozen):
     """A raw measure read from the actuals and used only by formulas."""
 
     label: str | None = None
@@ -68,12 +63,12 @@ class Measure(_Frozen):
     allow_negative: bool = False
 
 
-class Grade(_Frozen):
+class Grade(Frozen):
     name: str
     min: float | None = Field(default=None, description="lowest total in this grade (含)")
 
 
-class Gate(_Frozen):
+class Gate(Frozen):
     """A condition per person: ``void`` voids the month, ``multiply`` scales one item."""
 
     name: str
@@ -91,7 +86,7 @@ class Gate(_Frozen):
         return self
 
 
-class Sources(_Frozen):
+class Sources(Frozen):
     """Where the inputs are, relative to the plan file; ``{month}`` is ``YYYY-MM``."""
 
     targets: str
@@ -102,7 +97,7 @@ class Sources(_Frozen):
     ratings: str | None = None
 
 
-class Plan(_Frozen):
+class Plan(Frozen):
     """A department's scoring plan.
 
     Attributes

@@ -29,10 +29,10 @@ import pandas as pd
 from pydantic import ValidationError
 
 from kpilib import text
+from kpilib.engine.plan import Plan, load_plan, nearest
+from kpilib.engine.rules import Bonus
+from kpilib.engine.scoring import score
 from kpilib.errors import KpiError, PlanError, Problem
-from kpilib.plan import Plan, load_plan, nearest
-from kpilib.rules import Bonus
-from kpilib.scoring import score
 
 # rule parameters a what-if may change, per rule type (others are structural)
 TUNABLE = {
@@ -152,7 +152,7 @@ def reweight(targets: pd.DataFrame, plan: Plan, weights: dict[str, float] | None
     Parameters
     ----------
     targets : DataFrame
-        From :func:`kpilib.io.read_targets`; not changed.
+        From :func:`kpilib.sheets.inputs.read_targets`; not changed.
     plan : Plan
         Tells which indicators are bonus items (outside the weights).
     weights : dict
@@ -160,7 +160,7 @@ def reweight(targets: pd.DataFrame, plan: Plan, weights: dict[str, float] | None
     """
     if not weights:
         return targets
-    from kpilib.rules import parse_fraction
+    from kpilib.parse import parse_fraction
 
     bonus = {n for n, i in plan.indicators.items() if isinstance(i.rule, Bonus)}
     weighted = ~targets["indicator"].isin(bonus).to_numpy()
@@ -208,7 +208,7 @@ def _pay(result) -> pd.Series:
     """Performance pay per person (Decimal yuan), or None when the plan has no pay."""
     if getattr(result.plan, "pay", None) is None:
         return pd.Series([None] * len(result.people), index=result.people.index, dtype=object)
-    from kpilib import pay
+    from kpilib.outcomes import pay
 
     return pay.compute(result)["performance_pay"]
 
@@ -326,7 +326,7 @@ class WhatIf:
     month : str
         ``YYYY-MM``.
     inputs : dict, optional
-        From :func:`kpilib.io.read_inputs`; read here when not given.
+        From :func:`kpilib.sheets.inputs.read_inputs`; read here when not given.
 
     Examples
     --------
@@ -335,7 +335,7 @@ class WhatIf:
     """
 
     def __init__(self, plan: str | Path | Plan, month: str, inputs: dict | None = None):
-        from kpilib.io import read_inputs
+        from kpilib.sheets.inputs import read_inputs
 
         self.plan = _plan(plan)
         self.month = month
@@ -359,7 +359,7 @@ class WhatIf:
         if plan is self.plan or path == self.plan.source("targets", self.month):
             return self.inputs["targets"]
         if path not in self._other_targets:
-            from kpilib.io import read_targets
+            from kpilib.sheets.inputs import read_targets
 
             self._other_targets[path] = read_targets(
                 path, plan.sources.targets_layout, plan.sources.targets_sheet
@@ -506,7 +506,7 @@ def compare(
     weights : dict, optional
         Indicator weights for ``plan_b``'s run (see :func:`reweight`).
     inputs : dict, optional
-        Pre-read inputs (:func:`kpilib.io.read_inputs`).
+        Pre-read inputs (:func:`kpilib.sheets.inputs.read_inputs`).
 
     Returns
     -------
@@ -539,7 +539,7 @@ def sensitivity(
 
 def sensitivity_chart(sweep: pd.DataFrame, indicator: str):
     """Stacked bars of head counts per grade, and total pay as a line, against the weight."""
-    from kpilib import charts
+    from kpilib.report import charts
 
     grades = [c for c in sweep.columns if c not in ("weight", "people", "mean_total", "pay")]
     fig = charts._figure(3.2)
@@ -583,7 +583,7 @@ def plan_diff(
         if a.get(k) != b.get(k)
     ]
     for indicator, w in (weights or {}).items():
-        from kpilib.rules import parse_fraction
+        from kpilib.parse import parse_fraction
 
         was = "—"
         if targets is not None:
@@ -658,7 +658,8 @@ def save_plan(
     """
     import yaml
 
-    from kpilib.io import read_targets, write_atomically, write_targets
+    from kpilib.files import write_atomically
+    from kpilib.sheets.inputs import read_targets, write_targets
 
     if plan.path is None:
         raise KpiError(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kpilib.scoring import Result
+from kpilib.engine.scoring import Result
 
 BELOW = 0.60  # seed 000: 每次月度考核完成率低于60%者 ...
 

@@ -23,11 +23,11 @@ import numpy as np
 import pandas as pd
 
 from kpilib import text
+from kpilib.engine.formula import Formula, FormulaError
+from kpilib.engine.plan import Plan, nearest
+from kpilib.engine.rules import Bonus, Incidents, Rating, round_points
 from kpilib.errors import DataError, Problem
-from kpilib.formula import Formula, FormulaError
-from kpilib.io import to_number
-from kpilib.plan import Plan, nearest
-from kpilib.rules import Bonus, Incidents, Rating, round_points
+from kpilib.parse import to_number
 
 ITEM_COLUMNS = [
     "person",
@@ -85,9 +85,9 @@ def score(
     plan : Plan
         From :func:`kpilib.load_plan`.
     targets : DataFrame
-        From :func:`kpilib.io.read_targets`: person, indicator, item, weight, target...
+        From :func:`kpilib.sheets.inputs.read_targets`: person, indicator, item, weight, target...
     actuals : DataFrame, optional
-        From :func:`kpilib.io.read_actuals`: person, item, value (long).
+        From :func:`kpilib.sheets.inputs.read_actuals`: person, item, value (long).
     incidents, ratings : DataFrame, optional
         For ``incidents`` and ``rating`` rules.
     explain : bool

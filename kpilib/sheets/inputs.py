@@ -9,15 +9,13 @@ still not a number is reported with its file, row, person and column.
 
 from __future__ import annotations
 
-import hashlib
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from kpilib.errors import DataError, KpiError, Problem, raise_if
+from kpilib.errors import DataError, Problem, raise_if
+from kpilib.parse import to_number
 
 # Canonical column -> header spellings accepted (Chinese first: it is what HR writes).
 COLUMNS = {
@@ -138,62 +136,6 @@ def _find_header(cells: pd.DataFrame, path: Path) -> int:
             file=str(path),
         )
     )
-
-
-def to_number(
-    frame: pd.DataFrame,
-    column: str,
-    *,
-    label: str | None = None,
-    allow_blank: bool = False,
-    allow_negative: bool = False,
-    percent_points: bool = False,
-) -> tuple[pd.Series, list[Problem]]:
-    """Parse a text column into floats, collecting a problem per bad cell.
-
-    ``percent_points``: a bare number above 1 is read as percentage points
-    (``70`` means 70%), as HR often writes weights.
-    """
-    if pd.api.types.is_numeric_dtype(frame[column]):  # numbers already: nothing to parse
-        number = frame[column].astype(float)
-        pct = bad = pd.Series(False, index=frame.index)
-        blank = number.isna()
-    else:
-        text = (
-            frame[column]
-            .astype(str)
-            .str.normalize("NFKC")
-            .str.strip()
-            .str.replace(",", "", regex=False)
-            .str.replace(" ", "", regex=False)
-        )
-        pct = text.str.endswith("%")
-        number = pd.to_numeric(text.str.rstrip("%"), errors="coerce").astype(float)
-        number = number.where(~pct, number / 100)
-        blank = text == ""
-        bad = number.isna() & ~blank
-    if percent_points:
-        number = number.where(pct | ~(number > 1), number / 100)
-    negative = (number < 0) & ~np.asarray(allow_negative)
-    problems = []
-    name = label or column
-    for mask, what, fix in (
-        (bad, "is not a number", "write a plain number such as 2400000 or 92.5%"),
-        (blank & ~np.asarray(allow_blank), "is blank", "fill in the value"),
-        (negative, "is negative", "check the sign; this column takes 0 or more"),
-    ):
-        for _, row in frame[mask].iterrows():  # error path only: a handful of rows
-            problems.append(
-                Problem(
-                    f"{row[column]!r} {what}" if what != "is blank" else f"value {what}",
-                    fix,
-                    file=row["_file"],
-                    where=f"row {row['_row']}",
-                    person=row.get("person") or None,
-                    column=row.get("_column", name),
-                )
-            )
-    return number, problems
 
 
 def _require(frame: pd.DataFrame, columns: list[str], path) -> None:
@@ -335,39 +277,6 @@ def read_ratings(path: str | Path, sheet: str | int = 0) -> pd.DataFrame:
     return frame[["person", "item", "rater", "level", "_file", "_row"]]
 
 
-def write_atomically(outputs: dict[Path, callable], force: bool = False) -> None:
-    """Write several files all-or-nothing.
-
-    ``outputs`` maps each destination to a function writing to a given path.
-    Everything is written to temporary files first and moved into place only
-    when all succeeded. An existing file is never replaced unless ``force``.
-    """
-    existing = [p for p in outputs if p.exists()]
-    if existing and not force:
-        raise KpiError(
-            Problem(
-                f"{', '.join(map(str, existing))} already exist(s)",
-                "choose another --out directory, or pass --force to replace them",
-            )
-        )
-    staged = []
-    try:
-        for dest, write in outputs.items():
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp")
-            os.close(fd)
-            staged.append((Path(tmp), dest))
-            write(Path(tmp))
-        umask = os.umask(0)
-        os.umask(umask)
-        for tmp, dest in staged:
-            tmp.chmod(0o666 & ~umask)  # mkstemp makes 0600; reports are meant to be shared
-            os.replace(tmp, dest)
-    finally:
-        for tmp, _ in staged:
-            tmp.unlink(missing_ok=True)
-
-
 def read_inputs(plan, month: str, actuals: str | Path | None = None) -> dict:
     """Read every input a plan needs for ``month``: the keyword arguments of ``score``.
 
@@ -401,7 +310,7 @@ def read_inputs(plan, month: str, actuals: str | Path | None = None) -> dict:
     return inputs
 
 
-# The sheets of the input template written by ``kpi template`` (kpilib.excel).
+# The sheets of the input template written by ``kpi template`` (kpilib.sheets.workbooks).
 TEMPLATE_SHEETS = {"actuals": "实际值", "incidents": "扣分记录", "ratings": "评分记录"}
 
 
@@ -413,29 +322,6 @@ def _template_sheets(path: Path) -> dict[str, str]:
 
     names = set(CalamineWorkbook.from_path(str(path)).sheet_names)
     return {key: name for key, name in TEMPLATE_SHEETS.items() if name in names}
-
-
-def input_files(plan, month: str, actuals: str | Path | None = None) -> list[Path]:
-    """The files a month's score reads (for checksums in reports and the store)."""
-    paths = [
-        plan.path,
-        plan.source("targets", month),
-        Path(actuals) if actuals else plan.source("actuals", month),
-        plan.source("incidents", month),
-        plan.source("ratings", month),
-    ]
-    return [Path(p).resolve() for p in paths if p is not None and Path(p).exists()]
-
-
-def available_months(plan) -> list[str]:
-    """The months (``YYYY-MM``) that have an actuals file, oldest first."""
-    import re
-
-    pattern = plan.source("actuals", "MONTH")
-    folder = pattern.parent
-    regex = re.compile(re.escape(pattern.name).replace("MONTH", r"(\d{4}-\d{2})") + "$")
-    found = (regex.match(p.name) for p in folder.glob("*")) if folder.exists() else ()
-    return sorted(m.group(1) for m in found if m)
 
 
 def write_targets(targets: pd.DataFrame, path: str | Path) -> None:
@@ -461,12 +347,3 @@ def write_targets(targets: pd.DataFrame, path: str | Path) -> None:
         }
     )
     out.to_csv(path, index=False, encoding="utf-8-sig")
-
-
-def checksum(path: str | Path) -> tuple[str, int]:
-    """``(sha256 hex, size in bytes)`` of a file, read in 1 MB blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest(), Path(path).stat().st_size

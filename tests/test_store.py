@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 import kpilib
-from kpilib import history
+from kpilib import store as history
 from kpilib.cli import main
 from kpilib.errors import DataError, KpiError
 from tests.conftest import ROOT
@@ -96,7 +96,7 @@ def test_a_process_killed_in_the_middle_of_saving_loses_nothing_stored(store):
     before = _counts(store)
     child = textwrap.dedent(f"""
         import os, kpilib
-        from kpilib import history
+        from kpilib import store as history
         real = history._insert
         def die(con, table, frame, run_id):
             real(con, table, frame, run_id)

@@ -14,7 +14,6 @@ argument, else the ``KPI_STORE`` environment variable, else
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterable
 from contextlib import contextmanager
@@ -25,11 +24,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from kpilib.engine.plan import Plan, load_plan, nearest
+from kpilib.engine.scoring import ITEM_COLUMNS, PEOPLE_COLUMNS, Result
 from kpilib.errors import DataError, KpiError, Problem
-from kpilib.plan import Plan, load_plan, nearest
-from kpilib.scoring import ITEM_COLUMNS, PEOPLE_COLUMNS, Result
+from kpilib.project import store_path
 
-DEFAULT_STORE = Path("data") / "results.duckdb"
 LOCK_WAIT = 5.0  # seconds to wait for another process's save before giving up
 APPEAL_WORKING_DAYS = 3  # seed 003: 有权在得知考核结果3个工作日内 ... 申诉
 
@@ -69,11 +68,6 @@ SCHEMA = [
     """,
 ]
 SCHEMA_VERSION = len(SCHEMA)
-
-
-def store_path(store: str | Path | None = None) -> Path:
-    """The store file: ``store``, else ``$KPI_STORE``, else ``data/results.duckdb``."""
-    return Path(store or os.environ.get("KPI_STORE") or DEFAULT_STORE)
 
 
 @contextmanager
@@ -200,7 +194,8 @@ def save(
     >>> save(result)
     1
     """
-    from kpilib.io import checksum, input_files
+    from kpilib.files import checksum
+    from kpilib.project import input_files
 
     if not result.month:
         raise KpiError(
@@ -631,93 +626,26 @@ def adjust(
     return adjustment_id
 
 
-def add_history_parser(commands) -> None:
-    """Register ``kpi history``."""
-    from pathlib import Path as _Path
-
-    parser = commands.add_parser(
-        "history",
-        help="list the stored months and versions, and the adjustments",
-        description="List every scored month and version in the results store (the "
-        "current one marked *), then the audit trail of appeals and adjustments.",
-    )
-    parser.add_argument("--department", help="only this department (a plan's file stem)")
-    parser.add_argument(
-        "--store", type=_Path, help="results store; default $KPI_STORE or data/results.duckdb"
-    )
-    parser.set_defaults(func=_history_command)
-
-
-def _history_command(args) -> int:
-    table = runs(args.store, args.department)
-    if table.empty:
-        print(f"{store_path(args.store)}: no scored months yet")
-        return 0
-    table["current"] = np.where(table["current"], "*", "")
-    table["scored_at"] = table["scored_at"].dt.strftime("%Y-%m-%d %H:%M:%S")
-    table["plan_digest"] = table["plan_digest"].str[:12]
-    print(table.to_string(index=False))
-    with connect(args.store, create=False) as con:
-        trail = con.execute(
+def audit_trail(store: str | Path | None = None, department: str | None = None) -> pd.DataFrame:
+    """Every recorded appeal and adjustment, oldest first (``kpi history``)."""
+    with connect(store, create=False) as con:
+        return con.execute(
             "SELECT adjustment_id AS id, department, month, person, item, actual, points, "
             "reason, made_by, filed_at, forced FROM adjustments "
-            + ("WHERE department = ? " if args.department else "")
+            + ("WHERE department = ? " if department else "")
             + "ORDER BY adjustment_id",
-            [args.department] if args.department else [],
+            [department] if department else [],
         ).df()
-    if len(trail):
-        print("\nadjustments (audit trail):")
-        print(trail.to_string(index=False))
-    return 0
 
 
-def add_adjust_parser(commands) -> None:
-    """Register ``kpi adjust``."""
-    from kpilib.cli import month_arg
-
-    parser = commands.add_parser(
-        "adjust",
-        help="record an appeal's outcome or an adjustment of one item",
-        description="Record a new actual or new points for one person's item in a stored "
-        "month. The computed result is kept; reports show the adjusted figure "
-        "and mark it. Appeals more than 3 working days after the results are "
-        "refused unless --force.",
-    )
-    parser.add_argument("plan", type=Path)
-    parser.add_argument("--month", required=True, type=month_arg)
-    parser.add_argument("--person", required=True)
-    parser.add_argument("--item", required=True)
-    value = parser.add_mutually_exclusive_group(required=True)
-    value.add_argument("--actual", type=float, help="corrected actual, re-scored by the rule")
-    value.add_argument("--points", type=float, help="the item's new points")
-    parser.add_argument("--reason", required=True)
-    parser.add_argument("--by", required=True, help="who decided")
-    parser.add_argument(
-        "--filed",
-        type=datetime.fromisoformat,
-        help="when the appeal was filed (YYYY-MM-DD); default now",
-    )
-    parser.add_argument("--force", action="store_true", help="record it past the deadline")
-    parser.add_argument("--store", type=Path)
-    parser.set_defaults(func=_adjust_command)
-
-
-def _adjust_command(args) -> int:
-    number = adjust(
-        args.plan,
-        args.month,
-        args.person,
-        args.item,
-        reason=args.reason,
-        by=args.by,
-        actual=args.actual,
-        points=args.points,
-        filed_at=args.filed,
-        force=args.force,
-        store=args.store,
-    )
-    print(f"recorded adjustment {number} for {args.person} {args.item} {args.month}")
-    return 0
-
-
-__all__ = ["save", "load", "runs", "adjust", "History", "store_path", "connect", "SCHEMA_VERSION"]
+__all__ = [
+    "save",
+    "load",
+    "runs",
+    "adjust",
+    "audit_trail",
+    "History",
+    "store_path",
+    "connect",
+    "SCHEMA_VERSION",
+]

@@ -4,7 +4,7 @@ Each rule is a frozen model (its parameters, validated when a plan loads) plus
 one vectorized ``score`` over all of a plan's items that use it. ``score`` takes
 a frame with the columns ``full_points`` (the item's weight times the plan's
 scale), ``target`` and ``actual`` (and ``deduction``/``share``/``detail`` for
-incident and rating rules, aggregated by :mod:`kpilib.scoring`) and returns the
+incident and rating rules, aggregated by :mod:`kpilib.engine.scoring`) and returns the
 columns ``completion``, ``points`` and ``reason``. No loop over people.
 
 ``RULES`` maps a plan's ``type:`` to its class; docs/plan-format.md shows an
@@ -17,24 +17,10 @@ from typing import Annotated, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from kpilib import text
-
-
-def parse_fraction(value):
-    """Accept ``1.2``, ``"120%"`` or ``"１２０％"`` for ratio-like parameters."""
-    if isinstance(value, str):
-        import unicodedata
-
-        raw = unicodedata.normalize("NFKC", value).strip().replace(",", "")
-        if raw.endswith("%"):
-            return float(raw[:-1]) / 100
-        return float(raw)
-    return value
-
-
-Fraction = Annotated[float, BeforeValidator(parse_fraction)]
+from kpilib.parse import Fraction, Frozen
 
 
 def round_points(values):
@@ -44,10 +30,8 @@ def round_points(values):
     return np.sign(scaled) * np.floor(np.abs(scaled) + 0.5) / 100
 
 
-class Rule(BaseModel):
+class Rule(Frozen):
     """Base of all rule types."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     def needs_target(self) -> bool:
         """Whether each item needs a target (``divides_by_target`` also forbids 0)."""
@@ -136,8 +120,7 @@ class Count(Ratio):
     cap: Fraction | None = 1.0
 
 
-class Band(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class Band(Frozen):
     at_most: Fraction | None = None
     at_least: Fraction | None = None
     share: Fraction = Field(description="share of the item's points in this band")
@@ -291,10 +274,9 @@ class Step(Rule):
         return _result(completion, points, reason)
 
 
-class IncidentKind(BaseModel):
+class IncidentKind(Frozen):
     """One kind of incident: a fixed deduction (with optional escalation) or a range."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
     points: float | None = Field(default=None, gt=0)
     escalate_after: int | None = Field(default=None, ge=0)
     then: float | None = Field(default=None, gt=0)

@@ -10,11 +10,11 @@ condition on one person's month plus how matching months are counted:
 ``consecutive``  n matching calendar months in a row
 ``window``       n matching months among the last ``window`` calendar months
 
-Flags are computed from the history in the store (:func:`kpilib.history.load`),
+Flags are computed from the history in the store (:func:`kpilib.store.load`),
 never from one month alone, so a month scored late or re-scored changes the
 flags of the months after it. Each flag names the months that triggered it.
 
-Conditions are :mod:`kpilib.formula` expressions over the person's month:
+Conditions are :mod:`kpilib.engine.formula` expressions over the person's month:
 ``total``, ``completion``, ``rank``, ``valid``, ``weighted_points``,
 ``bonus_points``, ``probation`` (1 for people listed under
 ``consequences.probation``), and ``points("item")``, ``completion("item")``,
@@ -23,69 +23,13 @@ Conditions are :mod:`kpilib.formula` expressions over the person's month:
 
 from __future__ import annotations
 
-import re
-from decimal import Decimal
-from typing import Annotated, Literal
-
 import numpy as np
 import pandas as pd
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from kpilib.engine.policy import ConsequenceRule, parse_condition, shown
 from kpilib.errors import PlanError, Problem
-from kpilib.formula import Formula, FormulaError
 
-NAMES = ("total", "completion", "rank", "valid", "weighted_points", "bonus_points", "probation")
-LABELS = {
-    "total": "总分",
-    "completion": "考核完成率",
-    "rank": "名次",
-    "valid": "有效",
-    "weighted_points": "考核项得分",
-    "bonus_points": "加减分",
-    "probation": "试用期",
-}
-_NAME = re.compile(r"\b(" + "|".join(NAMES) + r")\b")
-
-
-def shown(condition: str) -> str:
-    """A condition as a report shows it: ``completion < 60%`` → ``考核完成率 < 60%``."""
-    return _NAME.sub(lambda m: LABELS[m.group(1)], condition)
-
-
-ITEM_LOOKUPS = ("points", "completion", "actual")
-_LOOKUP_HELP = ", ".join(f'{fn}("item")' for fn in ITEM_LOOKUPS)
 FLAG_COLUMNS = ["person", "month", "rule", "action", "count", "months", "award", "reason"]
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-def parse_condition(text: str) -> Formula:
-    """Parse a condition on a person's month; unknown names are errors listing the valid ones.
-
-    Examples
-    --------
-    >>> parse_condition("completion < 60%").names
-    frozenset({'completion'})
-    """
-    try:
-        formula = Formula.parse(text)
-    except FormulaError as exc:
-        raise ValueError(str(exc)) from None
-    unknown = sorted(formula.names - set(NAMES))
-    if unknown:
-        raise ValueError(
-            f"condition {text!r} names unknown {', '.join(map(repr, unknown))}; "
-            f"a condition may use {', '.join(NAMES)} and "
-            f"{_LOOKUP_HELP}"
-        )
-    bad = sorted(fn for fn, _ in formula.lookups if fn not in ITEM_LOOKUPS)
-    if bad:
-        raise ValueError(
-            f"condition {text!r}: {bad[0]}() is not available here; use {', '.join(ITEM_LOOKUPS)}"
-        )
-    return formula
 
 
 def evaluate(
@@ -134,49 +78,6 @@ def evaluate(
     return np.broadcast_to(np.nan_to_num(value) != 0, (len(people),)).copy()
 
 
-def _valid_condition(value: str) -> str:
-    parse_condition(value)
-    return value
-
-
-Condition = Annotated[str, AfterValidator(_valid_condition)]
-"""A plan condition on a person's month (``completion < 60%``), checked when the plan loads."""
-
-
-class ConsequenceRule(_Frozen):
-    """One consequence: a condition on a month and how matching months are counted."""
-
-    name: str
-    when: Condition
-    over: Literal["month", "year", "consecutive", "window"] = "month"
-    months: int = Field(default=1, ge=1, description="matching months it takes")
-    window: int | None = Field(default=None, ge=1, description="window length, for over: window")
-    fires: Literal["from", "once", "each"] = Field(
-        default="from",
-        description="from: every matching month once the count is reached; once: only "
-        "when it is first reached (per year or streak); each: at every n-th "
-        "matching month (one-off awards, 上不封顶)",
-    )
-    action: str = ""
-    award: Decimal | None = Field(default=None, ge=0, description="yuan paid when it fires")
-    seed: str | None = None
-
-    @model_validator(mode="after")
-    def _check(self):
-        if (self.over == "window") != (self.window is not None):
-            raise ValueError("window: is required for over: window, and only there")
-        if self.window is not None and self.months > self.window:
-            raise ValueError(f"months ({self.months}) cannot exceed window ({self.window})")
-        return self
-
-
-class Consequences(_Frozen):
-    """The plan's ``consequences:`` key."""
-
-    probation: list[str] = Field(default=[], description="people on probation (试用期)")
-    rules: list[ConsequenceRule] = []
-
-
 def flags(people: pd.DataFrame, plan, items: pd.DataFrame | None = None) -> pd.DataFrame:
     """Evaluate the plan's consequence rules over a monthly history.
 
@@ -197,7 +98,7 @@ def flags(people: pd.DataFrame, plan, items: pd.DataFrame | None = None) -> pd.D
 
     Examples
     --------
-    >>> history = kpilib.history.load("params/channel_ops.yaml")
+    >>> history = kpilib.store.load("params/channel_ops.yaml")
     >>> flags(history.people, history.plan)
     """
     config = getattr(plan, "consequences", None)

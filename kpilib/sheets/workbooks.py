@@ -4,7 +4,7 @@
 plan's people and their inputs pre-filled, units and targets shown, number cells
 with data validation, one sheet for actuals (实际值), and where the plan uses them one
 for incidents (扣分记录) and one for ratings (评分记录). Filled in, it goes back to
-``kpi score --actuals FILE``; :func:`kpilib.io.read_inputs` reads all three sheets.
+``kpi score --actuals FILE``; :func:`kpilib.sheets.inputs.read_inputs` reads all three sheets.
 
 ``write_results(result, path)`` writes a scored month (``kpi score --xlsx``): the
 people and items sheets with Chinese headers, yuan and percentage formats, a frozen
@@ -22,12 +22,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from kpilib.errors import KpiError, Problem
-from kpilib.formula import Formula
-from kpilib.io import TEMPLATE_SHEETS, read_targets, write_atomically
-from kpilib.plan import Plan
-from kpilib.rules import Bonus, Incidents, Rating
-from kpilib.scoring import Result
+from kpilib.engine.formula import Formula
+from kpilib.engine.plan import Plan
+from kpilib.engine.rules import Bonus, Incidents, Rating
+from kpilib.engine.scoring import Result
+from kpilib.files import write_atomically
+from kpilib.sheets.inputs import TEMPLATE_SHEETS, read_targets
 
 # openpyxl is imported inside the functions: `kpi --help` and `kpi score` without
 # --xlsx do not pay for it
@@ -497,42 +497,3 @@ def _grade_colours(sheet, plan: Plan, where: str) -> None:
 def write_results(result: Result, path: str | Path) -> None:
     """Save :func:`results_workbook` to ``path`` (used inside ``write_atomically``)."""
     results_workbook(result).save(path)
-
-
-# ---------------------------------------------------------------- kpi template
-
-
-def add_template_parser(commands) -> None:
-    """Register ``kpi template PLAN --month YYYY-MM [--out FILE] [--force]``."""
-    from kpilib.cli import month_arg
-
-    parser = commands.add_parser(
-        "template",
-        help="write the month's Excel input template for a plan",
-        description="Write an .xlsx to fill in: the plan's people and their inputs "
-        "pre-filled with units and targets (sheet 实际值), and sheets for "
-        "incidents (扣分记录) and ratings (评分记录) where the plan uses them. "
-        "Score the filled file with: kpi score PLAN --month MONTH --actuals FILE",
-    )
-    parser.add_argument("plan", type=Path, help="plan file, e.g. params/bank_branch.yaml")
-    parser.add_argument("--month", required=True, type=month_arg, help="YYYY-MM, e.g. 2024-11")
-    parser.add_argument(
-        "--out", type=Path, help="output .xlsx; default DEPARTMENT_MONTH_录入表.xlsx here"
-    )
-    parser.add_argument("--force", action="store_true", help="replace an existing file")
-    parser.set_defaults(func=_template_command)
-
-
-def _template_command(args) -> int:
-    from kpilib import load_plan
-
-    plan = load_plan(args.plan)
-    out = args.out or Path(f"{plan.department}_{args.month}_录入表.xlsx")
-    if out.suffix.lower() != ".xlsx":
-        raise KpiError(Problem(f"--out {out} is not an .xlsx file", "name the file ….xlsx"))
-    write_template(plan, args.month, out, force=args.force)
-    print(
-        f"wrote {out}: fill in the yellow cells, then run\n"
-        f"  kpi score {args.plan} --month {args.month} --actuals {out}"
-    )
-    return 0

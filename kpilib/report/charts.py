@@ -155,7 +155,7 @@ def score_distribution(people: pd.DataFrame, grades, title: str = "总分分布"
 def trend_heatmap(history: pd.DataFrame, title: str = "每月总分") -> Figure:
     """People down, months across, each cell the month's total, coloured by grade band.
 
-    ``history`` has columns person, month, total (see ``kpilib.sections.month_totals``).
+    ``history`` has columns person, month, total (see ``kpilib.report.sections.month_totals``).
     """
     table = history.pivot(index="person", columns="month", values="total")
     table = table.reindex(history["person"].drop_duplicates())

@@ -12,40 +12,11 @@ places are given (19 people at 20% → 3 places).
 
 from __future__ import annotations
 
-from typing import Literal
-
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
 
+from kpilib.engine.policy import TIE_KEYS, Calibration
 from kpilib.errors import PlanError, Problem
-from kpilib.rules import Fraction
-
-TIE_KEYS = {
-    "heaviest_completion": "权重最大项完成率",
-    "completion": "考核完成率",
-    "person": "姓名",
-}
-
-
-class Quota(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    grade: str
-    at_most: Fraction = Field(ge=0, le=1)
-    to: str | None = Field(default=None, description="grade for the excess; default next down")
-
-
-class Calibration(BaseModel):
-    """The plan's ``calibration:`` key."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    quotas: list[Quota] = Field(min_length=1)
-    tie_break: list[Literal["heaviest_completion", "completion", "person"]] = [
-        "heaviest_completion",
-        "person",
-    ]
 
 
 def calibrate(result, plan=None) -> pd.DataFrame:

@@ -21,96 +21,14 @@ yuan: nothing drifts, and a pool's shares add up to the pool exactly.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Annotated, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from kpilib import text
-from kpilib.consequences import Condition, annual, evaluate, parse_condition
+from kpilib.engine.policy import Pay, Pool, _money
 from kpilib.errors import DataError, PlanError, Problem
-from kpilib.rules import Fraction
-
-FEN = Decimal("0.01")
-
-
-def _money(value):
-    # YAML gives floats: go through their text so 0.1 stays 0.1, not 0.1000000000000000055
-    if isinstance(value, float | int):
-        value = str(value)
-    if isinstance(value, str):
-        value = Decimal(value.replace(",", "").replace("元", "").strip())
-    if isinstance(value, Decimal) and value != value.quantize(FEN):
-        raise ValueError(f"{value} has more than two decimals; money is in yuan to the fen")
-    return value
-
-
-Money = Annotated[Decimal, BeforeValidator(_money)]
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Tier(_Frozen):
-    """Share of the base performance pay at or above a completion (含)."""
-
-    min: Fraction | None = None
-    share: Fraction = Field(ge=0)
-
-
-class PayGate(_Frozen):
-    """When ``when`` holds for a person's month, no performance pay that month."""
-
-    name: str
-    when: Condition
-    seed: str | None = None
-
-
-class Pool(_Frozen):
-    """A bonus pool split by points (seed 002 #13: 单位积分奖金值 = 奖金包 / 积分总额)."""
-
-    amount: Money | None = Field(default=None, description="yuan; can be given per month")
-    deferred: dict[str, Fraction] = Field(default={}, description="role -> share deferred")
-    default_deferred: Fraction = 0.0
-
-
-class YearEndTier(_Frozen):
-    """``salary_months`` of base salary for ``months`` qualifying months or an annual score."""
-
-    months: int | None = Field(default=None, ge=0)
-    annual: float | None = None
-    salary_months: Decimal = Field(ge=0)
-
-
-class YearEnd(_Frozen):
-    """Year-end bonus (年底奖金) in months of base salary."""
-
-    salary: dict[str, Money] = Field(description="role -> monthly base salary (基本工资)")
-    qualifying: str | None = Field(default=None, description="condition for a qualifying month")
-    tiers: list[YearEndTier] = Field(min_length=1)
-
-    @field_validator("qualifying")
-    @classmethod
-    def _condition(cls, value):
-        if value is not None:
-            parse_condition(value)
-        return value
-
-
-class Pay(_Frozen):
-    """The plan's ``pay:`` key."""
-
-    form: Literal["score", "points", "tiers"] = "score"
-    base: dict[str, Money] = Field(default={}, description="role -> base performance pay (元)")
-    per_point: Money = Decimal(1)
-    cap: Money | None = None
-    tiers: list[Tier] = []
-    gates: list[PayGate] = []
-    pool: Pool | None = None
-    year_end: YearEnd | None = None
-
+from kpilib.outcomes.consequences import annual, evaluate
 
 PAY_COLUMNS = [
     "person",

@@ -23,10 +23,11 @@ import numpy as np
 import pandas as pd
 
 from kpilib import text
-from kpilib.errors import KpiError, PlanError, Problem
-from kpilib.plan import Plan, load_plan
-from kpilib.scoring import Result
-from kpilib.summary import BELOW  # seed 000: 每次月度考核完成率低于60%者，免当月绩效奖金
+from kpilib.engine.plan import Plan, load_plan
+from kpilib.engine.scoring import Result
+from kpilib.errors import KpiError
+from kpilib.project import find_plan
+from kpilib.report.summary import BELOW  # seed 000: 每次月度考核完成率低于60%者，免当月绩效奖金
 
 LOW_HEADING = "考核完成率低于60%的人员"
 MAIN_INDICATORS = 4  # headline cards: the indicators carrying the most weight
@@ -45,40 +46,20 @@ class Html:
         return self.markup
 
 
-def find_plan(department: str, start: str | Path = ".") -> Path:
-    """``params/<department>.yaml`` in ``start`` or the nearest parent folder that has one.
-
-    Lets the notebook run from ``notebooks/`` in JupyterLab and from anywhere in a batch.
-    """
-    start = Path(start).resolve()
-    for folder in (start, *start.parents):
-        candidate = folder / "params" / f"{department}.yaml"
-        if candidate.exists():
-            return candidate
-    raise PlanError(
-        Problem(
-            f"no plan params/{department}.yaml above {start}",
-            "check the department ID, or pass plan_path",
-        )
-    )
-
-
 def adjusted(result: Result) -> Result:
     """``result`` with the appeals and adjustments recorded in the results store applied.
 
     Adjusted items keep their original points (``original_points``) and say so in
     their reason; without a store, or with nothing recorded, the result is unchanged.
     """
-    from kpilib import history
+    from kpilib.store import adjustments, apply_adjustments
 
-    plan, store = result.plan, history.store_path()
-    if not store.is_absolute() and not store.exists() and plan.path is not None:
-        store = Path(plan.path).resolve().parent.parent / store  # a notebook runs in notebooks/
-    recorded = history.adjustments(plan.department, result.month, store=store)
+    plan = result.plan
+    recorded = adjustments(plan.department, result.month)
     if recorded.empty:
         return result
     keys = {"department": plan.department, "month": result.month, "run_id": 0}
-    people, items = history.apply_adjustments(
+    people, items = apply_adjustments(
         result.people.assign(**keys), result.items.assign(**keys), recorded, plan
     )
     return replace(result, people=people, items=items)
@@ -91,7 +72,7 @@ def month_totals(plan: Plan, month: str) -> tuple[pd.DataFrame, list[str]]:
     so one bad old file does not stop this month's report.
     """
     from kpilib import score_month
-    from kpilib.io import available_months
+    from kpilib.project import available_months
 
     frames, notes = [], []
     for earlier in [m for m in available_months(plan) if m < month]:
@@ -240,20 +221,20 @@ class MonthReport:
 
     def heatmap(self):
         """Person × indicator completion heatmap."""
-        from kpilib import charts
+        from kpilib.report import charts
 
         return _section("各项指标完成率", _figure(charts.completion_heatmap(self.result.items)))
 
     def distribution(self):
         """Histogram of totals over the plan's grade bands."""
-        from kpilib import charts
+        from kpilib.report import charts
 
         chart = charts.score_distribution(self.result.people, self.plan.grades)
         return _section("得分分布", _figure(chart))
 
     def trend(self):
         """Each person's total in every month with data, up to this one."""
-        from kpilib import charts
+        from kpilib.report import charts
 
         months = sorted(set(self.history["month"]))
         note = "".join(f'<p class="note">{_e(n)}</p>' for n in self.notes)
@@ -284,7 +265,7 @@ class MonthReport:
         Flags come from this month and the months before it that have data, so a
         person's second month below 60% shows the warning with both months named.
         """
-        from kpilib import calibrate, consequences, pay
+        from kpilib.outcomes import calibrate, consequences, pay
 
         plan, result = self.plan, self.result
         blocks = []
@@ -417,7 +398,7 @@ def _table(frame: pd.DataFrame, low_rows=None, wide_last: bool = False) -> str:
 def _figure(fig, caption: str = "") -> str:
     import base64
 
-    from kpilib import charts
+    from kpilib.report import charts
 
     data = base64.b64encode(charts.to_png(fig)).decode()
     cap = f"<figcaption>{_e(caption)}</figcaption>" if caption else ""

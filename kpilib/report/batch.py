@@ -19,7 +19,6 @@ cell for a notebook error) and the others still complete.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
 import os
@@ -104,9 +103,10 @@ class _NotebookFailed(Exception):
 
 
 def _build(job: Job, base: dict) -> Outcome:
-    from kpilib.io import available_months, checksum, input_files
-    from kpilib.plan import load_plan
-    from kpilib.sections import MonthReport
+    from kpilib.engine.plan import load_plan
+    from kpilib.files import checksum
+    from kpilib.project import available_months, input_files
+    from kpilib.report.sections import MonthReport
 
     plan_path = job.params / f"{job.department}.yaml"
     if not plan_path.exists():
@@ -157,7 +157,7 @@ def _build(job: Job, base: dict) -> Outcome:
         plan_path,
         Outcome(status="failed", version=version, folder=_rel(folder, job), **base, **plan_info),
     )
-    from kpilib.io import write_atomically
+    from kpilib.files import write_atomically
 
     html = _to_html(executed, f"{plan.name} {job.month} 绩效考核报告")
     files = {"notebook": stem.with_suffix(".ipynb")}
@@ -419,7 +419,7 @@ def write_scorecards(report, folder: Path, made_at: str = "") -> list[Path]:
 
     Parameters
     ----------
-    report : kpilib.sections.MonthReport
+    report : kpilib.report.sections.MonthReport
     folder : Path
         Where to write ``<person>.html``; existing files are never replaced.
 
@@ -430,8 +430,8 @@ def write_scorecards(report, folder: Path, made_at: str = "") -> list[Path]:
     import jinja2
 
     from kpilib import text
-    from kpilib.io import write_atomically
-    from kpilib.sections import BELOW, person_section, person_summary
+    from kpilib.files import write_atomically
+    from kpilib.report.sections import BELOW, person_section, person_summary
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
     template = env.get_template("scorecard.html.j2")
@@ -550,14 +550,14 @@ def _warm_up() -> None:
     import nbconvert  # noqa: F401
     import papermill  # noqa: F401
 
-    import kpilib.sections  # noqa: F401
+    import kpilib.report.sections  # noqa: F401
 
 
 def write_index(folder: Path, new: list[Outcome], month: str) -> Path:
     """Append ``new`` to ``runs.json`` and rewrite ``index.html`` from every recorded run."""
     import jinja2
 
-    from kpilib.io import write_atomically
+    from kpilib.files import write_atomically
 
     log = folder / "runs.json"
     runs = json.loads(log.read_text(encoding="utf-8")) if log.exists() else []
@@ -612,72 +612,3 @@ def _with_links(run: dict) -> dict:
     if "notebook" in files:
         links.append(("notebook", files["notebook"]))
     return {**run, "links": links}
-
-
-# ---------------------------------------------------------------- the command
-
-
-def add_report_parser(commands) -> None:
-    """Register ``kpi report``."""
-    from kpilib.cli import month_arg
-
-    report = commands.add_parser(
-        "report",
-        help="make every department's monthly report (HTML, PDF, scorecards)",
-        description="Score each plan for MONTH, execute its department notebook, and write "
-        "the executed notebook, HTML and PDF reports and per-person scorecards "
-        "into OUT/MONTH/DEPARTMENT/vN/, plus OUT/MONTH/index.html. Earlier "
-        "versions are kept; the index marks the current one.",
-    )
-    report.add_argument("--month", required=True, type=month_arg, help="YYYY-MM, e.g. 2024-11")
-    which = report.add_mutually_exclusive_group()
-    which.add_argument(
-        "--dept", nargs="+", metavar="ID", help="department IDs (plan file names in params/)"
-    )
-    which.add_argument("--all", action="store_true", help="every plan in params/ (the default)")
-    report.add_argument(
-        "--format",
-        default="html,pdf",
-        type=_formats,
-        help="comma-separated: html, pdf (default html,pdf)",
-    )
-    report.add_argument("--jobs", type=int, help="worker processes (default: CPUs)")
-    report.add_argument("--params", type=Path, default=Path("params"), help="plans folder")
-    report.add_argument("--out", type=Path, default=Path("reports"), help="reports folder")
-    report.set_defaults(func=_report)
-
-
-def _formats(value: str) -> tuple[str, ...]:
-    chosen = tuple(dict.fromkeys(v.strip().lower() for v in value.split(",") if v.strip()))
-    wrong = [v for v in chosen if v not in FORMATS]
-    if wrong or not chosen:
-        raise argparse.ArgumentTypeError(
-            f"unknown format(s) {', '.join(wrong) or value!r}; use html, pdf or html,pdf"
-        )
-    return chosen
-
-
-def _report(args) -> int:
-    import sys
-
-    outcomes = make_reports(
-        args.month, args.dept, params=args.params, out=args.out, formats=args.format, jobs=args.jobs
-    )
-    month_folder = Path(args.out) / args.month
-    for o in outcomes:
-        if o.status == "ok":
-            shown = ", ".join(str(month_folder / f) for k, f in o.files.items() if k != "notebook")
-            print(
-                f"ok     {o.department} {o.name} v{o.version} ({o.seconds:.1f} s): {shown}; "
-                f"{o.scorecards} scorecards"
-            )
-        else:
-            print(f"FAILED {o.department} {o.name}: {o.error}", file=sys.stderr)
-    print(f"index: {month_folder / 'index.html'}")
-    failed = [o.department for o in outcomes if o.status != "ok"]
-    if failed:
-        print(
-            f"{len(failed)} of {len(outcomes)} department(s) failed: {', '.join(failed)}",
-            file=sys.stderr,
-        )
-    return 1 if failed else 0

@@ -1,0 +1,91 @@
+"""Cell text to numbers, the way HR sheets and plan files write them.
+
+``2,400,000``, ``70%``, full-width ``１２０％`` and numbers stored as text all read;
+anything else is a problem naming its file, row, person and column. Pure: no files.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Annotated
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, BeforeValidator, ConfigDict
+
+from kpilib.errors import Problem
+
+
+class Frozen(BaseModel):
+    """Base of every plan model: frozen (updated by copy, never in place), unknown keys refused."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def parse_fraction(value):
+    """Accept ``1.2``, ``"120%"`` or ``"１２０％"`` for ratio-like parameters."""
+    if isinstance(value, str):
+        raw = unicodedata.normalize("NFKC", value).strip().replace(",", "")
+        if raw.endswith("%"):
+            return float(raw[:-1]) / 100
+        return float(raw)
+    return value
+
+
+Fraction = Annotated[float, BeforeValidator(parse_fraction)]
+
+
+def to_number(
+    frame: pd.DataFrame,
+    column: str,
+    *,
+    label: str | None = None,
+    allow_blank: bool = False,
+    allow_negative: bool = False,
+    percent_points: bool = False,
+) -> tuple[pd.Series, list[Problem]]:
+    """Parse a text column into floats, collecting a problem per bad cell.
+
+    ``percent_points``: a bare number above 1 is read as percentage points
+    (``70`` means 70%), as HR often writes weights.
+    """
+    if pd.api.types.is_numeric_dtype(frame[column]):  # numbers already: nothing to parse
+        number = frame[column].astype(float)
+        pct = bad = pd.Series(False, index=frame.index)
+        blank = number.isna()
+    else:
+        text = (
+            frame[column]
+            .astype(str)
+            .str.normalize("NFKC")
+            .str.strip()
+            .str.replace(",", "", regex=False)
+            .str.replace(" ", "", regex=False)
+        )
+        pct = text.str.endswith("%")
+        number = pd.to_numeric(text.str.rstrip("%"), errors="coerce").astype(float)
+        number = number.where(~pct, number / 100)
+        blank = text == ""
+        bad = number.isna() & ~blank
+    if percent_points:
+        number = number.where(pct | ~(number > 1), number / 100)
+    negative = (number < 0) & ~np.asarray(allow_negative)
+    problems = []
+    name = label or column
+    for mask, what, fix in (
+        (bad, "is not a number", "write a plain number such as 2400000 or 92.5%"),
+        (blank & ~np.asarray(allow_blank), "is blank", "fill in the value"),
+        (negative, "is negative", "check the sign; this column takes 0 or more"),
+    ):
+        for _, row in frame[mask].iterrows():  # error path only: a handful of rows
+            problems.append(
+                Problem(
+                    f"{row[column]!r} {what}" if what != "is blank" else f"value {what}",
+                    fix,
+                    file=row["_file"],
+                    where=f"row {row['_row']}",
+                    person=row.get("person") or None,
+                    column=row.get("_column", name),
+                )
+            )
+    return number, problems

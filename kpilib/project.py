@@ -1,0 +1,72 @@
+"""Where things are: the project root, the results store, a plan's input files.
+
+Found the same way from the repository root, from ``notebooks/`` (JupyterLab and
+Papermill run notebooks there) and from a test's temporary folder: the root is the
+nearest folder, from the working folder up, that has a ``params/`` folder.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from kpilib.errors import PlanError, Problem
+
+STORE_NAME = Path("data") / "results.duckdb"
+
+
+def root(start: str | Path = ".") -> Path:
+    """The project folder: ``start`` or its nearest parent with a ``params/`` folder.
+
+    Falls back to ``start`` itself when no parent has one (a bare folder of plans).
+    """
+    start = Path(start).resolve()
+    for folder in (start, *start.parents):
+        if (folder / "params").is_dir():
+            return folder
+    return start
+
+
+def store_path(store: str | Path | None = None) -> Path:
+    """The results store: ``store``, else ``$KPI_STORE``, else ``data/results.duckdb``
+    under the project root (so a notebook in ``notebooks/`` finds the same store)."""
+    if store or os.environ.get("KPI_STORE"):
+        return Path(store or os.environ["KPI_STORE"])
+    return root() / STORE_NAME
+
+
+def find_plan(department: str, start: str | Path = ".") -> Path:
+    """``params/<department>.yaml`` in ``start`` or the nearest parent folder that has one."""
+    start = Path(start).resolve()
+    for folder in (start, *start.parents):
+        candidate = folder / "params" / f"{department}.yaml"
+        if candidate.exists():
+            return candidate
+    raise PlanError(
+        Problem(
+            f"no plan params/{department}.yaml above {start}",
+            "check the department ID, or pass plan_path",
+        )
+    )
+
+
+def input_files(plan, month: str, actuals: str | Path | None = None) -> list[Path]:
+    """The files a month's score reads (for checksums in reports and the store)."""
+    paths = [
+        plan.path,
+        plan.source("targets", month),
+        Path(actuals) if actuals else plan.source("actuals", month),
+        plan.source("incidents", month),
+        plan.source("ratings", month),
+    ]
+    return [Path(p).resolve() for p in paths if p is not None and Path(p).exists()]
+
+
+def available_months(plan) -> list[str]:
+    """The months (``YYYY-MM``) that have an actuals file, oldest first."""
+    pattern = plan.source("actuals", "MONTH")
+    folder = pattern.parent
+    regex = re.compile(re.escape(pattern.name).replace("MONTH", r"(\d{4}-\d{2})") + "$")
+    found = (regex.match(p.name) for p in folder.glob("*")) if folder.exists() else ()
+    return sorted(m.group(1) for m in found if m)
