@@ -16,7 +16,8 @@ import nbformat
 import pytest
 
 from kpilib.cli import main
-from kpilib.report.batch import CHROMIUM_ARGS, make_reports
+from kpilib.report.batch import make_reports
+from kpilib.report.pdf import CHROMIUM_ARGS
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent

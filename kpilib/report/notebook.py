@@ -1,0 +1,143 @@
+"""Executing a department notebook with Papermill and exporting it to HTML.
+
+The HTML uses the report template in ``templates/report``: code hidden, the
+report's CSS inlined, nothing loaded from the network.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kpilib.errors import KpiError, Problem
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+class NotebookFailed(Exception):
+    """A cell of the notebook failed; the message names the cell and the error."""
+
+
+def find_notebook(plan, params: Path) -> Path:
+    """The notebook that renders ``plan``'s report: the plan's own or the default one."""
+    # a plan may name its own notebook, relative to the plan file like its data sources
+    if plan.notebook:
+        path = (Path(plan.path).parent / plan.notebook).resolve()
+        where = f"the plan's notebook: key ({plan.notebook})"
+    else:
+        path = (params.parent / "notebooks" / "department.ipynb").resolve()
+        where = "the default department notebook"
+    if not path.exists():
+        raise KpiError(
+            Problem(
+                f"{where} {path} does not exist",
+                "fix the plan's notebook: path, or restore notebooks/department.ipynb",
+                file=str(plan.path),
+            )
+        )
+    return path
+
+
+def check_parameters(notebook: Path) -> set[str]:
+    """The parameters the notebook declares; an error if it has no ``parameters`` cell."""
+    import nbformat
+    import papermill
+
+    nb = nbformat.read(notebook, as_version=4)
+    if not any("parameters" in c.get("metadata", {}).get("tags", []) for c in nb.cells):
+        raise KpiError(
+            Problem(
+                "the notebook has no cell tagged 'parameters', so the month and department "
+                "cannot be passed to it",
+                "in JupyterLab select the cell that sets department and month, open the "
+                "property inspector (gear icon) and add the tag parameters",
+                file=str(notebook),
+            )
+        )
+    declared = set(papermill.inspect_notebook(str(notebook)))
+    missing = [p for p in ("department", "month") if p not in declared]
+    if missing:
+        raise KpiError(
+            Problem(
+                f"the parameters cell does not set {', '.join(missing)}",
+                f"add {' and '.join(f'{m} = ...' for m in missing)} to the parameters cell",
+                file=str(notebook),
+            )
+        )
+    return declared
+
+
+def execute(notebook: Path, output: Path, parameters: dict, declared: set[str]):
+    """Run ``notebook`` with papermill into ``output``; the executed notebook node.
+
+    Only the parameters the notebook declares are passed. A failing cell raises
+    :class:`NotebookFailed` naming the cell; the executed notebook is kept.
+    """
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    try:
+        return papermill.execute_notebook(
+            str(notebook),
+            str(output),
+            parameters={k: v for k, v in parameters.items() if k in declared},
+            kernel_name="python3",
+            progress_bar=False,
+            cwd=str(notebook.parent),
+            request_save_on_cell_execute=False,
+            kernel_manager_class=_ipc_kernel_manager(),
+            shutdown_kernel="immediate",
+        )
+    except PapermillExecutionError as exc:
+        first = next((line for line in exc.source.splitlines() if line.strip()), "")
+        # the 0-based index in the executed notebook, which has papermill's injected cell
+        # before it, is the 1-based position in the notebook the analyst edits
+        position = exc.cell_index
+        message = (
+            f"notebook {notebook.name}: cell {position} (In [{exc.exec_count}]: "
+            f"{first.strip()[:80]}) failed: {exc.ename}: {exc.evalue.strip()[:400]}. "
+            f"The executed notebook with the error is kept at {output}; "
+            "open it in JupyterLab to see the traceback"
+        )
+        raise NotebookFailed(message) from None
+
+
+def _ipc_kernel_manager():
+    # ipykernel 7 warns on every start over unencrypted TCP; local IPC sockets avoid it.
+    # Each kernel gets its own socket prefix: the default one is shared by every kernel
+    # started in the same folder, and two parallel kernels then answer each other.
+    import tempfile
+    import uuid
+
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import CaselessStrEnum, default
+
+    class IpcKernelManager(AsyncKernelManager):
+        transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
+
+        @default("ip")
+        def _unique_ip(self):
+            return str(Path(tempfile.gettempdir()) / f"kpi-kernel-{uuid.uuid4().hex[:12]}")
+
+    return IpcKernelManager
+
+
+def to_html(nb, title: str) -> str:
+    """The executed notebook as a self-contained HTML page, code hidden."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(
+        extra_template_basedirs=[str(TEMPLATES)],
+        template_name="report",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+    body, _ = exporter.from_notebook_node(
+        nb, resources={"kpi_css": report_css(), "metadata": {"name": title}}
+    )
+    return body
+
+
+def report_css() -> str:
+    """The style shared by reports, scorecards and the index."""
+    return (TEMPLATES / "report.css").read_text(encoding="utf-8")

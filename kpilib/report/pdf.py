@@ -1,0 +1,88 @@
+"""Printing HTML to A4 PDF with one headless Chromium, owned by a context manager.
+
+``with Printer() as printer: printer.print(html, pdf, footer)`` starts Chromium
+once (playwright driving Debian's ``/usr/bin/chromium``) and closes it on exit; a
+batch keeps one printer per worker for all its PDFs.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+from pathlib import Path
+
+from kpilib.errors import KpiError, Problem
+
+CHROMIUM = os.environ.get("KPILIB_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+class Printer:
+    """A headless Chromium that prints local HTML files to PDF; a context manager."""
+
+    def __init__(self) -> None:
+        self._driver = None
+        self.browser = None
+
+    def __enter__(self) -> Printer:
+        try:
+            from playwright.sync_api import sync_playwright
+        except ImportError:
+            raise KpiError(
+                Problem("生成 PDF 需要 playwright", "运行 bash setup.sh，或 pip install playwright")
+            ) from None
+        if not Path(CHROMIUM).exists():
+            raise KpiError(
+                Problem(
+                    f"{CHROMIUM} 没有 Chromium",
+                    "运行 bash setup.sh（或 apt-get install chromium），"
+                    "或把 KPILIB_CHROMIUM 设为浏览器路径",
+                )
+            )
+        self._driver = sync_playwright().start()
+        self.browser = self._driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.browser is not None:
+            self.browser.close()
+            self._driver.stop()
+            self.browser = self._driver = None
+
+    def open_page(self):
+        """A fresh browser context that may load only local files: network requests fail."""
+        context = self.browser.new_context()
+        context.route(re.compile(r"^(?!file:|data:|about:)"), lambda route: route.abort())
+        return context
+
+    def print(self, html_file: Path, pdf: Path, footer: str = "") -> None:
+        """Print an HTML file to an A4 PDF with the footer and page numbers."""
+        context = self.open_page()
+        try:
+            page = context.new_page()
+            page.goto(Path(html_file).resolve().as_uri(), wait_until="load")
+            footer_html = (
+                '<div style="font-size:8px;width:100%;text-align:center;color:#5d6d7e;'
+                "font-family:'WenQuanYi Micro Hei',sans-serif\">"
+                f'{html.escape(footer)} · 第 <span class="pageNumber"></span> / '
+                '<span class="totalPages"></span> 页</div>'
+            )
+            page.pdf(
+                path=str(pdf),
+                format="A4",
+                print_background=True,
+                prefer_css_page_size=True,
+                display_header_footer=True,
+                header_template="<span></span>",
+                footer_template=footer_html,
+            )
+        finally:
+            context.close()
