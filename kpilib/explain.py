@@ -26,6 +26,7 @@ import pandas as pd
 from kpilib import text
 from kpilib.engine.plan import Indicator, Plan, load_plan, nearest
 from kpilib.engine.policy import shown
+from kpilib.engine.rules import outside_weights
 from kpilib.engine.scoring import Result
 from kpilib.errors import KpiError, Problem
 
@@ -49,70 +50,7 @@ def _pct(value) -> str:
 
 def describe_rule(indicator: Indicator) -> str:
     """An indicator's rule in words (``完成率 = 实际 / 目标，封顶 120%``)."""
-    rule = indicator.rule
-    lower = indicator.lower
-    if rule.type in ("ratio", "count"):
-        how = (
-            ("目标 / 实际" if rule.lower == "inverse" else "2 − 实际 / 目标")
-            if lower
-            else "实际 / 目标"
-        )
-        parts = [f"完成率 = {how}"]
-        if rule.cap is not None:
-            parts.append(f"封顶 {_pct(rule.cap)}")
-        if rule.floor:
-            parts.append(f"保底 {_pct(rule.floor)}")
-        if rule.zero_below is not None:
-            parts.append(f"低于 {_pct(rule.zero_below)} 不得分")
-        return "，".join(parts) + "；得分 = 满分 × 完成率"
-    if rule.type == "bands":
-        unit = "%" if rule.on == "completion" else indicator.unit
-        sign = "≤" if rule.bands[0].at_most is not None else "≥"
-        bands = "、".join(
-            f"{sign}{text.by_unit([b.at_most if b.at_most is not None else b.at_least], unit)[0]}"
-            f" → {_pct(b.share)}"
-            for b in rule.bands
-        )
-        on = "完成率" if rule.on == "completion" else "实际值"
-        return f"分档（{on}，含边界）：{bands}，其余 → {_pct(rule.otherwise)}"
-    if rule.type == "step":
-        unit = "%" if rule.on == "completion" else indicator.unit
-        step = text.by_unit([rule.step], unit)[0]
-        out = f"每低于目标 {step} 扣 {rule.deduct:g} 分"
-        if rule.add:
-            out += f"，每超过 {step} 加 {rule.add:g} 分（至多满分的 {_pct(rule.max_share)}）"
-        return out + ("（按比例）" if rule.mode == "proportional" else "（按整档）")
-    if rule.type == "incidents":
-        kinds = "、".join(
-            f"{name} 每次扣 {k.points:g}"
-            + (
-                f"，{k.escalate_after} 次以上每次扣 {k.then:g}"
-                if k.escalate_after is not None
-                else ""
-            )
-            if k.points is not None
-            else f"{name} 扣 {k.min:g}-{k.max:g}"
-            for name, k in rule.kinds.items()
-        )
-        tail = "，可透支计入总分" if rule.overdraft else f"，最低 {rule.floor:g} 分"
-        return f"按事项扣分：{kinds}{tail}"
-    if rule.type == "rating":
-        levels = "/".join(rule.levels)
-        values = "/".join(f"{v:g}" for v in rule.levels.values())
-        raters = (
-            "；评价人 " + "、".join(f"{r} {_pct(w)}" for r, w in rule.raters.items())
-            if rule.raters
-            else ""
-        )
-        return f"等级评分：{levels} = {values}{raters}"
-    if rule.type == "bonus":
-        out = f"加分项：每单位 {rule.per_unit:g} 分"
-        if rule.cap is not None:
-            out += f"，最多 {rule.cap:g}"
-        if rule.floor is not None:
-            out += f"，最少 {rule.floor:g}"
-        return out
-    return rule.type
+    return indicator.rule.describe(indicator.lower, indicator.unit)
 
 
 @dataclass(frozen=True)
@@ -251,7 +189,7 @@ def explain(
         )
     row = people.iloc[0]
     steps = [_item_steps(plan, items)]
-    bonus = items.loc[items["rule"] == "bonus", "points"].sum()
+    bonus = items.loc[items["rule"].isin(outside_weights()), "points"].sum()
     if plan.bonus_cap is not None and bonus > plan.bonus_cap:
         steps.append(
             _steps(
@@ -356,7 +294,7 @@ def _item_steps(plan: Plan, items: pd.DataFrame) -> pd.DataFrame:
     actual = np.where(
         unit.eq("%").to_numpy(), text.percent(items["actual"]), text.number(items["actual"])
     )
-    bonus = (items["rule"] == "bonus").to_numpy()
+    bonus = items["rule"].isin(outside_weights()).to_numpy()
     has_target = items["target"].notna().to_numpy()
     has_actual = items["actual"].notna().to_numpy()
     # incident and rated items have no target or actual: their inputs are in the arithmetic

@@ -36,7 +36,7 @@ def test_every_shipped_plan_loads():
         ),
         (
             "indicators: {GMV: {rule: {type: ratio, cap: 0.5, floor: 0.8}}}",
-            r"indicators.GMV.rule.ratio: .*cap 0.5 is below floor 0.8",
+            r"indicators.GMV.rule: .*cap 0.5 is below floor 0.8",
         ),
         (
             "indicators: {GMV: {rule: {type: ratio}, weight: 3}}",

@@ -321,3 +321,40 @@ def test_a_negative_bonus_with_nothing_to_count_shows_no_minus_zero():
     # seed 002 #12: "当月出现一起因我司原因产生的服务投诉则直接减掉0.5分"
     got = run(rule(type="bonus", per_unit=-0.5), 0, np.nan, 0)
     assert got["points"] == 0 and "-0.0" not in got["reason"]
+
+
+def test_a_new_rule_type_is_only_its_own_class(tmp_path):
+    """Adding a rule type touches only its class: the plan, scoring, explain and the
+    what-if panel learn it from the class (label, describe, knobs, inputs)."""
+    from typing import ClassVar, Literal
+
+    import numpy as np
+
+    from kpilib.engine.rules import RULES, Knob, Rule
+    from kpilib.engine.scoring import score
+    from kpilib.explain import describe_rule
+    from tests.conftest import actuals, make_plan, targets
+
+    class Double(Rule):  # a toy: twice the completion, capped at full points
+        type: Literal["double"]
+        label: ClassVar[str] = "双倍"
+        knobs: ClassVar[dict[str, Knob]] = {}
+
+        def describe(self, lower=False, unit=None):
+            return "完成率 × 2，至多满分"
+
+        def score(self, items, lower, unit, explain=True):
+            ratio = items["actual"].to_numpy(float) / items["target"].to_numpy(float)
+            completion = np.minimum(2 * ratio, 1.0)
+            points = items["full_points"].to_numpy(float) * completion
+            reason = [f"× 2 = {p:g}" for p in points] if explain else None
+            return pd.DataFrame({"completion": completion, "points": points, "reason": reason})
+
+    try:
+        plan = make_plan({"A": {"rule": {"type": "double"}}})
+        result = score(plan, targets([("甲", "A", 1.0, 100)]), actuals([("甲", "A", 30)]))
+        # 30 / 100 = 30% × 2 = 60% of 100 points
+        assert result.items["points"].tolist() == [60.0]
+        assert describe_rule(plan.indicators["A"]) == "完成率 × 2，至多满分"
+    finally:
+        RULES.pop("double")

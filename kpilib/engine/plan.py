@@ -204,7 +204,7 @@ def _problem(path: Path, err: dict) -> Problem:
             file=str(path),
             where=where,
         )
-    if kind == "union_tag_invalid":
+    if kind == "unknown_rule_type":
         return Problem(
             f"unknown rule type {ctx.get('tag')!r}",
             f"use one of: {', '.join(RULES)}",

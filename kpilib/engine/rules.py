@@ -1,7 +1,12 @@
 """Rule types: how one indicator's actual becomes points.
 
 Each rule is a frozen model (its parameters, validated when a plan loads) plus
-one vectorized ``score`` over all of a plan's items that use it. ``score`` takes
+one vectorized ``score`` over all of a plan's items that use it. A rule class owns
+everything about its rule: ``label`` (its Chinese name), ``describe`` (the rule in
+words for explanations), ``knobs`` (what the what-if panel may tweak, and the ranges),
+``inputs`` (what each item reads: an actual, incidents or ratings) and ``weighted``
+(whether it counts in the weights; bonus items do not). Subclassing :class:`Rule`
+with a ``type`` registers the rule: no other module needs to know it. ``score`` takes
 a frame with the columns ``full_points`` (the item's weight times the plan's
 scale), ``target`` and ``actual`` (and ``deduction``/``share``/``detail`` for
 incident and rating rules, aggregated by :mod:`kpilib.engine.scoring`) and returns the
@@ -13,11 +18,14 @@ example of each.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import re
+from dataclasses import dataclass
+from typing import Annotated, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, model_validator
+from pydantic import BeforeValidator, Field, SerializeAsAny, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
 
 from kpilib import text
 from kpilib.parse import Fraction, Frozen
@@ -30,8 +38,50 @@ def round_points(values):
     return np.sign(scaled) * np.floor(np.abs(scaled) + 0.5) / 100
 
 
+@dataclass(frozen=True)
+class Knob:
+    """A rule parameter the what-if panel may change, with its label and slider range.
+
+    ``percent`` parameters are fractions shown as percentages (``low``/``high`` in
+    percent); ``optional`` ones may be switched off (``None``); ``edges`` is the list
+    of a banded rule's edges.
+    """
+
+    label: str
+    percent: bool = False
+    low: float = 0.0
+    high: float = 100.0
+    optional: bool = False
+
+
+def _pct(value) -> str:
+    return text.percent([value])[0]
+
+
+RULES: dict[str, type[Rule]] = {}
+
+
 class Rule(Frozen):
-    """Base of all rule types."""
+    """Base of all rule types; a subclass with a ``type`` literal registers itself."""
+
+    label: ClassVar[str] = ""
+    inputs: ClassVar[Literal["actual", "incidents", "ratings"]] = "actual"
+    weighted: ClassVar[bool] = True
+    knobs: ClassVar[dict[str, Knob]] = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        annotation = cls.__annotations__.get("type")
+        if annotation is not None:
+            # a string under `from __future__ import annotations`, else typing.Literal[...]
+            name = re.fullmatch(r"(?:typing\.)?Literal\[['\"](\w+)['\"]\]", str(annotation))
+            if name is None:
+                raise TypeError(f"{cls.__name__}.type must be Literal['name']")
+            RULES[name.group(1)] = cls
+
+    def describe(self, lower: bool = False, unit: str | None = None) -> str:
+        """The rule in words, for explanations (``完成率 = 实际 / 目标，封顶 120%``)."""
+        raise NotImplementedError
 
     def needs_target(self) -> bool:
         """Whether each item needs a target (``divides_by_target`` also forbids 0)."""
@@ -60,6 +110,12 @@ class Ratio(Rule):
     """
 
     type: Literal["ratio"]
+    label: ClassVar[str] = "完成率"
+    knobs: ClassVar[dict[str, Knob]] = {
+        "cap": Knob("封顶", percent=True, low=50, high=300, optional=True),
+        "floor": Knob("保底", percent=True, low=0, high=100),
+        "zero_below": Knob("低于此完成率不得分", percent=True, low=0, high=100, optional=True),
+    }
     cap: Fraction | None = None
     floor: Fraction = 0.0
     zero_below: Fraction | None = None
@@ -74,6 +130,21 @@ class Ratio(Rule):
         if self.floor < 0:
             raise ValueError(f"floor {self.floor:g} is negative; use 0 or more")
         return self
+
+    def describe(self, lower=False, unit=None):
+        how = (
+            ("目标 / 实际" if self.lower == "inverse" else "2 − 实际 / 目标")
+            if lower
+            else "实际 / 目标"
+        )
+        parts = [f"完成率 = {how}"]
+        if self.cap is not None:
+            parts.append(f"封顶 {_pct(self.cap)}")
+        if self.floor:
+            parts.append(f"保底 {_pct(self.floor)}")
+        if self.zero_below is not None:
+            parts.append(f"低于 {_pct(self.zero_below)} 不得分")
+        return "，".join(parts) + "；得分 = 满分 × 完成率"
 
     def score(self, items, lower, unit, explain=True):
         actual, target = items["actual"].to_numpy(float), items["target"].to_numpy(float)
@@ -117,6 +188,7 @@ class Count(Ratio):
     """Delivered tasks or items against a target count; a ratio capped at 100% by default."""
 
     type: Literal["count"]
+    label: ClassVar[str] = "计数"
     cap: Fraction | None = 1.0
 
 
@@ -141,6 +213,11 @@ class Bands(Rule):
     """
 
     type: Literal["bands"]
+    label: ClassVar[str] = "分档"
+    knobs: ClassVar[dict[str, Knob]] = {
+        "edges": Knob("档位边界"),
+        "otherwise": Knob("不在任何档", percent=True, low=0, high=100),
+    }
     on: Literal["actual", "completion"] = "actual"
     bands: list[Band] = Field(min_length=1)
     otherwise: Fraction = 0.0
@@ -160,6 +237,17 @@ class Bands(Rule):
 
     def needs_target(self):
         return self.on == "completion"
+
+    def describe(self, lower=False, unit=None):
+        unit = "%" if self.on == "completion" else unit
+        sign = "≤" if self.bands[0].at_most is not None else "≥"
+        bands = "、".join(
+            f"{sign}{text.by_unit([b.at_most if b.at_most is not None else b.at_least], unit)[0]}"
+            f" → {_pct(b.share)}"
+            for b in self.bands
+        )
+        on = "完成率" if self.on == "completion" else "实际值"
+        return f"分档（{on}，含边界）：{bands}，其余 → {_pct(self.otherwise)}"
 
     def score(self, items, lower, unit, explain=True):
         actual = items["actual"].to_numpy(float)
@@ -206,6 +294,13 @@ class Step(Rule):
     """
 
     type: Literal["step"]
+    label: ClassVar[str] = "扣分"
+    knobs: ClassVar[dict[str, Knob]] = {
+        "step": Knob("每档"),
+        "deduct": Knob("每档扣分"),
+        "add": Knob("每档加分"),
+        "max_share": Knob("最多为满分的", percent=True, low=100, high=300),
+    }
     on: Literal["completion", "actual"] = "completion"
     step: Fraction = Field(gt=0)
     deduct: float = Field(gt=0)
@@ -221,6 +316,13 @@ class Step(Rule):
 
     def divides_by_target(self):
         return self.on == "completion"
+
+    def describe(self, lower=False, unit=None):
+        step = text.by_unit([self.step], "%" if self.on == "completion" else unit)[0]
+        out = f"每低于目标 {step} 扣 {self.deduct:g} 分"
+        if self.add:
+            out += f"，每超过 {step} 加 {self.add:g} 分（至多满分的 {_pct(self.max_share)}）"
+        return out + ("（按比例）" if self.mode == "proportional" else "（按整档）")
 
     def score(self, items, lower, unit, explain=True):
         actual, target = items["actual"].to_numpy(float), items["target"].to_numpy(float)
@@ -313,12 +415,30 @@ class Incidents(Rule):
     """
 
     type: Literal["incidents"]
+    label: ClassVar[str] = "按事项扣分"
+    inputs: ClassVar[str] = "incidents"
+    knobs: ClassVar[dict[str, Knob]] = {"floor": Knob("保底分")}
     kinds: dict[str, IncidentKind] = Field(min_length=1)
     floor: float = 0.0
     overdraft: bool = False
 
     def needs_target(self):
         return False
+
+    def describe(self, lower=False, unit=None):
+        kinds = "、".join(
+            f"{name} 每次扣 {k.points:g}"
+            + (
+                f"，{k.escalate_after} 次以上每次扣 {k.then:g}"
+                if k.escalate_after is not None
+                else ""
+            )
+            if k.points is not None
+            else f"{name} 扣 {k.min:g}-{k.max:g}"
+            for name, k in self.kinds.items()
+        )
+        tail = "，可透支计入总分" if self.overdraft else f"，最低 {self.floor:g} 分"
+        return f"按事项扣分：{kinds}{tail}"
 
     def score(self, items, lower, unit, explain=True):
         full = items["full_points"].to_numpy(float)
@@ -357,6 +477,8 @@ class Rating(Rule):
     """
 
     type: Literal["rating"]
+    label: ClassVar[str] = "评级"
+    inputs: ClassVar[str] = "ratings"
     levels: dict[str, float] = Field(min_length=2)
     raters: dict[str, Fraction] | None = None
 
@@ -371,6 +493,16 @@ class Rating(Rule):
             total = sum(self.raters.values()) * 100
             raise ValueError(f"rater weights add up to {total:g}%, not 100%")
         return self
+
+    def describe(self, lower=False, unit=None):
+        levels = "/".join(self.levels)
+        values = "/".join(f"{v:g}" for v in self.levels.values())
+        raters = (
+            "；评价人 " + "、".join(f"{r} {_pct(w)}" for r, w in self.raters.items())
+            if self.raters
+            else ""
+        )
+        return f"等级评分：{levels} = {values}{raters}"
 
     def score(self, items, lower, unit, explain=True):
         full = items["full_points"].to_numpy(float)
@@ -398,12 +530,27 @@ class Bonus(Rule):
     """
 
     type: Literal["bonus"]
+    label: ClassVar[str] = "加分"
+    weighted: ClassVar[bool] = False
+    knobs: ClassVar[dict[str, Knob]] = {
+        "per_unit": Knob("每单位分值"),
+        "cap": Knob("封顶"),
+        "floor": Knob("保底"),
+    }
     per_unit: float
     cap: float | None = None
     floor: float | None = None
 
     def needs_target(self):
         return False
+
+    def describe(self, lower=False, unit=None):
+        out = f"加分项：每单位 {self.per_unit:g} 分"
+        if self.cap is not None:
+            out += f"，最多 {self.cap:g}"
+        if self.floor is not None:
+            out += f"，最少 {self.floor:g}"
+        return out
 
     def score(self, items, lower, unit, explain=True):
         actual = items["actual"].to_numpy(float)
@@ -432,10 +579,35 @@ class Bonus(Rule):
         return _result(np.full(len(actual), np.nan), points, reason)
 
 
-RULES = {
-    cls.model_fields["type"].annotation.__args__[0]: cls
-    for cls in (Ratio, Count, Bands, Step, Incidents, Rating, Bonus)
-}
-AnyRule = Annotated[
-    Ratio | Count | Bands | Step | Incidents | Rating | Bonus, Field(discriminator="type")
-]
+def make_rule(value):
+    """A rule from its plan mapping: ``{"type": "ratio", "cap": "120%"}`` → :class:`Ratio`."""
+    if isinstance(value, Rule):
+        return value
+    tag = value.get("type") if isinstance(value, dict) else None
+    if tag not in RULES:
+        raise PydanticCustomError("unknown_rule_type", "unknown rule type {tag!r}", {"tag": tag})
+    try:
+        return RULES[tag].model_validate(value)
+    except ValidationError as exc:  # keep the parameter's place: rule.bands.0: ...
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        message = first["msg"].removeprefix("Value error, ")
+        raise PydanticCustomError(
+            "rule_parameter",
+            "{where}{message}",
+            {"where": f"{where}: " if where else "", "message": message},
+        ) from None
+
+
+AnyRule = Annotated[SerializeAsAny[Rule], BeforeValidator(make_rule)]
+"""A plan's ``rule:``: validated by the class its ``type`` names in :data:`RULES`."""
+
+
+def outside_weights() -> list[str]:
+    """Rule types whose points fall outside the weights (bonus items), as items' ``rule``."""
+    return [name for name, cls in RULES.items() if not cls.weighted]
+
+
+def ratio_types() -> list[str]:
+    """Rule types whose completion is actual against target (:class:`Ratio` and kin)."""
+    return [name for name, cls in RULES.items() if issubclass(cls, Ratio)]

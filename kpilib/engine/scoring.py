@@ -25,7 +25,7 @@ import pandas as pd
 from kpilib import text
 from kpilib.engine.formula import Formula, FormulaError
 from kpilib.engine.plan import Plan, nearest
-from kpilib.engine.rules import Bonus, Incidents, Rating, round_points
+from kpilib.engine.rules import round_points
 from kpilib.errors import DataError, Problem
 from kpilib.parse import to_number
 
@@ -167,7 +167,7 @@ def _check_targets(plan: Plan, targets: pd.DataFrame, problems: list) -> pd.Data
             )
         )
     items["_key"] = key
-    weighted = ~_per_indicator(plan, items, lambda i: isinstance(i.rule, Bonus))
+    weighted = _per_indicator(plan, items, lambda i: i.rule.weighted)
     weight = np.bincount(
         p_codes[weighted], items["weight"].to_numpy(float)[weighted], minlength=len(persons)
     )
@@ -213,7 +213,7 @@ def _values(
     problems: list,
 ) -> pd.DataFrame:
     """Check the actuals against the plan and the targets: person, item, value (float)."""
-    bonus = {n for n, i in plan.indicators.items() if isinstance(i.rule, Bonus) and not i.formula}
+    bonus = {n for n, i in plan.indicators.items() if not i.rule.weighted and not i.formula}
     extra = [n for n in [*plan.measures, *bonus] if n not in names]
     book = names.append(pd.Index(extra))
     p = _codes(actuals["person"], persons)
@@ -290,7 +290,7 @@ def _attach_actuals(plan, items, values, problems) -> pd.DataFrame:
     measures = _wide(values) if formulas else None
     for name, ind in formulas.items():
         mask = (items["indicator"] == name).to_numpy()
-        if isinstance(ind.rule, Bonus) or not mask.any():
+        if not ind.rule.weighted or not mask.any():
             continue
         formula = Formula.parse(ind.formula)
         persons = items.loc[mask, "person"]
@@ -319,7 +319,7 @@ def _attach_actuals(plan, items, values, problems) -> pd.DataFrame:
             derived = pd.Series(np.nan, index=frame.index)
         items.loc[mask, "actual"] = persons.map(derived).to_numpy()
     reads_actual = _per_indicator(
-        plan, items, lambda i: not isinstance(i.rule, Incidents | Rating | Bonus)
+        plan, items, lambda i: i.rule.inputs == "actual" and i.rule.weighted
     )
     # a value given but unreadable was reported already; here: values not given at all
     missing = ~given & reads_actual & ~items["_derived"].to_numpy()
@@ -344,7 +344,7 @@ def _attach_actuals(plan, items, values, problems) -> pd.DataFrame:
     extra = [
         _bonus_rows(name, ind, values, measures)
         for name, ind in plan.indicators.items()
-        if isinstance(ind.rule, Bonus)
+        if not ind.rule.weighted
     ]
     extra = [e for e in extra if len(e)]
     if extra:
@@ -391,7 +391,7 @@ def _attach_incidents(plan, items, incidents, problems) -> pd.DataFrame:
     items["deduction"], items["detail"] = 0.0, ""
     if incidents is None or incidents.empty:
         return items
-    rule_of = {n: i.rule for n, i in plan.indicators.items() if isinstance(i.rule, Incidents)}
+    rule_of = {n: i.rule for n, i in plan.indicators.items() if i.rule.inputs == "incidents"}
     keys = set(zip(items["person"], items["item"], strict=True))
     ok = pd.Series(True, index=incidents.index)
     for idx, row in incidents.iterrows():  # incident tables are short; errors need each row
@@ -472,7 +472,7 @@ def _attach_incidents(plan, items, incidents, problems) -> pd.DataFrame:
 
 def _attach_ratings(plan, items, ratings, problems) -> pd.DataFrame:
     items["share"] = np.nan
-    rated = [n for n, i in plan.indicators.items() if isinstance(i.rule, Rating)]
+    rated = [n for n, i in plan.indicators.items() if i.rule.inputs == "ratings"]
     needed = items[items["indicator"].isin(rated)]
     if needed.empty:
         return items

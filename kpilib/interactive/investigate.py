@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from kpilib.engine.rules import ratio_types
 from kpilib.outcomes.consequences import flags
 
 
@@ -90,7 +91,7 @@ def unreached_targets(items: pd.DataFrame) -> pd.DataFrame:
         most unreached first.
     """
     scored = items.dropna(subset=["target", "completion"])
-    scored = scored[scored["rule"].isin(["ratio", "count"])]
+    scored = scored[scored["rule"].isin(ratio_types())]
     per_month = (
         scored.assign(hit=scored["completion"] >= 1 - 1e-9)
         .groupby(["indicator", "month"])

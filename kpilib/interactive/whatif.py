@@ -30,20 +30,8 @@ from pydantic import ValidationError
 
 from kpilib import text
 from kpilib.engine.plan import Plan, load_plan, nearest
-from kpilib.engine.rules import Bonus
 from kpilib.engine.scoring import score
 from kpilib.errors import KpiError, PlanError, Problem
-
-# rule parameters a what-if may change, per rule type (others are structural)
-TUNABLE = {
-    "ratio": ("cap", "floor", "zero_below"),
-    "count": ("cap", "floor", "zero_below"),
-    "bands": ("edges", "otherwise"),
-    "step": ("step", "deduct", "add", "max_share"),
-    "incidents": ("floor",),
-    "rating": (),
-    "bonus": ("per_unit", "cap", "floor"),
-}
 
 
 def _plan(plan: str | Path | Plan) -> Plan:
@@ -61,7 +49,7 @@ def with_rule(plan: Plan, indicator: str, **changes) -> Plan:
         An indicator of the plan.
     **changes
         Rule parameters (``cap``, ``floor``, ``zero_below``, ``step``...; see
-        ``TUNABLE``) as fractions or ``"120%"``; ``cap=None`` removes the cap.
+        the rule's ``knobs``) as fractions or ``"120%"``; ``cap=None`` removes the cap.
         For band rules, ``edges=[0.1, 0.15, ...]`` moves the band edges in order.
 
     Raises
@@ -89,12 +77,12 @@ def with_rule(plan: Plan, indicator: str, **changes) -> Plan:
     ind = plan.indicators[indicator]
     rule = ind.rule
     where = f"indicators.{indicator}.rule"
-    unknown = sorted(set(changes) - set(TUNABLE[rule.type]))
+    unknown = sorted(set(changes) - set(rule.knobs))
     if unknown:
         raise PlanError(
             Problem(
                 f"a {rule.type} rule has no tunable parameter {', '.join(map(repr, unknown))}",
-                f"use one of: {', '.join(TUNABLE[rule.type]) or '(none)'}",
+                f"use one of: {', '.join(rule.knobs) or '(none)'}",
                 file=str(plan.path),
                 where=where,
             )
@@ -162,7 +150,7 @@ def reweight(targets: pd.DataFrame, plan: Plan, weights: dict[str, float] | None
         return targets
     from kpilib.parse import parse_fraction
 
-    bonus = {n for n, i in plan.indicators.items() if isinstance(i.rule, Bonus)}
+    bonus = {n for n, i in plan.indicators.items() if not i.rule.weighted}
     weighted = ~targets["indicator"].isin(bonus).to_numpy()
     weight = targets["weight"].to_numpy(float).copy()
     problems = []
@@ -739,7 +727,6 @@ def _free_name(original: Path) -> Path:
 
 
 __all__ = [
-    "TUNABLE",
     "with_rule",
     "with_rules",
     "reweight",

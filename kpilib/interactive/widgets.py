@@ -27,34 +27,12 @@ from kpilib import text
 from kpilib.engine.plan import Plan
 from kpilib.errors import KpiError
 from kpilib.interactive.whatif import (
-    FRACTION_KEYS,
-    TUNABLE,
     Comparison,
     WhatIf,
     save_plan,
     with_rules,
 )
 
-OPTIONAL = ("cap", "zero_below")  # parameters that may be switched off (None)
-PERCENT_RANGE = {
-    "cap": (50, 300),
-    "floor": (0, 100),
-    "zero_below": (0, 100),
-    "otherwise": (0, 100),
-    "max_share": (100, 300),
-}
-LABELS = {
-    "cap": "封顶",
-    "floor": "保底",
-    "zero_below": "低于此完成率不得分",
-    "otherwise": "不在任何档",
-    "max_share": "最多为满分的",
-    "step": "每档",
-    "deduct": "每档扣分",
-    "add": "每档加分",
-    "per_unit": "每单位分值",
-    "edges": "档位边界",
-}
 CHART_DPI = 72  # screen only: a smaller PNG redraws faster
 
 
@@ -174,7 +152,7 @@ class WhatIfApp:
             return None
         self.comparison = comparison
         self.tables.value, self.chart.value = render(comparison, self.plan, self.limit)
-        self.status.value = _changes_text(self.rules, self.weights)
+        self.status.value = _changes_text(self.plan, self.rules, self.weights)
         return comparison
 
     def save(self) -> Path | None:
@@ -208,7 +186,7 @@ class WhatIfApp:
         self._loading = True
         rows = []
         weight = self.weights.get(indicator, self._current_weight.get(indicator, 0))
-        if rule.type != "bonus":
+        if rule.weighted:
             slider = w.FloatSlider(
                 value=round(weight * 100, 2),
                 min=0,
@@ -219,13 +197,14 @@ class WhatIfApp:
             )
             slider.observe(lambda c: self._changed(indicator, weight=c["new"] / 100), "value")
             rows.append(slider)
-        for param in TUNABLE[rule.type]:
+        for param in rule.knobs:
             rows.append(self._control(indicator, rule, param))
         self.controls.children = rows
         self._loading = False
 
     def _control(self, indicator: str, rule, param: str):
-        label = LABELS.get(param, param)
+        knob = rule.knobs[param]
+        label = knob.label
         if param == "edges":
             kind = "at_most" if rule.bands[0].at_most is not None else "at_least"
             sign = "≤" if kind == "at_most" else "≥"
@@ -243,8 +222,8 @@ class WhatIfApp:
                 )
             return w.VBox([w.HTML(f"{label}（含边界）"), w.HBox(boxes)])
         value = getattr(rule, param)
-        if param in FRACTION_KEYS:
-            low, high = PERCENT_RANGE[param]
+        if knob.percent:
+            low, high = knob.low, knob.high
             slider = w.FloatSlider(
                 value=100 * (value if value is not None else low / 100),
                 min=low,
@@ -254,7 +233,7 @@ class WhatIfApp:
                 continuous_update=False,
                 style={"description_width": "initial"},
             )
-            if param not in OPTIONAL:
+            if not knob.optional:
                 slider.observe(
                     lambda c: self._changed(indicator, **{param: c["new"] / 100}), "value"
                 )
@@ -310,18 +289,20 @@ def render(comparison: Comparison, plan: Plan, limit: int = 30) -> tuple[str, by
     return comparison.html(limit), buffer.getvalue()
 
 
-def _changes_text(rules: dict, weights: dict) -> str:
+def _changes_text(plan: Plan, rules: dict, weights: dict) -> str:
     parts = [f"{k} 权重 {text.percent([v])[0]}" for k, v in weights.items()]
     for indicator, changes in rules.items():
+        knobs = plan.indicators[indicator].rule.knobs
         for key, value in changes.items():
+            knob = knobs[key]
             shown = (
                 "关闭"
                 if value is None
                 else text.percent([value])[0]
-                if key in FRACTION_KEYS
+                if knob.percent
                 else str(value)
             )
-            parts.append(f"{indicator} {LABELS.get(key, key)} {shown}")
+            parts.append(f"{indicator} {knob.label} {shown}")
     if not parts:
         return "<p>当前与原方案相同。改动任一控件即重新计算。</p>"
     return "<p>当前改动：" + html.escape("；".join(parts)) + "</p>"

@@ -24,7 +24,6 @@ import pandas as pd
 
 from kpilib.engine.formula import Formula
 from kpilib.engine.plan import Plan
-from kpilib.engine.rules import Bonus, Incidents, Rating
 from kpilib.engine.scoring import Result
 from kpilib.files import write_atomically
 from kpilib.sheets.inputs import TEMPLATE_SHEETS, read_targets
@@ -158,7 +157,7 @@ def template_rows(plan: Plan, targets: pd.DataFrame) -> pd.DataFrame:
     """
     extra = []
     for name, ind in plan.indicators.items():
-        if isinstance(ind.rule, Bonus):
+        if not ind.rule.weighted:
             extra += sorted(Formula.parse(ind.formula).names) if ind.formula else [name]
     for gate in plan.gates:
         extra += sorted(Formula.parse(gate.when).names & set(plan.measures))
@@ -189,7 +188,7 @@ def template_rows(plan: Plan, targets: pd.DataFrame) -> pd.DataFrame:
             own["item"], own["indicator"], own["target"], strict=True
         ):
             ind = plan.indicators[indicator]
-            if isinstance(ind.rule, Incidents | Rating | Bonus):
+            if ind.rule.inputs != "actual" or not ind.rule.weighted:
                 continue
             if ind.formula:
                 for name in sorted(Formula.parse(ind.formula).names):
@@ -225,10 +224,10 @@ def template(plan: Plan, month: str):
     _actuals_sheet(book.active, plan, month, template_rows(plan, targets))
     rules = {n: i.rule for n, i in plan.indicators.items()}
     own = targets.assign(rule=targets["indicator"].map(rules))
-    incident_items = own[own["rule"].map(lambda r: isinstance(r, Incidents))]
+    incident_items = own[own["rule"].map(lambda r: r.inputs == "incidents")]
     if len(incident_items):
         _incidents_sheets(book, plan, month, incident_items)
-    rated = own[own["rule"].map(lambda r: isinstance(r, Rating))]
+    rated = own[own["rule"].map(lambda r: r.inputs == "ratings")]
     if len(rated):
         _ratings_sheet(book, plan, month, rated)
     return book
