@@ -57,12 +57,17 @@ def read_sheet(path: str | Path, sheet: str | int = 0) -> pd.DataFrame:
             raw, sheet_name = _read_workbook(path, sheet)
             where = f"{path} (sheet {sheet_name})"
         else:
+            from io import StringIO
+
+            from kpilib.layout import decode_csv
+
+            text, encoding = decode_csv(path)
+            where = str(path) if encoding == "UTF-8" else f"{path} ({encoding})"
             raw = pd.read_csv(
-                path,
+                StringIO(text),
                 header=None,
                 dtype=str,
                 keep_default_na=False,
-                encoding="utf-8-sig",
                 skip_blank_lines=False,
             )
     except (ValueError, OSError, UnicodeDecodeError) as exc:
@@ -97,6 +102,11 @@ def _read_workbook(path: Path, sheet: str | int) -> tuple[pd.DataFrame, str]:
 
     book = CalamineWorkbook.from_path(str(path))
     names = book.sheet_names
+    # an index counts visible sheets only: a hidden first sheet often holds stale data
+    visible = [m.name for m in book.sheets_metadata if str(m.visible).endswith("Visible")]
+    if isinstance(sheet, int) and 0 <= sheet < len(visible):
+        sheet = visible[sheet]
+        _warn_hidden(book, path, sheet)
     if (
         isinstance(sheet, str)
         and sheet not in names
@@ -116,6 +126,28 @@ def _read_workbook(path: Path, sheet: str | int) -> tuple[pd.DataFrame, str]:
         if r0 < raw.shape[0] and c0 < raw.shape[1]:
             raw.iloc[r0 : r1 + 1, c0 : c1 + 1] = raw.iat[r0, c0]
     return raw, ws.name
+
+
+class HiddenSheetWarning(UserWarning):
+    """A workbook has hidden sheets holding data that were not read."""
+
+
+def _warn_hidden(book, path: Path, used: str) -> None:
+    import warnings
+
+    hidden = [
+        m.name
+        for m in book.sheets_metadata
+        if not str(m.visible).endswith("Visible")
+        and any(any(v not in ("", None) for v in row) for row in book.get_sheet_by_name(m.name).to_python())
+    ]
+    if hidden:
+        warnings.warn(
+            f"{path.name}：读取的是第一个可见工作表「{used}」；隐藏的工作表"
+            f"「{'」「'.join(hidden)}」里有数据，未读取（要读它，在 plan 里写 targets_sheet: 表名）",
+            HiddenSheetWarning,
+            stacklevel=4,
+        )
 
 
 def _cell_text(value) -> str:
