@@ -443,9 +443,30 @@ def _header_kinds(grid: Grid, r: int, columns: dict) -> list:
 
 
 def _is_header(kinds) -> bool:
-    known = [k for k, _, _ in kinds if k and k != "ignore"]
+    known = [k or "weighted" for k, _, w in kinds if k and k != "ignore" or w is not None]
     anchors = {"person", "code", "indicator"} & set(known)
     return len(known) >= 2 and bool(anchors) or len(known) >= 3
+
+
+def _names_columns(kinds) -> bool:
+    """A person column and at least one other header: a wide sheet of indicators."""
+    person = any(k in ("person", "code") for k, _, _ in kinds)
+    return person and sum(1 for k, name, w in kinds if name or k) >= 2
+
+
+def _label_pairs(grid: Grid, r: int, columns: dict) -> dict:
+    """Labels written without a colon (``姓名 | 张三 | 部门 | 研发部``) above a header row."""
+    filled = [grid.at(r, c) for c in range(len(grid.cells[r])) if grid.at(r, c)]
+    if not filled or len(filled) % 2 or r + 1 >= len(grid.cells):
+        return {}
+    found = {}
+    for key, value in zip(filled[::2], filled[1::2], strict=True):
+        kind = KIND_OF.get(normalize(key))
+        if kind not in LABELS or classify(value, columns)[0] is not None:
+            return {}
+        found[kind] = (value, f"{key}：{value}", r + 1)
+    below = _header_kinds(grid, r + 1, columns)
+    return found if _is_header(below) else {}
 
 
 def _read_grid(grid: Grid, state: _State, fallback: str | None) -> None:
@@ -456,8 +477,9 @@ def _read_grid(grid: Grid, state: _State, fallback: str | None) -> None:
             r += 1
             continue
         kinds = _header_kinds(grid, r, state.columns)
-        if not _is_header(kinds):
-            found = _labels(grid, r)
+        pairs = _label_pairs(grid, r, state.columns)
+        if pairs or not (_is_header(kinds) or _names_columns(kinds)):
+            found = pairs or _labels(grid, r)
             if found:
                 after = {k: v for k, v in found.items() if k in ("total", "grade")}
                 if after and last_person and "person" not in found:
@@ -491,7 +513,7 @@ def _column_runs(grid: Grid, r: int, kinds) -> list[tuple[int, int]]:
     for a, b in zip(filled, filled[1:], strict=False):
         if b - a > 1 and kinds[b][0] in ("person", "code", "indicator", "seq"):
             gap_empty = all(grid.at(rr, c) == "" for c in range(a + 1, b) for rr in range(r, r + 3))
-            if gap_empty and _is_header(kinds[b:]):
+            if gap_empty and sum(1 for t in grid.cells[r][b:] if t) >= 2:
                 runs.append((start, a + 1))
                 start = b
     runs.append((start, filled[-1] + 1))
@@ -632,6 +654,11 @@ def _read_long(grid, state, start, cols, spec, by_kind, labels, fallback, table)
     _map_columns(table, spec, person_col, {ind_col, sub_col, section_col} - {None})
     total_col = (by_kind.get("total") or [None])[0]
     grade_col = (by_kind.get("grade") or [None])[0]
+    scored = [c for k in VALUES[1:] for c in by_kind.get(k, [])]
+    body = list(_body_rows(grid, start, cols))
+    if scored and not any(grid.at(r, c) for r in body for c in scored):
+        table["empty"] = True  # a rubric or a blank template: nothing to read yet
+        return (body[-1] if body else start - 1), form_person
     items, person, section, indicator = [], form_person, "", ""
     end = start - 1
     for r in _body_rows(grid, start, cols):
@@ -642,6 +669,12 @@ def _read_long(grid, state, start, cols, spec, by_kind, labels, fallback, table)
                 value = _total_in_row(grid, r, cols, by_kind)
                 if value is not None:
                     state.totals[person] = value
+            continue
+        found = _labels(grid, r)
+        if found and all(_LABEL.match(grid.at(r, c)) for c in cols if grid.at(r, c)):
+            if person:
+                _stated(state, person, found, grid.sheet, r)
+            state.skipped.append({"sheet": grid.sheet, "row": r + 1, "why": "标注行（如 等级：B）"})
             continue
         if person_col is not None:
             name = grid.at(r, person_col)
@@ -657,7 +690,7 @@ def _read_long(grid, state, start, cols, spec, by_kind, labels, fallback, table)
             "person": person,
             "indicator": indicator,
             "sub": grid.at(r, sub_col) if sub_col is not None else "",
-            "section": _PERCENT.sub("", _BRACKETS.sub("", section)).strip() if section else "",
+            "section": _PERCENT.sub("", _BRACKETS.sub("", normalize(section))) if section else "",
             "section_weight": _section_weight(section),
             "new_block": new_block,
             "sheet": grid.sheet,
@@ -903,15 +936,11 @@ def _not_appraisal(state: _State, grids) -> tuple[str, Problem] | None:
     headers = {normalize(h).split("/")[-1] for h in state.header_map}
     all_cells = [t for g in grids for row in g.cells for t in row if t]
     what = None
-    if headers & _ROSTER_WORDS and not any(
-        isinstance(r.get(k), float) for r in rows for k in ("actual", "score", "target")
-    ):
+    if len(headers & _ROSTER_WORDS) >= 2:
         what = f"员工花名册（有「{'、'.join(sorted(headers & _ROSTER_WORDS))}」列，没有指标和数值）"
     elif "日期" in headers and _repeats_by_date(grids):
         what = "每日流水记录（同一人按日期多行）"
-    elif rows and not state.totals and all(
-        r[k] is None for r in rows for k in ("target", "actual", "self_score", "leader_score")
-    ):
+    elif not rows and any(t.get("empty") for t in state.tables):
         what = "评分标准表（有考核项目和权重，得分和实际值列都是空的）"
     elif rows and all(
         (isinstance(r["actual"], float) and r["actual"] == 0 or r["actual"] is None)
