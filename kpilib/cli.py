@@ -39,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     add_payroll_parser(commands)
     add_report_parser(commands)
     add_template_parser(commands)
+    add_inspect_parser(commands)
 
     args = parser.parse_args(argv)
     try:
@@ -119,6 +120,41 @@ def _score(args) -> int:
             f"{history.store_path(args.store)}"
         )
     return 0
+
+
+def add_inspect_parser(commands) -> None:
+    """Register ``kpi inspect FILE [--plan PLAN] [--sheet NAME] [--json]``."""
+    parser = commands.add_parser(
+        "inspect",
+        help="show how a workbook is read (sheets, header, columns, people), before scoring",
+        description="Show how the kit reads FILE: sheets used and skipped, header rows, each "
+        "column and what it maps to, people with their items and weight sums, rows skipped, "
+        "the totals and grades the sheet states. With --plan, check it against the plan and "
+        "compare the sheet's totals with the kit's.",
+    )
+    parser.add_argument("file", type=Path, help="workbook, CSV, or a folder of one file per person")
+    parser.add_argument("--plan", type=Path, help="plan file to check the file against")
+    parser.add_argument("--sheet", help="read only this sheet")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.set_defaults(func=_inspect)
+
+
+def _inspect(args) -> int:
+    import json
+
+    plan = None
+    if args.plan:
+        from kpilib.plan import load_plan
+
+        plan = load_plan(args.plan)
+    from kpilib.inspect import inspect_file, render
+
+    report = inspect_file(args.file, plan, args.sheet)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=1, default=str))
+    else:
+        print(render(report))
+    return 1 if report["problems"] else 0
 
 
 if __name__ == "__main__":

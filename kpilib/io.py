@@ -139,7 +139,10 @@ def _warn_hidden(book, path: Path, used: str) -> None:
         m.name
         for m in book.sheets_metadata
         if not str(m.visible).endswith("Visible")
-        and any(any(v not in ("", None) for v in row) for row in book.get_sheet_by_name(m.name).to_python())
+        and any(
+            any(v not in ("", None) for v in row)
+            for row in book.get_sheet_by_name(m.name).to_python()
+        )
     ]
     if hidden:
         warnings.warn(
@@ -417,6 +420,8 @@ def read_inputs(plan, month: str, actuals: str | Path | None = None) -> dict:
                 file=str(path),
             )
         )
+    if plan.sources.targets_layout == "sheet":
+        return _read_sheet_inputs(plan, month, path)
     in_template = _template_sheets(path)
     inputs = {
         "targets": read_targets(
@@ -430,6 +435,26 @@ def read_inputs(plan, month: str, actuals: str | Path | None = None) -> dict:
             inputs[key] = reader(path, in_template[key])
         else:
             inputs[key] = reader(source) if source is not None and source.exists() else None
+    return inputs
+
+
+def _read_sheet_inputs(plan, month: str, actuals: Path) -> dict:
+    """``targets_layout: sheet``: the workbook as HR keeps it, read by kpilib.layout; the
+    actuals (or given scores) come from the actuals file, often the same workbook."""
+    from kpilib.layout import read_file, to_inputs
+
+    sources = plan.sources
+    options = {
+        "sheet": sources.targets_sheet if isinstance(sources.targets_sheet, str) else None,
+        "columns": sources.columns,
+        "roster": plan.source("roster"),
+    }
+    inputs = to_inputs(read_file(plan.source("targets", month), **options), plan)
+    if actuals.resolve() != plan.source("targets", month):
+        inputs["actuals"] = to_inputs(read_file(actuals, **options), plan)["actuals"]
+    for key, reader in (("incidents", read_incidents), ("ratings", read_ratings)):
+        source = plan.source(key, month)
+        inputs[key] = reader(source) if source is not None and source.exists() else None
     return inputs
 
 

@@ -91,7 +91,17 @@ _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
 _BRACKETS = re.compile(r"[(\[【][^)\]】]*[)\]】]")
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩"
 _NOT_A_NAME = re.compile(r"(表|考核|绩效|汇总|sheet|工作表|模板|说明|目录|明细|统计|\d)", re.I)
-_ROSTER_WORDS = {"入职日期", "身份证号", "身份证", "电话", "手机", "联系电话", "性别", "学历", "出生日期"}
+_ROSTER_WORDS = {
+    "入职日期",
+    "身份证号",
+    "身份证",
+    "电话",
+    "手机",
+    "联系电话",
+    "性别",
+    "学历",
+    "出生日期",
+}
 
 
 def normalize(text) -> str:
@@ -379,7 +389,9 @@ def _read_folder(path, sheet, columns, roster) -> Reading:
     parts = [read_file(p, sheet, columns, roster) for p in files if not p.name.startswith("~$")]
     merged = Reading(str(path), None, [], [], {}, [], {}, {}, [], [], [])
     for part in parts:
-        merged.sheets.extend({**s, "name": f"{Path(part.file).name}:{s['name']}"} for s in part.sheets)
+        merged.sheets.extend(
+            {**s, "name": f"{Path(part.file).name}:{s['name']}"} for s in part.sheets
+        )
         merged.tables.extend(part.tables)
         merged.columns.update(part.columns)
         merged.rows.extend(part.rows)
@@ -439,7 +451,10 @@ def _labels(grid: Grid, r: int) -> dict[str, tuple[str, str]]:
 
 
 def _header_kinds(grid: Grid, r: int, columns: dict) -> list:
-    return [classify(t, columns) if t and not _LABEL.match(t) else (None, "", None) for t in grid.cells[r]]
+    return [
+        classify(t, columns) if t and not _LABEL.match(t) else (None, "", None)
+        for t in grid.cells[r]
+    ]
 
 
 def _is_header(kinds) -> bool:
@@ -582,7 +597,9 @@ def _read_table(grid, state, r, cols, labels, fallback):
         "columns": {},
     }
     if indicator_cols:
-        end, person = _read_long(grid, state, r + depth, cols, spec, by_kind, labels, fallback, table)
+        end, person = _read_long(
+            grid, state, r + depth, cols, spec, by_kind, labels, fallback, table
+        )
     else:
         end, person = _read_wide(grid, state, r + depth, cols, spec, by_kind, table)
     state.tables.append(table)
@@ -602,7 +619,9 @@ def _skip_row(grid, state, r, cols) -> str | None:
     first = next((grid.at(r, c) for c in cols if grid.at(r, c)), "")
     m = SKIP.match(normalize(first))
     if m:
-        state.skipped.append({"sheet": grid.sheet, "row": r + 1, "why": f"「{m.group(1)}」行，不是人员"})
+        state.skipped.append(
+            {"sheet": grid.sheet, "row": r + 1, "why": f"「{m.group(1)}」行，不是人员"}
+        )
         return m.group(1)
     return None
 
@@ -832,7 +851,9 @@ def _read_wide(grid, state, start, cols, spec, by_kind, table):
             state.notes.append(f"「{header}」列全是文字，不是数值：按说明列忽略")
             continue
         paired = spec[k + 1][0] if k + 1 < len(spec) and spec[k + 1][2] == "weight" else None
-        values.append((c, header, name if weight is not None else normalize(header), weight, paired))
+        values.append(
+            (c, header, name if weight is not None else normalize(header), weight, paired)
+        )
         table["columns"][header] = f"指标:{values[-1][2]}"
         if paired is not None:
             table["columns"][spec[k + 1][1]] = f"权重:{values[-1][2]}"
@@ -942,11 +963,15 @@ def _not_appraisal(state: _State, grids) -> tuple[str, Problem] | None:
         what = "每日流水记录（同一人按日期多行）"
     elif not rows and any(t.get("empty") for t in state.tables):
         what = "评分标准表（有考核项目和权重，得分和实际值列都是空的）"
-    elif rows and all(
-        (isinstance(r["actual"], float) and r["actual"] == 0 or r["actual"] is None)
-        and (r["score"] in (0.0, None))
-        for r in rows
-    ) and all(v in (0, 0.0) for v in state.totals.values()):
+    elif (
+        rows
+        and all(
+            (isinstance(r["actual"], float) and r["actual"] == 0 or r["actual"] is None)
+            and (r["score"] in (0.0, None))
+            for r in rows
+        )
+        and all(v in (0, 0.0) for v in state.totals.values())
+    ):
         what = "全是 0 的统计表（还没有填数，或是奖金台账）"
     elif not rows and all_cells and sum(len(t) for t in all_cells) / len(all_cells) > 25:
         what = "文字材料（如自评、述职，没有数值表格）"
@@ -978,3 +1003,98 @@ def _roster(path) -> dict[str, str]:
                         out[g.at(rr, code)] = g.at(rr, name)
                 break
     return out
+
+
+# ---------------------------------------------------------------- to scoring
+
+
+def to_inputs(reading: Reading, plan) -> dict:
+    """The ``targets`` and ``actuals`` frames :func:`kpilib.scoring.score` takes, from a
+    reading: an item's actual is the sheet's given score for ``score`` rules (the
+    leader's or the self score, as the rule's ``prefer`` says), else the actual.
+
+    Raises
+    ------
+    DataError
+        When the file could not be read, a row has no weight, or a given score is
+        outside what its rule allows.
+    """
+    import pandas as pd
+
+    from kpilib.errors import raise_if
+    from kpilib.rules import GivenScore
+
+    problems = list(reading.problems)
+    targets, actuals = [], []
+    for row in reading.rows:
+        where = {
+            "file": f"{reading.file} (sheet {row['sheet']})",
+            "where": f"第 {row['row']} 行",
+            "person": row["person"],
+        }
+        item = row["indicator"]
+        base = re.split(r"[/①-⑩]", item)[0]
+        name = item if item in plan.indicators else base
+        entry = plan.indicators.get(name)
+        weight = row["weight"]
+        if weight is None and entry is not None and entry.bonus:
+            weight = 0.0
+        if not isinstance(weight, float):
+            problems.append(
+                Problem(
+                    f"「{item}」没有权重（读到 {weight!r}）" if weight else f"「{item}」没有权重",
+                    "在权重列填上百分比，或在表头里写明权重（如「GMV 45%」）",
+                    column="权重",
+                    code="no_weight",
+                    **where,
+                )
+            )
+            continue
+        value = row["actual"]
+        if entry is not None and isinstance(entry.rule, GivenScore):
+            order = ("leader_score", "self_score", "score")
+            if entry.rule.prefer == "self":
+                order = ("self_score", "leader_score", "score")
+            value = next((row[k] for k in order if isinstance(row[k], float)), None)
+            top = weight * plan.scale if entry.rule.given_as == "points" else entry.rule.out_of
+            if isinstance(value, float) and not (0 <= value <= top + 1e-9):
+                problems.append(
+                    Problem(
+                        f"「{item}」的评分 {value:g} 超出 0–{top:g}",
+                        "核对评分；满分不是 100 时在规则里写 out_of，得分即分值时写 as: points",
+                        column="得分",
+                        code="score_out_of_range",
+                        **where,
+                    )
+                )
+        target = row["target"] if isinstance(row["target"], float) else float("nan")
+        targets.append(
+            {
+                "person": row["person"],
+                "role": "",
+                "english_name": "",
+                "indicator": name,
+                "item": item,
+                "weight": weight,
+                "target": target,
+                "note": "",
+                "_file": where["file"],
+                "_row": row["row"],
+            }
+        )
+        actuals.append(
+            {
+                "person": row["person"],
+                "item": item,
+                "value": "" if value is None else str(value),
+                "_file": where["file"],
+                "_row": row["row"],
+                "_column": row["column"] or "实际值",
+            }
+        )
+    raise_if(problems)
+    columns = ["person", "item", "value", "_file", "_row", "_column"]
+    return {
+        "targets": pd.DataFrame(targets),
+        "actuals": pd.DataFrame(actuals, columns=columns),
+    }

@@ -53,6 +53,8 @@ class Indicator(_Frozen):
     formula: str | None = None
     section: str | None = None
     allow_negative: bool = False
+    # a bonus item (加分项) sits outside the weights: a sheet's extra 10% column
+    bonus: bool = False
     rule: AnyRule
 
     @property
@@ -95,11 +97,28 @@ class Sources(_Frozen):
     """Where the inputs are, relative to the plan file; ``{month}`` is ``YYYY-MM``."""
 
     targets: str
-    targets_layout: Literal["hr", "long"] = "hr"
+    # sheet: the workbook as HR keeps it (kpilib.layout finds the tables; kpi inspect shows how)
+    targets_layout: Literal["hr", "long", "sheet"] = "hr"
     targets_sheet: str | int = 0
     actuals: str
     incidents: str | None = None
     ratings: str | None = None
+    # header as written -> the kit's name (姓名, 指标, 权重, 目标值, 实际值, 自评, 上级评分,
+    # 得分, 总分, 等级) or null to ignore the column
+    columns: dict[str, str | None] = {}
+    roster: str | None = None  # 工号 -> 姓名, for sheets that name people by code
+
+    @model_validator(mode="after")
+    def _check_columns(self):
+        from kpilib.layout import KIT_NAMES
+
+        allowed = set(KIT_NAMES.values()) | set(KIT_NAMES)
+        wrong = {h: n for h, n in self.columns.items() if n is not None and n not in allowed}
+        if wrong:
+            raise ValueError(
+                f"columns: {wrong} map to unknown names; use one of {'、'.join(allowed)} or null"
+            )
+        return self
 
 
 class Plan(_Frozen):

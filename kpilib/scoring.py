@@ -167,7 +167,7 @@ def _check_targets(plan: Plan, targets: pd.DataFrame, problems: list) -> pd.Data
             )
         )
     items["_key"] = key
-    weighted = ~_per_indicator(plan, items, lambda i: isinstance(i.rule, Bonus))
+    weighted = ~_per_indicator(plan, items, lambda i: isinstance(i.rule, Bonus) or i.bonus)
     weight = np.bincount(
         p_codes[weighted], items["weight"].to_numpy(float)[weighted], minlength=len(persons)
     )

@@ -63,15 +63,25 @@ def test_1_employee_code_with_names_from_a_roster(tmp_path):
     roster = tmp_path / "花名册.csv"
     roster.write_text("工号,姓名,部门\nE001,张三,销售部\nE002,李四,销售部\n", encoding="utf-8")
     path = tmp_path / "a.csv"
-    path.write_text("工号,指标,权重,目标值,实际值\nE001,销售额,100%,100,80\nE002,销售额,100%,100,120\n")
+    path.write_text(
+        "工号,指标,权重,目标值,实际值\nE001,销售额,100%,100,80\nE002,销售额,100%,100,120\n"
+    )
     r = read_file(path, roster=roster)
-    assert rows(r, "person", "indicator", "actual") == [("张三", "销售额", 80), ("李四", "销售额", 120)]
+    assert rows(r, "person", "indicator", "actual") == [
+        ("张三", "销售额", 80),
+        ("李四", "销售额", 120),
+    ]
 
 
 def test_1_no_header_over_the_name_column(tmp_path):
     path = book(
         tmp_path / "a.xlsx",
-        {"汇总": [["", "销售额（业绩）60%", "回款（业绩）40%", "总分", "等级"], ["张三", 90, 80, 86, "B"]]},
+        {
+            "汇总": [
+                ["", "销售额（业绩）60%", "回款（业绩）40%", "总分", "等级"],
+                ["张三", 90, 80, 86, "B"],
+            ]
+        },
     )
     r = read_file(path)
     assert rows(r, "person", "indicator", "weight", "actual") == [
@@ -118,7 +128,9 @@ def test_2_two_forms_stacked_on_one_sheet(tmp_path):
 
 def test_2_one_sheet_per_person_named_by_the_sheet(tmp_path):
     items = [["考核项目", "权重", "得分"], ["工作质量", "60%", 90], ["工作效率", "40%", 70]]
-    path = book(tmp_path / "b.xlsx", {"研发部-李四": items, "王五": items, "填表说明": [["说明：每人一张"]]})
+    path = book(
+        tmp_path / "b.xlsx", {"研发部-李四": items, "王五": items, "填表说明": [["说明：每人一张"]]}
+    )
     r = read_file(path)
     assert rows(r, "person", "indicator", "weight", "score") == [
         ("李四", "工作质量", 0.6, 90),
@@ -133,7 +145,10 @@ def test_2_one_file_per_person_in_a_folder(tmp_path):
     folder = tmp_path / "11月"
     folder.mkdir()
     for name, score in (("张三", 90), ("李四", 70)):
-        book(folder / f"{name}-11月.xlsx", {"Sheet1": [["考核项目", "权重", "得分"], ["质量", 1, score]]})
+        book(
+            folder / f"{name}-11月.xlsx",
+            {"Sheet1": [["考核项目", "权重", "得分"], ["质量", 1, score]]},
+        )
     r = read_file(folder)
     assert rows(r, "person", "indicator", "weight", "score") == [
         ("张三", "质量", 1.0, 90),
@@ -149,10 +164,48 @@ def test_5_extra_columns_are_ignored_and_listed_once(tmp_path):
         tmp_path / "a.xlsx",
         {
             "Sheet1": [
-                ["序号", "部门", "组", "姓名", "指标", "评分标准", "考核要求", "权重", "目标值",
-                 "实际值", "完成情况说明", "备注"],
-                [1, "销售部", "一组", "张三", "销售额", "每少1%扣1分", "月度", "100%", 100, 90, "略低", ""],
-                [2, "销售部", "二组", "李四", "销售额", "每少1%扣1分", "月度", "100%", 100, 110, "", "新人"],
+                [
+                    "序号",
+                    "部门",
+                    "组",
+                    "姓名",
+                    "指标",
+                    "评分标准",
+                    "考核要求",
+                    "权重",
+                    "目标值",
+                    "实际值",
+                    "完成情况说明",
+                    "备注",
+                ],
+                [
+                    1,
+                    "销售部",
+                    "一组",
+                    "张三",
+                    "销售额",
+                    "每少1%扣1分",
+                    "月度",
+                    "100%",
+                    100,
+                    90,
+                    "略低",
+                    "",
+                ],
+                [
+                    2,
+                    "销售部",
+                    "二组",
+                    "李四",
+                    "销售额",
+                    "每少1%扣1分",
+                    "月度",
+                    "100%",
+                    100,
+                    110,
+                    "",
+                    "新人",
+                ],
             ]
         },
     )
@@ -239,7 +292,13 @@ def test_7_rows_that_are_not_people_and_a_second_table_beside(tmp_path):
 def test_8_multi_row_merged_header(tmp_path):
     path = book(
         tmp_path / "a.xlsx",
-        {"Sheet1": [["姓名", "质量", None, "速度"], [None, "错字", "漏字", None], ["张三", 2, 1, 95]]},
+        {
+            "Sheet1": [
+                ["姓名", "质量", None, "速度"],
+                [None, "错字", "漏字", None],
+                ["张三", 2, 1, 95],
+            ]
+        },
         merges={"Sheet1": ["A1:A2", "B1:C1", "D1:D2"]},
     )
     r = read_file(path)
@@ -319,7 +378,12 @@ def test_10_two_level_weights(tmp_path):
     )
     r = read_file(path)
     got = rows(r, "indicator", "section", "weight")
-    assert [(i, s) for i, s, _ in got] == [("销售额", "业绩"), ("回款", "业绩"), ("出勤", "行为"), ("协作", "行为")]
+    assert [(i, s) for i, s, _ in got] == [
+        ("销售额", "业绩"),
+        ("回款", "业绩"),
+        ("出勤", "行为"),
+        ("协作", "行为"),
+    ]
     assert [w for *_, w in got] == pytest.approx([0.42, 0.28, 0.15, 0.15])
 
 
@@ -329,10 +393,15 @@ def test_10_two_level_weights(tmp_path):
 @pytest.mark.parametrize("encoding", ["gb18030", "gbk", "utf-16", "utf-8-sig"])
 def test_12_csv_encodings(tmp_path, encoding):
     path = tmp_path / "a.csv"
-    text = "员工姓名,考核项目,权重,目标值,实际值\n张三,销售额,100%,100,90\n李四,销售额,100%,100,95\n"
+    text = (
+        "员工姓名,考核项目,权重,目标值,实际值\n张三,销售额,100%,100,90\n李四,销售额,100%,100,95\n"
+    )
     path.write_bytes(text.encode(encoding))
     r = read_file(path)
-    assert rows(r, "person", "indicator", "actual") == [("张三", "销售额", 90), ("李四", "销售额", 95)]
+    assert rows(r, "person", "indicator", "actual") == [
+        ("张三", "销售额", 90),
+        ("李四", "销售额", 95),
+    ]
 
 
 def test_hidden_first_sheet_is_not_read(tmp_path):
@@ -341,7 +410,12 @@ def test_hidden_first_sheet_is_not_read(tmp_path):
     new = [["姓名", "指标", "权重", "实际值"], ["张三", "销售额", 1, 90]]
     r = read_file(book(tmp_path / "a.xlsx", {"10月": old, "11月": new}, hidden={"10月"}))
     assert rows(r, "person", "actual") == [("张三", 90)]
-    assert r.sheets[0] == {"name": "10月", "used": False, "hidden": True, "why": "隐藏的工作表，里面有数据，未读取"}
+    assert r.sheets[0] == {
+        "name": "10月",
+        "used": False,
+        "hidden": True,
+        "why": "隐藏的工作表，里面有数据，未读取",
+    }
 
 
 # ---------------------------------------------------------------- 13. not appraisal data
@@ -350,12 +424,19 @@ def test_hidden_first_sheet_is_not_read(tmp_path):
 NOT_APPRAISAL = {
     "roster": (
         [["工号", "姓名", "部门", "岗位", "入职日期", "联系电话"]]
-        + [[f"E{i:03}", f"员工{i}", "销售部", "专员", "2023-03-01", "13800000000"] for i in range(200)],
+        + [
+            [f"E{i:03}", f"员工{i}", "销售部", "专员", "2023-03-01", "13800000000"]
+            for i in range(200)
+        ],
         "员工花名册",
     ),
     "rubric": (
-        [["考核项目", "权重", "评分标准", "自评", "上级评分"], ["工作质量", "40%", "差错率≤1%", None, None],
-         ["工作效率", "30%", "按时完成", None, None], ["团队协作", "30%", "主动配合", None, None]],
+        [
+            ["考核项目", "权重", "评分标准", "自评", "上级评分"],
+            ["工作质量", "40%", "差错率≤1%", None, None],
+            ["工作效率", "30%", "按时完成", None, None],
+            ["团队协作", "30%", "主动配合", None, None],
+        ],
         "评分标准表",
     ),
     "log": (
@@ -368,8 +449,11 @@ NOT_APPRAISAL = {
         "全是 0 的统计表",
     ),
     "reviews": (
-        [["2024年度个人述职"], ["本年度我主要负责华东区域的渠道拓展工作，完成了年初制定的大部分目标。"],
-         ["不足之处在于客户跟进不够及时，明年将加强客户管理并提升沟通效率。"]],
+        [
+            ["2024年度个人述职"],
+            ["本年度我主要负责华东区域的渠道拓展工作，完成了年初制定的大部分目标。"],
+            ["不足之处在于客户跟进不够及时，明年将加强客户管理并提升沟通效率。"],
+        ],
         "文字材料",
     ),
 }
