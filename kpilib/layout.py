@@ -1052,9 +1052,10 @@ def to_inputs(reading: Reading, plan) -> dict:
             continue
         value = row["actual"]
         if entry is not None and isinstance(entry.rule, GivenScore):
-            order = ("leader_score", "self_score", "score")
+            # a wide sheet's column of numbers is the score when the plan says so
+            order = ("leader_score", "self_score", "score", "actual")
             if entry.rule.prefer == "self":
-                order = ("self_score", "leader_score", "score")
+                order = ("self_score", "leader_score", "score", "actual")
             value = next((row[k] for k in order if isinstance(row[k], float)), None)
             top = weight * plan.scale if entry.rule.given_as == "points" else entry.rule.out_of
             if isinstance(value, float) and not (0 <= value <= top + 1e-9):
