@@ -238,7 +238,9 @@ def render(report: dict) -> str:
             lines.append(f"  - {place + '：' if place else ''}{p['message']}")
             if p.get("fix"):
                 lines.append(f"    改法：{p['fix']}")
+    import yaml
+
     lines.append("按这样读取的 plan 设置：")
-    for key, value in report["settings"].items():
-        lines.append(f"  {key}: {value}")
+    settings = yaml.safe_dump(report["settings"], allow_unicode=True, default_flow_style=None)
+    lines += [f"  {line}" for line in settings.splitlines()]
     return "\n".join(lines)

@@ -147,7 +147,8 @@ def _warn_hidden(book, path: Path, used: str) -> None:
     if hidden:
         warnings.warn(
             f"{path.name}：读取的是第一个可见工作表「{used}」；隐藏的工作表"
-            f"「{'」「'.join(hidden)}」里有数据，未读取（要读它，在 plan 里写 targets_sheet: 表名）",
+            f"「{'」「'.join(hidden)}」里有数据，未读取"
+            "（要读它，在 plan 里写 targets_sheet: 表名）",
             HiddenSheetWarning,
             stacklevel=4,
         )
@@ -169,7 +170,8 @@ def _find_header(cells: pd.DataFrame, path: Path) -> int:
     raise DataError(
         Problem(
             "no header row with a person column found in the first 30 rows",
-            f"add a header row naming the person column ({' or '.join(COLUMNS['person'][:2])})",
+            f"add a header row naming the person column ({' or '.join(COLUMNS['person'][:2])}); "
+            "for a workbook as HR keeps it, run `kpi inspect FILE` and use targets_layout: sheet",
             file=str(path),
         )
     )

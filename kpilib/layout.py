@@ -104,7 +104,7 @@ _ROSTER_WORDS = {
 }
 
 
-def normalize(text) -> str:
+def normalize(text, lower: bool = True) -> str:
     """A header as compared: full-width to half-width, traditional to simplified
     (header characters), no spaces or line breaks, no trailing colon, lower case.
 
@@ -118,7 +118,8 @@ def normalize(text) -> str:
     '权重分解(100%)'
     """
     out = unicodedata.normalize("NFKC", str(text)).translate(_TRADITIONAL)
-    return re.sub(r"\s+", "", out).strip(":：").lower()
+    out = re.sub(r"\s+", "", out).strip(":：")
+    return out.lower() if lower else out
 
 
 def classify(header: str, columns: dict[str, str | None] | None = None):
@@ -129,20 +130,21 @@ def classify(header: str, columns: dict[str, str | None] | None = None):
     Examples
     --------
     >>> classify("GMV（业绩）45%")
-    (None, 'gmv', 0.45)
+    (None, 'GMV', 0.45)
     >>> classify("权重分解（100%）")
     ('weight', '权重分解', None)
     """
     norm = normalize(header)
+    shown = normalize(header, lower=False)  # names keep their case: GMV, not gmv
     columns = columns or {}
     if norm in columns:
         mapped = columns[norm]
-        return (None if mapped is None else _KIT_KIND.get(mapped, "ignore")), norm, None
+        return (None if mapped is None else _KIT_KIND.get(mapped, "ignore")), shown, None
     found = _PERCENT.search(norm)
-    base = _PERCENT.sub("", _BRACKETS.sub("", norm)).strip(":：/")
-    kind = KIND_OF.get(base) or KIND_OF.get(norm)
+    base = _PERCENT.sub("", _BRACKETS.sub("", shown)).strip(":：/")
+    kind = KIND_OF.get(base.lower()) or KIND_OF.get(norm)
     weight = float(found.group(1)) / 100 if found and kind is None else None
-    return kind, base if (kind or weight is not None) else norm, weight
+    return kind, base if (kind or weight is not None) else shown, weight
 
 
 def number(text, percent_points: bool = False):
@@ -428,7 +430,8 @@ def _person_from_name(name: str) -> str | None:
 
 
 def _labels(grid: Grid, r: int) -> dict[str, tuple[str, str]]:
-    """Label cells of row r: ``{kind: (value, cell text)}`` for ``姓名：张三`` or ``姓名：|张三``."""
+    """Label cells of row r: ``{kind: (value, cell text, row)}`` for ``姓名：张三``
+    (or ``姓名：`` with the value in the next cell)."""
     found = {}
     row = grid.cells[r]
     for c, text in enumerate(row):
@@ -587,7 +590,7 @@ def _read_table(grid, state, r, cols, labels, fallback):
                 kind = "ignore"
         spec.append((c, header, kind, name, weight))
     by_kind = {}
-    for c, header, kind, _, _ in spec:
+    for c, _, kind, _, _ in spec:
         if kind and kind != "ignore":
             by_kind.setdefault(kind, []).append(c)
     indicator_cols = by_kind.get("indicator", [])
@@ -909,7 +912,8 @@ def _stated(state, person, found, sheet, r) -> None:
 
 def _no_person(grid, r) -> Problem:
     return Problem(
-        f"{grid.sheet} 第 {r + 1} 行起的表没有姓名列，表上方也没有「姓名：」标注，工作表名也不是人名",
+        f"{grid.sheet} 第 {r + 1} 行起的表没有姓名列，表上方也没有「姓名：」标注，"
+        "工作表名也不是人名",
         "在表上方写一格「姓名：张三」，或把工作表命名为人名（如「研发部-李四」），"
         "或在 plan 的 columns: 里指明哪一列是姓名",
         where=f"{grid.sheet} 第 {r + 1} 行",
@@ -930,12 +934,14 @@ def _no_table(path, grids) -> Problem:
         return Problem(
             f"{sheet} 第 {r + 1} 行的「{cell}」是标注单元格，不是表头；其下没有找到考核项目表"
             "（需要 考核项目/指标 与 权重 或 得分 的表头行）",
-            "在项目表上方加一行表头（考核项目、权重、得分），或在 plan 的 columns: 里把表头映射到 指标/权重/得分",
+            "在项目表上方加一行表头（考核项目、权重、得分），"
+            "或在 plan 的 columns: 里把表头映射到 指标/权重/得分",
             file=str(path),
             code="no_table",
         )
     return Problem(
-        "前 60 行里没有找到表头行（需要 姓名/被考核人 或 考核项目/指标 列，外加 权重、目标值、实际值或得分）",
+        "前 60 行里没有找到表头行"
+        "（需要 姓名/被考核人 或 考核项目/指标 列，外加 权重、目标值、实际值或得分）",
         "在 plan 的 columns: 里把本文件的表头映射到 姓名、指标、权重、目标值、实际值 或 得分",
         file=str(path),
         code="no_header",

@@ -108,7 +108,10 @@ def test_11_a_bonus_column_outside_the_weights(tmp_path):
 
 
 def test_a_score_above_full_marks_is_refused(tmp_path):
-    path = book(tmp_path / "a.xlsx", {"Sheet1": [["姓名", "考核项目", "权重", "得分"], ["张三", "质量", 1, 120]]})
+    path = book(
+        tmp_path / "a.xlsx",
+        {"Sheet1": [["姓名", "考核项目", "权重", "得分"], ["张三", "质量", 1, 120]]},
+    )
     with pytest.raises(DataError) as err:
         score_month(plan_for(tmp_path, path, {"质量": "{type: score}"}), "2024-11")
     assert [(p.code, p.person, p.where) for p in err.value.problems] == [
@@ -127,7 +130,9 @@ def test_kpi_inspect_json_has_the_issues_shape(tmp_path, capsys):
     path = forms_book(tmp_path)
     assert main(["inspect", str(path), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert {"file", "sheets", "columns", "rows", "totals", "grades", "skipped", "problems"} <= set(out)
+    assert {"file", "sheets", "columns", "rows", "totals", "grades", "skipped", "problems"} <= set(
+        out
+    )
     assert out["rows"][0] == {
         "person": "张三",
         "indicator": "工作质量",

@@ -354,10 +354,10 @@ def test_10_weights_in_header_text_and_paired_weight_columns(tmp_path):
     assert rows(r, "person", "indicator", "weight", "actual", "score") == [
         ("张三", "质量得分", 0.5, None, 90),
         ("张三", "效率得分", 0.3, None, 80),
-        ("张三", "gmv", 0.2, 100, None),
+        ("张三", "GMV", 0.2, 100, None),
         ("李四", "质量得分", 0.4, None, 70),
         ("李四", "效率得分", 0.4, None, 60),
-        ("李四", "gmv", 0.2, 90, None),
+        ("李四", "GMV", 0.2, 90, None),
     ]
 
 
