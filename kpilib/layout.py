@@ -118,7 +118,9 @@ def normalize(text, lower: bool = True) -> str:
     '权重分解(100%)'
     """
     out = unicodedata.normalize("NFKC", str(text)).translate(_TRADITIONAL)
-    out = re.sub(r"\s+", "", out).strip(":：")
+    # spaces go (姓    名), except one between Latin words (KA GMV)
+    out = re.sub(r"(?<=[A-Za-z0-9])\s+(?=[A-Za-z0-9])", " ", out.strip())
+    out = re.sub(r"(?<![A-Za-z0-9])\s+|\s+(?![A-Za-z0-9])", "", out).strip(":：")
     return out.lower() if lower else out
 
 
@@ -854,9 +856,7 @@ def _read_wide(grid, state, start, cols, spec, by_kind, table):
             state.notes.append(f"「{header}」列全是文字，不是数值：按说明列忽略")
             continue
         paired = spec[k + 1][0] if k + 1 < len(spec) and spec[k + 1][2] == "weight" else None
-        values.append(
-            (c, header, name if weight is not None else normalize(header), weight, paired)
-        )
+        values.append((c, header, name, weight, paired))
         table["columns"][header] = f"指标:{values[-1][2]}"
         if paired is not None:
             table["columns"][spec[k + 1][1]] = f"权重:{values[-1][2]}"
