@@ -466,3 +466,16 @@ def test_13_not_appraisal_data_gets_one_clear_message(tmp_path, kind):
     assert codes(r) == ["not_appraisal"]
     assert r.what.startswith(what)
     assert "kit 需要的是考核数据" in r.problems[0].fix
+
+
+def test_12_old_xls_form(tmp_path):
+    """tests/fixtures/form_zhangsan.xls: an .xlsx form saved as .xls by LibreOffice
+    (姓名：张三; 工作质量 60% 自评 90 上级 85; 工作效率 40% 自评 80; 合计 83)."""
+    from tests.conftest import ROOT
+
+    r = read_file(ROOT / "tests/fixtures/form_zhangsan.xls")
+    assert rows(r, "person", "indicator", "weight", "score") == [
+        ("张三", "工作质量", 0.6, 85),
+        ("张三", "工作效率", 0.4, 80),
+    ]
+    assert r.totals == {"张三": 83}
