@@ -38,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         _adjust_parser,
         _payroll_parser,
         _template_parser,
+        _inspect_parser,
     ):
         add(commands)
     args = parser.parse_args(argv)
@@ -327,6 +328,39 @@ def _template(args) -> int:
         f"  kpi score {args.plan} --month {args.month} --actuals {out}"
     )
     return 0
+
+
+# --- kpi inspect -----------------------------------------------------------------------
+
+
+def _inspect_parser(commands) -> None:
+    parser = commands.add_parser(
+        "inspect",
+        help="计分前查看一个表格是怎样读取的（工作表、表头、列、人员）",
+        description="显示本工具怎样读取 FILE：用到和跳过的工作表、表头行、每一列对应什么、"
+        "人员及其指标和权重合计、跳过的行及原因、表中写明的总分和等级。加 --plan 时按方案核对，"
+        "并把表中的总分与本工具算出的总分对比。",
+    )
+    parser.add_argument("file", type=Path, help="工作簿、CSV，或每人一个文件的文件夹")
+    parser.add_argument("--plan", type=Path, help="用来核对的方案文件")
+    parser.add_argument("--sheet", help="只读这个工作表")
+    parser.add_argument("--json", action="store_true", help="输出一个 JSON 对象")
+    parser.set_defaults(func=_inspect)
+
+
+def _inspect(args) -> int:
+    import json
+
+    from kpilib import load_plan
+    from kpilib.sheets.inspect import inspect_file, render
+
+    plan = load_plan(args.plan) if args.plan else None
+    report = inspect_file(args.file, plan, args.sheet)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=1, default=str))
+    else:
+        print(render(report))
+    return 1 if report["problems"] else 0
 
 
 if __name__ == "__main__":

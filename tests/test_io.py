@@ -134,3 +134,30 @@ def test_written_files_can_be_shared(tmp_path):
     finally:
         os.umask(old)
     assert (tmp_path / "report.csv").stat().st_mode & 0o777 == 0o644
+
+
+def test_a_hidden_first_sheet_is_not_read_and_the_analyst_is_told(tmp_path):
+    """Issue 9 case 8: stale data on a hidden first sheet; the first visible one is read."""
+    from kpilib.sheets.inputs import HiddenSheetWarning
+
+    book = Workbook()
+    stale = book.active
+    stale.title, stale.sheet_state = "10月", "hidden"
+    stale.append(["姓名", "GMV指标"])
+    stale.append(["危鹤坚", 1])
+    current = book.create_sheet("11月")
+    current.append(["姓名", "GMV指标"])
+    current.append(["危鹤坚", 2160000])
+    book.save(tmp_path / "a.xlsx")
+    with pytest.warns(HiddenSheetWarning, match="隐藏的工作表「10月」里有数据"):
+        a = read_actuals(tmp_path / "a.xlsx")
+    assert a["value"].tolist() == ["2160000"] and a["_file"].iloc[0].endswith("(sheet 11月)")
+
+
+def test_gbk_csv_is_read_and_errors_name_the_encoding(tmp_path):
+    path = tmp_path / "f.csv"
+    path.write_bytes("姓名,指标,权重,目标值\n甲,GMV指标,七成,100\n".encode("gbk"))
+    with pytest.raises(DataError) as err:
+        read_targets(path, "long")
+    assert err.value.problems[0].file == f"{path} (GB18030)"
+    assert err.value.problems[0].column == "权重"

@@ -358,3 +358,25 @@ def test_a_new_rule_type_is_only_its_own_class(tmp_path):
         assert describe_rule(plan.indicators["A"]) == "完成率 × 2，至多满分"
     finally:
         RULES.pop("double")
+
+
+# seed 002: "员工考核评分以100分为满分" (a score out of 100 is a share of the item's points);
+# "考核者原则上是被考核者的直接上级" (the leader's score counts: prefer: leader, see test_inspect)
+@pytest.mark.parametrize(
+    "params, full, given, points, reason",
+    [
+        ({}, 30, 85, 25.5, "评分 85 / 100 × 30 = 25.5"),
+        ({}, 40, 100, 40.0, "评分 100 / 100 × 40 = 40.0"),
+        ({}, 40, 0, 0.0, "评分 0 / 100 × 40 = 0.0"),
+        ({"out_of": 5}, 20, 4, 16.0, "评分 4 / 5 × 20 = 16.0"),
+        ({"as": "points"}, 20, 12.5, 12.5, "评分 12.5 分（按分值计）→ 12.5"),
+    ],
+)
+def test_given_score(params, full, given, points, reason):
+    out = run(rule(type="score", **params), full, np.nan, given)
+    assert out["points"] == points
+    assert out["reason"] == reason
+
+
+def test_given_score_needs_no_target():
+    assert not rule(type="score").needs_target()

@@ -39,6 +39,25 @@ _PlanLoader.add_implicit_resolver(
 )
 
 
+# the kit's names for the columns of an HR sheet; a plan's columns: maps headers to them
+KIT_NAMES = {
+    "person": "姓名",
+    "code": "工号",
+    "role": "岗位",
+    "section": "类别",
+    "indicator": "指标",
+    "weight": "权重",
+    "target": "目标值",
+    "actual": "实际值",
+    "self_score": "自评",
+    "leader_score": "上级评分",
+    "score": "得分",
+    "total": "总分",
+    "grade": "等级",
+    "month": "月份",
+}
+
+
 class Indicator(Frozen):
     """An indicator of the catalogue: how its actual is found and scored."""
 
@@ -48,6 +67,8 @@ class Indicator(Frozen):
     formula: str | None = None
     section: str | None = None
     allow_negative: bool = False
+    # a bonus item (加分项) sits outside the weights: a sheet's extra 10% column
+    bonus: bool = False
     rule: AnyRule
 
     @property
@@ -90,11 +111,26 @@ class Sources(Frozen):
     """Where the inputs are, relative to the plan file; ``{month}`` is ``YYYY-MM``."""
 
     targets: str
-    targets_layout: Literal["hr", "long"] = "hr"
+    # sheet: the workbook as HR keeps it (sheets/layout.py finds the tables; kpi inspect shows how)
+    targets_layout: Literal["hr", "long", "sheet"] = "hr"
     targets_sheet: str | int = 0
     actuals: str
     incidents: str | None = None
     ratings: str | None = None
+    # header as written -> the kit's name (姓名, 指标, 权重, 目标值, 实际值, 自评, 上级评分,
+    # 得分, 总分, 等级) or null to ignore the column
+    columns: dict[str, str | None] = {}
+    roster: str | None = None  # 工号 -> 姓名, for sheets that name people by code
+
+    @model_validator(mode="after")
+    def _check_columns(self):
+        allowed = set(KIT_NAMES.values()) | set(KIT_NAMES)
+        wrong = {h: n for h, n in self.columns.items() if n is not None and n not in allowed}
+        if wrong:
+            raise ValueError(
+                f"columns: {wrong} map to unknown names; use one of {'、'.join(allowed)} or null"
+            )
+        return self
 
 
 class Plan(Frozen):

@@ -24,7 +24,14 @@ from typing import Annotated, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BeforeValidator, Field, SerializeAsAny, ValidationError, model_validator
+from pydantic import (
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SerializeAsAny,
+    ValidationError,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from kpilib import text
@@ -577,6 +584,59 @@ class Bonus(Rule):
             text.points(points),
         )
         return _result(np.full(len(actual), np.nan), points, reason)
+
+
+class GivenScore(Rule):
+    """The score the sheet already gives the item (自评, 上级评分): no target needed.
+
+    ``as: percent`` (the default): the score is out of ``out_of`` (100) and
+    points = full points × score / out_of; ``as: points``: the score is the points.
+    ``prefer``: which score counts when a sheet has both, the leader's (上级评分,
+    the default) or the self score (自评); the other is used only when it is blank.
+    """
+
+    model_config = ConfigDict(populate_by_name=True)
+    type: Literal["score"]
+    label: ClassVar[str] = "评分"
+    given_as: Literal["percent", "points"] = Field("percent", alias="as")
+    out_of: float = Field(100.0, gt=0)
+    prefer: Literal["leader", "self"] = "leader"
+
+    def needs_target(self):
+        return False
+
+    def describe(self, lower=False, unit=None):
+        if self.given_as == "points":
+            return "表中给定的评分即得分"
+        who = "上级评分优先，其次自评" if self.prefer == "leader" else "自评优先，其次上级评分"
+        return f"表中给定的评分（满分 {self.out_of:g}）× 满分 / {self.out_of:g}；{who}"
+
+    def top(self, full_points):
+        """The highest score a sheet may give for an item of ``full_points``."""
+        return full_points if self.given_as == "points" else np.full_like(full_points, self.out_of)
+
+    def score(self, items, lower, unit, explain=True):
+        given = items["actual"].to_numpy(float)
+        full = items["full_points"].to_numpy(float)
+        if self.given_as == "points":
+            points = round_points(given)
+        else:
+            points = round_points(full * given / self.out_of)
+        completion = points / np.where(full == 0, 1, full)
+        if not explain:
+            return _result(completion, points, None)
+        if self.given_as == "points":
+            reason = text.cat("评分 ", text.number(given), " 分（按分值计）→ ", text.points(points))
+        else:
+            reason = text.cat(
+                "评分 ",
+                text.number(given),
+                f" / {self.out_of:g} × ",
+                text.number(full),
+                " = ",
+                text.points(points),
+            )
+        return _result(completion, points, reason)
 
 
 def make_rule(value):

@@ -167,7 +167,7 @@ def _check_targets(plan: Plan, targets: pd.DataFrame, problems: list) -> pd.Data
             )
         )
     items["_key"] = key
-    weighted = _per_indicator(plan, items, lambda i: i.rule.weighted)
+    weighted = _per_indicator(plan, items, lambda i: i.rule.weighted and not i.bonus)
     weight = np.bincount(
         p_codes[weighted], items["weight"].to_numpy(float)[weighted], minlength=len(persons)
     )

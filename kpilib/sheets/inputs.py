@@ -55,12 +55,17 @@ def read_sheet(path: str | Path, sheet: str | int = 0) -> pd.DataFrame:
             raw, sheet_name = _read_workbook(path, sheet)
             where = f"{path} (sheet {sheet_name})"
         else:
+            from io import StringIO
+
+            from kpilib.sheets.layout import decode_csv
+
+            text, encoding = decode_csv(path)
+            where = str(path) if encoding == "UTF-8" else f"{path} ({encoding})"
             raw = pd.read_csv(
-                path,
+                StringIO(text),
                 header=None,
                 dtype=str,
                 keep_default_na=False,
-                encoding="utf-8-sig",
                 skip_blank_lines=False,
             )
     except (ValueError, OSError, UnicodeDecodeError) as exc:
@@ -95,6 +100,11 @@ def _read_workbook(path: Path, sheet: str | int) -> tuple[pd.DataFrame, str]:
 
     book = CalamineWorkbook.from_path(str(path))
     names = book.sheet_names
+    # an index counts visible sheets only: a hidden first sheet often holds stale data
+    visible = [m.name for m in book.sheets_metadata if str(m.visible).endswith("Visible")]
+    if isinstance(sheet, int) and 0 <= sheet < len(visible):
+        sheet = visible[sheet]
+        _warn_hidden(book, path, sheet)
     if (
         isinstance(sheet, str)
         and sheet not in names
@@ -116,6 +126,32 @@ def _read_workbook(path: Path, sheet: str | int) -> tuple[pd.DataFrame, str]:
     return raw, ws.name
 
 
+class HiddenSheetWarning(UserWarning):
+    """A workbook has hidden sheets holding data that were not read."""
+
+
+def _warn_hidden(book, path: Path, used: str) -> None:
+    import warnings
+
+    hidden = [
+        m.name
+        for m in book.sheets_metadata
+        if not str(m.visible).endswith("Visible")
+        and any(
+            any(v not in ("", None) for v in row)
+            for row in book.get_sheet_by_name(m.name).to_python()
+        )
+    ]
+    if hidden:
+        warnings.warn(
+            f"{path.name}：读取的是第一个可见工作表「{used}」；隐藏的工作表"
+            f"「{'」「'.join(hidden)}」里有数据，未读取"
+            "（要读它，在 plan 里写 targets_sheet: 表名）",
+            HiddenSheetWarning,
+            stacklevel=4,
+        )
+
+
 def _cell_text(value) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
@@ -132,7 +168,8 @@ def _find_header(cells: pd.DataFrame, path: Path) -> int:
     raise DataError(
         Problem(
             "no header row with a person column found in the first 30 rows",
-            f"add a header row naming the person column ({' or '.join(COLUMNS['person'][:2])})",
+            f"add a header row naming the person column ({' or '.join(COLUMNS['person'][:2])}); "
+            "for a workbook as HR keeps it, run `kpi inspect FILE` and use targets_layout: sheet",
             file=str(path),
         )
     )
@@ -294,6 +331,8 @@ def read_inputs(plan, month: str, actuals: str | Path | None = None) -> dict:
                 file=str(path),
             )
         )
+    if plan.sources.targets_layout == "sheet":
+        return _read_sheet_inputs(plan, month, path)
     in_template = _template_sheets(path)
     inputs = {
         "targets": read_targets(
@@ -307,6 +346,26 @@ def read_inputs(plan, month: str, actuals: str | Path | None = None) -> dict:
             inputs[key] = reader(path, in_template[key])
         else:
             inputs[key] = reader(source) if source is not None and source.exists() else None
+    return inputs
+
+
+def _read_sheet_inputs(plan, month: str, actuals: Path) -> dict:
+    """``targets_layout: sheet``: the workbook as HR keeps it, read by kpilib.sheets.layout; the
+    actuals (or given scores) come from the actuals file, often the same workbook."""
+    from kpilib.sheets.layout import read_file, to_inputs
+
+    sources = plan.sources
+    options = {
+        "sheet": sources.targets_sheet if isinstance(sources.targets_sheet, str) else None,
+        "columns": sources.columns,
+        "roster": plan.source("roster"),
+    }
+    inputs = to_inputs(read_file(plan.source("targets", month), **options), plan)
+    if actuals.resolve() != plan.source("targets", month):
+        inputs["actuals"] = to_inputs(read_file(actuals, **options), plan)["actuals"]
+    for key, reader in (("incidents", read_incidents), ("ratings", read_ratings)):
+        source = plan.source(key, month)
+        inputs[key] = reader(source) if source is not None and source.exists() else None
     return inputs
 
 

@@ -1,0 +1,246 @@
+"""``kpi inspect``: how the kit reads a file, before anything is scored.
+
+:func:`inspect_file` returns one plain dict (the ``--json`` output): the sheets
+used and skipped, the columns and what each was mapped to, every row read, the
+totals and grades the sheet states, the rows skipped and why, the problems, and
+the plan settings that read the file this way. With a plan it also checks the
+file against the plan and compares the sheet's own totals and grades with the
+kit's (``reconciled``). :func:`render` writes the same in Chinese for a terminal.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kpilib.errors import KpiError, Problem
+from kpilib.sheets.layout import read_file, to_inputs
+
+ROW_KEYS = ("person", "indicator", "weight", "target", "actual", "score")
+
+
+def inspect_file(
+    path: str | Path, plan=None, sheet: str | None = None, columns: dict | None = None
+) -> dict:
+    """How ``path`` is read, as a plain dict (numbers as numbers, weights as fractions).
+
+    Parameters
+    ----------
+    path : path
+        A workbook, CSV, or a folder of one file per person.
+    plan : Plan, optional
+        Check the file against it (unknown indicators, weights, people) and compare
+        the sheet's totals and grades with the kit's result.
+    sheet : str, optional
+        Read only this sheet.
+    columns : dict, optional
+        Header mapping; the plan's ``sources.columns`` when a plan is given.
+    """
+    if plan is not None:
+        columns = {**plan.sources.columns, **(columns or {})}
+        roster = plan.source("roster")
+    else:
+        roster = None
+    reading = read_file(path, sheet=sheet, columns=columns, roster=roster)
+    people = {}
+    for row in reading.rows:
+        entry = people.setdefault(row["person"], {"items": 0, "weight": 0.0})
+        entry["items"] += 1
+        if isinstance(row["weight"], float):
+            entry["weight"] = round(entry["weight"] + row["weight"], 9)
+    report = {
+        "file": reading.file,
+        "encoding": reading.encoding,
+        "sheets": reading.sheets,
+        "tables": reading.tables,
+        "columns": reading.columns,
+        "rows": [{k: row[k] for k in ROW_KEYS} for row in reading.rows],
+        "people": people,
+        "totals": reading.totals,
+        "grades": reading.grades,
+        "skipped": reading.skipped,
+        "notes": reading.notes,
+        "what": reading.what,
+        "problems": [],
+        "settings": _settings(reading, sheet, columns),
+    }
+    problems = list(reading.problems)
+    if plan is not None and reading.rows and not problems:
+        problems += _check_against(plan, reading, people, report)
+    report["problems"] = [_problem(p) for p in problems]
+    return report
+
+
+def _problem(p: Problem) -> dict:
+    return {k: v for k, v in vars(p).items() if v not in (None, "")}
+
+
+def _settings(reading, sheet, columns) -> dict:
+    """The plan settings that read the file the way it was read."""
+    sources = {"targets_layout": "sheet"}
+    if sheet:
+        sources["targets_sheet"] = sheet
+    if columns:
+        sources["columns"] = dict(columns)
+    settings = {"sources": sources}
+    if any(isinstance(r["score"], float) for r in reading.rows):
+        settings["rule"] = {"type": "score", "prefer": "leader"}
+    over = sorted(
+        {r["person"] for r in reading.rows}
+        & {p for p, w in _weights(reading).items() if w > 1 + 1e-6}
+    )
+    if over:
+        settings["bonus"] = f"权重合计超过 100%（{'、'.join(over)}）：在加分的指标上写 bonus: true"
+    return settings
+
+
+def _weights(reading) -> dict:
+    out = {}
+    for r in reading.rows:
+        if isinstance(r["weight"], float):
+            out[r["person"]] = out.get(r["person"], 0.0) + r["weight"]
+    return out
+
+
+def _check_against(plan, reading, people, report) -> list[Problem]:
+    """Unknown indicators (one problem per indicator), weights, then the reconciliation."""
+    import re
+
+    from kpilib.engine.plan import nearest
+    from kpilib.engine.scoring import score
+
+    problems = []
+    unknown = {}
+    for row in reading.rows:
+        base = re.split(r"[/①-⑩]", row["indicator"])[0]
+        if row["indicator"] not in plan.indicators and base not in plan.indicators:
+            unknown.setdefault(row["indicator"], []).append(row["person"])
+    for name, persons in unknown.items():
+        problems.append(
+            Problem(
+                f"指标「{name}」不在 plan 的 indicators 里{nearest(name, plan.indicators)}"
+                f"（{len(persons)} 人有这一项）",
+                "在 plan 的 indicators: 里加上它，或改成 plan 里的名字",
+                file=reading.file,
+                column="指标",
+                code="unknown_indicator",
+            )
+        )
+    bonus = {n for n, i in plan.indicators.items() if i.bonus or not i.rule.weighted}
+    for person in people:
+        weight = sum(
+            r["weight"]
+            for r in reading.rows
+            if r["person"] == person
+            and isinstance(r["weight"], float)
+            and re.split(r"[/①-⑩]", r["indicator"])[0] not in bonus
+            and r["indicator"] not in bonus
+        )
+        if abs(weight - 1) > 1e-6:
+            problems.append(
+                Problem(
+                    f"权重合计 {weight * 100:g}%，不是 100%",
+                    "核对权重；额外的加分列在 plan 里写 bonus: true",
+                    file=reading.file,
+                    person=person,
+                    column="权重",
+                    code="weights_not_100",
+                )
+            )
+    if problems or not (reading.totals or reading.grades):
+        return problems
+    try:
+        result = score(plan, **to_inputs(reading, plan))
+    except KpiError as exc:
+        return problems + exc.problems
+    report["reconciled"] = reconcile(reading.totals, reading.grades, result.people)
+    return problems
+
+
+def reconcile(totals: dict, grades: dict, people) -> list[dict]:
+    """Every person whose sheet total or grade differs from the kit's.
+
+    Returns
+    -------
+    list of dict
+        ``{"person", "sheet_total", "kit_total", "difference"}`` (difference = kit −
+        sheet, to the fen of a point) and, for grades, ``{"person", "sheet_grade",
+        "kit_grade"}``.
+    """
+    kit = people.set_index("person")
+    out = []
+    for person, stated in totals.items():
+        got = float(kit["total"].get(person, float("nan")))
+        if not abs(got - stated) < 0.005:
+            out.append(
+                {
+                    "person": person,
+                    "sheet_total": stated,
+                    "kit_total": got,
+                    "difference": round(got - stated, 2),
+                }
+            )
+    for person, stated in grades.items():
+        got = kit["grade"].get(person)
+        if got != stated:
+            out.append({"person": person, "sheet_grade": stated, "kit_grade": got})
+    return out
+
+
+def render(report: dict) -> str:
+    """The report in Chinese, for a terminal."""
+    lines = [
+        f"文件：{report['file']}" + (f"（编码 {report['encoding']}）" if report["encoding"] else "")
+    ]
+    for s in report["sheets"]:
+        state = "已读" if s["used"] else "未读"
+        hidden = "，隐藏" if s["hidden"] else ""
+        lines.append(
+            f"工作表「{s['name']}」：{state}{hidden}" + (f"，{s['why']}" if s["why"] else "")
+        )
+    if report["what"]:
+        lines.append(f"这个文件看起来是{report['what']}")
+    for k, t in enumerate(report["tables"], 1):
+        rows = "、".join(map(str, t["header_rows"]))
+        lines.append(
+            f"表 {k}：工作表「{t['sheet']}」第 {rows} 行是表头，按「{t.get('layout', '')}」读取"
+        )
+        mapped = [f"{h} → {m or '忽略'}" for h, m in t["columns"].items()]
+        lines.append("  列：" + "；".join(mapped))
+    if report["people"]:
+        lines.append(f"人员 {len(report['people'])} 人：")
+        for person, p in report["people"].items():
+            total = report["totals"].get(person)
+            grade = report["grades"].get(person)
+            extra = (f"  表内总分 {total:g}" if total is not None else "") + (
+                f"  表内等级 {grade}" if grade else ""
+            )
+            lines.append(f"  {person}  {p['items']} 项  权重合计 {p['weight'] * 100:g}%{extra}")
+    if report["skipped"]:
+        lines.append("跳过的行：")
+        lines += [f"  {s['sheet']} 第 {s['row']} 行：{s['why']}" for s in report["skipped"]]
+    if report["notes"]:
+        lines.append("说明：")
+        lines += [f"  {n}" for n in report["notes"]]
+    for d in report.get("reconciled", []):
+        if "sheet_total" in d:
+            lines.append(
+                f"总分不一致：{d['person']} 表内 {d['sheet_total']:g}，kit {d['kit_total']:g}，"
+                f"差 {d['difference']:+g}"
+            )
+        else:
+            lines.append(f"等级不一致：{d['person']} 表内 {d['sheet_grade']}，kit {d['kit_grade']}")
+    if "reconciled" in report and not report["reconciled"]:
+        lines.append("表内总分、等级与 kit 的结果一致")
+    if report["problems"]:
+        lines.append(f"问题 {len(report['problems'])} 个：")
+        for p in report["problems"]:
+            place = " ".join(p.get(k, "") for k in ("where", "person", "column") if p.get(k))
+            lines.append(f"  - {place + '：' if place else ''}{p['message']}")
+            if p.get("fix"):
+                lines.append(f"    改法：{p['fix']}")
+    import yaml
+
+    lines.append("按这样读取的 plan 设置：")
+    settings = yaml.safe_dump(report["settings"], allow_unicode=True, default_flow_style=None)
+    lines += [f"  {line}" for line in settings.splitlines()]
+    return "\n".join(lines)
