@@ -1,5 +1,6 @@
 """Charts: Chinese text renders with a real CJK font, and the numbers behind them."""
 
+import io
 import warnings
 
 import matplotlib
@@ -18,11 +19,17 @@ def result():
     return score_month(PLAN, "2024-11")
 
 
-def test_a_cjk_font_is_configured_once_in_kpilib():
+def test_charts_use_a_cjk_font_without_changing_matplotlib_globals():
+    before = dict(matplotlib.rcParams)
     family = charts.setup_fonts()
-    assert matplotlib.rcParams["font.sans-serif"][0] == family
     assert "WenQuanYi" in family or "CJK" in family or "Droid" in family
-    assert matplotlib.rcParams["axes.unicode_minus"] is False
+    with charts.styled():
+        assert matplotlib.rcParams["font.sans-serif"][0] == family
+        assert matplotlib.rcParams["axes.unicode_minus"] is False
+    charts.score_distribution(
+        pd.DataFrame({"total": [70.0], "valid": [True]}), load_plan(PLAN).grades
+    )
+    assert dict(matplotlib.rcParams) == before
 
 
 def test_every_report_chart_draws_chinese_without_missing_glyphs(result):
@@ -46,7 +53,7 @@ def test_the_glyph_check_fails_without_a_cjk_font():
     fig.add_subplot().set_title("渠道运营中心")
     with matplotlib.rc_context({"font.sans-serif": ["DejaVu Sans"]}):
         with pytest.warns(UserWarning, match="missing from font"):
-            charts.to_png(fig)
+            fig.savefig(io.BytesIO(), format="png")  # drawn outside charts.styled()
 
 
 def test_completion_matrix_weights_sub_items():

@@ -529,30 +529,38 @@ def sensitivity_chart(sweep: pd.DataFrame, indicator: str):
     """Stacked bars of head counts per grade, and total pay as a line, against the weight."""
     from kpilib.report import charts
 
-    grades = [c for c in sweep.columns if c not in ("weight", "people", "mean_total", "pay")]
-    fig = charts._figure(3.2)
-    ax = fig.add_subplot()
-    x = np.arange(len(sweep))
-    bottom = np.zeros(len(sweep))
-    colours = ["#27ae60", "#5dade2", "#f5b041", "#c0392b", "#7f8c8d", "#8e44ad"]
-    for i, grade in enumerate(grades):
-        counts = sweep[grade].to_numpy(float)
-        if counts.any():
-            ax.bar(
-                x, counts, bottom=bottom, color=colours[i % len(colours)], label=grade, width=0.6
+    with charts.styled():
+        grades = [c for c in sweep.columns if c not in ("weight", "people", "mean_total", "pay")]
+        fig = charts.figure(3.2)
+        ax = fig.add_subplot()
+        x = np.arange(len(sweep))
+        bottom = np.zeros(len(sweep))
+        colours = ["#27ae60", "#5dade2", "#f5b041", "#c0392b", "#7f8c8d", "#8e44ad"]
+        for i, grade in enumerate(grades):
+            counts = sweep[grade].to_numpy(float)
+            if counts.any():
+                ax.bar(
+                    x,
+                    counts,
+                    bottom=bottom,
+                    color=colours[i % len(colours)],
+                    label=grade,
+                    width=0.6,
+                )
+            bottom += counts
+        ax.set_xticks(x, text.percent(sweep["weight"]))
+        ax.set_xlabel(f"{indicator} 的权重")
+        ax.set_ylabel("人数")
+        ax.yaxis.get_major_locator().set_params(integer=True)
+        if sweep["pay"].notna().all():
+            pay = ax.twinx()
+            pay.plot(
+                x, sweep["pay"].astype(float), color="#2c3e50", marker="o", label="绩效奖金合计"
             )
-        bottom += counts
-    ax.set_xticks(x, text.percent(sweep["weight"]))
-    ax.set_xlabel(f"{indicator} 的权重")
-    ax.set_ylabel("人数")
-    ax.yaxis.get_major_locator().set_params(integer=True)
-    if sweep["pay"].notna().all():
-        pay = ax.twinx()
-        pay.plot(x, sweep["pay"].astype(float), color="#2c3e50", marker="o", label="绩效奖金合计")
-        pay.set_ylabel("绩效奖金合计(元)")
-        pay.legend(loc="upper right", fontsize=8)
-    ax.legend(loc="upper left", fontsize=8, ncols=len(grades))
-    ax.set_title(f"{indicator} 权重敏感性：等级分布与绩效奖金", fontsize=11)
+            pay.set_ylabel("绩效奖金合计(元)")
+            pay.legend(loc="upper right", fontsize=8)
+        ax.legend(loc="upper left", fontsize=8, ncols=len(grades))
+        ax.set_title(f"{indicator} 权重敏感性：等级分布与绩效奖金", fontsize=11)
     return fig
 
 

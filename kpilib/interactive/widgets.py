@@ -272,21 +272,18 @@ def render(comparison: Comparison, plan: Plan, limit: int = 30) -> tuple[str, by
     from kpilib.report import charts
 
     grades = comparison.grades
-    fig = charts._figure(2.4)
-    ax = fig.add_subplot()
-    x = np.arange(len(grades))
-    ax.bar(x - 0.2, grades["before"], width=0.4, color="#aab7b8", label="原方案")
-    ax.bar(x + 0.2, grades["after"], width=0.4, color="#2e86c1", label="新方案")
-    ax.set_xticks(x, grades["grade"])
-    ax.set_ylabel("人数")
-    ax.yaxis.get_major_locator().set_params(integer=True)
-    ax.legend(fontsize=8)
-    ax.set_title("等级分布：原方案与新方案", fontsize=10)
-    import io
-
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=CHART_DPI)
-    return comparison.html(limit), buffer.getvalue()
+    with charts.styled():
+        fig = charts.figure(2.4)
+        ax = fig.add_subplot()
+        x = np.arange(len(grades))
+        ax.bar(x - 0.2, grades["before"], width=0.4, color="#aab7b8", label="原方案")
+        ax.bar(x + 0.2, grades["after"], width=0.4, color="#2e86c1", label="新方案")
+        ax.set_xticks(x, grades["grade"])
+        ax.set_ylabel("人数")
+        ax.yaxis.get_major_locator().set_params(integer=True)
+        ax.legend(fontsize=8)
+        ax.set_title("等级分布：原方案与新方案", fontsize=10)
+    return comparison.html(limit), charts.to_png(fig, CHART_DPI)
 
 
 def _changes_text(plan: Plan, rules: dict, weights: dict) -> str:

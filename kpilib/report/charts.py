@@ -1,10 +1,10 @@
 """Report charts, with Chinese text, sized for A4 paper.
 
-Importing this module configures matplotlib once for the whole process: it
-registers a CJK font (Debian's ``fonts-wqy-microhei``, installed by setup.sh)
-and puts it first, so chart titles, axes and labels in Chinese render without
-tofu boxes or "Glyph ... missing" warnings. Notebooks never set fonts
-themselves.
+Charts are built and drawn inside :func:`styled`, a ``matplotlib.rc_context``
+with a CJK font (Debian's ``fonts-wqy-microhei``, installed by setup.sh) first
+and ASCII minus signs, so Chinese titles, axes and labels render without tofu
+boxes or "Glyph ... missing" warnings, and nothing changes matplotlib's global
+settings. Notebooks never set fonts themselves.
 
 Every function returns a :class:`matplotlib.figure.Figure` built without
 pyplot (no global figure state, nothing leaks between reports in a kernel).
@@ -42,10 +42,10 @@ COMPLETION_CMAP = LinearSegmentedColormap.from_list(
 
 @functools.cache
 def setup_fonts() -> str:
-    """Register a CJK font with matplotlib and make it the default; return its family.
+    """Register a CJK font file with matplotlib (once per process); return its family.
 
-    Called once on import. Raises :class:`~kpilib.errors.KpiError` naming the
-    package to install when no Chinese font is found.
+    Raises :class:`~kpilib.errors.KpiError` naming the package to install when no
+    Chinese font is found.
     """
     wanted = os.environ.get("KPILIB_CJK_FONT")
     candidates = [wanted] if wanted else CJK_FONT_FILES
@@ -59,18 +59,37 @@ def setup_fonts() -> str:
             )
         )
     font_manager.fontManager.addfont(str(found))
-    family = font_manager.FontProperties(fname=str(found)).get_name()
-    matplotlib.rcParams["font.family"] = "sans-serif"
-    matplotlib.rcParams["font.sans-serif"] = [family, *matplotlib.rcParams["font.sans-serif"]]
-    # the CJK font has no U+2212 minus sign: use ASCII '-' on axes
-    matplotlib.rcParams["axes.unicode_minus"] = False
-    return family
+    return font_manager.FontProperties(fname=str(found)).get_name()
 
 
-setup_fonts()
+def styled():
+    """A context in which charts are built and drawn: the CJK font first, ASCII minus
+    signs (the font has no U+2212), mathtext off for text from users (``$`` is literal)."""
+    family = setup_fonts()
+    return matplotlib.rc_context(
+        {
+            "font.family": "sans-serif",
+            "font.sans-serif": [family, *matplotlib.rcParams["font.sans-serif"]],
+            "axes.unicode_minus": False,
+            "text.parse_math": False,
+        }
+    )
 
 
-def _figure(height: float) -> Figure:
+def _styled(build):
+    """Run a chart function inside :func:`styled`."""
+
+    @functools.wraps(build)
+    def wrapper(*args, **kwargs):
+        with styled():
+            return build(*args, **kwargs)
+
+    return wrapper
+
+
+@_styled
+def figure(height: float) -> Figure:
+    """An empty report-width figure; add to it inside :func:`styled`."""
     return Figure(figsize=(PAGE_WIDTH, height), dpi=DPI, layout="constrained")
 
 
@@ -89,6 +108,7 @@ def completion_matrix(items: pd.DataFrame) -> pd.DataFrame:
     return matrix.reindex(index=people[people.isin(matrix.index)], columns=order)
 
 
+@_styled
 def completion_heatmap(items: pd.DataFrame, title: str = "各人各项指标完成率") -> Figure:
     """Heatmap of :func:`completion_matrix`: indicators down, people across.
 
@@ -97,7 +117,7 @@ def completion_heatmap(items: pd.DataFrame, title: str = "各人各项指标完�
     """
     matrix = completion_matrix(items).T
     height = min(9.5, 1.2 + 0.28 * len(matrix))
-    fig = _figure(height)
+    fig = figure(height)
     ax = fig.add_subplot()
     values = matrix.to_numpy(dtype=float)
     image = ax.imshow(
@@ -116,13 +136,14 @@ def completion_heatmap(items: pd.DataFrame, title: str = "各人各项指标完�
     return fig
 
 
+@_styled
 def score_distribution(people: pd.DataFrame, grades, title: str = "总分分布") -> Figure:
     """Histogram of totals with the plan's grade bands shaded and named.
 
     ``grades`` is ``plan.grades`` (highest first, each with ``name`` and ``min``).
     """
     totals = people.loc[people["valid"], "total"].astype(float)
-    fig = _figure(2.8)
+    fig = figure(2.8)
     ax = fig.add_subplot()
     top = max(totals.max() if len(totals) else 100, 100) + 5
     edges = np.arange(0, top + 5, 5.0)
@@ -152,6 +173,7 @@ def score_distribution(people: pd.DataFrame, grades, title: str = "总分分布"
     return fig
 
 
+@_styled
 def trend_heatmap(history: pd.DataFrame, title: str = "每月总分") -> Figure:
     """People down, months across, each cell the month's total, coloured by grade band.
 
@@ -159,7 +181,7 @@ def trend_heatmap(history: pd.DataFrame, title: str = "每月总分") -> Figure:
     """
     table = history.pivot(index="person", columns="month", values="total")
     table = table.reindex(history["person"].drop_duplicates())
-    fig = _figure(min(9.0, 1.0 + 0.26 * len(table)))
+    fig = figure(min(9.0, 1.0 + 0.26 * len(table)))
     ax = fig.add_subplot()
     values = table.to_numpy(dtype=float)
     norm = BoundaryNorm([0, 60, 80, 90, 1000], 4)
@@ -176,10 +198,11 @@ def trend_heatmap(history: pd.DataFrame, title: str = "每月总分") -> Figure:
     return fig
 
 
-def to_png(fig: Figure) -> bytes:
-    """The figure as PNG bytes at the report's resolution."""
+@_styled
+def to_png(fig: Figure, dpi: int = DPI) -> bytes:
+    """The figure as PNG bytes, at the report's resolution unless ``dpi`` says otherwise."""
     import io
 
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI)
+    fig.savefig(buffer, format="png", dpi=dpi)
     return buffer.getvalue()
