@@ -23,6 +23,9 @@ class Problem:
         What the analyst should do about it.
     file, where, person, column : str, optional
         Where it is: the file, a row/cell/key path, the person, the column.
+    code : str, optional
+        A stable reason code (``unknown_column``, ``non_finite``...) that tests and
+        tools check instead of the wording, so messages can be translated freely.
     """
 
     message: str
@@ -31,6 +34,7 @@ class Problem:
     where: str | None = None
     person: str | None = None
     column: str | None = None
+    code: str | None = None
 
     def __str__(self) -> str:
         place = [p for p in (self.file, self.where) if p]

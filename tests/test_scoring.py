@@ -343,7 +343,7 @@ GOOD_A = [("甲", "GMV指标", 2160000), ("甲", "有产客户数", 68)]
         (
             GOOD_T,
             [("甲", "GMV指票", 2160000), ("甲", "有产客户数", 68)],
-            r"row 2, person 甲, column 实际值: unknown indicator or measure 'GMV指票' \(did you mean",
+            r"row 2, person 甲, column 实际值: 指标 'GMV指票'不在计划.*最接近的已知名称：GMV指标",
         ),
         (
             GOOD_T,
