@@ -385,3 +385,60 @@ def test_all_problems_come_at_once():
         )
     assert len(info.value.problems) == 4
     assert str(info.value).startswith("4 problems:")
+
+
+# --- issue 9: values that once went to the wrong person -------------------------------
+
+X_PLAN = {"X": {"rule": {"type": "ratio"}}}
+
+
+def test_an_unknown_column_never_credits_another_person(tmp_path):
+    # issue 9 case 1: targets A: X 10, B: X 10; wide actuals 姓名, X, Y with rows A,, and
+    # B,8,9: A used to score 9/10 = 90 from B's Y. Y is one error; A has no actual.
+    from kpilib.io import read_actuals
+
+    path = tmp_path / "actuals.csv"
+    path.write_text("姓名,X,Y\nA,,\nB,8,9\n", encoding="utf-8")
+    with pytest.raises(DataError) as info:
+        kpilib.score(
+            make_plan(X_PLAN), targets([("A", "X", 1, 10), ("B", "X", 1, 10)]), read_actuals(path)
+        )
+    codes = {(p.code, p.column or p.person) for p in info.value.problems}
+    assert ("unknown_column", "Y") in codes
+    assert any("'A'" in p.message and "no actuals" in p.message for p in info.value.problems)
+
+
+def test_an_unknown_column_is_reported_once_with_its_count_and_nearest_names(tmp_path):
+    from kpilib.io import read_actuals
+
+    path = tmp_path / "actuals.csv"
+    path.write_text("姓名,GMV指标,有产客户数,GMV指\n甲,1,2,3\n乙,1,2,4\n丙,1,2,\n", encoding="utf-8")
+    t = [(p, i, w, 10) for p in "甲乙丙" for i, w in (("GMV指标", 0.7), ("有产客户数", 0.3))]
+    with pytest.raises(DataError) as info:
+        kpilib.score(make_plan(GMV_PLAN), targets(t), read_actuals(path))
+    (problem,) = info.value.problems
+    assert (problem.code, problem.column) == ("unknown_column", "GMV指")
+    assert "2 人" in problem.message and "GMV指标" in problem.message
+
+
+def test_an_unknown_name_in_long_actuals_never_credits_another_person():
+    # the long form of case 1: (A, X, blank), (B, X, 8), (B, Y, 9)
+    with pytest.raises(DataError) as info:
+        kpilib.score(
+            make_plan(X_PLAN),
+            targets([("A", "X", 1, 10), ("B", "X", 1, 10)]),
+            actuals([("A", "X", ""), ("B", "X", 8), ("B", "Y", 9)]),
+        )
+    assert ("unknown_indicator", "实际值") in {(p.code, p.column) for p in info.value.problems}
+    assert any("'A'" in p.message for p in info.value.problems)
+
+
+def test_a_person_outside_the_targets_with_a_measure_is_an_error_not_a_crash():
+    # issue 9 case 2: C is not in the targets but has a value for the measure M
+    # (np.bincount raised "'list' argument must have no negative elements")
+    plan = make_plan({"X": {"formula": "M", "rule": {"type": "ratio"}}}, measures={"M": {}})
+    a = actuals([("A", "M", 5), ("C", "M", 9)])
+    a["_column"] = a["item"]
+    with pytest.raises(DataError) as info:
+        kpilib.score(plan, targets([("A", "X", 1, 10)]), a)
+    assert [(p.code, p.person) for p in info.value.problems] == [("unknown_person", "C")]
