@@ -292,12 +292,19 @@ class Step(Rule):
 
 
 class IncidentKind(BaseModel):
-    """One kind of incident: a fixed deduction (with optional escalation) or a range."""
+    """One kind of incident: a fixed deduction (with optional escalation) or a range.
+
+    ``then_for`` says how escalation reads: ``rest`` (the default) charges ``then``
+    only for the incidents past ``escalate_after`` (3 late arrivals = 1 + 1 + 3);
+    ``all`` charges ``then`` for every incident once the count is past it
+    (3 late arrivals = 3 × 3 = 9), as seed 002's bank plan words it.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     points: float | None = Field(default=None, gt=0)
     escalate_after: int | None = Field(default=None, ge=0)
     then: float | None = Field(default=None, gt=0)
+    then_for: Literal["rest", "all"] = "rest"
     min: float | None = Field(default=None, gt=0)
     max: float | None = Field(default=None, gt=0)
 
@@ -313,11 +320,20 @@ class IncidentKind(BaseModel):
         return self
 
     def cost(self, count, given):
-        """Deduction for ``count`` incidents (fixed kinds) or the ``given`` points (ranges)."""
+        """Deduction for ``count`` incidents.
+
+        Fixed kinds charge their points per incident (escalated as ``then_for``
+        says); ranged kinds charge ``given``: the points decided, summed over the
+        incident rows as 次数 × 扣分 (4 incidents judged at 10 each: 40).
+        """
+        count = np.asarray(count, dtype=float)
         if self.points is None:
-            return given
+            return np.asarray(given, dtype=float)
         if self.escalate_after is None:
             return count * self.points
+        past = count > self.escalate_after
+        if self.then_for == "all":
+            return np.where(past, count * self.then, count * self.points)
         first = np.minimum(count, self.escalate_after)
         return first * self.points + (count - first) * self.then
 

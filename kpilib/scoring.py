@@ -475,9 +475,12 @@ def _attach_incidents(plan, items, incidents, problems) -> pd.DataFrame:
     good = incidents[ok]
     if good.empty:
         return items
+    # 扣分 of a ranged kind is decided per incident: a row of 次数 4, 扣分 10 costs 40.
+    # Rows of the same kind are pooled first, so escalation counts all of them.
     grouped = (
-        good.groupby(["person", "item", "kind"], sort=False)
-        .agg(count=("count", "sum"), given=("points", "sum"))
+        good.assign(given=good["points"] * good["count"])
+        .groupby(["person", "item", "kind"], sort=False)
+        .agg(count=("count", "sum"), given=("given", "sum"))
         .reset_index()
     )
     cost = np.zeros(len(grouped))

@@ -237,6 +237,52 @@ def test_incidents_escalate_and_floor(count, overdraft, points):
     assert got["points"] == pytest.approx(points)
 
 
+# issue 9 case 4: the same seed line read both ways. ``rest``: only the incidents past
+# the second cost 3 (3 late arrivals = 1 + 1 + 3); ``all``: "将每次扣减此项积分3分", once
+# past two every incident costs 3 (3 late arrivals = 3 × 3 = 9).
+@pytest.mark.parametrize(
+    "then_for, count, deduction",
+    [
+        ("rest", 2, 2.0),
+        ("rest", 3, 5.0),
+        ("rest", 4, 8.0),
+        ("all", 2, 2.0),  # "2次(含2次)以内...每次扣减员工项目积分1分"
+        ("all", 3, 9.0),
+        ("all", 4, 12.0),
+    ],
+)
+def test_escalation_reads_rest_or_all(then_for, count, deduction):
+    from kpilib.rules import IncidentKind
+
+    kind = IncidentKind(**LATE["迟到"], then_for=then_for)
+    assert kind.cost(np.array([count]), None)[0] == deduction
+
+
+def test_escalation_for_all_overdraws_a_5_point_item_to_minus_4():
+    # seed 002 #5: 出勤情况 5 points, "分值不足扣减时一律按'跨项目透支扣减原则'执行"
+    from kpilib.rules import IncidentKind
+
+    late = {"迟到": {**LATE["迟到"], "then_for": "all"}}
+    deduction = IncidentKind(**late["迟到"]).cost(np.array([3]), None)[0]
+    got = run(
+        rule(type="incidents", kinds=late, overdraft=True),
+        5,
+        np.nan,
+        np.nan,
+        deduction=deduction,
+        detail="迟到×3",
+    )
+    assert got["points"] == -4.0
+
+
+def test_escalation_is_rest_unless_the_plan_says_all():
+    from kpilib.rules import IncidentKind
+
+    assert IncidentKind(**LATE["迟到"]).then_for == "rest"
+    with pytest.raises(ValidationError):
+        IncidentKind(**LATE["迟到"], then_for="every")
+
+
 @pytest.mark.parametrize(
     "kind, message",
     [

@@ -442,3 +442,27 @@ def test_a_person_outside_the_targets_with_a_measure_is_an_error_not_a_crash():
     with pytest.raises(DataError) as info:
         kpilib.score(plan, targets([("A", "X", 1, 10)]), a)
     assert [(p.code, p.person) for p in info.value.problems] == [("unknown_person", "C")]
+
+
+def test_a_ranged_incident_kind_counts_its_incidents():
+    # issue 9 case 3; seed 004: "备品备件仓库管理:物品分类不清2分,错发物品扣5—10分(视情节轻重)".
+    # 4 wrong issues judged at 10 each cost 40 (not 10): 100 − 40 − 2 × 2 = 56
+    plan = make_plan(
+        {
+            "工作业绩": {
+                "rule": {
+                    "type": "incidents",
+                    "kinds": {"错发物品": {"min": 5, "max": 10}, "物品分类不清": {"points": 2}},
+                }
+            }
+        }
+    )
+    incidents = frame(
+        [("甲", "工作业绩", "错发物品", 4, 10), ("甲", "工作业绩", "物品分类不清", 2, None)],
+        ["person", "item", "kind", "count", "points"],
+        "incidents.csv",
+    )
+    result = kpilib.score(plan, targets([("甲", "工作业绩", 1, None)]), incidents=incidents)
+    item = result.items.iloc[0]
+    assert item["points"] == 56
+    assert item["reason"].startswith("错发物品×4 扣 40、物品分类不清×2 扣 4，共扣 44")
