@@ -613,7 +613,10 @@ def _people(plan: Plan, items: pd.DataFrame, targets: pd.DataFrame, measures):
         people = persons.assign(completion=np.where(full > 0, base / full, np.nan))
     valid = pd.Series(True, index=persons.index)
     fired = pd.Series("", index=persons.index, dtype=object)
-    for gate in plan.gates:
+    # multipliers first, in the plan's order, then vetoes, which see the multiplied
+    # points (docs/plan-format.md), wherever the plan lists them
+    gates = sorted(plan.gates, key=lambda g: g.effect == "void")
+    for gate in gates:
         hit = pd.Series(_gate_hits(gate, items, measures, persons.index), index=persons.index)
         fired = fired + np.where(hit, gate.name + "；", "")
         if gate.effect == "void":

@@ -466,3 +466,44 @@ def test_a_ranged_incident_kind_counts_its_incidents():
     item = result.items.iloc[0]
     assert item["points"] == 56
     assert item["reason"].startswith("错发物品×4 扣 40、物品分类不清×2 扣 4，共扣 44")
+
+
+# seed 002 #12 (二): "部门考核月度得分低于51分(含)...则本月考核成绩无效...;若达到96%--100%,则此考核项
+# 权重得分上调50%". The mall plan lists the multiplier last; it still counts before the veto.
+MALL_WEIGHTS = {"联检得分": 0.25, "数据掌握": 0.35, "执行力": 0.1, "纪律": 0.1, "投诉解决": 0.1}
+
+
+def _mall_month(plan):
+    t = targets(
+        [("甲", i, w, 25 if i == "联检得分" else None) for i, w in MALL_WEIGHTS.items()]
+        + [("甲", "调研报告", 0.06, None), ("甲", "培训", 0.04, None)]
+    )
+    a = actuals(
+        [("甲", f"联检{k}", 20) for k in range(1, 5)]
+        + [("甲", "费用收缴率", "97%"), ("甲", "执行力", 3), ("甲", "纪律", 3)]
+        + [("甲", "投诉解决", "35%")]
+    )
+    r = frame(
+        [("甲", "调研报告", "", "A"), ("甲", "培训", "", "达到预期")],
+        ["person", "item", "rater", "level"],
+    )
+    return kpilib.score(plan, t, a, ratings=r)
+
+
+@pytest.mark.parametrize("multiplier_first", [False, True])
+def test_the_96_percent_multiplier_counts_before_the_department_veto(multiplier_first):
+    # issue 9 case 5. 收缴率 97%: 数据掌握 ≥90% band 35 × 1.5 = 52.5; 执行力 3 misses "第三次"
+    # 50% × 10 = 5; 纪律 3 violations 50% × 10 = 5; 投诉率 35% above 30% → 0.
+    # 部门考评 = 52.5 + 5 + 5 + 0 = 62.5 > 51: valid (before the multiplier it was 45 ≤ 51).
+    plan = kpilib.load_plan(ROOT / "params/mall_floor.yaml")
+    if multiplier_first:
+        plan = plan.model_copy(update={"gates": plan.gates[-1:] + plan.gates[:-1]})
+    assert plan.gates[0 if multiplier_first else -1].effect == "multiply"
+    result = _mall_month(plan)
+    person = result.people.iloc[0]
+    points = result.items.set_index("item")["points"]
+    assert points["数据掌握"] == 52.5
+    assert person["valid"]
+    assert person["gates"] == "收缴率96%-100%上调50%"
+    # 联检 (20 × 4) / 4 = 20 of 25 → 20; 调研报告 A 6; 培训 达到预期 4
+    assert person["total"] == 20 + 52.5 + 5 + 5 + 0 + 6 + 4
