@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
+from kpilib import compare
 from kpilib.errors import PlanError, Problem
 from kpilib.rules import Fraction
 
@@ -121,7 +122,7 @@ def calibrate(result, plan=None) -> pd.DataFrame:
         quota = quota_of.get(name)
         if quota is None:
             continue
-        places = int(np.floor(quota.at_most * n + 1e-9))
+        places = compare.places(quota.at_most, n)
         members = [i for i in order if grade[i] == name and valid[people.index.get_loc(i)]]
         excess = members[places:]
         target = quota.to or names[position + 1]

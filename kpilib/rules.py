@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from kpilib import text
+from kpilib import compare, text
 
 
 def parse_fraction(value):
@@ -102,7 +102,11 @@ class Ratio(Rule):
                 raw = np.where(actual == 0, np.inf, target / np.where(actual == 0, 1, actual))
         cap = np.inf if self.cap is None else self.cap
         completion = np.clip(raw, self.floor, cap)
-        zeroed = raw < self.zero_below if self.zero_below is not None else np.zeros(len(raw), bool)
+        zeroed = (
+            compare.less(raw, self.zero_below)
+            if self.zero_below is not None
+            else np.zeros(len(raw), bool)
+        )
         full = items["full_points"].to_numpy(float)
         points = round_points(np.where(zeroed, 0.0, full * completion))
         if not explain:
@@ -184,7 +188,9 @@ class Bands(Rule):
         shown_unit = "%" if self.on == "completion" else unit
         ascending = self.bands[0].at_most is not None
         edges = [b.at_most if ascending else b.at_least for b in self.bands]
-        conditions = [value <= e if ascending else value >= e for e in edges]
+        # edges are inclusive (含) at the precision the plan writes them: 1 − 7/10 is ≤ 30%
+        within = compare.at_most if ascending else compare.at_least
+        conditions = [within(value, e) for e in edges]
         share = np.select(conditions, [b.share for b in self.bands], self.otherwise)
         full = items["full_points"].to_numpy(float)
         points = round_points(full * share)
@@ -247,8 +253,9 @@ class Step(Rule):
         else:
             gap = (actual - target) * (-1 if lower else 1)
             shown_unit = unit
-        # gap > 0 is above target, < 0 short of it; round away float noise such as 0.1/0.1
-        steps = np.round(np.abs(gap) / self.step, 9)
+        # gap > 0 is above target, < 0 short of it; settle float noise such as 0.1/0.1
+        gap = compare.settle(gap)
+        steps = compare.settle(np.abs(gap) / self.step)
         if self.mode == "whole":
             steps = np.floor(steps)
         full = items["full_points"].to_numpy(float)
@@ -357,7 +364,8 @@ class Incidents(Rule):
     def score(self, items, lower, unit, explain=True):
         full = items["full_points"].to_numpy(float)
         deduction = items["deduction"].to_numpy(float)
-        raw = full - deduction
+        # 29% × 100 − 29 is −3.6e-15 in floats: not an overdraft, not "−0.0"
+        raw = compare.settle(full - deduction)
         points = round_points(raw if self.overdraft else np.maximum(raw, self.floor))
         if not explain:
             return _result(points / np.where(full == 0, 1, full), points, None)

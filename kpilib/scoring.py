@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kpilib import text
+from kpilib import compare, text
 from kpilib.errors import DataError, Problem
 from kpilib.formula import Formula, FormulaError
 from kpilib.io import to_number
@@ -644,7 +644,7 @@ def _people(plan: Plan, items: pd.DataFrame, targets: pd.DataFrame, measures):
 
 def _grade(plan: Plan, total: pd.Series) -> pd.Series:
     grades = plan.grades
-    conditions = [total >= g.min for g in grades[:-1]]
+    conditions = [compare.at_least(total, g.min) for g in grades[:-1]]
     return pd.Series(
         np.select(conditions, [g.name for g in grades[:-1]], grades[-1].name), index=total.index
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kpilib import compare
 from kpilib.scoring import Result
 
 BELOW = 0.60  # seed 000: 每次月度考核完成率低于60%者 ...
@@ -19,7 +20,7 @@ def summary(result: Result) -> str:
         f"average {valid['total'].mean():.1f}",
         f"  {grades}",
     ]
-    low = people[people["completion"] < BELOW].sort_values("completion")
+    low = people[compare.less(people["completion"], BELOW)].sort_values("completion")
     if len(low):
         names = ", ".join(
             f"{p} {c * 100:.1f}%" for p, c in zip(low["person"], low["completion"], strict=True)
