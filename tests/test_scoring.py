@@ -507,3 +507,40 @@ def test_the_96_percent_multiplier_counts_before_the_department_veto(multiplier_
     assert person["gates"] == "收缴率96%-100%上调50%"
     # 联检 (20 × 4) / 4 = 20 of 25 → 20; 调研报告 A 6; 培训 达到预期 4
     assert person["total"] == 20 + 52.5 + 5 + 5 + 0 + 6 + 4
+
+
+@pytest.mark.parametrize(
+    "cell, code",
+    [
+        ("inf", "non_finite"),
+        ("Infinity", "non_finite"),
+        ("1e999", "non_finite"),
+        ("NaN", "non_finite"),
+        ("-inf", "non_finite"),
+        ("1e308", "too_large"),  # beyond io.LARGEST = 1e15: no KPI figure is that big
+    ],
+)
+def test_a_non_finite_or_absurd_actual_is_an_error_naming_its_cell(tmp_path, cell, code):
+    # issue 9 case 7: these were accepted and the person got an infinite or blank total
+    from kpilib.io import read_actuals
+
+    path = tmp_path / "actuals.csv"
+    path.write_text(f"姓名,GMV指标,有产客户数\n甲,{cell},68\n", encoding="utf-8")
+    with pytest.raises(DataError) as info:
+        kpilib.score(make_plan(GMV_PLAN), targets(GOOD_T), read_actuals(path))
+    (problem,) = info.value.problems
+    assert (problem.code, problem.where, problem.person, problem.column) == (
+        code,
+        "row 2",
+        "甲",
+        "GMV指标",
+    )
+    assert problem.file == str(path)
+
+
+def test_the_largest_accepted_actual_is_10_to_the_15():
+    from kpilib.io import LARGEST
+
+    assert LARGEST == 1e15
+    result = score_gmv(GOOD_T, [("甲", "GMV指标", "1e15"), ("甲", "有产客户数", 68)])
+    assert result.items["actual"][0] == 1e15
