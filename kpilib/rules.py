@@ -267,14 +267,19 @@ class Step(Rule):
         a, t = text.by_unit(actual, unit), text.by_unit(target, unit)
         gap_text = text.by_unit(np.abs(gap), shown_unit)
         step_text = text.by_unit([self.step], shown_unit)[0]
+        # short of target is below it, or above it for lower-is-better (120,000 of bad
+        # loans against a target of 0 is 高于目标)
+        (worse, short), (better, over) = (
+            (("高于", "超出"), ("低于", "少")) if lower else (("低于", "差"), ("高于", "超"))
+        )
         reason = np.select(
             [gap < 0, (gap > 0) & (self.add > 0)],
             [
                 text.cat(
                     a,
-                    " 低于目标 ",
+                    f" {worse}目标 ",
                     t,
-                    "，差 ",
+                    f"，{short} ",
                     gap_text,
                     "，计 ",
                     text.number(steps),
@@ -283,9 +288,9 @@ class Step(Rule):
                 ),
                 text.cat(
                     a,
-                    " 高于目标 ",
+                    f" {better}目标 ",
                     t,
-                    "，超 ",
+                    f"，{over} ",
                     gap_text,
                     "，计 ",
                     text.number(steps),

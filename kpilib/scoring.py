@@ -644,10 +644,11 @@ def _people(plan: Plan, items: pd.DataFrame, targets: pd.DataFrame, measures):
 
 def _grade(plan: Plan, total: pd.Series) -> pd.Series:
     grades = plan.grades
-    conditions = [compare.at_least(total, g.min) for g in grades[:-1]]
-    return pd.Series(
-        np.select(conditions, [g.name for g in grades[:-1]], grades[-1].name), index=total.index
-    )
+    # a total at or above a grade's min (含); np.select needs one condition at least,
+    # so a plan with a single grade gives it to everyone
+    conditions = [compare.at_least(total, g.min) for g in grades[:-1]] or [np.zeros(len(total), bool)]
+    names = [g.name for g in grades[:-1]] or [grades[-1].name]
+    return pd.Series(np.select(conditions, names, grades[-1].name), index=total.index)
 
 
 def _gate_hits(gate, items, measures, persons: pd.Index) -> np.ndarray:

@@ -15,9 +15,10 @@ def summary(result: Result) -> str:
     counts = people["grade"].value_counts()
     order = [g.name for g in plan.grades] + [plan.void_grade]
     grades = " · ".join(f"{g} {counts[g]}" for g in order if g in counts)
+    # when every month is voided there is no average to give, only the fact
+    average = f"average {valid['total'].mean():.1f}" if len(valid) else "无有效得分(全部考核无效)"
     lines = [
-        f"{plan.name} {result.month or ''}: {len(people)} people scored, "
-        f"average {valid['total'].mean():.1f}",
+        f"{plan.name} {result.month or ''}: {len(people)} people scored, {average}",
         f"  {grades}",
     ]
     low = people[compare.less(people["completion"], BELOW)].sort_values("completion")

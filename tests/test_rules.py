@@ -367,3 +367,28 @@ def test_a_negative_bonus_with_nothing_to_count_shows_no_minus_zero():
     # seed 002 #12: "当月出现一起因我司原因产生的服务投诉则直接减掉0.5分"
     got = run(rule(type="bonus", per_unit=-0.5), 0, np.nan, 0)
     assert got["points"] == 0 and "-0.0" not in got["reason"]
+
+
+def test_a_lower_is_better_step_says_above_target():
+    # issue 9 case 9; seed 002 #5 客户经理: "当月每形成5万元不良贷款扣1分" (20 points, target 0):
+    # 120,000 of new bad loans is two whole 5万 → 20 − 2 = 18, and it is *above* the target
+    got = run(
+        rule(type="step", on="actual", step=50000, deduct=1), 20, 0, 120_000, lower=True, unit="元"
+    )
+    assert got["points"] == 18
+    assert got["reason"] == "120,000 高于目标 0，超出 120,000，计 2 档(每档 50,000) × 扣 1 → 18.0"
+
+
+def test_an_incident_reason_never_prints_minus_zero():
+    # issue 9 case 9: an item of weight 29% has 29% × 100 = 28.999999999999996 points in
+    # floats; one incident of 29 points leaves 0, not "−0.0" and no overdraft
+    got = run(
+        rule(type="incidents", kinds={"旷工": {"points": 29}}, overdraft=True),
+        0.29 * 100,
+        np.nan,
+        np.nan,
+        deduction=29.0,
+        detail="旷工×1 扣 29",
+    )
+    assert got["points"] == 0
+    assert got["reason"] == "旷工×1 扣 29，共扣 29 → 29 − 29 = 0.0"

@@ -544,3 +544,20 @@ def test_the_largest_accepted_actual_is_10_to_the_15():
     assert LARGEST == 1e15
     result = score_gmv(GOOD_T, [("甲", "GMV指标", "1e15"), ("甲", "有产客户数", 68)])
     assert result.items["actual"][0] == 1e15
+
+
+def test_a_plan_with_one_grade_grades_everyone_with_it():
+    # issue 9 case 9: np.select raised "select with an empty condition list"
+    plan = make_plan(X_PLAN, grades=[{"name": "合格"}])
+    result = kpilib.score(plan, targets([("甲", "X", 1, 10)]), actuals([("甲", "X", 5)]))
+    assert result.people[["total", "grade"]].values.tolist() == [[50.0, "合格"]]
+
+
+def test_the_summary_of_a_month_where_everyone_is_voided_has_no_average():
+    # issue 9 case 9: it printed "average nan"
+    from kpilib.summary import summary
+
+    plan = make_plan(X_PLAN, gates=[{"name": "否决", "when": "X < 10", "effect": "void"}])
+    result = kpilib.score(plan, targets([("甲", "X", 1, 10)]), actuals([("甲", "X", 5)]))
+    text = summary(result)
+    assert "nan" not in text and "无有效得分" in text
