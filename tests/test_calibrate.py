@@ -121,3 +121,13 @@ def test_the_payroll_workbook_has_headers_formats_and_no_formulas(tmp_path):
     assert sum(table["performance_pay"]) == Decimal("27507.20")
     with pytest.raises(kpilib.KpiError, match="already exist"):
         payroll.write(table, path)
+
+
+def test_quota_places_are_rounded_down():
+    # seed 004 (excellent quota) at 20% of 19 people: 3.8 places → 3, never 4
+    # (calibrate.py: "floor(share × people) places are given")
+    plan = make_plan(INDICATORS, calibration={"quotas": [{"grade": "优秀", "at_most": "20%"}]})
+    rows = [(f"优{k}", 99 - k, 1.0) for k in range(5)] + [(f"合{k}", 70, 0.7) for k in range(14)]
+    out = calibrate(scored(plan, rows)).set_index("person")
+    assert list(out.index[out["grade"] == "优秀"]) == ["优0", "优1", "优2"]
+    assert out.loc["优3", "calibration"].startswith("优秀名额 20% × 19 人 = 3 人")

@@ -561,3 +561,25 @@ def test_the_summary_of_a_month_where_everyone_is_voided_has_no_average():
     result = kpilib.score(plan, targets([("甲", "X", 1, 10)]), actuals([("甲", "X", 5)]))
     text = summary(result)
     assert "nan" not in text and "无有效得分" in text
+
+
+def test_bonus_points_stop_at_the_plan_bonus_cap():
+    # seed 002 #5 "7、加分项:1、当月无差错,全体员工+3分; ... 3、当月无投诉+2分" and "当月突出贡献奖
+    # +2分": 3 + 2 + 2 = 7 bonus points; with the plan's bonus_cap of 5 (an assumption of
+    # this test: the plan caps bonuses at 5) the total is 80 + 5 = 85, not 87
+    plan = make_plan(
+        {
+            "存款": {"rule": {"type": "ratio"}},
+            "无差错加分": {"formula": "差错次数 == 0", "rule": {"type": "bonus", "per_unit": 3}},
+            "无投诉加分": {"formula": "投诉次数 == 0", "rule": {"type": "bonus", "per_unit": 2}},
+            "突出贡献奖": {"rule": {"type": "bonus", "per_unit": 2, "cap": 2}},
+        },
+        measures={"差错次数": {}, "投诉次数": {}},
+        bonus_cap=5,
+    )
+    a = actuals(
+        [("甲", "存款", 80_000), ("甲", "差错次数", 0), ("甲", "投诉次数", 0), ("甲", "突出贡献奖", 1)]
+    )
+    result = kpilib.score(plan, targets([("甲", "存款", 1, 100_000)]), a)
+    person = result.people.iloc[0]
+    assert (person["weighted_points"], person["bonus_points"], person["total"]) == (80, 5, 85)
