@@ -192,7 +192,12 @@ def to_number(
         (bad, "is not a number", "write a plain number such as 2400000 or 92.5%", "not_a_number"),
         (blank & ~np.asarray(allow_blank), "is blank", "fill in the value", "blank"),
         (negative, "is negative", "check the sign; this column takes 0 or more", "negative"),
-        (non_finite, "不是有限的数(无穷大或 NaN)", "填写实际的数值，如 2400000 或 92.5%", "non_finite"),
+        (
+            non_finite,
+            "不是有限的数(无穷大或 NaN)",
+            "填写实际的数值，如 2400000 或 92.5%",
+            "non_finite",
+        ),
         (
             too_large,
             f"超过 {LARGEST:.0e}，不像真实的考核数据",

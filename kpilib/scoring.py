@@ -646,7 +646,8 @@ def _grade(plan: Plan, total: pd.Series) -> pd.Series:
     grades = plan.grades
     # a total at or above a grade's min (含); np.select needs one condition at least,
     # so a plan with a single grade gives it to everyone
-    conditions = [compare.at_least(total, g.min) for g in grades[:-1]] or [np.zeros(len(total), bool)]
+    conditions = [compare.at_least(total, g.min) for g in grades[:-1]]
+    conditions = conditions or [np.zeros(len(total), bool)]
     names = [g.name for g in grades[:-1]] or [grades[-1].name]
     return pd.Series(np.select(conditions, names, grades[-1].name), index=total.index)
 

@@ -70,7 +70,7 @@ def test_a_rate_of_1_minus_7_tenths_falls_in_the_30_percent_band():
     )
     result = kpilib.score(
         plan,
-        targets([("甲", "投诉解决", 0.1, None), ("甲", "其他", 0.9, None)]).iloc[:1].assign(weight=1),
+        targets([("甲", "投诉解决", 1, None)]),
         actuals([("甲", "解决数", 7), ("甲", "投诉数", 10)]),
     )
     assert result.items["points"][0] == 40.0  # 40% × 100 (the only item, weight 100%)

@@ -412,7 +412,9 @@ def test_an_unknown_column_is_reported_once_with_its_count_and_nearest_names(tmp
     from kpilib.io import read_actuals
 
     path = tmp_path / "actuals.csv"
-    path.write_text("姓名,GMV指标,有产客户数,GMV指\n甲,1,2,3\n乙,1,2,4\n丙,1,2,\n", encoding="utf-8")
+    path.write_text(
+        "姓名,GMV指标,有产客户数,GMV指\n甲,1,2,3\n乙,1,2,4\n丙,1,2,\n", encoding="utf-8"
+    )
     t = [(p, i, w, 10) for p in "甲乙丙" for i, w in (("GMV指标", 0.7), ("有产客户数", 0.3))]
     with pytest.raises(DataError) as info:
         kpilib.score(make_plan(GMV_PLAN), targets(t), read_actuals(path))
@@ -578,7 +580,12 @@ def test_bonus_points_stop_at_the_plan_bonus_cap():
         bonus_cap=5,
     )
     a = actuals(
-        [("甲", "存款", 80_000), ("甲", "差错次数", 0), ("甲", "投诉次数", 0), ("甲", "突出贡献奖", 1)]
+        [
+            ("甲", "存款", 80_000),
+            ("甲", "差错次数", 0),
+            ("甲", "投诉次数", 0),
+            ("甲", "突出贡献奖", 1),
+        ]
     )
     result = kpilib.score(plan, targets([("甲", "存款", 1, 100_000)]), a)
     person = result.people.iloc[0]
