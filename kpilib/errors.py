@@ -24,7 +24,8 @@ class Problem:
     file, where, person, column : str, optional
         Where it is: the file, a row/cell/key path, the person, the column.
     code : str, optional
-        A reason code (``not_appraisal``, ``no_header``...) for tests and tools.
+        A stable reason code (``unknown_column``, ``non_finite``...) that tests and
+        tools check instead of the wording, so messages can be translated freely.
     """
 
     message: str

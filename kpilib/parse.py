@@ -35,6 +35,11 @@ def parse_fraction(value):
 Fraction = Annotated[float, BeforeValidator(parse_fraction)]
 
 
+# No figure of a monthly appraisal reaches 10^15 (a thousand trillion yuan): a number
+# beyond it is a typo, an overflow or a float limit (1e308), never data.
+LARGEST = 1e15
+
+
 def to_number(
     frame: pd.DataFrame,
     column: str,
@@ -47,7 +52,9 @@ def to_number(
     """Parse a text column into floats, collecting a problem per bad cell.
 
     ``percent_points``: a bare number above 1 is read as percentage points
-    (``70`` means 70%), as HR often writes weights.
+    (``70`` means 70%), as HR often writes weights. ``inf``, ``Infinity``,
+    ``1e999`` and ``NaN`` (code ``non_finite``) and numbers beyond
+    :data:`LARGEST` (code ``too_large``) are problems naming the cell.
     """
     if pd.api.types.is_numeric_dtype(frame[column]):  # numbers already: nothing to parse
         number = frame[column].astype(float)
@@ -66,16 +73,32 @@ def to_number(
         number = pd.to_numeric(text.str.rstrip("%"), errors="coerce").astype(float)
         number = number.where(~pct, number / 100)
         blank = text == ""
-        bad = number.isna() & ~blank
+        # "nan" parses as NaN: a written not-a-number, not a blank cell
+        written_nan = text.str.rstrip("%").str.lower().isin(["nan", "-nan", "+nan"])
+        bad = number.isna() & ~blank & ~written_nan
     if percent_points:
         number = number.where(pct | ~(number > 1), number / 100)
-    negative = (number < 0) & ~np.asarray(allow_negative)
+    non_finite = np.isinf(number) | (number.isna() & ~blank & ~bad)
+    too_large = ~non_finite & (number.abs() > LARGEST)
+    negative = (number < 0) & ~np.asarray(allow_negative) & ~non_finite & ~too_large
     problems = []
     name = label or column
-    for mask, what, fix in (
-        (bad, "is not a number", "write a plain number such as 2400000 or 92.5%"),
-        (blank & ~np.asarray(allow_blank), "is blank", "fill in the value"),
-        (negative, "is negative", "check the sign; this column takes 0 or more"),
+    for mask, what, fix, code in (
+        (bad, "is not a number", "write a plain number such as 2400000 or 92.5%", "not_a_number"),
+        (blank & ~np.asarray(allow_blank), "is blank", "fill in the value", "blank"),
+        (negative, "is negative", "check the sign; this column takes 0 or more", "negative"),
+        (
+            non_finite,
+            "不是有限的数(无穷大或 NaN)",
+            "填写实际的数值，如 2400000 或 92.5%",
+            "non_finite",
+        ),
+        (
+            too_large,
+            f"超过 {LARGEST:.0e}，不像真实的考核数据",
+            "检查这个单元格(多打了位数，或公式溢出)，填写实际的数值",
+            "too_large",
+        ),
     ):
         for _, row in frame[mask].iterrows():  # error path only: a handful of rows
             problems.append(
@@ -86,6 +109,7 @@ def to_number(
                     where=f"row {row['_row']}",
                     person=row.get("person") or None,
                     column=row.get("_column", name),
+                    code=code,
                 )
             )
     return number, problems

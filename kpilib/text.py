@@ -6,10 +6,12 @@ import numpy as np
 import pandas as pd
 
 
-def _map_unique(values, fmt) -> np.ndarray:
+def _map_unique(values, fmt, decimals: int = 4) -> np.ndarray:
     # Many rows share a target or a weight: format each distinct value once.
-    # + 0.0 turns -0.0 into 0.0, so nothing prints as "-0.0"
-    codes, uniques = pd.factorize(np.atleast_1d(np.asarray(values, dtype=float)) + 0.0)
+    # A value that shows as zero at ``decimals`` is zero, so nothing prints as "-0.0"
+    # (−3.6e-15 from 29% × 100 − 29, or −0.0 itself)
+    values = np.atleast_1d(np.asarray(values, dtype=float))
+    codes, uniques = pd.factorize(np.where(np.abs(values) < 0.5 / 10**decimals, 0.0, values))
     texts = np.array([fmt(u) for u in uniques] + ["—"], dtype=object)
     return texts[codes]
 
@@ -21,12 +23,14 @@ def number(values) -> np.ndarray:
 
 def points(values) -> np.ndarray:
     """Points as stored (two decimals), showing at least one: ``63 -> '63.0'``, ``42.82``."""
-    return _map_unique(values, lambda x: f"{x:,.2f}"[:-1] if f"{x:.2f}"[-1] == "0" else f"{x:,.2f}")
+    return _map_unique(
+        values, lambda x: f"{x:,.2f}"[:-1] if f"{x:.2f}"[-1] == "0" else f"{x:,.2f}", 2
+    )
 
 
 def percent(values) -> np.ndarray:
     """Fractions as people write percentages: ``0.925 -> '92.5%'``."""
-    return _map_unique(values, lambda x: f"{float(x) * 100:,.1f}%")
+    return _map_unique(values, lambda x: f"{float(x) * 100:,.1f}%", 3)
 
 
 def money(values, signed: bool = False) -> np.ndarray:

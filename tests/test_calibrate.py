@@ -118,7 +118,27 @@ def test_the_payroll_workbook_has_headers_formats_and_no_formulas(tmp_path):
     zeng = rows["曾志伟"]
     assert zeng[col["绩效工资(元)"]].value == 0
     assert "免当月绩效奖金" in zeng[col["考核结果应用"]].value
-    # the month total, as kpi payroll printed it for 2024-11
-    assert sum(table["performance_pay"]) == Decimal("27507.20")
+    # the month total, worked out apart from pay.py: seed 000 rule 1 ("每次月度考核完成率低于60%者，
+    # 免当月绩效奖金") and the plan's bases (部门负责人岗 3,000, 商务岗 2,000, 渠道运营岗 1,500)
+    # × each person's total / 100, in Decimal yuan (the bases make every figure exact)
+    base = {"部门负责人岗": 3000, "商务岗": 2000, "渠道运营岗": 1500}
+    paid = people[people["completion"] >= 0.6]
+    expected = sum(
+        Decimal(base[r]) * Decimal(f"{t:.2f}") / 100
+        for r, t in zip(paid["role"], paid["total"], strict=True)
+    )
+    # 潘君捷 (30.10 + 10.71 = 40.81 of 100, tests/test_scoring.py) and 曾志伟 (53.9%) get nothing
+    assert sorted(set(people["person"]) - set(paid["person"])) == sorted(["潘君捷", "曾志伟"])
+    assert sum(table["performance_pay"]) == expected
     with pytest.raises(kpilib.KpiError, match="already exist"):
         payroll.write(table, path)
+
+
+def test_quota_places_are_rounded_down():
+    # seed 004 (excellent quota) at 20% of 19 people: 3.8 places → 3, never 4
+    # (calibrate.py: "floor(share × people) places are given")
+    plan = make_plan(INDICATORS, calibration={"quotas": [{"grade": "优秀", "at_most": "20%"}]})
+    rows = [(f"优{k}", 99 - k, 1.0) for k in range(5)] + [(f"合{k}", 70, 0.7) for k in range(14)]
+    out = calibrate(scored(plan, rows)).set_index("person")
+    assert list(out.index[out["grade"] == "优秀"]) == ["优0", "优1", "优2"]
+    assert out.loc["优3", "calibration"].startswith("优秀名额 20% × 19 人 = 3 人")

@@ -225,3 +225,14 @@ def test_flags_follow_the_store_when_an_earlier_month_is_rescored(tmp_path):
     past = history.load(CHANNEL_OPS, store)
     flags = consequences.flags(past.people, CHANNEL_OPS, past.items)
     assert flags.query("rule == '警告'").empty
+
+
+def test_seed_000_a_warning_fires_once_not_every_month_after():
+    # seed 000: "2、年度累积两次月度考核完成率低于60%者，作警告处理；" and "3、连续两次月度完成率低于
+    # 60%者，纳入绩效改进计划；" (fires: once). Below 60% from January to April: one warning and
+    # one improvement plan, in February; March and April repeat neither (the third low month
+    # is rule 4's business: 调岗降薪或淘汰 in March)
+    flags = consequences.flags(months("甲", [0.5, 0.5, 0.5, 0.5]), CHANNEL_OPS)
+    assert fired(flags, "警告") == [("2024-02", "2024-01、2024-02")]
+    assert fired(flags, "绩效改进计划") == [("2024-02", "2024-01、2024-02")]
+    assert fired(flags, "调岗降薪或淘汰") == [("2024-03", "2024-01、2024-02、2024-03")]

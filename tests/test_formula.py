@@ -80,3 +80,19 @@ def test_floor_counts_whole_units():
     # seed 002 #5: interest recovered "每5万加1分" — whole 50,000-yuan units
     f = Formula.parse("floor(回收利息 / 50000)")
     assert f.evaluate(values(回收利息=[49999.0, 50000.0, 120000.0])).tolist() == [0.0, 1.0, 2.0]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # seed 002 #10: "低于95%高于85%，获得50%": half the pay of a 1,000 base → 1000 − 50% × 1000
+        ("base - 50% * base", 500.0),
+        # seed 002 regional: "低于90%,不能获得绩效薪酬": completion relative to the 90% line;
+        # 85.5% / 90% = 95%, where 85.5% / 90 / 100 would be 0.000095
+        ("完成率 / 90%", 0.95),
+        ("完成率 / 90 %", 0.95),
+    ],
+)
+def test_a_percent_is_one_number_inside_a_formula(text, expected):
+    got = Formula.parse(text).evaluate(values(base=[1000.0], 完成率=[0.855]))
+    assert got.tolist() == pytest.approx([expected])

@@ -7,6 +7,7 @@ in 2024-06.
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 import kpilib
@@ -47,9 +48,9 @@ def test_team_year_rank_moves_unreached_targets_and_correlation(past):
     # seed 000 危鹤坚 (GMV指标 70% of 2,400,000, 有产客户数 30% of 68), actuals 2,223,200 and
     # 78: 64.84 + 34.41
     assert year.loc["危鹤坚", "2024-11"] == 99.25
-    moves = rank_moves(past.people).set_index("person")
-    assert moves.loc["何嘉健", "rank_last"] == 3  # 102.69 in 2024-11, third highest
-    assert moves.loc["何嘉健", "moved"] == moves.loc["何嘉健", "rank_first"] - 3
+    # seed 000 何嘉健 (GMV指标 70% of 2,400,000, 有产客户数 30% of 68), actuals 2,598,300 and 61:
+    # 108.26% × 70 = 75.78 + 89.71% × 30 = 26.91
+    assert year.loc["何嘉健", "2024-11"] == 102.69
     never = unreached_targets(past.items).set_index("indicator")
     assert (
         never.loc["售前支持", "months_nobody_reached"] == 6
@@ -58,3 +59,25 @@ def test_team_year_rank_moves_unreached_targets_and_correlation(past):
     top = pairs.iloc[0]
     assert {top["indicator_a"], top["indicator_b"]} == {"GMV指标", "有产客户数"}
     assert top["pairs"] == 54  # 9 商务岗 x 6 months
+
+
+def test_rank_moves_are_first_minus_last_biggest_first():
+    # rank 5 in June to rank 2 in November is +3 up; 1 to 4 is 3 down; 2 to 2 did not move
+    people = pd.DataFrame(
+        [
+            ("甲", "2024-06", 5),
+            ("甲", "2024-11", 2),
+            ("乙", "2024-06", 1),
+            ("乙", "2024-11", 4),
+            ("丙", "2024-06", 2),
+            ("丙", "2024-11", 2),
+            ("丁", "2024-11", 1),  # not scored in June: no move to show
+        ],
+        columns=["person", "month", "rank"],
+    )
+    moves = rank_moves(people)
+    assert moves[["person", "rank_first", "rank_last", "moved"]].values.tolist() == [
+        ["甲", 5, 2, 3],
+        ["乙", 1, 4, -3],
+        ["丙", 2, 2, 0],
+    ]

@@ -17,7 +17,17 @@ PACKAGE = ROOT / "kpilib"
 
 # lowest first; a module may import its own layer and any layer before it
 LAYERS = [
-    ("base", ["kpilib.errors", "kpilib.text", "kpilib.parse", "kpilib.files", "kpilib.project"]),
+    (
+        "base",
+        [
+            "kpilib.errors",
+            "kpilib.text",
+            "kpilib.parse",
+            "kpilib.compare",
+            "kpilib.files",
+            "kpilib.project",
+        ],
+    ),
     ("engine", ["kpilib.engine"]),
     ("outcomes", ["kpilib.outcomes"]),
     ("store", ["kpilib.store"]),

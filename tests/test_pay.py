@@ -180,3 +180,22 @@ def test_seed_002_mall_year_end_bonus_by_annual_score_or_qualifying_months():
     assert out.loc["乙", "annual_score"] == 83.0 and out.loc["乙", "qualifying_months"] == 6
     # 丙: the voided January is not counted: 11 × 81 / 11 = 81.0 → (九)
     assert out.loc["丙", "annual_score"] == 81.0 and out.loc["丙", "valid_months"] == 11
+
+
+def test_a_deferred_share_rounds_half_up_to_the_fen_not_down():
+    # seed 002 #13: "营销前台人员 ... 挂钩比例为15%": a pool of 651.84 yuan all to one person of
+    # 90 points; 15% of 651.84 = 97.776 yuan → 97.78 deferred (truncating would give 97.77),
+    # 651.84 − 97.78 = 554.06 paid now
+    plan = make_plan(RATIO, pay={"base": {"前台": 0}, "pool": {"deferred": {"前台": "15%"}}})
+    out = pay.compute(people([("甲", "前台", 90, 0.9)]), plan, pool="651.84")
+    assert out["pool_bonus"][0] == D("651.84")
+    assert out["deferred"][0] == D("97.78")
+    assert out["pool_paid"][0] == D("554.06")
+
+
+def test_performance_pay_rounds_half_up_to_the_fen():
+    # seed 002 (四): 绩效工资 × (月度总得分/100), here with a base of 555.55 yuan (a plan's
+    # figure): 555.55 × 83.33 / 100 = 462.939815 → 462.94 (truncating: 462.93)
+    plan = make_plan(RATIO, pay={"form": "score", "base": {"主管": "555.55"}})
+    out = pay.compute(people([("甲", "主管", 83.33, 0.8333)]), plan)
+    assert out["performance_pay"][0] == D("462.94")

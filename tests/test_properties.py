@@ -2,6 +2,7 @@
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import TypeAdapter
@@ -72,3 +73,80 @@ def test_lower_is_better_never_rewards_a_worse_actual(full, target, actual_value
     items = pd.DataFrame({"full_points": full, "target": target, "actual": ordered})
     got = rule.score(items, True, None)["points"].to_numpy()
     assert (np.diff(got) <= 1e-9).all()
+
+
+# --- scoring a month: unrelated input never moves anyone's points (issue 9, case 1) ----
+
+PLAN = {
+    "indicators": {f"X{k}": {"rule": {"type": "ratio", "cap": "200%"}} for k in range(4)},
+    "measures": {"M0": {}, "M1": {}},
+}
+
+
+@st.composite
+def months(draw):
+    """Targets for 1-5 people (each a non-empty subset of X0-X2) and their wide actuals."""
+    n = draw(st.integers(1, 5))
+    people = [f"员{k}" for k in range(n)]
+    owned = {
+        p: draw(st.lists(st.sampled_from(["X0", "X1", "X2"]), min_size=1, max_size=3, unique=True))
+        for p in people
+    }
+    rows = [(p, x, 1 / len(owned[p]), draw(st.integers(1, 1000))) for p in people for x in owned[p]]
+    wide = pd.DataFrame(
+        {
+            "姓名": people,
+            **{
+                x: [str(draw(st.integers(0, 2000))) if x in owned[p] else "" for p in people]
+                for x in ("X0", "X1", "X2")
+            },
+        }
+    )
+    return rows, wide
+
+
+def _points(rows, wide):
+    """Score ``wide`` written as a CSV and read back as ``kpi`` reads it."""
+    import tempfile
+    from pathlib import Path
+
+    from kpilib.engine.scoring import score
+    from kpilib.sheets.inputs import read_actuals
+    from tests.conftest import make_plan, targets
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "actuals.csv"
+        wide.to_csv(path, index=False, encoding="utf-8-sig")
+        result = score(make_plan(**PLAN), targets(rows), read_actuals(path))
+    return result.items.set_index(["person", "item"])["points"].sort_index()
+
+
+@settings(max_examples=40, deadline=None)
+@given(months(), st.randoms(use_true_random=False), st.lists(st.integers(0, 99), min_size=2))
+def test_unrelated_columns_and_any_order_never_change_points(month, random, extra):
+    rows, wide = month
+    before = _points(rows, wide)
+    # declared measures no formula uses, a plan indicator nobody has (blank), a note
+    more = wide.assign(
+        M0=[str(random.choice(extra)) for _ in range(len(wide))],
+        M1="",
+        X3="",
+        备注="说明",
+    )
+    columns = list(more.columns[1:])
+    random.shuffle(columns)
+    more = more[["姓名", *columns]].sample(frac=1, random_state=random.randint(0, 999))
+    pd.testing.assert_series_equal(_points(rows, more), before)
+
+
+@settings(max_examples=40, deadline=None)
+@given(months(), st.integers(0, 99))
+def test_an_unknown_column_is_one_error_and_credits_nobody(month, value):
+    # issue 9 case 1: targets A: X, B: X; actuals 姓名, X, Y with Y not in the plan once
+    # credited A with B's Y. Now the column is one error, whoever has values in it.
+    from kpilib.errors import DataError
+
+    rows, wide = month
+    with pytest.raises(DataError) as info:
+        _points(rows, wide.assign(Y=str(value)))
+    assert [(p.code, p.column) for p in info.value.problems] == [("unknown_column", "Y")]

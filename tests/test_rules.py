@@ -190,7 +190,7 @@ def test_bad_bands_are_refused(bands, message):
             10,
             0.30,
             0.33,
-            10 + 3,
+            11.0,  # 3 points above 30%: 10 + 3 = 13, stopped at max_share 110% × 10 = 11
         ),
         (
             {"on": "actual", "step": 0.01, "deduct": 1, "add": 1, "max_share": 1.1},
@@ -204,7 +204,7 @@ def test_bad_bands_are_refused(bands, message):
 )
 def test_step_deduction(params, lower, full, target, actual, points):
     got = run(rule(type="step", **params), full, target, actual, lower=lower)
-    assert got["points"] == pytest.approx(min(points, full * params.get("max_share", 1)))
+    assert got["points"] == pytest.approx(points)
 
 
 def test_step_reason():
@@ -235,6 +235,52 @@ def test_incidents_escalate_and_floor(count, overdraft, points):
     deduction = IncidentKind(**LATE["迟到"]).cost(np.array([count]), None)[0]
     got = run(r, 5, np.nan, np.nan, deduction=deduction, detail=f"迟到×{count}")
     assert got["points"] == pytest.approx(points)
+
+
+# issue 9 case 4: the same seed line read both ways. ``rest``: only the incidents past
+# the second cost 3 (3 late arrivals = 1 + 1 + 3); ``all``: "将每次扣减此项积分3分", once
+# past two every incident costs 3 (3 late arrivals = 3 × 3 = 9).
+@pytest.mark.parametrize(
+    "then_for, count, deduction",
+    [
+        ("rest", 2, 2.0),
+        ("rest", 3, 5.0),
+        ("rest", 4, 8.0),
+        ("all", 2, 2.0),  # "2次(含2次)以内...每次扣减员工项目积分1分"
+        ("all", 3, 9.0),
+        ("all", 4, 12.0),
+    ],
+)
+def test_escalation_reads_rest_or_all(then_for, count, deduction):
+    from kpilib.engine.rules import IncidentKind
+
+    kind = IncidentKind(**LATE["迟到"], then_for=then_for)
+    assert kind.cost(np.array([count]), None)[0] == deduction
+
+
+def test_escalation_for_all_overdraws_a_5_point_item_to_minus_4():
+    # seed 002 #5: 出勤情况 5 points, "分值不足扣减时一律按'跨项目透支扣减原则'执行"
+    from kpilib.engine.rules import IncidentKind
+
+    late = {"迟到": {**LATE["迟到"], "then_for": "all"}}
+    deduction = IncidentKind(**late["迟到"]).cost(np.array([3]), None)[0]
+    got = run(
+        rule(type="incidents", kinds=late, overdraft=True),
+        5,
+        np.nan,
+        np.nan,
+        deduction=deduction,
+        detail="迟到×3",
+    )
+    assert got["points"] == -4.0
+
+
+def test_escalation_is_rest_unless_the_plan_says_all():
+    from kpilib.engine.rules import IncidentKind
+
+    assert IncidentKind(**LATE["迟到"]).then_for == "rest"
+    with pytest.raises(ValidationError):
+        IncidentKind(**LATE["迟到"], then_for="every")
 
 
 @pytest.mark.parametrize(
@@ -380,3 +426,28 @@ def test_given_score(params, full, given, points, reason):
 
 def test_given_score_needs_no_target():
     assert not rule(type="score").needs_target()
+
+
+def test_a_lower_is_better_step_says_above_target():
+    # issue 9 case 9; seed 002 #5 客户经理: "当月每形成5万元不良贷款扣1分" (20 points, target 0):
+    # 120,000 of new bad loans is two whole 5万 → 20 − 2 = 18, and it is *above* the target
+    got = run(
+        rule(type="step", on="actual", step=50000, deduct=1), 20, 0, 120_000, lower=True, unit="元"
+    )
+    assert got["points"] == 18
+    assert got["reason"] == "120,000 高于目标 0，超出 120,000，计 2 档(每档 50,000) × 扣 1 → 18.0"
+
+
+def test_an_incident_reason_never_prints_minus_zero():
+    # issue 9 case 9: an item of weight 29% has 29% × 100 = 28.999999999999996 points in
+    # floats; one incident of 29 points leaves 0, not "−0.0" and no overdraft
+    got = run(
+        rule(type="incidents", kinds={"旷工": {"points": 29}}, overdraft=True),
+        0.29 * 100,
+        np.nan,
+        np.nan,
+        deduction=29.0,
+        detail="旷工×1 扣 29",
+    )
+    assert got["points"] == 0
+    assert got["reason"] == "旷工×1 扣 29，共扣 29 → 29 − 29 = 0.0"

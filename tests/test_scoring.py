@@ -343,7 +343,7 @@ GOOD_A = [("甲", "GMV指标", 2160000), ("甲", "有产客户数", 68)]
         (
             GOOD_T,
             [("甲", "GMV指票", 2160000), ("甲", "有产客户数", 68)],
-            r"row 2, person 甲, column 实际值: unknown indicator or measure 'GMV指票' \(did you mean",
+            r"row 2, person 甲, column 实际值: 指标 'GMV指票'不在计划.*最接近的已知名称：GMV指标",
         ),
         (
             GOOD_T,
@@ -385,3 +385,208 @@ def test_all_problems_come_at_once():
         )
     assert len(info.value.problems) == 4
     assert str(info.value).startswith("4 problems:")
+
+
+# --- issue 9: values that once went to the wrong person -------------------------------
+
+X_PLAN = {"X": {"rule": {"type": "ratio"}}}
+
+
+def test_an_unknown_column_never_credits_another_person(tmp_path):
+    # issue 9 case 1: targets A: X 10, B: X 10; wide actuals 姓名, X, Y with rows A,, and
+    # B,8,9: A used to score 9/10 = 90 from B's Y. Y is one error; A has no actual.
+    from kpilib.sheets.inputs import read_actuals
+
+    path = tmp_path / "actuals.csv"
+    path.write_text("姓名,X,Y\nA,,\nB,8,9\n", encoding="utf-8")
+    with pytest.raises(DataError) as info:
+        kpilib.score(
+            make_plan(X_PLAN), targets([("A", "X", 1, 10), ("B", "X", 1, 10)]), read_actuals(path)
+        )
+    codes = {(p.code, p.column or p.person) for p in info.value.problems}
+    assert ("unknown_column", "Y") in codes
+    assert any("'A'" in p.message and "no actuals" in p.message for p in info.value.problems)
+
+
+def test_an_unknown_column_is_reported_once_with_its_count_and_nearest_names(tmp_path):
+    from kpilib.sheets.inputs import read_actuals
+
+    path = tmp_path / "actuals.csv"
+    path.write_text(
+        "姓名,GMV指标,有产客户数,GMV指\n甲,1,2,3\n乙,1,2,4\n丙,1,2,\n", encoding="utf-8"
+    )
+    t = [(p, i, w, 10) for p in "甲乙丙" for i, w in (("GMV指标", 0.7), ("有产客户数", 0.3))]
+    with pytest.raises(DataError) as info:
+        kpilib.score(make_plan(GMV_PLAN), targets(t), read_actuals(path))
+    (problem,) = info.value.problems
+    assert (problem.code, problem.column) == ("unknown_column", "GMV指")
+    assert "2 人" in problem.message and "GMV指标" in problem.message
+
+
+def test_an_unknown_name_in_long_actuals_never_credits_another_person():
+    # the long form of case 1: (A, X, blank), (B, X, 8), (B, Y, 9)
+    with pytest.raises(DataError) as info:
+        kpilib.score(
+            make_plan(X_PLAN),
+            targets([("A", "X", 1, 10), ("B", "X", 1, 10)]),
+            actuals([("A", "X", ""), ("B", "X", 8), ("B", "Y", 9)]),
+        )
+    assert ("unknown_indicator", "实际值") in {(p.code, p.column) for p in info.value.problems}
+    assert any("'A'" in p.message for p in info.value.problems)
+
+
+def test_a_person_outside_the_targets_with_a_measure_is_an_error_not_a_crash():
+    # issue 9 case 2: C is not in the targets but has a value for the measure M
+    # (np.bincount raised "'list' argument must have no negative elements")
+    plan = make_plan({"X": {"formula": "M", "rule": {"type": "ratio"}}}, measures={"M": {}})
+    a = actuals([("A", "M", 5), ("C", "M", 9)])
+    a["_column"] = a["item"]
+    with pytest.raises(DataError) as info:
+        kpilib.score(plan, targets([("A", "X", 1, 10)]), a)
+    assert [(p.code, p.person) for p in info.value.problems] == [("unknown_person", "C")]
+
+
+def test_a_ranged_incident_kind_counts_its_incidents():
+    # issue 9 case 3; seed 004: "备品备件仓库管理:物品分类不清2分,错发物品扣5—10分(视情节轻重)".
+    # 4 wrong issues judged at 10 each cost 40 (not 10): 100 − 40 − 2 × 2 = 56
+    plan = make_plan(
+        {
+            "工作业绩": {
+                "rule": {
+                    "type": "incidents",
+                    "kinds": {"错发物品": {"min": 5, "max": 10}, "物品分类不清": {"points": 2}},
+                }
+            }
+        }
+    )
+    incidents = frame(
+        [("甲", "工作业绩", "错发物品", 4, 10), ("甲", "工作业绩", "物品分类不清", 2, None)],
+        ["person", "item", "kind", "count", "points"],
+        "incidents.csv",
+    )
+    result = kpilib.score(plan, targets([("甲", "工作业绩", 1, None)]), incidents=incidents)
+    item = result.items.iloc[0]
+    assert item["points"] == 56
+    assert item["reason"].startswith("错发物品×4 扣 40、物品分类不清×2 扣 4，共扣 44")
+
+
+# seed 002 #12 (二): "部门考核月度得分低于51分(含)...则本月考核成绩无效...;若达到96%--100%,则此考核项
+# 权重得分上调50%". The mall plan lists the multiplier last; it still counts before the veto.
+MALL_WEIGHTS = {"联检得分": 0.25, "数据掌握": 0.35, "执行力": 0.1, "纪律": 0.1, "投诉解决": 0.1}
+
+
+def _mall_month(plan):
+    t = targets(
+        [("甲", i, w, 25 if i == "联检得分" else None) for i, w in MALL_WEIGHTS.items()]
+        + [("甲", "调研报告", 0.06, None), ("甲", "培训", 0.04, None)]
+    )
+    a = actuals(
+        [("甲", f"联检{k}", 20) for k in range(1, 5)]
+        + [("甲", "费用收缴率", "97%"), ("甲", "执行力", 3), ("甲", "纪律", 3)]
+        + [("甲", "投诉解决", "35%")]
+    )
+    r = frame(
+        [("甲", "调研报告", "", "A"), ("甲", "培训", "", "达到预期")],
+        ["person", "item", "rater", "level"],
+    )
+    return kpilib.score(plan, t, a, ratings=r)
+
+
+@pytest.mark.parametrize("multiplier_first", [False, True])
+def test_the_96_percent_multiplier_counts_before_the_department_veto(multiplier_first):
+    # issue 9 case 5. 收缴率 97%: 数据掌握 ≥90% band 35 × 1.5 = 52.5; 执行力 3 misses "第三次"
+    # 50% × 10 = 5; 纪律 3 violations 50% × 10 = 5; 投诉率 35% above 30% → 0.
+    # 部门考评 = 52.5 + 5 + 5 + 0 = 62.5 > 51: valid (before the multiplier it was 45 ≤ 51).
+    plan = kpilib.load_plan(ROOT / "params/mall_floor.yaml")
+    if multiplier_first:
+        plan = plan.model_copy(update={"gates": plan.gates[-1:] + plan.gates[:-1]})
+    assert plan.gates[0 if multiplier_first else -1].effect == "multiply"
+    result = _mall_month(plan)
+    person = result.people.iloc[0]
+    points = result.items.set_index("item")["points"]
+    assert points["数据掌握"] == 52.5
+    assert person["valid"]
+    assert person["gates"] == "收缴率96%-100%上调50%"
+    # 联检 (20 × 4) / 4 = 20 of 25 → 20; 调研报告 A 6; 培训 达到预期 4
+    assert person["total"] == 20 + 52.5 + 5 + 5 + 0 + 6 + 4
+
+
+@pytest.mark.parametrize(
+    "cell, code",
+    [
+        ("inf", "non_finite"),
+        ("Infinity", "non_finite"),
+        ("1e999", "non_finite"),
+        ("NaN", "non_finite"),
+        ("-inf", "non_finite"),
+        ("1e308", "too_large"),  # beyond parse.LARGEST = 1e15: no KPI figure is that big
+    ],
+)
+def test_a_non_finite_or_absurd_actual_is_an_error_naming_its_cell(tmp_path, cell, code):
+    # issue 9 case 7: these were accepted and the person got an infinite or blank total
+    from kpilib.sheets.inputs import read_actuals
+
+    path = tmp_path / "actuals.csv"
+    path.write_text(f"姓名,GMV指标,有产客户数\n甲,{cell},68\n", encoding="utf-8")
+    with pytest.raises(DataError) as info:
+        kpilib.score(make_plan(GMV_PLAN), targets(GOOD_T), read_actuals(path))
+    (problem,) = info.value.problems
+    assert (problem.code, problem.where, problem.person, problem.column) == (
+        code,
+        "row 2",
+        "甲",
+        "GMV指标",
+    )
+    assert problem.file == str(path)
+
+
+def test_the_largest_accepted_actual_is_10_to_the_15():
+    from kpilib.parse import LARGEST
+
+    assert LARGEST == 1e15
+    result = score_gmv(GOOD_T, [("甲", "GMV指标", "1e15"), ("甲", "有产客户数", 68)])
+    assert result.items["actual"][0] == 1e15
+
+
+def test_a_plan_with_one_grade_grades_everyone_with_it():
+    # issue 9 case 9: np.select raised "select with an empty condition list"
+    plan = make_plan(X_PLAN, grades=[{"name": "合格"}])
+    result = kpilib.score(plan, targets([("甲", "X", 1, 10)]), actuals([("甲", "X", 5)]))
+    assert result.people[["total", "grade"]].values.tolist() == [[50.0, "合格"]]
+
+
+def test_the_summary_of_a_month_where_everyone_is_voided_has_no_average():
+    # issue 9 case 9: it printed "average nan"
+    from kpilib.report.summary import summary
+
+    plan = make_plan(X_PLAN, gates=[{"name": "否决", "when": "X < 10", "effect": "void"}])
+    result = kpilib.score(plan, targets([("甲", "X", 1, 10)]), actuals([("甲", "X", 5)]))
+    text = summary(result)
+    assert "nan" not in text and "无有效得分" in text
+
+
+def test_bonus_points_stop_at_the_plan_bonus_cap():
+    # seed 002 #5 "7、加分项:1、当月无差错,全体员工+3分; ... 3、当月无投诉+2分" and "当月突出贡献奖
+    # +2分": 3 + 2 + 2 = 7 bonus points; with the plan's bonus_cap of 5 (an assumption of
+    # this test: the plan caps bonuses at 5) the total is 80 + 5 = 85, not 87
+    plan = make_plan(
+        {
+            "存款": {"rule": {"type": "ratio"}},
+            "无差错加分": {"formula": "差错次数 == 0", "rule": {"type": "bonus", "per_unit": 3}},
+            "无投诉加分": {"formula": "投诉次数 == 0", "rule": {"type": "bonus", "per_unit": 2}},
+            "突出贡献奖": {"rule": {"type": "bonus", "per_unit": 2, "cap": 2}},
+        },
+        measures={"差错次数": {}, "投诉次数": {}},
+        bonus_cap=5,
+    )
+    a = actuals(
+        [
+            ("甲", "存款", 80_000),
+            ("甲", "差错次数", 0),
+            ("甲", "投诉次数", 0),
+            ("甲", "突出贡献奖", 1),
+        ]
+    )
+    result = kpilib.score(plan, targets([("甲", "存款", 1, 100_000)]), a)
+    person = result.people.iloc[0]
+    assert (person["weighted_points"], person["bonus_points"], person["total"]) == (80, 5, 85)

@@ -331,3 +331,12 @@ def test_ecommerce_customer_service(scored):
         total=83.59,
         grade="良好",
     )
+
+
+def test_bank_teller_late_four_times_loses_3_for_each(scored):
+    # seed 002 #5: "迟到、早退、中途溜岗...等在2次(含2次)以内,且单次在20分钟以内者,每次扣减员工
+    # 项目积分1分;2次以上(不含2次)且单次在20分钟以内者,将每次扣减此项积分3分" and "分值不足扣减时
+    # 一律按'跨项目透支扣减原则'执行". 刘伟, incidents 2024-11: 迟到早退溜岗 次数 4, so every one
+    # of the four costs 3: 5 − 12 = −7 (the overdraft runs into the total)
+    items = scored["bank_branch"].items.set_index(["person", "item"])
+    assert items.loc[("刘伟", "出勤"), "points"] == -7

@@ -17,6 +17,7 @@ from __future__ import annotations
 import shutil
 from decimal import Decimal
 
+import pandas as pd
 import pytest
 
 from kpilib import load_plan
@@ -89,6 +90,7 @@ def test_a_weight_of_50_percent_rescales_the_other_item(session):
 def test_reweighting_an_indicator_with_sub_items_keeps_their_proportions(session):
     # 林燕: 直连酒店GMV 50%, API客户GMV 30%, 业务运营 10% + 5% + 5% (seed 000);
     # 业务运营 at 40% doubles its sub-items to 20/10/10, the rest x 0.6/0.8 -> 37.5 and 22.5
+    published = session.inputs["targets"].copy()
     targets = reweight(session.inputs["targets"], session.plan, {"业务运营": 0.4})
     mine = targets[targets["person"] == "林燕"].set_index("item")["weight"]
     assert mine.round(6).to_dict() == {
@@ -102,7 +104,7 @@ def test_reweighting_an_indicator_with_sub_items_keeps_their_proportions(session
     # = 24.94; 业务运营 all delivered: 40 -> 101.98
     cmp = session.compare(weights={"业务运营": 0.4})
     assert _row(cmp, "林燕")["total_after"] == 101.98
-    assert session.inputs["targets"].equals(session.inputs["targets"])  # input frame untouched
+    pd.testing.assert_frame_equal(session.inputs["targets"], published)  # input untouched
     assert session.inputs["targets"].loc[
         session.inputs["targets"]["person"] == "林燕", "weight"
     ].round(2).tolist() == [0.5, 0.3, 0.1, 0.05, 0.05]

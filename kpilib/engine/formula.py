@@ -26,16 +26,19 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from kpilib import compare
+
 _BRACKETED = re.compile(r"\[([^\[\]]+)\]")
 _PERCENT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*[%％]")
 _BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: None}
+# comparisons settle float noise first (kpilib.compare): 1 − 7/10 <= 30% holds
 _COMPARE = {
-    ast.Lt: operator.lt,
-    ast.LtE: operator.le,
-    ast.Gt: operator.gt,
-    ast.GtE: operator.ge,
-    ast.Eq: operator.eq,
-    ast.NotEq: operator.ne,
+    ast.Lt: compare.less,
+    ast.LtE: compare.at_most,
+    ast.Gt: compare.greater,
+    ast.GtE: compare.at_least,
+    ast.Eq: compare.equal,
+    ast.NotEq: compare.not_equal,
 }
 ELEMENTWISE = {"min": np.fmin, "max": np.fmax}
 UNARY = {"abs": np.abs, "floor": np.floor}

@@ -34,7 +34,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from kpilib import text
+from kpilib import compare, text
 from kpilib.parse import Fraction, Frozen
 
 
@@ -164,7 +164,11 @@ class Ratio(Rule):
                 raw = np.where(actual == 0, np.inf, target / np.where(actual == 0, 1, actual))
         cap = np.inf if self.cap is None else self.cap
         completion = np.clip(raw, self.floor, cap)
-        zeroed = raw < self.zero_below if self.zero_below is not None else np.zeros(len(raw), bool)
+        zeroed = (
+            compare.less(raw, self.zero_below)
+            if self.zero_below is not None
+            else np.zeros(len(raw), bool)
+        )
         full = items["full_points"].to_numpy(float)
         points = round_points(np.where(zeroed, 0.0, full * completion))
         if not explain:
@@ -262,7 +266,9 @@ class Bands(Rule):
         shown_unit = "%" if self.on == "completion" else unit
         ascending = self.bands[0].at_most is not None
         edges = [b.at_most if ascending else b.at_least for b in self.bands]
-        conditions = [value <= e if ascending else value >= e for e in edges]
+        # edges are inclusive (含) at the precision the plan writes them: 1 − 7/10 is ≤ 30%
+        within = compare.at_most if ascending else compare.at_least
+        conditions = [within(value, e) for e in edges]
         share = np.select(conditions, [b.share for b in self.bands], self.otherwise)
         full = items["full_points"].to_numpy(float)
         points = round_points(full * share)
@@ -339,8 +345,9 @@ class Step(Rule):
         else:
             gap = (actual - target) * (-1 if lower else 1)
             shown_unit = unit
-        # gap > 0 is above target, < 0 short of it; round away float noise such as 0.1/0.1
-        steps = np.round(np.abs(gap) / self.step, 9)
+        # gap > 0 is above target, < 0 short of it; settle float noise such as 0.1/0.1
+        gap = compare.settle(gap)
+        steps = compare.settle(np.abs(gap) / self.step)
         if self.mode == "whole":
             steps = np.floor(steps)
         full = items["full_points"].to_numpy(float)
@@ -352,14 +359,19 @@ class Step(Rule):
         a, t = text.by_unit(actual, unit), text.by_unit(target, unit)
         gap_text = text.by_unit(np.abs(gap), shown_unit)
         step_text = text.by_unit([self.step], shown_unit)[0]
+        # short of target is below it, or above it for lower-is-better (120,000 of bad
+        # loans against a target of 0 is 高于目标)
+        (worse, short), (better, over) = (
+            (("高于", "超出"), ("低于", "少")) if lower else (("低于", "差"), ("高于", "超"))
+        )
         reason = np.select(
             [gap < 0, (gap > 0) & (self.add > 0)],
             [
                 text.cat(
                     a,
-                    " 低于目标 ",
+                    f" {worse}目标 ",
                     t,
-                    "，差 ",
+                    f"，{short} ",
                     gap_text,
                     "，计 ",
                     text.number(steps),
@@ -368,9 +380,9 @@ class Step(Rule):
                 ),
                 text.cat(
                     a,
-                    " 高于目标 ",
+                    f" {better}目标 ",
                     t,
-                    "，超 ",
+                    f"，{over} ",
                     gap_text,
                     "，计 ",
                     text.number(steps),
@@ -384,11 +396,18 @@ class Step(Rule):
 
 
 class IncidentKind(Frozen):
-    """One kind of incident: a fixed deduction (with optional escalation) or a range."""
+    """One kind of incident: a fixed deduction (with optional escalation) or a range.
+
+    ``then_for`` says how escalation reads: ``rest`` (the default) charges ``then``
+    only for the incidents past ``escalate_after`` (3 late arrivals = 1 + 1 + 3);
+    ``all`` charges ``then`` for every incident once the count is past it
+    (3 late arrivals = 3 × 3 = 9), as seed 002's bank plan words it.
+    """
 
     points: float | None = Field(default=None, gt=0)
     escalate_after: int | None = Field(default=None, ge=0)
     then: float | None = Field(default=None, gt=0)
+    then_for: Literal["rest", "all"] = "rest"
     min: float | None = Field(default=None, gt=0)
     max: float | None = Field(default=None, gt=0)
 
@@ -404,11 +423,20 @@ class IncidentKind(Frozen):
         return self
 
     def cost(self, count, given):
-        """Deduction for ``count`` incidents (fixed kinds) or the ``given`` points (ranges)."""
+        """Deduction for ``count`` incidents.
+
+        Fixed kinds charge their points per incident (escalated as ``then_for``
+        says); ranged kinds charge ``given``: the points decided, summed over the
+        incident rows as 次数 × 扣分 (4 incidents judged at 10 each: 40).
+        """
+        count = np.asarray(count, dtype=float)
         if self.points is None:
-            return given
+            return np.asarray(given, dtype=float)
         if self.escalate_after is None:
             return count * self.points
+        past = count > self.escalate_after
+        if self.then_for == "all":
+            return np.where(past, count * self.then, count * self.points)
         first = np.minimum(count, self.escalate_after)
         return first * self.points + (count - first) * self.then
 
@@ -450,7 +478,8 @@ class Incidents(Rule):
     def score(self, items, lower, unit, explain=True):
         full = items["full_points"].to_numpy(float)
         deduction = items["deduction"].to_numpy(float)
-        raw = full - deduction
+        # 29% × 100 − 29 is −3.6e-15 in floats: not an overdraft, not "−0.0"
+        raw = compare.settle(full - deduction)
         points = round_points(raw if self.overdraft else np.maximum(raw, self.floor))
         if not explain:
             return _result(points / np.where(full == 0, 1, full), points, None)

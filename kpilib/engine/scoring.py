@@ -17,12 +17,13 @@ people
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from kpilib import text
+from kpilib import compare, text
 from kpilib.engine.formula import Formula, FormulaError
 from kpilib.engine.plan import Plan, nearest
 from kpilib.engine.rules import round_points
@@ -228,36 +229,39 @@ def _values(
                 file=actuals["_file"].iloc[0],
                 where=f"row {rows.iloc[0]}",
                 person=person,
+                code="unknown_person",
             )
         )
-    # measures sit after the targets' items in the book, so keys use the book's length
-    key = p.astype(np.int64) * len(book) + i
-    items["_key"] = items["_p"].to_numpy(np.int64) * len(book) + items["_i"].to_numpy()
-    is_measure = np.append(np.isin(book, [*plan.measures, *bonus]), False)
-    own = ~stray & pd.Series(key).isin(items["_key"]).to_numpy() | is_measure[i]
     value = actuals["value"]
     blank = (
         value.isna().to_numpy()
         if pd.api.types.is_numeric_dtype(value)
         else (value.astype(str).str.strip() == "").to_numpy()
     )
+    # an item outside the book (-1) or a person outside the targets (-1) gets no key at
+    # all: a key computed from a -1 code would land on another person's item
+    known = ~stray & (i >= 0)
+    key = np.where(known, p.astype(np.int64) * len(book) + i, -1)
+    items["_key"] = items["_p"].to_numpy(np.int64) * len(book) + items["_i"].to_numpy()
+    is_measure = np.isin(book, [*plan.measures, *bonus])
+    own = known & (pd.Series(key).isin(items["_key"]).to_numpy() | is_measure[np.maximum(i, 0)])
+    in_plan = actuals["item"].isin(list(plan.indicators)).to_numpy()
+    _unknown_names(plan, actuals[(i < 0) & ~in_plan & ~blank], problems)
     # wide sheets have a column for every indicator: a blank cell outside the
     # person's own items is simply not theirs
-    for _, row in actuals[~stray & ~own & ~blank].iterrows():
+    for _, row in actuals[~stray & ~own & (in_plan | (i >= 0)) & ~blank].iterrows():
         mine = list(items.loc[items["person"] == row["person"], "item"])
-        if row["item"] in plan.indicators or any(m.startswith(row["item"]) for m in mine):
-            msg = (
+        problems.append(
+            Problem(
                 f"{row['item']!r} is not one of this person's items "
-                f"({', '.join(mine)}){nearest(row['item'], mine)}"
+                f"({', '.join(mine)}){nearest(row['item'], mine)}",
+                "put the value under one of the person's items, or add the item to the targets",
+                person=row["person"],
+                column=row["_column"],
+                code="not_persons_item",
+                **_at(row),
             )
-            fix = "put the value under one of the person's items, or add the item to the targets"
-        else:
-            msg = (
-                f"unknown indicator or measure {row['item']!r}"
-                f"{nearest(row['item'], [*plan.indicators, *plan.measures])}"
-            )
-            fix = "fix the name, or declare it under the plan's measures:"
-        problems.append(Problem(msg, fix, person=row["person"], column=row["_column"], **_at(row)))
+        )
     keep = own & ~blank
     actuals = actuals[keep].assign(_key=key[keep])
     dup = actuals["_key"].duplicated(keep=False).to_numpy()
@@ -269,16 +273,44 @@ def _values(
                 file=actuals["_file"].iloc[0],
                 person=person,
                 column="实际值",
+                code="duplicate_value",
             )
         )
     entries = {**plan.measures, **plan.indicators}
-    may_be_negative = np.array([n in entries and entries[n].allow_negative for n in book] + [False])
+    may_be_negative = np.array([n in entries and entries[n].allow_negative for n in book])
     allow_negative = may_be_negative[i[keep]]
     parsed, bad = to_number(actuals, "value", allow_negative=allow_negative)
     problems.extend(bad)
     return actuals.assign(value=parsed, _p=p[keep])[
         ["person", "item", "value", "_key", "_p", "_file", "_row"]
     ]
+
+
+def _unknown_names(plan: Plan, given: pd.DataFrame, problems: list) -> None:
+    """One problem per unknown column (wide sheets) or unknown name (long sheets).
+
+    ``given`` holds the non-blank values whose item is neither a target item, a
+    measure nor a bonus item. A column the plan does not know is reported once, with
+    how many people have a value in it, never once per person.
+    """
+    known = [*plan.indicators, *plan.measures]
+    for (item, column), rows in given.groupby(["item", "_column"], sort=False):
+        close = difflib.get_close_matches(str(item), known, n=3, cutoff=0.4)
+        hint = f"；最接近的已知名称：{'、'.join(close)}" if close else ""
+        wide = column == item
+        where = f"列 {item!r}" if wide else f"指标 {item!r}"
+        problems.append(
+            Problem(
+                f"{where}不在计划的指标或原始数据(measures)中，"
+                f"{rows['person'].nunique()} 人在此有值{hint}",
+                "改正名称，或在计划的 indicators/measures 中声明它；不用的列请删除",
+                file=rows["_file"].iloc[0],
+                where=f"row {rows['_row'].iloc[0]}" if not wide else None,
+                person=rows["person"].iloc[0] if rows["person"].nunique() == 1 else None,
+                column=column,
+                code="unknown_column" if wide else "unknown_indicator",
+            )
+        )
 
 
 def _attach_actuals(plan, items, values, problems) -> pd.DataFrame:
@@ -443,9 +475,12 @@ def _attach_incidents(plan, items, incidents, problems) -> pd.DataFrame:
     good = incidents[ok]
     if good.empty:
         return items
+    # 扣分 of a ranged kind is decided per incident: a row of 次数 4, 扣分 10 costs 40.
+    # Rows of the same kind are pooled first, so escalation counts all of them.
     grouped = (
-        good.groupby(["person", "item", "kind"], sort=False)
-        .agg(count=("count", "sum"), given=("points", "sum"))
+        good.assign(given=good["points"] * good["count"])
+        .groupby(["person", "item", "kind"], sort=False)
+        .agg(count=("count", "sum"), given=("given", "sum"))
         .reset_index()
     )
     cost = np.zeros(len(grouped))
@@ -578,7 +613,10 @@ def _people(plan: Plan, items: pd.DataFrame, targets: pd.DataFrame, measures):
         people = persons.assign(completion=np.where(full > 0, base / full, np.nan))
     valid = pd.Series(True, index=persons.index)
     fired = pd.Series("", index=persons.index, dtype=object)
-    for gate in plan.gates:
+    # multipliers first, in the plan's order, then vetoes, which see the multiplied
+    # points (docs/plan-format.md), wherever the plan lists them
+    gates = sorted(plan.gates, key=lambda g: g.effect == "void")
+    for gate in gates:
         hit = pd.Series(_gate_hits(gate, items, measures, persons.index), index=persons.index)
         fired = fired + np.where(hit, gate.name + "；", "")
         if gate.effect == "void":
@@ -606,10 +644,12 @@ def _people(plan: Plan, items: pd.DataFrame, targets: pd.DataFrame, measures):
 
 def _grade(plan: Plan, total: pd.Series) -> pd.Series:
     grades = plan.grades
-    conditions = [total >= g.min for g in grades[:-1]]
-    return pd.Series(
-        np.select(conditions, [g.name for g in grades[:-1]], grades[-1].name), index=total.index
-    )
+    # a total at or above a grade's min (含); np.select needs one condition at least,
+    # so a plan with a single grade gives it to everyone
+    conditions = [compare.at_least(total, g.min) for g in grades[:-1]]
+    conditions = conditions or [np.zeros(len(total), bool)]
+    names = [g.name for g in grades[:-1]] or [grades[-1].name]
+    return pd.Series(np.select(conditions, names, grades[-1].name), index=total.index)
 
 
 def _gate_hits(gate, items, measures, persons: pd.Index) -> np.ndarray:

@@ -12,9 +12,9 @@ places are given (19 people at 20% → 3 places).
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
+from kpilib import compare
 from kpilib.engine.policy import TIE_KEYS, Calibration
 from kpilib.errors import PlanError, Problem
 
@@ -92,7 +92,7 @@ def calibrate(result, plan=None) -> pd.DataFrame:
         quota = quota_of.get(name)
         if quota is None:
             continue
-        places = int(np.floor(quota.at_most * n + 1e-9))
+        places = compare.places(quota.at_most, n)
         members = [i for i in order if grade[i] == name and valid[people.index.get_loc(i)]]
         excess = members[places:]
         target = quota.to or names[position + 1]

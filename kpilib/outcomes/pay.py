@@ -25,7 +25,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import numpy as np
 import pandas as pd
 
-from kpilib import text
+from kpilib import compare, text
 from kpilib.engine.policy import Pay, Pool, _money
 from kpilib.errors import DataError, PlanError, Problem
 from kpilib.outcomes.consequences import annual, evaluate
@@ -109,9 +109,11 @@ def compute(
             reason = np.where(capped, text.cat(reason, f"，封顶 {config.cap}"), reason)
         fen = np.maximum(fen, 0)
     else:
-        completion = people["completion"].to_numpy(float).round(6)
+        completion = people["completion"].to_numpy(float)
         tiers = sorted(config.tiers, key=lambda t: -1 if t.min is None else t.min, reverse=True)
-        conds = [completion >= (t.min if t.min is not None else -np.inf) for t in tiers]
+        conds = [
+            compare.at_least(completion, t.min if t.min is not None else -np.inf) for t in tiers
+        ]
         bp = np.select(conds, [round(t.share * 10000) for t in tiers], 0).astype(np.int64)
         label = np.select(
             conds,
@@ -284,7 +286,7 @@ def year_end(
     q = out["qualifying_months"].to_numpy(int)
     conds = [
         ((q >= t.months) if t.months is not None else False)
-        | ((score >= t.annual) if t.annual is not None else False)
+        | (compare.at_least(score, t.annual) if t.annual is not None else False)
         | (t.months is None and t.annual is None)
         for t in config.tiers
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kpilib import compare
 from kpilib.engine.scoring import Result
 
 BELOW = 0.60  # seed 000: 每次月度考核完成率低于60%者 ...
@@ -14,12 +15,13 @@ def summary(result: Result) -> str:
     counts = people["grade"].value_counts()
     order = [g.name for g in plan.grades] + [plan.void_grade]
     grades = " · ".join(f"{g} {counts[g]}" for g in order if g in counts)
+    # when every month is voided there is no average to give, only the fact
+    average = f"average {valid['total'].mean():.1f}" if len(valid) else "无有效得分(全部考核无效)"
     lines = [
-        f"{plan.name} {result.month or ''}: {len(people)} people scored, "
-        f"average {valid['total'].mean():.1f}",
+        f"{plan.name} {result.month or ''}: {len(people)} people scored, {average}",
         f"  {grades}",
     ]
-    low = people[people["completion"] < BELOW].sort_values("completion")
+    low = people[compare.less(people["completion"], BELOW)].sort_values("completion")
     if len(low):
         names = ", ".join(
             f"{p} {c * 100:.1f}%" for p, c in zip(low["person"], low["completion"], strict=True)
