@@ -319,7 +319,7 @@ def test_kpi_template_and_score_xlsx_commands(tmp_path, capsys):
 
 
 def test_money_is_exact_decimal():
-    from kpilib.sheets.workbooks import yuan
+    from kpilib.rounding import yuan
 
     assert yuan(2160000.455) == Decimal("2160000.46")
     assert yuan(0.1 + 0.2) == Decimal("0.30")

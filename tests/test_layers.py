@@ -24,6 +24,7 @@ LAYERS = [
             "kpilib.text",
             "kpilib.parse",
             "kpilib.compare",
+            "kpilib.rounding",
             "kpilib.files",
             "kpilib.project",
         ],

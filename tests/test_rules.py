@@ -358,7 +358,7 @@ def test_bad_parameters(params, message):
     ],
 )
 def test_points_round_like_excel(raw, rounded):
-    from kpilib.engine.rules import round_points
+    from kpilib.rounding import round_points
 
     assert round_points([raw])[0] == rounded
 

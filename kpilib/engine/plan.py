@@ -182,10 +182,6 @@ class Plan(Frozen):
         base = self.path.parent if self.path else Path(".")
         return (base / pattern.format(month=month)).resolve()
 
-    def formula(self, name: str) -> Formula | None:
-        text = self.indicators[name].formula
-        return Formula.parse(text) if text else None
-
     def unit(self, name: str) -> str | None:
         entry = self.indicators.get(name) or self.measures.get(name)
         return entry.unit if entry else None

@@ -36,13 +36,7 @@ from pydantic_core import PydanticCustomError
 
 from kpilib import compare, text
 from kpilib.parse import Fraction, Frozen
-
-
-def round_points(values):
-    """Round to 0.01 point the way Excel's ROUND does: half away from zero, on the
-    decimal value (0.7635 × 10 = 7.635 → 7.64, though the float is 7.63499...)."""
-    scaled = np.round(np.asarray(values, dtype=float) * 100, 6)
-    return np.sign(scaled) * np.floor(np.abs(scaled) + 0.5) / 100
+from kpilib.rounding import round_points
 
 
 @dataclass(frozen=True)

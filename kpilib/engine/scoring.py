@@ -26,9 +26,9 @@ import pandas as pd
 from kpilib import compare, text
 from kpilib.engine.formula import Formula, FormulaError
 from kpilib.engine.plan import Plan, nearest
-from kpilib.engine.rules import round_points
 from kpilib.errors import DataError, Problem
 from kpilib.parse import to_number
+from kpilib.rounding import round_points
 
 ITEM_COLUMNS = [
     "person",

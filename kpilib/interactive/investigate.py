@@ -13,6 +13,7 @@ import pandas as pd
 
 from kpilib.engine.rules import ratio_types
 from kpilib.outcomes.consequences import flags
+from kpilib.rounding import round_points
 
 
 def heading_for(people: pd.DataFrame, plan, as_of: str | None = None) -> pd.DataFrame:
@@ -55,7 +56,7 @@ def team_year(people: pd.DataFrame, role: str | None = None) -> pd.DataFrame:
     """Person × month totals for a team (a role, or everyone), with the year's mean."""
     team = people if role is None else people[people["role"] == role]
     table = team.pivot_table(index="person", columns="month", values="total", sort=False)
-    table["年均"] = table.mean(axis=1).round(2)
+    table["年均"] = round_points(table.mean(axis=1))
     return table.sort_values("年均", ascending=False)
 
 

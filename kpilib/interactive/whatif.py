@@ -32,6 +32,7 @@ from kpilib import text
 from kpilib.engine.plan import Plan, load_plan, nearest
 from kpilib.engine.scoring import score
 from kpilib.errors import KpiError, PlanError, Problem
+from kpilib.rounding import round_points
 
 
 def _plan(plan: str | Path | Plan) -> Plan:
@@ -370,7 +371,7 @@ class WhatIf:
                 "pay_after": after["performance_pay"].to_numpy(),
             }
         )
-        people["total_change"] = (people["total_after"] - people["total_before"]).round(2)
+        people["total_change"] = round_points(people["total_after"] - people["total_before"])
         people["grade_changed"] = people["grade_before"] != people["grade_after"]
         people["pay_change"] = _diff_money(people["pay_after"], people["pay_before"])
         people = people[

@@ -28,6 +28,7 @@ import pandas as pd
 
 from kpilib.engine.policy import ConsequenceRule, parse_condition, shown
 from kpilib.errors import PlanError, Problem
+from kpilib.rounding import round_points
 
 FLAG_COLUMNS = ["person", "month", "rule", "action", "count", "months", "award", "reason"]
 
@@ -231,5 +232,5 @@ def annual(people: pd.DataFrame) -> pd.DataFrame:
         )
         .reset_index()
     )
-    out["annual_score"] = out["annual_score"].round(2)
+    out["annual_score"] = round_points(out["annual_score"])
     return out

@@ -29,6 +29,7 @@ from kpilib import compare, text
 from kpilib.engine.policy import Pay, Pool, _money
 from kpilib.errors import DataError, PlanError, Problem
 from kpilib.outcomes.consequences import annual, evaluate
+from kpilib.rounding import fen as to_fen
 
 PAY_COLUMNS = [
     "person",
@@ -98,14 +99,14 @@ def compute(
             _yuan_text(fen),
         )
     elif config.form == "points":
-        per = _fen(config.per_point)
+        per = to_fen(config.per_point)
         fen = _div(centi * per, 100)
         reason = text.cat(
             text.points(people["total"]), f" 分 × {config.per_point} 元/分 = ", _yuan_text(fen)
         )
         if config.cap is not None:
-            capped = fen > _fen(config.cap)
-            fen = np.minimum(fen, _fen(config.cap))
+            capped = fen > to_fen(config.cap)
+            fen = np.minimum(fen, to_fen(config.cap))
             reason = np.where(capped, text.cat(reason, f"，封顶 {config.cap}"), reason)
         fen = np.maximum(fen, 0)
     else:
@@ -163,7 +164,7 @@ def compute(
 def _base(config: Pay, people: pd.DataFrame, plan) -> np.ndarray:
     if config.form == "points":
         return np.zeros(len(people), np.int64)
-    known = {role: _fen(v) for role, v in config.base.items()}
+    known = {role: to_fen(v) for role, v in config.base.items()}
     missing = people.loc[~people["role"].isin(list(known)), ["person", "role"]]
     if len(missing):
         raise PlanError(
@@ -191,7 +192,7 @@ def _pool(pay: pd.DataFrame, config: Pool, amount: Decimal, eligible: np.ndarray
                 column="pool",
             )
         )
-    pool_fen = _fen(amount)
+    pool_fen = to_fen(amount)
     centi = np.where(eligible, np.rint(pay["total"].to_numpy(float) * 100), 0).astype(np.int64)
     centi = np.maximum(centi, 0)
     total = int(centi.sum())
@@ -292,7 +293,7 @@ def year_end(
     ]
     conds = [np.broadcast_to(c, q.shape) for c in conds]
     tenths = np.select(conds, [int(t.salary_months * 10) for t in config.tiers], 0)
-    salary = out["role"].map({r: _fen(v) for r, v in config.salary.items()})
+    salary = out["role"].map({r: to_fen(v) for r, v in config.salary.items()})
     if salary.isna().any():
         bad = out.loc[salary.isna(), ["person", "role"]].itertuples(index=False)
         raise PlanError(
@@ -323,10 +324,6 @@ def year_end(
         _yuan_text(bonus),
     )
     return out
-
-
-def _fen(value: Decimal) -> int:
-    return int((Decimal(value) * 100).to_integral_value(ROUND_HALF_UP))
 
 
 def _div(numerator: np.ndarray, denominator: int) -> np.ndarray:

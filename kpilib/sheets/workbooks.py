@@ -17,7 +17,6 @@ as a text cell: a name like ``=HYPERLINK(...)`` or ``-张三`` never becomes a f
 from __future__ import annotations
 
 import unicodedata
-from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -26,6 +25,7 @@ from kpilib.engine.formula import Formula
 from kpilib.engine.plan import Plan
 from kpilib.engine.scoring import Result
 from kpilib.files import write_atomically
+from kpilib.rounding import yuan
 from kpilib.sheets.inputs import TEMPLATE_SHEETS, read_targets
 
 # openpyxl is imported inside the functions: `kpi --help` and `kpi score` without
@@ -136,13 +136,6 @@ def unit_format(unit: str | None) -> str:
     if unit == "元":
         return YUAN
     return NUMBER
-
-
-def yuan(value):
-    """Money to the fen as an exact Decimal (what payroll adds up)."""
-    if value is None or pd.isna(value):
-        return None
-    return Decimal(repr(float(value))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 # ---------------------------------------------------------------- template (Excel in)
