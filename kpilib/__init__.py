@@ -30,9 +30,15 @@ __all__ = sorted(_HOMES)
 
 
 def __getattr__(name: str):
-    if name not in _HOMES:
-        raise AttributeError(f"module 'kpilib' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_HOMES[name]), name)
+    if name in _HOMES:
+        value = getattr(importlib.import_module(_HOMES[name]), name)
+    else:  # a submodule: kpilib.store, kpilib.months ...
+        try:
+            value = importlib.import_module(f"kpilib.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"kpilib.{name}":
+                raise
+            raise AttributeError(f"module 'kpilib' has no attribute {name!r}") from None
     globals()[name] = value
     return value
 

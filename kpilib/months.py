@@ -28,8 +28,10 @@ def score_month(plan: str | Path | Plan, month: str, actuals: str | Path | None 
     Examples
     --------
     >>> result = score_month("params/channel_ops.yaml", "2024-11")
-    >>> len(result.people), result.people["total"].max()
-    (19, 112.83)
+    >>> len(result.people)  # seed 000's table: 19 people
+    19
+    >>> result.people.set_index("person").loc["危鹤坚", "total"]  # 64.84 + 34.41
+    np.float64(99.25)
     """
     plan = plan if isinstance(plan, Plan) else load_plan(plan)
     return score(plan, month=month, **read_inputs(plan, month, actuals))

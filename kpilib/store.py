@@ -298,8 +298,11 @@ def load(
 
     Examples
     --------
+    >>> save(kpilib.score_month("params/channel_ops.yaml", "2024-11"))
+    1
     >>> history = load("params/channel_ops.yaml")
-    >>> history.people.pivot(index="person", columns="month", values="total")
+    >>> history.people["month"].unique().tolist()
+    ['2024-11']
     """
     if plan is not None and not isinstance(plan, Plan):
         plan = load_plan(plan)

@@ -60,9 +60,3 @@ def channel_ops_plan():
     from kpilib import load_plan
 
     return load_plan(ROOT / "params/channel_ops.yaml")
-
-
-@pytest.fixture(autouse=True)
-def _store_in_tmp(tmp_path, monkeypatch):
-    """Tests never write the project's own results store (data/results.duckdb)."""
-    monkeypatch.setenv("KPI_STORE", str(tmp_path / "results.duckdb"))

@@ -61,6 +61,7 @@ def with_rule(plan: Plan, indicator: str, **changes) -> Plan:
 
     Examples
     --------
+    >>> plan = kpilib.load_plan("params/channel_ops.yaml")
     >>> tweaked = with_rule(plan, "GMV指标", cap="100%", zero_below="60%")
     >>> tweaked.indicators["GMV指标"].rule.cap
     1.0
@@ -320,7 +321,9 @@ class WhatIf:
     Examples
     --------
     >>> session = WhatIf("params/channel_ops.yaml", "2024-11")
-    >>> session.compare(with_rule(session.plan, "GMV指标", cap=1.0)).moved
+    >>> moved = session.compare(with_rule(session.plan, "GMV指标", cap=1.0)).moved
+    >>> moved.columns[:4].tolist()  # one row per person whose grade changes
+    ['person', 'role', 'total_before', 'total_after']
     """
 
     def __init__(self, plan: str | Path | Plan, month: str, inputs: dict | None = None):
@@ -506,7 +509,8 @@ def compare(
     Examples
     --------
     >>> plan = kpilib.load_plan("params/channel_ops.yaml")
-    >>> compare(plan, with_rule(plan, "GMV指标", cap=1.0), "2024-11").grades
+    >>> compare(plan, with_rule(plan, "GMV指标", cap=1.0), "2024-11").grades.columns.tolist()
+    ['grade', 'before', 'after', 'change']
     """
     return WhatIf(plan_a, month, inputs).compare(_plan(plan_b), weights)
 
@@ -521,7 +525,10 @@ def sensitivity(
     Examples
     --------
     >>> sweep = sensitivity("params/channel_ops.yaml", "2024-11", "GMV指标")
-    >>> sensitivity_chart(sweep, "GMV指标")
+    >>> sweep["weight"].tolist()[:3]
+    [0.1, 0.2, 0.3]
+    >>> sensitivity_chart(sweep, "GMV指标").axes[0].get_xlabel()
+    'GMV指标 的权重'
     """
     return WhatIf(plan, month, inputs).sensitivity(indicator, weights)
 

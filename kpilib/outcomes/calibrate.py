@@ -41,8 +41,12 @@ def calibrate(result, plan=None) -> pd.DataFrame:
 
     Examples
     --------
-    >>> people = calibrate(kpilib.score_month("params/channel_ops.yaml", "2024-11"))
-    >>> people.loc[people["calibrated"], ["person", "grade_before", "grade", "calibration"]]
+    >>> from kpilib.engine.policy import Calibration
+    >>> result = kpilib.score_month("params/channel_ops.yaml", "2024-11")
+    >>> quota = Calibration(quotas=[{"grade": "优秀", "at_most": "20%"}])
+    >>> people = calibrate(result, result.plan.model_copy(update={"calibration": quota}))
+    >>> int((people["grade"] == "优秀").sum()) <= 3  # floor(20% × 19 people) places
+    True
     """
     plan = plan if plan is not None else result.plan
     people = result.people.copy()

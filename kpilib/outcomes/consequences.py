@@ -99,8 +99,11 @@ def flags(people: pd.DataFrame, plan, items: pd.DataFrame | None = None) -> pd.D
 
     Examples
     --------
+    >>> kpilib.store.save(kpilib.score_month("params/channel_ops.yaml", "2024-11"))
+    1
     >>> history = kpilib.store.load("params/channel_ops.yaml")
-    >>> flags(history.people, history.plan)
+    >>> flags(history.people, history.plan).columns.tolist()[:4]
+    ['person', 'month', 'rule', 'action']
     """
     config = getattr(plan, "consequences", None)
     if config is None or not config.rules or people.empty:

@@ -71,7 +71,8 @@ def compute(
     Examples
     --------
     >>> pay = compute(kpilib.score_month("params/channel_ops.yaml", "2024-11"))
-    >>> pay[["person", "performance_pay", "pay_reason"]].head(2)
+    >>> pay.set_index("person").loc["危鹤坚", "pay_reason"]  # 商务岗 2,000 元 × 99.25 分
+    '2,000.00 × 99.25 / 100 = 1,985.00'
     """
     people = result if isinstance(result, pd.DataFrame) else result.people
     if items is None and not isinstance(result, pd.DataFrame):

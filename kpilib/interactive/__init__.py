@@ -1,0 +1,1 @@
+"""Interactive analysis in JupyterLab: what-if, its widget panel, investigation."""

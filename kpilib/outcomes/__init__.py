@@ -1,0 +1,1 @@
+"""Outcomes of scored months: pay, grade quotas, consequences. Pure functions of results."""

@@ -1,0 +1,2 @@
+"""Reports: the batch, notebook execution, HTML, PDF printing, scorecards, index, sections,
+charts."""
