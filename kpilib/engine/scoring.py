@@ -210,7 +210,9 @@ def _check_targets(plan: Plan, targets: pd.DataFrame, problems: list) -> pd.Data
                 **_at(row),
             )
         )
-    items["_derived"] = _per_indicator(plan, items, lambda i: i.formula is not None)
+    items["_derived"] = _per_indicator(
+        plan, items, lambda i: i.formula is not None or i.team is not None
+    )
     items["_weighted"] = weighted
     return items, pd.Index(persons), pd.Index(names)
 

@@ -227,8 +227,12 @@ def derive_targets(plan, targets: pd.DataFrame, problems: list) -> pd.DataFrame:
             base = np.full(rows.sum(), picked.sum() if not lacking else np.nan)
             what = f"{'、'.join(of.people)} 的 {of.item} 目标合计"
         else:
-            base = of_target.groupby(of_item["person"]).sum().reindex(
-                targets.loc[rows, "person"]).to_numpy(float)
+            base = (
+                of_target.groupby(of_item["person"])
+                .sum()
+                .reindex(targets.loc[rows, "person"])
+                .to_numpy(float)
+            )
             lacking = list(targets.loc[rows, "person"][np.isnan(base)])
             what = f"本人 {of.item} 目标"
         want = base * of.share
@@ -292,7 +296,9 @@ def team_actuals(plan, items: pd.DataFrame, values: pd.DataFrame, problems: list
                     )
                 )
             members &= roles.index.isin(team.people)
-        picked = values[values["person"].isin(members[members].index) & values["item"].isin(team.items)]
+        picked = values[
+            values["person"].isin(members[members].index) & values["item"].isin(team.items)
+        ]
         per = picked.groupby("person")["value"].agg(["sum", "count"])
         holders = items.loc[rows, "person"]
         own = per.reindex(holders).fillna(0).to_numpy(float)

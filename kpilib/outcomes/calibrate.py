@@ -85,6 +85,8 @@ def calibrate(result, plan=None) -> pd.DataFrame:
         .index
     )
     valid = people["valid"].to_numpy(bool)
+    if "excluded" in people:  # 不参加考核: out of the quota's count and places
+        valid = valid & ~people["excluded"].fillna(False).to_numpy(bool)
     n = int(valid.sum())
     quota_of = {q.grade: q for q in config.quotas}
     grade = people["grade"].copy()

@@ -149,6 +149,21 @@ def compute(
         reason,
         text.cat("本月考核无效（", people["gates"].fillna("").to_numpy(object), "）→ 0.00"),
     )
+    excluded = (
+        people["excluded"].fillna(False).to_numpy(bool)
+        if "excluded" in people
+        else np.zeros(len(people), bool)
+    )
+    reason = np.where(
+        excluded,
+        text.cat(
+            "不参加本月考核（",
+            people.get("exclusion", "").to_numpy(object) if "exclusion" in people else "",
+            "）→ 0.00",
+        ),
+        reason,
+    )
+    gated |= excluded
     fen = np.where(valid & ~gated, fen, 0)
     out = people[["person", "role", "grade", "total", "completion", "valid"]].copy()
     out["base"] = _decimal(base) if config.form != "points" else None
