@@ -66,21 +66,12 @@ SCHEMA = [
         reason VARCHAR NOT NULL, made_by VARCHAR NOT NULL, filed_at TIMESTAMP NOT NULL,
         forced BOOLEAN NOT NULL);
     """,
-    # 3 (teams): exclusions, probation and grade ceilings on people; money items
-    # (fines, awards: who and why) and pay levels carried between periods
+    # 3 (teams): exclusions, probation and grade ceilings on people (kpilib/engine/teams.py)
     """
     ALTER TABLE people ADD COLUMN excluded BOOLEAN DEFAULT FALSE;
     ALTER TABLE people ADD COLUMN exclusion VARCHAR DEFAULT '';
     ALTER TABLE people ADD COLUMN probation BOOLEAN DEFAULT FALSE;
     ALTER TABLE people ADD COLUMN ceiling VARCHAR DEFAULT '';
-    CREATE TABLE money_items (
-        money_id INTEGER PRIMARY KEY, department VARCHAR NOT NULL, month VARCHAR NOT NULL,
-        person VARCHAR NOT NULL, amount DECIMAL(18, 2) NOT NULL, kind VARCHAR NOT NULL,
-        reason VARCHAR NOT NULL, made_by VARCHAR NOT NULL, filed_at TIMESTAMP NOT NULL);
-    CREATE TABLE pay_levels (
-        department VARCHAR NOT NULL, month VARCHAR NOT NULL, person VARCHAR NOT NULL,
-        level VARCHAR NOT NULL, next_level VARCHAR NOT NULL, reason VARCHAR NOT NULL,
-        run_id INTEGER, PRIMARY KEY (department, month, person));
     """,
 ]
 SCHEMA_VERSION = len(SCHEMA)

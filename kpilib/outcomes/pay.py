@@ -135,6 +135,11 @@ def compute(
         )
     fen = np.maximum(fen, 0)
     reason = np.asarray(reason, dtype=object)
+    if config.grade_factor:
+        # 绩效系数 by grade; a grade the plan does not list (无效, 不参加) keeps factor 1
+        factor = people["grade"].map(config.grade_factor).fillna(1.0).to_numpy(float)
+        fen = _div(fen * np.rint(factor * 10000).astype(np.int64), 10000)
+        reason = text.cat(reason, "；等级系数 ×", text.number(factor), " = ", _yuan_text(fen))
     valid = people["valid"].to_numpy(bool)
     gated = np.zeros(len(people), bool)
     gate_text = np.full(len(people), "", dtype=object)
