@@ -66,6 +66,13 @@ SCHEMA = [
         reason VARCHAR NOT NULL, made_by VARCHAR NOT NULL, filed_at TIMESTAMP NOT NULL,
         forced BOOLEAN NOT NULL);
     """,
+    # 3 (teams): exclusions, probation and grade ceilings on people (kpilib/engine/teams.py)
+    """
+    ALTER TABLE people ADD COLUMN excluded BOOLEAN DEFAULT FALSE;
+    ALTER TABLE people ADD COLUMN exclusion VARCHAR DEFAULT '';
+    ALTER TABLE people ADD COLUMN probation BOOLEAN DEFAULT FALSE;
+    ALTER TABLE people ADD COLUMN ceiling VARCHAR DEFAULT '';
+    """,
 ]
 SCHEMA_VERSION = len(SCHEMA)
 

@@ -21,6 +21,15 @@ from pydantic import Field, ValidationError, model_validator
 from kpilib.engine.formula import LOOKUPS, Formula, FormulaError
 from kpilib.engine.policy import Calibration, Consequences, Pay
 from kpilib.engine.rules import RULES, AnyRule
+from kpilib.engine.teams import (
+    Exclusion,
+    GradeCeiling,
+    SectionLimit,
+    Staff,
+    TargetOf,
+    Team,
+    check_plan,
+)
 from kpilib.errors import PlanError, Problem
 from kpilib.parse import Fraction, Frozen
 
@@ -69,6 +78,9 @@ class Indicator(Frozen):
     allow_negative: bool = False
     # a bonus item (加分项) sits outside the weights: a sheet's extra 10% column
     bonus: bool = False
+    # the actual aggregated over other people (kpilib.engine.teams), the target derived
+    team: Team | None = None
+    target_of: TargetOf | None = None
     rule: AnyRule
 
     @property
@@ -158,6 +170,12 @@ class Plan(Frozen):
     void_grade: str = "无效"
     gates: list[Gate] = []
     bonus_cap: float | None = None
+    # across people (kpilib.engine.teams): block limits, staff dates, exclusions, ceilings
+    sections: dict[str, SectionLimit] = {}
+    staff: dict[str, Staff] = {}
+    exclusions: list[Exclusion] = []
+    grade_ceilings: list[GradeCeiling] = []
+    excluded_grade: str = "不参加"
     # pay, calibration and consequences: see kpilib/pay.py, calibrate.py, consequences.py
     pay: Pay | None = None
     calibration: Calibration | None = None
@@ -299,6 +317,7 @@ def _check_formulas(plan: Plan) -> None:
                     where=f"gates.{i}.item",
                 )
             )
+    problems.extend(check_plan(plan))
     if problems:
         raise PlanError(problems)
 

@@ -189,6 +189,8 @@ class Pay(Frozen):
     gates: list[PayGate] = []
     pool: Pool | None = None
     year_end: YearEnd | None = None
+    # 绩效系数 by grade: performance pay × the factor of the person's (calibrated) grade
+    grade_factor: dict[str, Fraction] = {}
 
 
 TIE_KEYS = {
@@ -204,10 +206,37 @@ class Quota(Frozen):
     to: str | None = Field(default=None, description="grade for the excess; default next down")
 
 
+class Ratio(Frozen):
+    """A grade's place in a forced distribution: an exact ``share`` or a ``min``/``max``."""
+
+    grade: str
+    share: Fraction | None = Field(default=None, ge=0, le=1)
+    min: Fraction | None = Field(default=None, ge=0, le=1)
+    max: Fraction | None = Field(default=None, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self.share is not None and (self.min is not None or self.max is not None):
+            raise ValueError("give share, or min/max, not both")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min {self.min:g} is above max {self.max:g}")
+        return self
+
+
+class Distribution(Frozen):
+    """Forced distribution (考绩正态分布比率): grades by rank within a group."""
+
+    ratios: list[Ratio] = Field(min_length=1)
+    by: Literal["role"] | None = None
+    ties: Literal["order", "up"] = "order"
+    seed: str | None = None
+
+
 class Calibration(Frozen):
     """The plan's ``calibration:`` key."""
 
-    quotas: list[Quota] = Field(min_length=1)
+    quotas: list[Quota] = []
+    distribution: Distribution | None = None
     tie_break: list[Literal["heaviest_completion", "completion", "person"]] = [
         "heaviest_completion",
         "person",

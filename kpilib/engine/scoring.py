@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from kpilib import compare, text
+from kpilib.engine import teams
 from kpilib.engine.formula import Formula, FormulaError
 from kpilib.engine.plan import Plan, nearest
 from kpilib.errors import DataError, Problem
@@ -57,6 +58,10 @@ PEOPLE_COLUMNS = [
     "valid",
     "gates",
     "rank",
+    "excluded",
+    "exclusion",
+    "probation",
+    "ceiling",
 ]
 
 
@@ -108,16 +113,21 @@ def score(
     problems: list[Problem] = []
     if actuals is None:
         actuals = pd.DataFrame(columns=["person", "item", "value", "_file", "_row", "_column"])
+    targets = teams.derive_targets(plan, targets, problems)
     items, persons, names = _check_targets(plan, targets, problems)
     values = _values(plan, items, persons, names, actuals, problems)
     items = _attach_actuals(plan, items, values, problems)
+    items = teams.team_actuals(plan, items, values, problems)
     items = _attach_incidents(plan, items, incidents, problems)
     items = _attach_ratings(plan, items, ratings, problems)
     if problems:
         raise DataError(problems)
     items = _score_items(plan, items, explain)
-    needs_measures = bool(plan.gates)
-    items, people = _people(plan, items, targets, _wide(values) if needs_measures else None)
+    needs_measures = bool(plan.gates or plan.exclusions or plan.grade_ceilings)
+    measures = _wide(values) if needs_measures else None
+    items, people = _people(plan, items, targets, measures)
+    people = teams.exclude_and_cap(plan, people.set_index("person"), measures, month)
+    people = people.reset_index()
     return Result(plan, month, items[ITEM_COLUMNS], people[PEOPLE_COLUMNS])
 
 
@@ -200,7 +210,9 @@ def _check_targets(plan: Plan, targets: pd.DataFrame, problems: list) -> pd.Data
                 **_at(row),
             )
         )
-    items["_derived"] = _per_indicator(plan, items, lambda i: i.formula is not None)
+    items["_derived"] = _per_indicator(
+        plan, items, lambda i: i.formula is not None or i.team is not None
+    )
     items["_weighted"] = weighted
     return items, pd.Index(persons), pd.Index(names)
 
@@ -629,7 +641,8 @@ def _people(plan: Plan, items: pd.DataFrame, targets: pd.DataFrame, measures):
                 f"；{gate.name} ×{gate.factor:g} → ",
                 text.points(items.loc[m, "points"]),
             )
-    people["weighted_points"] = per_person(items["points"], weighted)
+    block, items = teams.limit_sections(plan, items, order, n)
+    people["weighted_points"] = per_person(items["points"], weighted) + block
     bonus = per_person(items["points"], ~weighted)
     if plan.bonus_cap is not None:
         bonus = np.minimum(bonus, plan.bonus_cap)

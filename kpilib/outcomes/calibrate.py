@@ -17,9 +17,10 @@ import pandas as pd
 from kpilib import compare
 from kpilib.engine.policy import TIE_KEYS, Calibration
 from kpilib.errors import PlanError, Problem
+from kpilib.outcomes import distribution
 
 
-def calibrate(result, plan=None) -> pd.DataFrame:
+def calibrate(result, plan=None, overrides=None) -> pd.DataFrame:
     """Apply the plan's grade quotas to a scored month.
 
     People are ordered by total, then by the plan's ``tie_break`` keys; in
@@ -32,6 +33,9 @@ def calibrate(result, plan=None) -> pd.DataFrame:
         A scored month.
     plan : Plan, optional
         Defaults to ``result.plan``.
+    overrides : DataFrame or list of dict, optional
+        A reviewer's recorded changes (复核调整): person, grade, made_by, reason;
+        applied last (:func:`kpilib.outcomes.distribution.review`).
 
     Returns
     -------
@@ -89,6 +93,8 @@ def calibrate(result, plan=None) -> pd.DataFrame:
         .index
     )
     valid = people["valid"].to_numpy(bool)
+    if "excluded" in people:  # 不参加考核: out of the quota's count and places
+        valid = valid & ~people["excluded"].fillna(False).to_numpy(bool)
     n = int(valid.sum())
     quota_of = {q.grade: q for q in config.quotas}
     grade = people["grade"].copy()
@@ -107,5 +113,9 @@ def calibrate(result, plan=None) -> pd.DataFrame:
             + f" 排序未入选 → {target}"
         )
     people["grade"] = grade
+    if config.distribution is not None:
+        people = distribution.distribute(people, order, plan, config.distribution)
+    if overrides is not None:
+        people = distribution.review(people, overrides, plan)
     people["calibrated"] = people["grade"] != people["grade_before"]
     return people

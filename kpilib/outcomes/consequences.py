@@ -59,7 +59,10 @@ def evaluate(
 
     def name(n):
         if n == "probation":
-            return pd.Series(people["person"].isin(list(probation)).to_numpy(float))
+            listed = people["person"].isin(list(probation))
+            if "probation" in people:  # from the plan's staff dates (入职日期, 转正日期)
+                listed |= people["probation"].fillna(False).astype(bool)
+            return pd.Series(listed.to_numpy(float))
         return pd.Series(people[n].to_numpy(float))
 
     def lookup(fn, item):
@@ -106,6 +109,10 @@ def flags(people: pd.DataFrame, plan, items: pd.DataFrame | None = None) -> pd.D
     ['person', 'month', 'rule', 'action']
     """
     config = getattr(plan, "consequences", None)
+    if "excluded" in people:
+        # an excluded month (不参加考核) is neither failed nor voided: it is not counted
+        # at all, and it breaks a run of consecutive months like any non-matching month
+        people = people[~people["excluded"].fillna(False).astype(bool).to_numpy()]
     if config is None or not config.rules or people.empty:
         return pd.DataFrame(columns=FLAG_COLUMNS)
     calendar = pd.period_range(people["month"].min(), people["month"].max(), freq="M")

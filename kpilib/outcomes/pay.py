@@ -137,6 +137,11 @@ def compute(
         )
     fen = np.maximum(fen, 0)
     reason = np.asarray(reason, dtype=object)
+    if config.grade_factor:
+        # 绩效系数 by grade; a grade the plan does not list (无效, 不参加) keeps factor 1
+        factor = people["grade"].map(config.grade_factor).fillna(1.0).to_numpy(float)
+        fen = _div(fen * np.rint(factor * 10000).astype(np.int64), 10000)
+        reason = text.cat(reason, "；等级系数 ×", text.number(factor), " = ", _yuan_text(fen))
     valid = people["valid"].to_numpy(bool)
     gated = np.zeros(len(people), bool)
     gate_text = np.full(len(people), "", dtype=object)
@@ -151,6 +156,21 @@ def compute(
         reason,
         text.cat("本月考核无效（", people["gates"].fillna("").to_numpy(object), "）→ 0.00"),
     )
+    excluded = (
+        people["excluded"].fillna(False).to_numpy(bool)
+        if "excluded" in people
+        else np.zeros(len(people), bool)
+    )
+    reason = np.where(
+        excluded,
+        text.cat(
+            "不参加本月考核（",
+            people.get("exclusion", "").to_numpy(object) if "exclusion" in people else "",
+            "）→ 0.00",
+        ),
+        reason,
+    )
+    gated |= excluded
     fen = np.where(valid & ~gated, fen, 0)
     out = people[["person", "role", "grade", "total", "completion", "valid"]].copy()
     out["base"] = _decimal(base) if config.form != "points" else None

@@ -1,0 +1,141 @@
+"""Forced distribution by ratios, min/max, groups, ties; reviewer overrides; the budget."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from kpilib.engine.scoring import score
+from kpilib.errors import PlanError
+from kpilib.outcomes import distribution, pay
+from kpilib.outcomes.calibrate import calibrate
+from tests.conftest import actuals, make_plan, targets
+
+ONE = {"销售额": {"rule": {"type": "ratio"}}}
+# seed 002 #8: "20.员工考核评分以100分为满分,等第分为五等。...每一项目的成绩分布情形,应考虑
+# 考绩正态分布比率,其比率相差太高时,请复核人员酌情加以调整"
+NORMAL = [
+    {"grade": "优秀", "share": "10%"},
+    {"grade": "良好", "share": "20%"},
+    {"grade": "合格", "share": "50%"},
+    {"grade": "不合格", "share": "20%"},
+]
+
+
+def month(plan, totals: dict, roles=None):
+    t = targets([(p, "销售额", 1.0, 100) for p in totals])
+    if roles:
+        t["role"] = [roles[p] for p in totals]
+    return score(plan, t, actuals([(p, "销售额", v) for p, v in totals.items()]), month="2024-11")
+
+
+TEN = {f"员{i}": 69 - i for i in range(10)}  # 69, 68, ..., 60: all 合格 by score
+
+
+def test_shares_place_a_team_scoring_60_to_69_by_rank():
+    # quotas alone leave all ten in 合格; the ratios place them by rank:
+    # 10% × 10 = 1 优秀, 20% = 2 良好, 50% = 5 合格, 20% = 2 不合格
+    plan = make_plan(ONE, calibration={"distribution": {"ratios": NORMAL}})
+    out = calibrate(month(plan, TEN)).set_index("person")
+    assert out["grade"].tolist() == ["优秀"] + ["良好"] * 2 + ["合格"] * 5 + ["不合格"] * 2
+    assert out.loc["员0", "calibration"].startswith("强制分布（优秀 10%、良好 20%")
+    assert out.loc["员3", "calibration"] == ""  # 合格 before and after
+
+
+def test_min_and_max_shares():
+    # 优秀 at most 20%, 不合格 at least 10% of 10 people
+    plan = make_plan(
+        ONE,
+        calibration={
+            "distribution": {
+                "ratios": [{"grade": "优秀", "max": "20%"}, {"grade": "不合格", "min": "10%"}]
+            }
+        },
+    )
+    totals = dict(zip("ABCDEFGHIJ", [95, 93, 91, 85, 82, 75, 70, 65, 62, 61], strict=True))
+    out = calibrate(month(plan, totals)).set_index("person")
+    # 95, 93 优秀 (2 places); 91 moves to 良好 with 85, 82; 75..62 合格; the lowest, 61, fills
+    # 不合格's minimum of ceil(10% × 10) = 1
+    assert "".join(out.loc[out["grade"] == "优秀"].index) == "AB"
+    assert "".join(out.loc[out["grade"] == "良好"].index) == "CDE"
+    assert "".join(out.loc[out["grade"] == "合格"].index) == "FGHI"
+    assert "".join(out.loc[out["grade"] == "不合格"].index) == "J"
+
+
+def test_by_role_and_ties_up():
+    ratios = [{"grade": "优秀", "share": "50%"}, {"grade": "良好", "share": "50%"}]
+    plan = make_plan(
+        ONE, calibration={"distribution": {"ratios": ratios, "by": "role", "ties": "up"}}
+    )
+    totals = {"甲": 90, "乙": 90, "丙": 80, "丁": 70, "戊": 95, "己": 60}
+    roles = {
+        "甲": "商务岗",
+        "乙": "商务岗",
+        "丙": "商务岗",
+        "丁": "商务岗",
+        "戊": "运营岗",
+        "己": "运营岗",
+    }
+    out = calibrate(month(plan, totals, roles)).set_index("person")
+    # 商务岗 (4): 2 优秀 places → 甲, 乙; 运营岗 (2): 1 place → 戊
+    assert out["grade"].to_dict() == {
+        "甲": "优秀",
+        "乙": "优秀",
+        "丙": "良好",
+        "丁": "良好",
+        "戊": "优秀",
+        "己": "良好",
+    }
+    # ties up: 3 people at 90 in one group of 4 with 1 place (25%): all three 优秀
+    plan = make_plan(
+        ONE,
+        calibration={
+            "distribution": {
+                "ratios": [{"grade": "优秀", "share": "25%"}, {"grade": "良好", "share": "75%"}],
+                "ties": "up",
+            }
+        },
+    )
+    out = calibrate(month(plan, {"甲": 90, "乙": 90, "丙": 90, "丁": 70})).set_index("person")
+    assert out["grade"].tolist() == ["优秀", "优秀", "优秀", "良好"]
+
+
+def test_reviewer_override_is_recorded_with_who_and_why():
+    # seed 002 #8: "21.各级复核人员可依规定修改下级考核人员成绩"
+    plan = make_plan(ONE, calibration={"distribution": {"ratios": NORMAL}})
+    override = [
+        {"person": "员9", "grade": "合格", "made_by": "张经理", "reason": "病假返岗，酌情调整"}
+    ]
+    out = calibrate(month(plan, TEN), overrides=override).set_index("person")
+    assert out.loc["员9", "grade"] == "合格" and out.loc["员9", "grade_before"] == "合格"
+    assert out.loc["员9", "calibration"] == "复核调整（张经理）：病假返岗，酌情调整 → 合格"
+    with pytest.raises(PlanError) as err:
+        calibrate(
+            month(plan, TEN),
+            overrides=[{"person": "员9", "grade": "合格", "made_by": "", "reason": ""}],
+        )
+    assert err.value.problems[0].person == "员9"
+
+
+def test_the_budget_is_shown_before_applying():
+    # base 1000 × total / 100 × 绩效系数 (优秀 1.2, 良好 1.0, 合格 0.8, 不合格 0)
+    plan = make_plan(
+        ONE,
+        calibration={"distribution": {"ratios": NORMAL}},
+        pay={
+            "form": "score",
+            "base": {"": 1000},
+            "grade_factor": {"优秀": 1.2, "良好": 1, "合格": 0.8, "不合格": 0},
+        },
+    )
+    result = month(plan, TEN)
+    after = calibrate(result)
+    table = distribution.preview(result.people, after, plan, lambda p: pay.compute(p, plan))
+    table = table.set_index("grade")
+    assert table["before"].tolist() == [0, 0, 10, 0] and table["after"].tolist() == [1, 2, 5, 2]
+    # before: all 合格: (690 + 680 + ... + 600) × 0.8 = 6450 × 0.8 = 5160
+    assert table["pay_before"].sum() == Decimal("5160.00")
+    # after: 690 × 1.2 = 828; 680 + 670 = 1350; (660 + ... + 620) × 0.8 = 2560; 不合格 0
+    assert table.loc["优秀", "pay_after"] == Decimal("828.00")
+    assert table["pay_after"].sum() == Decimal("4738.00")
