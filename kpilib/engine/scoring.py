@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from kpilib import text
+from kpilib.engine import adjustments as adjust
 from kpilib.engine.formula import Formula, FormulaError
 from kpilib.engine.plan import Plan, nearest
 from kpilib.engine.rules import Bonus, Incidents, Rating, round_points
@@ -57,6 +58,9 @@ PEOPLE_COLUMNS = [
     "gates",
     "rank",
 ]
+# what an adjusted month adds (see kpilib.engine.adjustments); present in every result
+ADJUSTED_ITEM_COLUMNS = ["adjusted", "adjustment_id", "original_points", "original_actual"]
+ADJUSTED_PEOPLE_COLUMNS = ["adjusted", "original_total"]
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,7 @@ def score(
     ratings: pd.DataFrame | None = None,
     month: str | None = None,
     explain: bool = True,
+    adjustments: pd.DataFrame | None = None,
 ) -> Result:
     """Score one month.
 
@@ -93,6 +98,11 @@ def score(
     explain : bool
         Write the human-readable ``reason`` of every item (the default). Bulk runs
         that only need the numbers can skip it.
+    adjustments : DataFrame, optional
+        Recorded appeals and adjustments (:data:`kpilib.engine.adjustments.ADJUSTMENT_COLUMNS`):
+        a corrected actual replaces the actual before the rules run, decided points
+        replace the rule's points before gates, the bonus cap, grades and ranks.
+        Adjusted items keep ``original_points`` and ``original_actual``.
 
     Returns
     -------
@@ -111,13 +121,25 @@ def score(
     values = _values(plan, items, persons, names, actuals, problems)
     items = _attach_actuals(plan, items, values, problems)
     items = _attach_incidents(plan, items, incidents, problems)
-    items = _attach_ratings(plan, items, ratings, problems)
+    items = _attach_ratings(plan, items, ratings, problems).reset_index(drop=True)
+    adjusting = adjustments is not None and len(adjustments) > 0
+    at = adjust.locate(items, adjustments, problems) if adjusting else None
     if problems:
         raise DataError(problems)
-    items = _score_items(plan, items, explain)
-    needs_measures = bool(plan.gates)
-    items, people = _people(plan, items, targets, _wide(values) if needs_measures else None)
-    return Result(plan, month, items[ITEM_COLUMNS], people[PEOPLE_COLUMNS])
+    measures = _wide(values) if plan.gates else None
+    scored = _people(plan, _score_items(plan, items, explain), targets, measures)
+    if adjusting:  # the same month without them, row for row, gives the original figures
+        original = scored
+        items = _score_items(plan, adjust.replace_actuals(items, adjustments, at), explain)
+        items = adjust.replace_points(items, adjustments, at, explain)
+        scored = _people(plan, items, targets, measures)
+    items, people = adjust.mark(*scored, original if adjusting else None, adjustments, at)
+    return Result(
+        plan,
+        month,
+        items[ITEM_COLUMNS + ADJUSTED_ITEM_COLUMNS],
+        people[PEOPLE_COLUMNS + ADJUSTED_PEOPLE_COLUMNS],
+    )
 
 
 def _at(row) -> dict:
