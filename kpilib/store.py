@@ -559,7 +559,7 @@ def adjust(
         indicator, full_points, rule_type = mine[item]
         problems = _check_value(plan, indicator, rule_type, full_points, actual, points, where)
         problems += _check_filed(filed_at, first_scored[month], now, month, force, where)
-        current = _current_digest(plan, month)
+        current = current_digest(plan, month)
         if current != basis:
             problems.append(
                 Problem(
@@ -647,7 +647,7 @@ def confirm(
             "SELECT inputs_digest FROM current_runs WHERE department = ? AND month = ?",
             [plan.department, row["month"]],
         ).fetchone()[0]
-        if _current_digest(plan, row["month"]) != basis:
+        if current_digest(plan, row["month"]) != basis:
             raise DataError(
                 Problem(
                     f"{row['month']} 的输入文件在当前版本计分之后又改动了",
@@ -673,14 +673,15 @@ def confirm(
     return row["month"], new_id
 
 
-def _current_digest(plan: Plan, month: str) -> str | None:
-    """The digest of the month's input files as they are now; ``None`` if its actuals are gone."""
+def current_digest(plan: Plan, month: str, actuals: str | Path | None = None) -> str | None:
+    """The digest of the month's input files as they are now; ``None`` if its actuals
+    file is gone (the store then holds the only copy of the month)."""
     from kpilib.files import checksum
     from kpilib.project import input_files
 
-    if not Path(plan.source("actuals", month)).exists():
+    if not Path(actuals or plan.source("actuals", month)).exists():
         return None
-    return inputs_digest(checksum(p)[0] for p in input_files(plan, month))
+    return inputs_digest(checksum(p)[0] for p in input_files(plan, month, actuals))
 
 
 def _check_value(plan, indicator, rule_type, full_points, actual, points, where) -> list[Problem]:
