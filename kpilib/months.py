@@ -92,7 +92,7 @@ def month_result(
     """
     plan = _plan(plan)
     stored = _stored(plan, [month], store)
-    return _resolve(plan, month, stored, store, save, actuals)
+    return _resolve(plan, month, stored, store, save, actuals)[0]
 
 
 @dataclass(frozen=True)
@@ -107,12 +107,24 @@ class MonthHistory:
         Every month up to and including this one, with a ``month`` column.
     notes : list of str
         Earlier months that could not be scored, and why.
+    adjustments : DataFrame
+        The month's recorded adjustments with their ``status`` in ``result``:
+        applied, review (待复核: filed against inputs that changed since; not
+        applied until ``kpi adjust --confirm ID``) or superseded.
     """
 
     result: Result
     people: pd.DataFrame
     items: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    adjustments: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def review(self) -> pd.DataFrame:
+        """The adjustments that need review (待复核)."""
+        if self.adjustments.empty:
+            return self.adjustments
+        return self.adjustments[self.adjustments["status"] == "review"].reset_index(drop=True)
 
     @property
     def plan(self) -> Plan:
@@ -150,16 +162,17 @@ def history(
         {m for m in stored["months"] if m < month}
         | {m for m in available_months(plan) if m < month}
     )
-    results, notes = [], []
+    done, notes = [], []
     for m in earlier:
         try:
-            results.append(_resolve(plan, m, stored, store, save, None))
+            done.append(_resolve(plan, m, stored, store, save, None)[0])
         except KpiError as exc:
             notes.append(f"{m} 未计入趋势：{exc}")
-    results.append(_resolve(plan, month, stored, store, save, actuals))
-    people = pd.concat([r.people.assign(month=r.month) for r in results], ignore_index=True)
-    items = pd.concat([r.items.assign(month=r.month) for r in results], ignore_index=True)
-    return MonthHistory(results[-1], people, items, notes)
+    result, recorded = _resolve(plan, month, stored, store, save, actuals)
+    done.append(result)
+    people = pd.concat([r.people.assign(month=r.month) for r in done], ignore_index=True)
+    items = pd.concat([r.items.assign(month=r.month) for r in done], ignore_index=True)
+    return MonthHistory(result, people, items, notes, recorded)
 
 
 def adjust(
@@ -233,8 +246,9 @@ def _stored(plan: Plan, months: list[str] | None, store) -> dict:
     }
 
 
-def _resolve(plan: Plan, month: str, stored: dict, store, save: bool, actuals) -> Result:
-    """The stored version of ``month`` if it is up to date; else score and save it."""
+def _resolve(plan: Plan, month: str, stored: dict, store, save: bool, actuals):
+    """The stored version of ``month`` if it is up to date, else score (and save) it;
+    with the month's adjustments and their status in that result."""
     digest = results.current_digest(plan, month, actuals)
     recorded = stored["adjustments"].get(month)
     run = stored["runs"].get(month)
@@ -242,7 +256,7 @@ def _resolve(plan: Plan, month: str, stored: dict, store, save: bool, actuals) -
         fresh = digest is None or digest == run["inputs_digest"]
         pending = recorded is not None and (recorded["status"] == "pending").any()
         if fresh and not pending:
-            return _from_store(plan, month, stored)
+            return _from_store(plan, month, stored), _or_empty(recorded)
     if recorded is None or recorded.empty:
         decided = None
     else:
@@ -262,7 +276,11 @@ def _resolve(plan: Plan, month: str, stored: dict, store, save: bool, actuals) -
         results.save(
             result, input_files(plan, month, actuals), store, note=note, adjustments=decided
         )
-    return result
+    return result, _or_empty(decided)
+
+
+def _or_empty(frame: pd.DataFrame | None) -> pd.DataFrame:
+    return frame.reset_index(drop=True) if frame is not None else pd.DataFrame()
 
 
 def _as_input(applied: pd.DataFrame | None) -> pd.DataFrame | None:
@@ -291,11 +309,4 @@ def _from_store(plan: Plan, month: str, stored: dict) -> Result:
     return Result(plan, month, items, people)
 
 
-def review(plan: Plan, month: str, store: str | Path | None = None) -> pd.DataFrame:
-    """The month's adjustments that need review (待复核): filed against inputs that have
-    changed since, so not applied; ``kpi adjust --confirm ID`` re-applies one."""
-    recorded = results.adjustments(plan.department, month, store=store)
-    return recorded[recorded["status"] == "review"].reset_index(drop=True)
-
-
-__all__ = ["score_month", "month_result", "history", "MonthHistory", "adjust", "confirm", "review"]
+__all__ = ["score_month", "month_result", "history", "MonthHistory", "adjust", "confirm"]
