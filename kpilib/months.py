@@ -253,7 +253,9 @@ def _resolve(plan: Plan, month: str, stored: dict, store, save: bool, actuals):
     recorded = stored["adjustments"].get(month)
     run = stored["runs"].get(month)
     if run is not None:
-        fresh = digest is None or digest == run["inputs_digest"]
+        # a version saved without its input files cannot be compared: it stands
+        unknown = pd.isna(run["inputs_digest"]) or run["inputs_digest"] == results.NO_FILES
+        fresh = digest is None or unknown or digest == run["inputs_digest"]
         pending = recorded is not None and (recorded["status"] == "pending").any()
         if fresh and not pending:
             return _from_store(plan, month, stored), _or_empty(recorded)

@@ -211,6 +211,9 @@ def inputs_digest(sums: Iterable[str]) -> str:
     return hashlib.sha256(",".join(sorted(sums)).encode()).hexdigest()
 
 
+NO_FILES = inputs_digest([])  # a version saved without its input files
+
+
 def save(
     result: Result,
     files: Iterable[str | Path] | None = None,
