@@ -433,3 +433,34 @@ def test_the_threshold_is_the_plans_own(tmp_path):
     text = summary(kpilib.score_month(plan, "2024-11"))
     assert "考核完成率 < 70%: 潘君捷 40.8%, 曾志伟 53.8%, 郑伟林 63.9%, 徐海龙 69.1%" in text
     assert "60%" not in text
+
+
+@pytest.mark.slow
+def test_kpi_report_scores_each_month_once_and_saves_it(tmp_path, monkeypatch):
+    # one department's report, worker in this process: the worker scores the six months
+    # once and saves them; the notebook (its own kernel) reads them from the store: had it
+    # scored any month again, the store would hold a second version of it
+    from kpilib.report.batch import make_reports
+
+    (tmp_path / "params").mkdir()
+    shutil.copy(CHANNEL, tmp_path / "params")
+    (tmp_path / "data").symlink_to(ROOT / "data")
+    shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks")
+    calls = []
+    real = months.score
+    monkeypatch.setattr(months, "score", lambda *a, **k: calls.append(k["month"]) or real(*a, **k))
+    run = {"params": tmp_path / "params", "out": tmp_path / "reports", "formats": ("html",)}
+    (outcome,) = make_reports("2024-11", ["channel_ops"], jobs=1, progress=False, **run)
+    assert outcome.status == "ok", outcome.error
+    assert calls == ["2024-06", "2024-07", "2024-08", "2024-09", "2024-10", "2024-11"]
+    (again,) = make_reports("2024-11", ["channel_ops"], jobs=1, progress=False, **run)
+    assert again.status == "ok" and len(calls) == 6  # the second report scores nothing
+    runs = history.runs()
+    assert len(runs) == 6 and set(runs["version"]) == {1}
+    # --no-store: scored, nothing saved
+    store = tmp_path / "other.duckdb"
+    monkeypatch.setenv("KPI_STORE", str(store))
+    argv = ["report", "--month", "2024-11", "--dept", "channel_ops", "--format", "html"]
+    argv += ["--jobs", "1", "--params", str(run["params"]), "--out", str(run["out"])]
+    assert main([*argv, "--no-store"]) == 0
+    assert not store.exists()
