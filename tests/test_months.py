@@ -26,6 +26,7 @@ from kpilib import months
 from kpilib import store as history
 from kpilib.cli import main
 from kpilib.errors import DataError, KpiError
+from kpilib.explain import explain
 from tests.conftest import ROOT
 
 CHANNEL = ROOT / "params/channel_ops.yaml"
@@ -181,7 +182,7 @@ def test_an_appeal_filed_against_old_inputs_needs_review_until_confirmed(project
     assert "待复核" in str(report.ranking())
     assert main(["history", "--store", str(store)]) == 0
     assert "待复核" in capsys.readouterr().out
-    why = kpilib.explain(project, "曾志伟", "2024-11", store=store)
+    why = explain(project, "曾志伟", "2024-11", store=store)
     step = why.steps[why.steps["kind"] == "adjustment"].iloc[0]
     assert "待复核" in step["rule"]
     item = why.steps[(why.steps["kind"] == "item") & (why.steps["name"] == "GMV指标")]
@@ -330,7 +331,7 @@ def test_a_month_is_scored_once_then_read_from_the_store(tmp_path, monkeypatch):
     # the six sample months 2024-06..11, each scored once
     assert calls == ["2024-06", "2024-07", "2024-08", "2024-09", "2024-10", "2024-11"]
     MonthReport.load("channel_ops", "2024-11", plan_path=CHANNEL)
-    kpilib.explain(CHANNEL, "曾志伟", "2024-11")
+    explain(CHANNEL, "曾志伟", "2024-11")
     from kpilib.sheets import payroll
 
     payroll.frame(CHANNEL, "2024-11")
