@@ -190,7 +190,7 @@ def explain(
     *,
     result: Result | None = None,
     store: str | Path | None = None,
-    adjustments: bool = True,
+    adjustments: bool | pd.DataFrame = True,
 ) -> Explanation:
     """Explain every point of ``person``'s score for ``month``.
 
@@ -206,10 +206,11 @@ def explain(
         results store (:func:`kpilib.months.month_result`, scored once if missing).
     store : path, optional
         Results store (default ``$KPI_STORE`` or ``data/results.duckdb``).
-    adjustments : bool
+    adjustments : bool or DataFrame
         The month as stored, with its adjustments (each listed with its status:
         applied, or 待复核 and not applied); False explains the month as computed
-        from its files, without them.
+        from its files, without them. The report passes the month's recorded
+        adjustments it already read (``MonthHistory.adjustments``).
 
     Returns
     -------
@@ -222,7 +223,7 @@ def explain(
     >>> why.steps[["kind", "name", "arithmetic", "points"]]
     """
     plan = plan if isinstance(plan, Plan) else load_plan(plan)
-    if result is None and adjustments:
+    if result is None and adjustments is not False:
         from kpilib.months import month_result
 
         result = month_result(plan, month, store)  # the stored month, scored once if missing
@@ -245,11 +246,12 @@ def explain(
     people = everyone[everyone["person"] == person]
     from kpilib import store as results
 
-    recorded = (
-        results.adjustments(plan.department, month, person, store)
-        if adjustments
-        else pd.DataFrame()
-    )
+    if isinstance(adjustments, pd.DataFrame):
+        recorded = adjustments[adjustments["person"] == person] if len(adjustments) else adjustments
+    elif adjustments:
+        recorded = results.adjustments(plan.department, month, person, store)
+    else:
+        recorded = pd.DataFrame()
     row = people.iloc[0]
     steps = [_item_steps(plan, items)]
     bonus = items.loc[items["rule"] == "bonus", "points"].sum()

@@ -57,7 +57,9 @@ def write_scorecards(report, folder: Path, made_at: str = "") -> list[Path]:
             below=[
                 f"本月{label}：方案规定 {rules[label]}" for label in met if met.at[index, label]
             ],
-            items_table=person_section(result, person),  # the report's own explanation
+            items_table=person_section(
+                result, person, report.months.adjustments
+            ),  # the report's own explanation
             history_table=own_table.to_html(index=False, classes="kpi", border=0, na_rep="—"),
         )
     write_atomically(

@@ -319,7 +319,8 @@ class MonthReport:
 
     def explanations(self) -> Html:
         """Per person: every item's target, actual, completion, points and the reason."""
-        blocks = [person_section(self.result, p) for p in self.result.people["person"]]
+        recorded = self.months.adjustments
+        blocks = [person_section(self.result, p, recorded) for p in self.result.people["person"]]
         return _section("逐人得分说明", blocks[0] if blocks else "", "".join(blocks[1:]))
 
 
@@ -355,12 +356,14 @@ def person_summary(row: pd.Series) -> str:
     return " · ".join(parts)
 
 
-def person_section(result: Result, person: str) -> str:
+def person_section(result: Result, person: str, recorded: pd.DataFrame | None = None) -> str:
     """HTML block explaining every point of one person's month (kpilib.explain, as
-    the notebooks show it): items, gates, adjustments, pay."""
+    the notebooks show it): items, gates, adjustments (``recorded``: the month's, as
+    :class:`kpilib.months.MonthHistory` has them), pay."""
     from kpilib.explain import explain
 
-    return explain(result.plan, person, result.month, result=result).html()
+    shown = recorded if recorded is not None else True
+    return explain(result.plan, person, result.month, result=result, adjustments=shown).html()
 
 
 def _e(value) -> str:
