@@ -16,6 +16,7 @@ import importlib
 # public name -> the module that defines it
 _HOMES = {
     "score_month": "kpilib.months",
+    "month_result": "kpilib.months",
     "load_plan": "kpilib.engine.plan",
     "Plan": "kpilib.engine.plan",
     "score": "kpilib.engine.scoring",

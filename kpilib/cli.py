@@ -90,13 +90,14 @@ def _score_parser(commands) -> None:
 
 
 def _score(args) -> int:
-    from kpilib import load_plan, score_month, store
+    from kpilib import load_plan, store
     from kpilib.files import write_atomically
-    from kpilib.project import input_files
+    from kpilib.months import month_result
     from kpilib.report.summary import summary
 
     plan = load_plan(args.plan)
-    result = score_month(plan, args.month, args.actuals)
+    # the stored month if its inputs are unchanged, else scored (with its adjustments) and saved
+    result = month_result(plan, args.month, args.store, not args.no_store, args.actuals)
     out = args.out or Path("reports") / args.month / plan.department
     files = {
         out / "items.csv": lambda p: result.items.to_csv(p, index=False, encoding="utf-8-sig"),
@@ -110,12 +111,26 @@ def _score(args) -> int:
     print(summary(result))
     print(f"已写出 {', '.join(str(p) for p in files)}")
     if not args.no_store:
-        version = store.save(result, input_files(plan, args.month, args.actuals), args.store)
+        runs = store.runs(args.store, plan.department)
+        version = runs.loc[runs["month"] == args.month, "version"].max()
         print(
-            f"已存入结果库 {store.store_path(args.store)}：{plan.department} {args.month} "
-            f"第 {version} 版"
+            f"结果库 {store.store_path(args.store)}：{plan.department} {args.month} "
+            f"当前为第 {version} 版"
         )
+        _print_review(plan, args.month, args.store)
     return 0
+
+
+def _print_review(plan, month: str, path) -> None:
+    from kpilib import store
+
+    recorded = store.adjustments(plan.department, month, store=path)
+    for row in recorded[recorded["status"] == "review"].itertuples(index=False):
+        print(
+            f"待复核：第 {row.adjustment_id} 号调整（{row.person} {row.item}，{row.reason}）"
+            "登记后输入文件已改动，本版未计入；核实后运行 "
+            f"kpi adjust {plan.path} --month {month} --confirm {row.adjustment_id}"
+        )
 
 
 # --- kpi report ------------------------------------------------------------------------
@@ -152,6 +167,9 @@ def _report_parser(commands) -> None:
     parser.add_argument("--jobs", type=int, help="并行进程数（默认：CPU 核数）")
     parser.add_argument("--params", type=Path, default=Path("params"), help="方案文件夹")
     parser.add_argument("--out", type=Path, default=Path("reports"), help="报告文件夹")
+    parser.add_argument(
+        "--no-store", action="store_true", help="不把计分的月份存入结果库（默认存入，每月只计一次）"
+    )
     parser.set_defaults(func=_report)
 
 
@@ -159,7 +177,13 @@ def _report(args) -> int:
     from kpilib.report.batch import make_reports
 
     outcomes = make_reports(
-        args.month, args.dept, params=args.params, out=args.out, formats=args.format, jobs=args.jobs
+        args.month,
+        args.dept,
+        params=args.params,
+        out=args.out,
+        formats=args.format,
+        jobs=args.jobs,
+        save=not args.no_store,
     )
     month_folder = Path(args.out) / args.month
     for o in outcomes:
@@ -221,18 +245,23 @@ def _adjust_parser(commands) -> None:
     parser = commands.add_parser(
         "adjust",
         help="记录一项申诉结果或调整",
-        description="为已存月份中某人的某一项记录新的实际值或新的得分。原计算结果保留；"
-        "报告显示调整后的数字并加标记。超过结果公布后 3 个工作日的申诉，除非加 --force，否则拒绝。",
+        description="为已存月份中某人的某一项记录新的实际值或新的得分，并把它作为输入重新计分，"
+        "存为该月的新版本（原版本保留）。超过结果首次计分后 3 个工作日（按国家法定节假日和调休）"
+        "的申诉，除非加 --force，否则拒绝。输入文件改动后重新计分的月份里，之前的调整标为待复核、"
+        "不计入；核实后用 --confirm 编号 重新计入。",
     )
     _plan_arg(parser)
     _month(parser)
-    parser.add_argument("--person", required=True, help="姓名（与目标表一致）")
-    parser.add_argument("--item", required=True, help="指标（与目标表一致）")
-    value = parser.add_mutually_exclusive_group(required=True)
+    parser.add_argument("--person", help="姓名（与目标表一致）")
+    parser.add_argument("--item", help="指标（与目标表一致）")
+    value = parser.add_mutually_exclusive_group()
     value.add_argument("--actual", type=float, help="更正后的实际值，按规则重新计分")
-    value.add_argument("--points", type=float, help="该项的新得分")
-    parser.add_argument("--reason", required=True, help="调整原因")
-    parser.add_argument("--by", required=True, help="决定人")
+    value.add_argument("--points", type=float, help="该项的新得分（须在该项规则能给的范围内）")
+    value.add_argument(
+        "--confirm", type=int, metavar="编号", help="确认一项待复核的调整，按当前输入重新计入"
+    )
+    parser.add_argument("--reason", help="调整原因")
+    parser.add_argument("--by", help="决定人")
     parser.add_argument(
         "--filed", type=datetime.fromisoformat, help="申诉提交日期 YYYY-MM-DD；默认现在"
     )
@@ -242,10 +271,32 @@ def _adjust_parser(commands) -> None:
 
 
 def _adjust(args) -> int:
-    from kpilib import store
+    from kpilib import load_plan, months
 
-    number = store.adjust(
-        args.plan,
+    plan = load_plan(args.plan)
+    if args.confirm is not None:
+        number, result = months.confirm(plan, args.confirm, args.store)
+        print(f"已确认第 {args.confirm} 号调整（记为第 {number} 号），{result.month} 已重新计分")
+        return 0
+    needed = {
+        "--person": args.person,
+        "--item": args.item,
+        "--reason": args.reason,
+        "--by": args.by,
+    }
+    lacking = [flag for flag, value in needed.items() if value is None]
+    if args.actual is None and args.points is None:
+        lacking.append("--actual 或 --points")
+    if lacking:
+        raise KpiError(
+            Problem(
+                f"缺少 {'、'.join(lacking)}",
+                "登记调整须给出姓名、指标、新实际值或新得分、原因和决定人；"
+                "确认待复核的调整用 --confirm 编号",
+            )
+        )
+    number, result = months.adjust(
+        plan,
         args.month,
         args.person,
         args.item,
@@ -257,7 +308,11 @@ def _adjust(args) -> int:
         force=args.force,
         store=args.store,
     )
-    print(f"已记录第 {number} 号调整：{args.person} {args.item} {args.month}")
+    person = result.people.set_index("person").loc[args.person]
+    print(
+        f"已记录第 {number} 号调整：{args.person} {args.item} {args.month}；重新计分后总分 "
+        f"{person['total']:.2f}（原 {person['original_total']:.2f}），等级 {person['grade']}"
+    )
     return 0
 
 

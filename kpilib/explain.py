@@ -128,7 +128,7 @@ def explain(
     *,
     result: Result | None = None,
     store: str | Path | None = None,
-    adjustments: bool = True,
+    adjustments: bool | pd.DataFrame = True,
 ) -> Explanation:
     """Explain every point of ``person``'s score for ``month``.
 
@@ -140,12 +140,15 @@ def explain(
     month : str
         ``YYYY-MM``.
     result : Result, optional
-        An already scored month (the report passes its own); scored here if not given.
+        An already scored month (the report passes its own); else the month from the
+        results store (:func:`kpilib.months.month_result`, scored once if missing).
     store : path, optional
-        Results store for recorded appeals and adjustments (default
-        ``$KPI_STORE`` or ``data/results.duckdb``); a missing store means none.
-    adjustments : bool
-        Apply the store's adjustments (as ``kpi history`` does).
+        Results store (default ``$KPI_STORE`` or ``data/results.duckdb``).
+    adjustments : bool or DataFrame
+        The month as stored, with its adjustments (each listed with its status:
+        applied, or 待复核 and not applied); False explains the month as computed
+        from its files, without them. The report passes the month's recorded
+        adjustments it already read (``MonthHistory.adjustments``).
 
     Returns
     -------
@@ -158,36 +161,36 @@ def explain(
     >>> why.steps.set_index("name").loc["总分", "arithmetic"]  # GMV 64.84 + 客户 34.41
     '99.25 + 0.0 = 99.25'
     """
-    if result is None:
-        from kpilib import score_month
+    plan = plan if isinstance(plan, Plan) else load_plan(plan)
+    if result is None and adjustments is not False:
+        from kpilib.months import month_result
 
-        plan = plan if isinstance(plan, Plan) else load_plan(plan)
-        result = score_month(plan, month)
+        result = month_result(plan, month, store)  # the stored month, scored once if missing
+    elif result is None:
+        from kpilib.months import score_month
+
+        result = score_month(plan, month)  # as computed from the files, nothing applied
     plan = result.plan
-    people, items = result.people, result.items
-    if person not in set(people["person"]):
+    everyone, items = result.people, result.items
+    if person not in set(everyone["person"]):
         raise KpiError(
             Problem(
                 f"no person {person!r} in {plan.department} {month}"
-                f"{nearest(person, people['person'])}",
+                f"{nearest(person, everyone['person'])}",
                 "use the name as written in the targets (姓名)",
                 person=person,
             )
         )
     items = items[items["person"] == person]
-    people = people[people["person"] == person]
+    people = everyone[everyone["person"] == person]
     from kpilib import store as results
 
-    recorded = (
-        results.adjustments(plan.department, month, person, store)
-        if adjustments
-        else pd.DataFrame()
-    )
-    if len(recorded):
-        keys = {"department": plan.department, "month": month, "run_id": 0}
-        people, items = results.apply_adjustments(
-            people.assign(**keys), items.assign(**keys), recorded, plan
-        )
+    if isinstance(adjustments, pd.DataFrame):
+        recorded = adjustments[adjustments["person"] == person] if len(adjustments) else adjustments
+    elif adjustments:
+        recorded = results.adjustments(plan.department, month, person, store)
+    else:
+        recorded = pd.DataFrame()
     row = people.iloc[0]
     steps = [_item_steps(plan, items)]
     bonus = items.loc[items["rule"].isin(outside_weights()), "points"].sum()
@@ -204,11 +207,25 @@ def explain(
         )
     steps.append(_gate_steps(plan, row))
     if len(recorded):
+        state = recorded["status"].map(
+            {
+                "applied": "已计入",
+                "review": "待复核：登记后输入文件已改动，未计入；kpi adjust --confirm 编号 后计入",
+                "superseded": "已被后来的调整取代",
+                "pending": "尚未计分",
+            }
+        )
         steps.append(
             _steps(
                 "adjustment",
                 recorded["item"],
-                "申诉/调整（记录于结果库）",
+                text.cat(
+                    "申诉/调整第 ",
+                    recorded["adjustment_id"].astype(str).to_numpy(object),
+                    " 号（",
+                    state.to_numpy(object),
+                    "）",
+                ),
                 text.cat(
                     "由 ",
                     recorded["made_by"].to_numpy(object),
@@ -255,7 +272,9 @@ def explain(
     if getattr(plan, "pay", None) is not None:
         from kpilib.outcomes import pay
 
-        money = pay.compute(people, plan, items=items).iloc[0]
+        # the whole month: a pool is shared among everyone, and this is one person's share
+        paid = pay.compute(everyone, plan, items=result.items)
+        money = paid[paid["person"] == person].iloc[0]
         pay_value = money["performance_pay"]
         steps.append(
             _steps(

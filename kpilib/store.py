@@ -25,7 +25,13 @@ import numpy as np
 import pandas as pd
 
 from kpilib.engine.plan import Plan, load_plan, nearest
-from kpilib.engine.scoring import ITEM_COLUMNS, PEOPLE_COLUMNS, Result
+from kpilib.engine.scoring import (
+    ADJUSTED_ITEM_COLUMNS,
+    ADJUSTED_PEOPLE_COLUMNS,
+    ITEM_COLUMNS,
+    PEOPLE_COLUMNS,
+    Result,
+)
 from kpilib.errors import DataError, KpiError, Problem
 from kpilib.project import store_path
 
@@ -66,7 +72,34 @@ SCHEMA = [
         reason VARCHAR NOT NULL, made_by VARCHAR NOT NULL, filed_at TIMESTAMP NOT NULL,
         forced BOOLEAN NOT NULL);
     """,
-    # 3 (teams): exclusions, probation and grade ceilings on people (kpilib/engine/teams.py)
+    # 3: a stored version holds its adjustments (scored with them as inputs); versions
+    # and adjustments know the inputs they belong to; each version says per adjustment
+    # whether it was applied, needs review (待复核: filed against other inputs) or superseded
+    """
+    ALTER TABLE runs ADD COLUMN inputs_digest VARCHAR;
+    UPDATE runs SET inputs_digest = (SELECT sha256(string_agg(f.sha256, ',' ORDER BY f.sha256))
+        FROM input_files f WHERE f.run_id = runs.run_id);
+    CREATE OR REPLACE VIEW current_runs AS
+        SELECT * FROM runs r WHERE version =
+            (SELECT max(version) FROM runs x WHERE x.department = r.department
+             AND x.month = r.month);
+    ALTER TABLE items ADD COLUMN adjusted BOOLEAN DEFAULT FALSE;
+    ALTER TABLE items ADD COLUMN adjustment_id INTEGER;
+    ALTER TABLE items ADD COLUMN original_points DOUBLE;
+    ALTER TABLE items ADD COLUMN original_actual DOUBLE;
+    UPDATE items SET original_points = points, original_actual = actual;
+    ALTER TABLE people ADD COLUMN adjusted BOOLEAN DEFAULT FALSE;
+    ALTER TABLE people ADD COLUMN original_total DOUBLE;
+    UPDATE people SET original_total = total;
+    ALTER TABLE adjustments ADD COLUMN inputs_digest VARCHAR;
+    ALTER TABLE adjustments ADD COLUMN confirms INTEGER;
+    -- before this step adjustments were applied to whatever version was current
+    UPDATE adjustments SET inputs_digest = (SELECT r.inputs_digest FROM current_runs r
+        WHERE r.department = adjustments.department AND r.month = adjustments.month);
+    CREATE TABLE run_adjustments (
+        run_id INTEGER NOT NULL, adjustment_id INTEGER NOT NULL, status VARCHAR NOT NULL);
+    """,
+    # 4: exclusions, probation and grade ceilings on people (kpilib/engine/teams.py)
     """
     ALTER TABLE people ADD COLUMN excluded BOOLEAN DEFAULT FALSE;
     ALTER TABLE people ADD COLUMN exclusion VARCHAR DEFAULT '';
@@ -74,6 +107,7 @@ SCHEMA = [
     ALTER TABLE people ADD COLUMN ceiling VARCHAR DEFAULT '';
     """,
 ]
+STATUS = {"applied": "已应用", "review": "待复核", "superseded": "已被取代"}
 SCHEMA_VERSION = len(SCHEMA)
 
 
@@ -176,24 +210,40 @@ def _upgrade(con, path: Path) -> None:
         raise
 
 
+def inputs_digest(sums: Iterable[str]) -> str:
+    """One sha256 over the sha256 of each input file (order-free): what a version was
+    scored from and what an adjustment was filed against."""
+    import hashlib
+
+    return hashlib.sha256(",".join(sorted(sums)).encode()).hexdigest()
+
+
+NO_FILES = inputs_digest([])  # a version saved without its input files
+
+
 def save(
     result: Result,
     files: Iterable[str | Path] | None = None,
     store: str | Path | None = None,
     note: str = "",
+    adjustments: pd.DataFrame | None = None,
 ) -> int:
     """Store a scored month as a new version; return the version number.
 
     Parameters
     ----------
     result : Result
-        From :func:`kpilib.score_month`.
+        From :func:`kpilib.score_month` (or :func:`kpilib.months.month_result`), with
+        any adjustments already scored in.
     files : paths, optional
-        The input files read (checksummed); default ``io.input_files(plan, month)``.
+        The input files read (checksummed); default ``project.input_files(plan, month)``.
     store : path, optional
         See :func:`store_path`.
     note : str
         Free text kept with the version (why it was re-scored).
+    adjustments : DataFrame, optional
+        adjustment_id and status (``applied``, ``review``, ``superseded``) of every
+        adjustment recorded for the month, as this version treated it.
 
     Examples
     --------
@@ -223,7 +273,8 @@ def save(
                 [plan.department, result.month],
             ).fetchone()
             con.execute(
-                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO runs (run_id, department, month, version, scored_at, plan_path, "
+                "plan_digest, note, inputs_digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     run_id,
                     plan.department,
@@ -233,6 +284,7 @@ def save(
                     str(plan.path) if plan.path else None,
                     plan.digest or "",
                     note,
+                    inputs_digest(s for s, _ in sums),
                 ],
             )
             if paths:  # DuckDB refuses an empty executemany
@@ -240,8 +292,11 @@ def save(
                     "INSERT INTO input_files VALUES (?, ?, ?, ?)",
                     [[run_id, str(p), s, n] for p, (s, n) in zip(paths, sums, strict=True)],
                 )
-            _insert(con, "items", result.items[ITEM_COLUMNS], run_id)
-            _insert(con, "people", result.people[PEOPLE_COLUMNS], run_id)
+            items = result.items[ITEM_COLUMNS + ADJUSTED_ITEM_COLUMNS]
+            _insert(con, "items", items.astype({"adjustment_id": "Int64"}), run_id)
+            _insert(con, "people", result.people[PEOPLE_COLUMNS + ADJUSTED_PEOPLE_COLUMNS], run_id)
+            if adjustments is not None and len(adjustments):
+                _insert(con, "run_adjustments", adjustments[["adjustment_id", "status"]], run_id)
             con.commit()
         except BaseException:
             con.rollback()
@@ -253,7 +308,9 @@ def _insert(con, table: str, frame: pd.DataFrame, run_id: int) -> None:
     con.register("_frame", frame)
     try:
         columns = ", ".join(f'"{c}"' for c in frame.columns)
-        con.execute(f"INSERT INTO {table} SELECT {run_id}, {columns} FROM _frame")
+        con.execute(
+            f"INSERT INTO {table} (run_id, {columns}) SELECT {run_id}, {columns} FROM _frame"
+        )
     finally:
         con.unregister("_frame")
 
@@ -267,10 +324,11 @@ class History:
     runs : DataFrame
         run_id, department, month, version, scored_at, plan_path, plan_digest, note, current.
     people, items : DataFrame
-        The stored tables with department, month, version, run_id, and, after
-        adjustments, ``adjusted`` plus the original figures.
+        The stored tables with department, month, version, run_id; each version was
+        scored with its adjustments (``adjusted`` plus the original figures).
     adjustments : DataFrame
-        The audit trail: every appeal or adjustment recorded.
+        The audit trail: every appeal or adjustment recorded, with its ``status`` in
+        the current version of its month (see :func:`adjustments`).
     files : DataFrame
         run_id, path, sha256, bytes of each version's inputs.
     """
@@ -289,7 +347,7 @@ def load(
     months: Iterable[str] | None = None,
     all_versions: bool = False,
 ) -> History:
-    """Read a department's history: the current version of each month, adjusted.
+    """Read a department's history: the current version of each month, as stored.
 
     Parameters
     ----------
@@ -345,114 +403,29 @@ def load(
         files = query(f"SELECT f.* FROM input_files f JOIN runs r USING (run_id) WHERE {condition}")
         adj_where = condition.replace("r.run_id IN (SELECT run_id FROM current_runs)", "TRUE")
         adjustments = con.execute(
-            f"SELECT * FROM adjustments r WHERE {adj_where} ORDER BY adjustment_id", args
+            f"SELECT * FROM ({RECORDED}) r WHERE {adj_where} ORDER BY adjustment_id", args
         ).df()
-    people, items = apply_adjustments(people, items, adjustments, plan)
     return History(plan, runs, people, items, adjustments, files)
 
 
-def apply_adjustments(
-    people: pd.DataFrame, items: pd.DataFrame, adjustments: pd.DataFrame, plan: Plan | None = None
-):
-    """Apply the latest adjustment of each item on top of the computed results.
-
-    Items gain ``adjusted``, ``original_points`` and ``original_actual``;
-    people gain ``adjusted`` and ``original_total``, with total, completion,
-    grade (when ``plan`` is given) and rank recomputed from the adjusted points.
-    """
-    items = items.assign(
-        adjusted=False, original_points=items["points"], original_actual=items["actual"]
-    )
-    people = people.assign(adjusted=False, original_total=people["total"])
-    if adjustments.empty or items.empty:
-        return people, items
-    key = ["department", "month", "person", "item"]
-    latest = adjustments.drop_duplicates(key, keep="last").rename(
-        columns={"actual": "new_actual", "points": "new_points"}
-    )
-    items = items.merge(
-        latest[[*key, "new_actual", "new_points", "reason", "made_by"]].rename(
-            columns={"reason": "adj_reason"}
-        ),
-        on=key,
-        how="left",
-    )
-    hit = items["adj_reason"].notna()
-    if plan is not None and items.loc[hit, "new_actual"].notna().any():
-        items = _rescore(items, hit & items["new_actual"].notna(), plan)
-    new = items["new_points"].where(hit & items["new_points"].notna(), items["points"])
-    items["adjusted"] = hit
-    items["points"] = new.round(2)
-    items["reason"] = items["reason"].where(
-        ~hit,
-        items["reason"]
-        + "；申诉调整（"
-        + items["adj_reason"].fillna("")
-        + "，"
-        + items["made_by"].fillna("")
-        + "）→ "
-        + items["points"].map("{:g}".format),
-    )
-    items = items.drop(columns=["new_actual", "new_points", "adj_reason", "made_by"])
-    delta = (items["points"] - items["original_points"]).fillna(0)
-    run_key = ["run_id", "person"]
-    weighted = items["rule"] != "bonus"
-    sums = (
-        pd.DataFrame(
-            {
-                "d_weighted": delta.where(weighted, 0),
-                "d_bonus": delta.where(~weighted, 0),
-                "full": items["full_points"].where(weighted, 0),
-                "adjusted": items["adjusted"],
-            }
-        )
-        .groupby([items["run_id"], items["person"]])
-        .agg(
-            d_weighted=("d_weighted", "sum"),
-            d_bonus=("d_bonus", "sum"),
-            full=("full", "sum"),
-            adjusted=("adjusted", "any"),
-        )
-        .reset_index()
-    )
-    people = people.drop(columns="adjusted").merge(sums, on=run_key, how="left")
-    people["adjusted"] = people["adjusted"].fillna(False).astype(bool)
-    changed = people["adjusted"]
-    people["weighted_points"] = (people["weighted_points"] + people["d_weighted"].fillna(0)).round(
-        2
-    )
-    people["bonus_points"] = (people["bonus_points"] + people["d_bonus"].fillna(0)).round(2)
-    people["total"] = (
-        people["total"] + people["d_weighted"].fillna(0) + people["d_bonus"].fillna(0)
-    ).round(2)
-    people["completion"] = people["completion"].where(
-        ~changed, people["weighted_points"] / people["full"]
-    )
-    if plan is not None:
-        bands = plan.grades
-        grade = np.select(
-            [people["total"] >= g.min for g in bands[:-1]],
-            [g.name for g in bands[:-1]],
-            bands[-1].name,
-        )
-        people["grade"] = people["grade"].where(~changed | ~people["valid"], grade)
-    people["rank"] = (
-        people["total"]
-        .where(people["valid"])
-        .groupby(people["run_id"])
-        .rank(ascending=False, method="min")
-    )
-    return people.drop(columns=["d_weighted", "d_bonus", "full"]), items
+# every recorded adjustment with how the current version of its month treats it
+RECORDED = """
+    SELECT a.*, coalesce(s.status, 'pending') AS status FROM adjustments a
+    LEFT JOIN (SELECT x.adjustment_id, x.status FROM run_adjustments x
+               JOIN current_runs c USING (run_id)) s USING (adjustment_id)
+"""
 
 
 def adjustments(
     department: str, month: str, person: str | None = None, store: str | Path | None = None
 ) -> pd.DataFrame:
-    """The appeals and adjustments recorded for a month (and one person), oldest first;
-    empty when there is no store."""
+    """The appeals and adjustments recorded for a month (and one person), oldest first,
+    with ``status`` in the month's current version: ``applied``, ``review`` (待复核:
+    filed against other inputs), ``superseded`` (a later one for the same item) or
+    ``pending`` (recorded after it); empty when there is no store."""
     if not store_path(store).exists():
-        return pd.DataFrame()
-    query = "SELECT * FROM adjustments WHERE department = ? AND month = ?"
+        return pd.DataFrame(columns=["adjustment_id", "person", "item", "status"])
+    query = f"SELECT * FROM ({RECORDED}) a WHERE department = ? AND month = ?"
     args = [department, month]
     if person is not None:
         query, args = query + " AND person = ?", [*args, person]
@@ -460,19 +433,22 @@ def adjustments(
         return con.execute(query + " ORDER BY adjustment_id", args).df()
 
 
-def _rescore(items: pd.DataFrame, mask: pd.Series, plan: Plan) -> pd.DataFrame:
-    """Score adjusted actuals with the plan's rule for their indicator."""
-    items = items.copy()
-    items.loc[mask, "actual"] = items.loc[mask, "new_actual"]
-    for name, rows in items[mask].groupby("indicator"):  # one call per indicator
-        ind = plan.indicators[name]
-        frame = rows.assign(deduction=0.0, share=np.nan, detail="")
-        scored = ind.rule.score(frame, ind.lower, ind.unit)
-        scored.index = rows.index
-        items.loc[rows.index, "completion"] = scored["completion"].to_numpy(float)
-        items.loc[rows.index, "new_points"] = scored["points"].to_numpy(float)
-        items.loc[rows.index, "reason"] = scored["reason"].to_numpy(object)
-    return items
+def decide(recorded: pd.DataFrame, digest: str) -> pd.DataFrame:
+    """How a version scored from inputs ``digest`` treats each recorded adjustment.
+
+    The latest adjustment of an item counts; it is ``applied`` when it was filed
+    against these very inputs and needs ``review`` (待复核) when the inputs changed
+    since; earlier ones are ``superseded``.
+
+    Returns
+    -------
+    DataFrame
+        ``recorded`` plus ``status``.
+    """
+    latest = ~recorded.duplicated(["person", "item"], keep="last").to_numpy()
+    same = (recorded["inputs_digest"] == digest).to_numpy()
+    status = np.where(latest, np.where(same, "applied", "review"), "superseded")
+    return recorded.assign(status=status)
 
 
 def runs(store: str | Path | None = None, department: str | None = None) -> pd.DataFrame:
@@ -504,12 +480,14 @@ def adjust(
     force: bool = False,
     store: str | Path | None = None,
 ) -> int:
-    """Record an appeal's outcome or an adjustment; return its ID.
+    """Check and record an appeal's outcome or an adjustment; return its ID.
 
-    The stored results stay as computed; :func:`load` applies the latest
-    adjustment of each item on top and marks it. Seed 003: an appeal filed
-    more than ``APPEAL_WORKING_DAYS`` working days (Monday-Friday) after the
-    month's results were first stored is refused unless ``force``.
+    Nothing is scored here: :func:`kpilib.months.adjust` records through this and
+    then scores the month with the adjustment as an input (a new version). The
+    adjustment keeps the checksum of the inputs of the version it was filed against.
+    Seed 003: an appeal filed more than ``APPEAL_WORKING_DAYS`` working days (China's
+    official calendar) after the month's results were first stored is refused
+    unless ``force``.
 
     Parameters
     ----------
@@ -519,39 +497,41 @@ def adjust(
     reason, by : str
         Why, and who decided (both required: the audit trail shows them).
     actual : float, optional
-        A corrected actual, re-scored with the plan's rule.
+        A corrected actual, checked like the actuals file and scored by the item's rule.
     points : float, optional
-        The item's new points, as decided.
+        The item's new points, within what the item's rule can give.
     filed_at : datetime, optional
-        When the appeal was filed; default now.
+        When the appeal was filed; default now. Not before the month's first
+        scoring, not in the future.
     force : bool
         Record it even past the deadline (the trail shows it was forced).
+
+    Raises
+    ------
+    KpiError
+        Listing every problem with the request; nothing is recorded.
     """
     plan = plan if isinstance(plan, Plan) else load_plan(plan)
-    where = {"file": str(store_path(store))}
+    where = {"file": str(store_path(store)), "person": person}
     if (actual is None) == (points is None):
         raise KpiError(
             Problem(
-                "give either a new actual or new points, not both or neither",
-                "pass --actual VALUE or --points VALUE",
+                "调整须给出新的实际值或新的得分，二者只能给一个",
+                "加 --actual 数值 或 --points 数值",
                 **where,
             )
         )
     if not str(reason).strip() or not str(by).strip():
-        raise KpiError(
-            Problem(
-                "an adjustment needs a reason and who made it",
-                "pass --reason TEXT and --by NAME",
-                **where,
-            )
-        )
-    filed_at = filed_at or datetime.now()
+        raise KpiError(Problem("调整须写明原因和决定人", "加 --reason 原因 和 --by 姓名", **where))
+    now = datetime.now()
+    filed_at = filed_at or now
     with connect(store, create=False) as con:
-        stored = con.execute(
-            "SELECT month, min(scored_at) FROM runs WHERE department = ? GROUP BY month",
-            [plan.department],
-        ).fetchall()
-        first_scored = dict(stored)
+        first_scored = dict(
+            con.execute(
+                "SELECT month, min(scored_at) FROM runs WHERE department = ? GROUP BY month",
+                [plan.department],
+            ).fetchall()
+        )
         if month not in first_scored:
             raise DataError(
                 Problem(
@@ -562,59 +542,62 @@ def adjust(
                 )
             )
         rows = con.execute(
-            "SELECT i.person, i.item, i.rule FROM items i JOIN current_runs r USING (run_id) "
-            "WHERE r.department = ? AND r.month = ?",
+            "SELECT i.person, i.item, i.indicator, i.full_points, i.rule FROM items i "
+            "JOIN current_runs r USING (run_id) WHERE r.department = ? AND r.month = ?",
             [plan.department, month],
         ).fetchall()
-        persons = {p for p, _, _ in rows}
+        basis, version = con.execute(
+            "SELECT inputs_digest, version FROM current_runs WHERE department = ? AND month = ?",
+            [plan.department, month],
+        ).fetchone()
+        persons = {r[0] for r in rows}
         if person not in persons:
             raise DataError(
                 Problem(
                     f"nobody called {person!r} was scored in {month}{nearest(person, persons)}",
                     "check the name against the month's results",
-                    person=person,
                     **where,
                 )
             )
-        mine = {i: r for p, i, r in rows if p == person}
+        mine = {r[1]: r[2:] for r in rows if r[0] == person}
         if item not in mine:
             raise DataError(
                 Problem(
                     f"{person} has no item {item!r} in {month}{nearest(item, mine)}",
                     f"use one of: {', '.join(mine)}",
-                    person=person,
                     column="item",
                     **where,
                 )
             )
-        if actual is not None and mine[item] in ("incidents", "rating", "bonus"):
-            raise DataError(
+        indicator, full_points, rule_type = mine[item]
+        problems = _check_value(plan, indicator, rule_type, full_points, actual, points, where)
+        problems += _check_filed(filed_at, first_scored[month], now, month, force, where)
+        current = current_digest(plan, month)
+        if current != basis:
+            problems.append(
                 Problem(
-                    f"{item!r} is scored by a {mine[item]} rule, not from one actual",
-                    "adjust its points instead (--points)",
-                    person=person,
+                    f"{month} 的输入文件在第 {version} 版计分之后已改动（或已不在原处），"
+                    "调整无法对应到结果库中的数字",
+                    f"先重新计分：kpi score {plan.path} --month {month}（已登记的调整会标为"
+                    "待复核），再按新结果登记",
                     **where,
                 )
             )
-        days = int(np.busday_count(first_scored[month].date(), filed_at.date()))
-        if days > APPEAL_WORKING_DAYS and not force:
-            raise KpiError(
-                Problem(
-                    f"the appeal was filed {days} working days after the {month} results "
-                    f"({first_scored[month]:%Y-%m-%d}); appeals are accepted within "
-                    f"{APPEAL_WORKING_DAYS} working days (seed 003)",
-                    "refuse it, or record it anyway with --force (the trail marks it forced)",
-                    person=person,
-                    **where,
-                )
-            )
+        if problems:
+            raise DataError(problems)
+        try:
+            late = _working_days(first_scored[month], filed_at) > APPEAL_WORKING_DAYS
+        except NotImplementedError:  # a year the calendar lacks: recorded only with force
+            late = True
         con.begin()
         try:
             (adjustment_id,) = con.execute(
                 "SELECT coalesce(max(adjustment_id), 0) + 1 FROM adjustments"
             ).fetchone()
             con.execute(
-                "INSERT INTO adjustments VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO adjustments (adjustment_id, department, month, person, item, "
+                "actual, points, reason, made_by, filed_at, forced, inputs_digest, confirms) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
                 [
                     adjustment_id,
                     plan.department,
@@ -626,7 +609,8 @@ def adjust(
                     reason,
                     by,
                     filed_at,
-                    force and days > APPEAL_WORKING_DAYS,
+                    force and late,
+                    basis,
                 ],
             )
             con.commit()
@@ -636,16 +620,217 @@ def adjust(
     return adjustment_id
 
 
-def audit_trail(store: str | Path | None = None, department: str | None = None) -> pd.DataFrame:
-    """Every recorded appeal and adjustment, oldest first (``kpi history``)."""
+def confirm(
+    plan: str | Path | Plan, adjustment_id: int, store: str | Path | None = None
+) -> tuple[str, int]:
+    """Re-file adjustment ``adjustment_id`` against the month's current inputs; return
+    the month and the new adjustment's ID.
+
+    For an adjustment that needs review (待复核): its month was re-scored from
+    changed inputs after it was filed. The trail keeps both rows; the new one
+    names the one it confirms (``confirms``).
+    """
+    plan = plan if isinstance(plan, Plan) else load_plan(plan)
+    where = {"file": str(store_path(store))}
     with connect(store, create=False) as con:
-        return con.execute(
+        found = con.execute(
+            f"SELECT * FROM ({RECORDED}) a WHERE adjustment_id = ? AND department = ?",
+            [adjustment_id, plan.department],
+        ).df()
+        if found.empty:
+            raise DataError(
+                Problem(
+                    f"{plan.department} 没有第 {adjustment_id} 号调整",
+                    "用 kpi history 查看调整记录及其编号",
+                    **where,
+                )
+            )
+        row = found.iloc[0]
+        if row["status"] != "review":
+            raise DataError(
+                Problem(
+                    f"第 {adjustment_id} 号调整当前为“{STATUS.get(row['status'], row['status'])}”，"
+                    "不是待复核",
+                    "只有因输入文件改动而待复核的调整需要确认；用 kpi history 查看状态",
+                    person=row["person"],
+                    **where,
+                )
+            )
+        basis = con.execute(
+            "SELECT inputs_digest FROM current_runs WHERE department = ? AND month = ?",
+            [plan.department, row["month"]],
+        ).fetchone()[0]
+        if current_digest(plan, row["month"]) != basis:
+            raise DataError(
+                Problem(
+                    f"{row['month']} 的输入文件在当前版本计分之后又改动了",
+                    f"先重新计分：kpi score {plan.path} --month {row['month']}，再确认",
+                    **where,
+                )
+            )
+        con.begin()
+        try:
+            (new_id,) = con.execute(
+                "SELECT coalesce(max(adjustment_id), 0) + 1 FROM adjustments"
+            ).fetchone()
+            con.execute(
+                "INSERT INTO adjustments SELECT ? AS adjustment_id, department, month, person, "
+                "item, actual, points, reason, made_by, filed_at, forced, ? AS inputs_digest, "
+                "adjustment_id AS confirms FROM adjustments WHERE adjustment_id = ?",
+                [new_id, basis, adjustment_id],
+            )
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+    return row["month"], new_id
+
+
+def current_digest(plan: Plan, month: str, actuals: str | Path | None = None) -> str | None:
+    """The digest of the month's input files as they are now; ``None`` if its actuals
+    file is gone (the store then holds the only copy of the month)."""
+    from kpilib.files import checksum
+    from kpilib.project import input_files
+
+    if not Path(actuals or plan.source("actuals", month)).exists():
+        return None
+    return inputs_digest(checksum(p)[0] for p in input_files(plan, month, actuals))
+
+
+def _check_value(plan, indicator, rule_type, full_points, actual, points, where) -> list[Problem]:
+    """An adjustment's value, checked like the actuals file (actual) or against what the
+    item's rule can give (points)."""
+    from kpilib.engine.adjustments import points_range
+    from kpilib.parse import to_number
+
+    ind = plan.indicators.get(indicator)
+    if ind is None:
+        return [
+            Problem(
+                f"指标 {indicator!r} 已不在方案中",
+                "按当前方案重新计分后再登记调整",
+                column="item",
+                **where,
+            )
+        ]
+    if points is not None:
+        low, high = points_range(ind.rule, full_points)
+        if not np.isfinite(points) or not (low - 1e-9 <= points <= high + 1e-9):
+            shown = "、".join(
+                text
+                for text in (
+                    f"不低于 {low:g}" if np.isfinite(low) else "",
+                    f"不高于 {high:g}" if np.isfinite(high) else "",
+                )
+                if text
+            )
+            return [
+                Problem(
+                    f"得分 {points!r} 超出该项规则能给的范围（{shown or '有限数'}）",
+                    f"给出 {shown or '一个有限的数'} 的得分；要超出规则的上限，请更正实际值"
+                    "（--actual）",
+                    column="points",
+                    **where,
+                )
+            ]
+        return []
+    if rule_type in ("incidents", "rating"):
+        return [
+            Problem(
+                f"{indicator!r} 按{rule_type}规则计分，不是由一个实际值算出",
+                "改为调整得分（--points）",
+                column="actual",
+                **where,
+            )
+        ]
+    cell = pd.DataFrame(
+        {"value": [actual], "_file": "kpi adjust --actual", "_row": 1, "_column": "实际值"}
+    ).assign(person=where.get("person"))
+    parsed, problems = to_number(cell, "value", allow_negative=ind.allow_negative)
+    if not problems and not np.isfinite(parsed.iloc[0]):
+        problems = [
+            Problem(
+                f"实际值 {actual!r} 不是有限的数",
+                "写一个普通数字，例如 2160000 或 0.925",
+                column="actual",
+                **where,
+            )
+        ]
+    return problems
+
+
+def _working_days(first: datetime, filed: datetime) -> int:
+    """Working days after ``first`` up to and including ``filed``, on China's official
+    calendar (holidays and make-up working days, 调休)."""
+    import chinese_calendar
+
+    start = first.date() + pd.Timedelta(days=1)
+    if start > filed.date():
+        return 0
+    return len(chinese_calendar.get_workdays(start, filed.date()))
+
+
+def _check_filed(filed_at, first, now, month, force, where) -> list[Problem]:
+    if filed_at.date() < first.date():
+        return [
+            Problem(
+                f"申诉日期 {filed_at:%Y-%m-%d} 早于 {month} 结果首次计分（{first:%Y-%m-%d}）",
+                "写实际提交申诉的日期（--filed YYYY-MM-DD）",
+                column="filed",
+                **where,
+            )
+        ]
+    if filed_at > now:
+        return [
+            Problem(
+                f"申诉日期 {filed_at:%Y-%m-%d} 在未来",
+                "写实际提交申诉的日期（--filed YYYY-MM-DD），或不写（默认现在）",
+                column="filed",
+                **where,
+            )
+        ]
+    try:
+        days = _working_days(first, filed_at)
+    except NotImplementedError:
+        return (
+            []
+            if force
+            else [
+                Problem(
+                    f"工作日历（chinesecalendar）还没有 {filed_at:%Y} 年的节假日安排",
+                    "升级 chinesecalendar（pip install -U chinesecalendar），"
+                    "或确认未超期后加 --force",
+                    column="filed",
+                    **where,
+                )
+            ]
+        )
+    if days > APPEAL_WORKING_DAYS and not force:
+        return [
+            Problem(
+                f"申诉在 {month} 结果首次计分（{first:%Y-%m-%d}）后第 {days} 个工作日提交；"
+                f"申诉须在 {APPEAL_WORKING_DAYS} 个工作日内提出（seed 003）",
+                "驳回该申诉；或确需记录时加 --force（审计记录会标明）",
+                column="filed",
+                **where,
+            )
+        ]
+    return []
+
+
+def audit_trail(store: str | Path | None = None, department: str | None = None) -> pd.DataFrame:
+    """Every recorded appeal and adjustment, oldest first (``kpi history``), with its
+    status in the current version of its month (已应用, 待复核, 已被取代, 未计入) and the
+    adjustment it confirms, if any."""
+    with connect(store, create=False) as con:
+        trail = con.execute(
             "SELECT adjustment_id AS id, department, month, person, item, actual, points, "
-            "reason, made_by, filed_at, forced FROM adjustments "
+            f"reason, made_by, filed_at, forced, confirms, status FROM ({RECORDED}) a "
             + ("WHERE department = ? " if department else "")
             + "ORDER BY adjustment_id",
             [department] if department else [],
         ).df()
+    return trail.assign(status=trail["status"].map({**STATUS, "pending": "未计入"}))
 
 
 __all__ = [
@@ -653,6 +838,10 @@ __all__ = [
     "load",
     "runs",
     "adjust",
+    "confirm",
+    "adjustments",
+    "decide",
+    "inputs_digest",
     "audit_trail",
     "History",
     "store_path",

@@ -12,9 +12,11 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+import duckdb
 import pytest
 
 import kpilib
+from kpilib import months
 from kpilib import store as history
 from kpilib.errors import KpiError
 from kpilib.explain import explain
@@ -64,7 +66,10 @@ def test_a_recorded_adjustment_changes_the_points_and_is_listed(tmp_path):
     plan = kpilib.load_plan(PLAN)
     store = tmp_path / "store.duckdb"
     history.save(kpilib.score_month(plan, "2024-11"), input_files(plan, "2024-11"), store)
-    history.adjust(
+    con = duckdb.connect(str(store))
+    con.execute("UPDATE runs SET scored_at = '2024-12-02 09:00'")  # results out Monday 2 Dec
+    con.close()
+    months.adjust(
         plan,
         "2024-11",
         "危鹤坚",
@@ -83,6 +88,7 @@ def test_a_recorded_adjustment_changes_the_points_and_is_listed(tmp_path):
     assert "申诉调整（客户重复计数，HR 王）→ 30" in item["arithmetic"]
     adjustment = why.steps[why.steps["kind"] == "adjustment"].iloc[0]
     assert adjustment["arithmetic"] == "客户重复计数：得分改为 30.0"
+    assert adjustment["rule"] == "申诉/调整第 1 号（已计入）"
     # 64.84 + 30 = 94.84
     assert steps.loc["总分", "points"] == 94.84
     assert (
@@ -106,3 +112,21 @@ def test_text_and_html_carry_every_step_and_escape_names():
     other = explain(result.plan, "林燕", "2024-11", result=result)
     object.__setattr__(other, "person", "<b>林燕</b>")
     assert "&lt;b&gt;林燕&lt;/b&gt;" in other.html()
+
+
+def test_explain_shows_the_persons_own_share_of_a_bonus_pool():
+    # issue 9 case 14: a 10,000 yuan pool split by points (seed 002 #13: 单位积分奖金值 =
+    # 奖金包 / 积分总额) over the 2024-11 month. Seed 000 rule 1 "每次月度考核完成率低于60%者，
+    # 免当月绩效奖金" leaves out 曾志伟 (53.85%) and 潘君捷 (40.81%); the other 17 totals add up
+    # to 1,522.60 points. 危鹤坚's 99.25 points: 99.25 / 1,522.60 × 10,000 = 651.8455 → 651.84
+    # (the leftover fen go to larger remainders), not the whole 10,000.00.
+    from kpilib.engine.policy import Pool
+
+    plan = kpilib.load_plan(PLAN)
+    plan = plan.model_copy(
+        update={"pay": plan.pay.model_copy(update={"pool": Pool(amount=Decimal("10000"))})}
+    )
+    result = kpilib.score_month(plan, "2024-11")
+    why = explain(plan, "危鹤坚", "2024-11", result=result)
+    pool = why.steps.set_index("kind").loc["pool", "arithmetic"]
+    assert "= 651.84" in pool and "10,000.00" not in pool

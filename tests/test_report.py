@@ -119,9 +119,11 @@ def batch(tmp_path_factory):
     )
     out = root / "reports"
     departments = ["channel_ops", "no_actuals", "bad_actuals", "untagged", "failing", "nosuch"]
-    outcomes = make_reports(
-        MONTH, departments, params=root / "params", out=out, jobs=2, progress=False
-    )
+    with pytest.MonkeyPatch.context() as env:  # never the project's own store
+        env.setenv("KPI_STORE", str(root / "results.duckdb"))
+        outcomes = make_reports(
+            MONTH, departments, params=root / "params", out=out, jobs=2, progress=False
+        )
     return {"root": root, "out": out, "outcomes": {o.department: o for o in outcomes}}
 
 
@@ -216,7 +218,9 @@ def test_html_shows_the_seed_numbers(files):
     # 15/42 = 35.7% × 30 = 10.71; total 40.81, completion 40.8% (< 60%)
     assert "645,000 / 1,500,000 = 43.0% × 70 = 30.1" in html
     assert "15 / 42 = 35.7% × 30 = 10.71" in html
-    below = html.split("考核完成率低于60%的人员</h2>")[1].split("</table>")[0]
+    # the plan's own pay gate: "1、每次月度考核完成率低于60%者，免当月绩效奖金；"
+    below = html.split("考核完成率 &lt; 60%的人员</h3>")[1].split("</table>")[0]
+    assert "1、每次月度考核完成率低于60%者，免当月绩效奖金" in below
     assert "潘君捷" in below and "40.8%" in below and "40.81" in below
     assert "胡百川" not in below
     # the ranking table lists every person once, with each item's completion

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from kpilib import compare, text
+from kpilib.engine import adjustments as adjust
 from kpilib.engine import teams
 from kpilib.engine.formula import Formula, FormulaError
 from kpilib.engine.plan import Plan, nearest
@@ -63,6 +64,9 @@ PEOPLE_COLUMNS = [
     "probation",
     "ceiling",
 ]
+# what an adjusted month adds (see kpilib.engine.adjustments); present in every result
+ADJUSTED_ITEM_COLUMNS = ["adjusted", "adjustment_id", "original_points", "original_actual"]
+ADJUSTED_PEOPLE_COLUMNS = ["adjusted", "original_total"]
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,7 @@ def score(
     ratings: pd.DataFrame | None = None,
     month: str | None = None,
     explain: bool = True,
+    adjustments: pd.DataFrame | None = None,
 ) -> Result:
     """Score one month.
 
@@ -99,6 +104,11 @@ def score(
     explain : bool
         Write the human-readable ``reason`` of every item (the default). Bulk runs
         that only need the numbers can skip it.
+    adjustments : DataFrame, optional
+        Recorded appeals and adjustments (:data:`kpilib.engine.adjustments.ADJUSTMENT_COLUMNS`):
+        a corrected actual replaces the actual before the rules run, decided points
+        replace the rule's points before gates, the bonus cap, grades and ranks.
+        Adjusted items keep ``original_points`` and ``original_actual``.
 
     Returns
     -------
@@ -119,16 +129,27 @@ def score(
     items = _attach_actuals(plan, items, values, problems)
     items = teams.team_actuals(plan, items, values, problems)
     items = _attach_incidents(plan, items, incidents, problems)
-    items = _attach_ratings(plan, items, ratings, problems)
+    items = _attach_ratings(plan, items, ratings, problems).reset_index(drop=True)
+    adjusting = adjustments is not None and len(adjustments) > 0
+    at = adjust.locate(items, adjustments, problems) if adjusting else None
     if problems:
         raise DataError(problems)
-    items = _score_items(plan, items, explain)
     needs_measures = bool(plan.gates or plan.exclusions or plan.grade_ceilings)
     measures = _wide(values) if needs_measures else None
-    items, people = _people(plan, items, targets, measures)
+    scored = _people(plan, _score_items(plan, items, explain), targets, measures)
+    if adjusting:  # the same month without them, row for row, gives the original figures
+        original = scored
+        items = _score_items(plan, adjust.replace_actuals(items, adjustments, at), explain)
+        items = adjust.replace_points(items, adjustments, at, explain)
+        scored = _people(plan, items, targets, measures)
+    items, people = adjust.mark(*scored, original if adjusting else None, adjustments, at)
     people = teams.exclude_and_cap(plan, people.set_index("person"), measures, month)
-    people = people.reset_index()
-    return Result(plan, month, items[ITEM_COLUMNS], people[PEOPLE_COLUMNS])
+    return Result(
+        plan,
+        month,
+        items[ITEM_COLUMNS + ADJUSTED_ITEM_COLUMNS],
+        people.reset_index()[PEOPLE_COLUMNS + ADJUSTED_PEOPLE_COLUMNS],
+    )
 
 
 def _at(row) -> dict:

@@ -42,6 +42,7 @@ class Job:
     params: Path
     out: Path
     formats: tuple[str, ...] = FORMATS
+    save: bool = True  # save the months it scores in the results store (--no-store: False)
 
 
 @dataclass(frozen=True)
@@ -116,8 +117,19 @@ def _build(job: Job, base: dict, printer) -> Outcome:
     base["name"] = plan.name
     source = notebook.find_notebook(plan, job.params)
     declared = notebook.check_parameters(source)
+    if not job.save and "save" not in declared:
+        raise KpiError(
+            Problem(
+                f"--no-store was given, but the notebook {source} does not declare save, so it "
+                "would store the months it scores",
+                "add save = True to the notebook's parameters cell and pass save=save to "
+                "MonthReport.load, or run without --no-store",
+                file=str(source),
+            )
+        )
     try:
-        report = MonthReport.load(job.department, job.month, plan_path=plan_path)
+        # scores (and saves) each month the store lacks, once; the notebook then reads them
+        report = MonthReport.load(job.department, job.month, plan_path=plan_path, save=job.save)
     except KpiError as exc:
         months = available_months(plan)
         found = (
@@ -144,7 +156,12 @@ def _build(job: Job, base: dict, printer) -> Outcome:
     }
     folder, version = _new_version(job.out / job.month / job.department)
     stem = folder / job.department
-    parameters = {"department": job.department, "month": job.month, "plan_path": str(plan_path)}
+    parameters = {
+        "department": job.department,
+        "month": job.month,
+        "plan_path": str(plan_path),
+        "save": job.save,
+    }
     try:
         executed = notebook.execute(source, stem.with_suffix(".ipynb"), parameters, declared)
     except notebook.NotebookFailed as exc:
@@ -217,6 +234,7 @@ def make_reports(
     formats=FORMATS,
     jobs: int | None = None,
     progress: bool = True,
+    save: bool = True,
 ) -> list[Outcome]:
     """Make every requested department's report for ``month``, then update the index.
 
@@ -234,6 +252,9 @@ def make_reports(
         ``1`` runs in this process.
     progress : bool
         Show a progress bar on stderr.
+    save : bool
+        Save every month scored in the results store, so each is scored once
+        (``kpi report --no-store``: False).
 
     Returns
     -------
@@ -248,7 +269,7 @@ def make_reports(
     departments = departments or sorted(p.stem for p in params.glob("*.yaml"))
     if not departments:
         raise KpiError(Problem(f"no plans in {params}", "add params/<department>.yaml"))
-    work = [Job(d, month, params, out, tuple(formats)) for d in departments]
+    work = [Job(d, month, params, out, tuple(formats), save) for d in departments]
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(work)))
     bar = tqdm(total=len(work), desc=f"kpi report {month}", unit="dept", disable=not progress)
     outcomes = {}

@@ -24,15 +24,18 @@ def write_scorecards(report, folder: Path, made_at: str = "") -> list[Path]:
 
     from kpilib import text
     from kpilib.files import write_atomically
-    from kpilib.report.sections import BELOW, person_section, person_summary
+    from kpilib.outcomes.thresholds import hits, thresholds
+    from kpilib.report.sections import person_section, person_summary
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
     template = env.get_template("scorecard.html.j2")
     result, css = report.result, report_css()
     history = report.history.sort_values("month")
     history_by_person = dict(list(history.groupby("person", sort=False)))
+    met = hits(result.plan, result.people, result.items)
+    rules = {t.label: "；".join(t.rules) for t in thresholds(result.plan)}
     pages = {}
-    for _, row in result.people.iterrows():  # rendering one page per person, not scoring
+    for index, row in result.people.iterrows():  # rendering one page per person, not scoring
         person = row["person"]
         own = history_by_person.get(person, history.iloc[:0])
         own_table = own.assign(
@@ -50,8 +53,13 @@ def write_scorecards(report, folder: Path, made_at: str = "") -> list[Path]:
             made_at=made_at,
             css=css,
             summary=person_summary(row),
-            below=bool(row["completion"] < BELOW),
-            items_table=person_section(result, person),  # the report's own explanation
+            # the plan's own conditions this person meets, with the plan's wording
+            below=[
+                f"本月{label}：方案规定 {rules[label]}" for label in met if met.at[index, label]
+            ],
+            items_table=person_section(
+                result, person, report.months.adjustments
+            ),  # the report's own explanation
             history_table=own_table.to_html(index=False, classes="kpi", border=0, na_rep="—"),
         )
     write_atomically(

@@ -16,7 +16,7 @@ section can be added, dropped or reordered by editing one cell. A new section
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -25,11 +25,10 @@ import pandas as pd
 from kpilib import text
 from kpilib.engine.plan import Plan, load_plan
 from kpilib.engine.scoring import Result
-from kpilib.errors import KpiError
+from kpilib.months import MonthHistory, history
+from kpilib.outcomes.thresholds import any_hit, hits, thresholds
 from kpilib.project import find_plan
-from kpilib.report.summary import BELOW  # seed 000: 每次月度考核完成率低于60%者，免当月绩效奖金
 
-LOW_HEADING = "考核完成率低于60%的人员"
 MAIN_INDICATORS = 4  # headline cards: the indicators carrying the most weight
 
 
@@ -46,60 +45,11 @@ class Html:
         return self.markup
 
 
-def adjusted(result: Result) -> Result:
-    """``result`` with the appeals and adjustments recorded in the results store applied.
-
-    Adjusted items keep their original points (``original_points``) and say so in
-    their reason; without a store, or with nothing recorded, the result is unchanged.
-    """
-    from kpilib.store import adjustments, apply_adjustments
-
-    plan = result.plan
-    recorded = adjustments(plan.department, result.month)
-    if recorded.empty:
-        return result
-    keys = {"department": plan.department, "month": result.month, "run_id": 0}
-    people, items = apply_adjustments(
-        result.people.assign(**keys), result.items.assign(**keys), recorded, plan
-    )
-    return replace(result, people=people, items=items)
-
-
-def month_totals(plan: Plan, month: str) -> tuple[pd.DataFrame, list[str]]:
-    """Score every month with actuals before ``month``: person, month, total, completion, grade.
-
-    A month that fails to score is left out and described in the returned notes,
-    so one bad old file does not stop this month's report.
-    """
-    from kpilib import score_month
-    from kpilib.project import available_months
-
-    frames, notes = [], []
-    for earlier in [m for m in available_months(plan) if m < month]:
-        try:
-            people = score_month(plan, earlier).people
-        except KpiError as exc:
-            notes.append(f"{earlier} 未计入趋势：{exc}")
-            continue
-        frames.append(
-            people[["person", "total", "completion", "grade", "valid", "rank"]].assign(
-                month=earlier
-            )
-        )
-    columns = ["person", "month", "total", "completion", "grade", "valid", "rank"]
-    history = (
-        pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
-    )
-    return history, notes
-
-
 @dataclass(frozen=True)
 class MonthReport:
-    """One department's month: the scored result plus the months before it."""
+    """One department's month and the months before it, as the results store holds them."""
 
-    result: Result
-    history: pd.DataFrame
-    notes: list[str] = field(default_factory=list)
+    months: MonthHistory
 
     @classmethod
     def load(
@@ -108,8 +58,12 @@ class MonthReport:
         month: str,
         plan_path: str | Path | None = None,
         actuals: str | Path | None = None,
+        save: bool = True,
     ) -> MonthReport:
-        """Score ``department``'s plan for ``month`` and every earlier month with data.
+        """``department``'s month and every earlier month, from the results store.
+
+        A month the store lacks (or whose inputs changed) is scored once, with its
+        recorded adjustments, and saved (:func:`kpilib.months.history`).
 
         Parameters
         ----------
@@ -121,15 +75,25 @@ class MonthReport:
             The plan file, when it is not ``params/<department>.yaml``.
         actuals : path, optional
             Overrides the plan's actuals file for ``month``.
+        save : bool
+            Save the months that had to be scored (``kpi report --no-store``: False).
         """
-        from kpilib import score_month
-
         plan = load_plan(plan_path or find_plan(department))
-        result = adjusted(score_month(plan, month, actuals))
-        history, notes = month_totals(plan, month)  # the months before this one
-        current = result.people[["person", "total", "completion", "grade", "valid", "rank"]]
-        history = pd.concat([history, current.assign(month=month)], ignore_index=True)
-        return cls(result, history, notes)
+        return cls(history(plan, month, save=save, actuals=actuals))
+
+    @property
+    def result(self) -> Result:
+        return self.months.result
+
+    @property
+    def history(self) -> pd.DataFrame:
+        """person, month, total, completion, grade, valid, rank of every month up to this one."""
+        columns = ["person", "month", "total", "completion", "grade", "valid", "rank"]
+        return self.months.people[columns]
+
+    @property
+    def notes(self) -> list[str]:
+        return self.months.notes
 
     @property
     def plan(self) -> Plan:
@@ -146,7 +110,8 @@ class MonthReport:
         )
 
     def headline(self) -> Html:
-        """Cards: people, average, per grade, below 60%; and the main indicators vs target."""
+        """Cards: people, average, per grade, per condition of the plan's own pay gates and
+        consequence rules; and the main indicators vs target."""
         people = self.result.people
         valid = people[people["valid"]]
         counts = people["grade"].value_counts()
@@ -159,8 +124,9 @@ class MonthReport:
                 for g in order
                 if g != self.plan.void_grade or g in counts
             ),
-            ("完成率低于60%", f"{int((people['completion'] < BELOW).sum())} 人"),
         ]
+        # the plan's own conditions (pay gates, consequence rules), none if it has none
+        cards += [(label, f"{int(hit.sum())} 人") for label, hit in self._hits().items()]
         indicators = indicator_totals(self.result.items, self.plan)
         main = indicators.head(MAIN_INDICATORS)
         cards += [
@@ -216,8 +182,24 @@ class MonthReport:
                 "各项完成率": each.reindex(people["person"]).to_numpy(),
             }
         )
-        low = (people["completion"] < BELOW).to_numpy()
-        return _section("排名", _table(table, low_rows=low, wide_last=True))
+        low = any_hit(self.plan, people, self.result.items)
+        return _section("排名", _table(table, low_rows=low, wide_last=True), self._review())
+
+    def _review(self) -> str:
+        """Adjustments filed against inputs that changed since: shown, not applied."""
+        review = self.months.review
+        if review.empty:
+            return ""
+        lines = "".join(
+            f"<li>第 {int(r.adjustment_id)} 号：{_e(r.person)} {_e(r.item)}（{_e(r.reason)}，"
+            f"{_e(r.made_by)}）</li>"
+            for r in review.itertuples(index=False)  # a handful of appeals
+        )
+        return (
+            '<div class="note"><p>待复核的调整（登记后输入文件已改动，本版未计入；确认后运行 '
+            f"kpi adjust 方案 --month {_e(self.result.month)} --confirm 编号）：</p>"
+            f"<ul>{lines}</ul></div>"
+        )
 
     def heatmap(self):
         """Person × indicator completion heatmap."""
@@ -242,30 +224,45 @@ class MonthReport:
         return _section("月度趋势", _figure(charts.trend_heatmap(self.history), caption), note)
 
     def below_threshold(self) -> Html:
-        """People whose completion is below 60% (seed 000: no bonus this month)."""
+        """Per condition the plan ties pay or consequences to (its pay gates and
+        consequence rules): the rule as the plan words it, and who meets it this month."""
         people = self.result.people
-        low = people[people["completion"] < BELOW].sort_values("completion")
-        if low.empty:
-            return _section(LOW_HEADING, "<p>本月没有考核完成率低于60%的人员。</p>")
-        table = pd.DataFrame(
-            {
-                "姓名": low["person"].to_numpy(),
-                "岗位": low["role"].to_numpy(),
-                "考核完成率": text.percent(low["completion"]),
-                "总分": text.points(low["total"]),
-                "等级": low["grade"].to_numpy(),
-            }
-        )
-        rule = "<p>方案规定：每次月度考核完成率低于60%者，免当月绩效奖金。</p>"
-        return _section(LOW_HEADING, rule + _table(table))
+        found = thresholds(self.plan)
+        if not found:
+            return _section(
+                "考核结果处理条件",
+                "<p>本方案未规定与月度考核结果挂钩的绩效工资门槛或处理规则。</p>",
+            )
+        blocks = []
+        met = self._hits()
+        for threshold in found:
+            low = people[met[threshold.label].to_numpy()].sort_values("completion")
+            rules = "".join(f"<li>{_e(r)}</li>" for r in threshold.rules)
+            table = pd.DataFrame(
+                {
+                    "姓名": low["person"].to_numpy(),
+                    "岗位": low["role"].to_numpy(),
+                    "考核完成率": text.percent(low["completion"]),
+                    "总分": text.points(low["total"]),
+                    "等级": low["grade"].to_numpy(),
+                }
+            )
+            body = _table(table) if len(table) else "<p>本月无人。</p>"
+            blocks.append(
+                f"<h3>{_e(threshold.label)}的人员</h3><p>方案规定：</p><ul>{rules}</ul>{body}"
+            )
+        return _section("考核结果处理条件", blocks[0], "".join(blocks[1:]))
+
+    def _hits(self) -> pd.DataFrame:
+        return hits(self.plan, self.result.people, self.result.items)
 
     def pay(self) -> Html:
         """Performance pay (after grade quotas) and the consequence flags with their months.
 
-        Flags come from this month and the months before it that have data, so a
-        person's second month below 60% shows the warning with both months named.
+        Flags come from this month and the months before it, as the results store holds
+        them (appeals included): exactly the flags the payroll workbook carries.
         """
-        from kpilib.outcomes import calibrate, consequences, pay
+        from kpilib.outcomes import calibrate, pay
 
         plan, result = self.plan, self.result
         blocks = []
@@ -301,8 +298,7 @@ class MonthReport:
                 f"<h3>绩效工资</h3><p>合计 {total} 元。</p>" + _table(table, wide_last=True)
             )
         if plan.consequences is not None:
-            flags = consequences.flags(self.history, plan)
-            flags = flags[flags["month"] == result.month]
+            flags = self.months.flags()
             table = pd.DataFrame(
                 {
                     "姓名": flags["person"].to_numpy(),
@@ -323,7 +319,8 @@ class MonthReport:
 
     def explanations(self) -> Html:
         """Per person: every item's target, actual, completion, points and the reason."""
-        blocks = [person_section(self.result, p) for p in self.result.people["person"]]
+        recorded = self.months.adjustments
+        blocks = [person_section(self.result, p, recorded) for p in self.result.people["person"]]
         return _section("逐人得分说明", blocks[0] if blocks else "", "".join(blocks[1:]))
 
 
@@ -359,12 +356,14 @@ def person_summary(row: pd.Series) -> str:
     return " · ".join(parts)
 
 
-def person_section(result: Result, person: str) -> str:
+def person_section(result: Result, person: str, recorded: pd.DataFrame | None = None) -> str:
     """HTML block explaining every point of one person's month (kpilib.explain, as
-    the notebooks show it): items, gates, pay."""
+    the notebooks show it): items, gates, adjustments (``recorded``: the month's, as
+    :class:`kpilib.months.MonthHistory` has them), pay."""
     from kpilib.explain import explain
 
-    return explain(result.plan, person, result.month, result=result, adjustments=False).html()
+    shown = recorded if recorded is not None else True
+    return explain(result.plan, person, result.month, result=result, adjustments=shown).html()
 
 
 def _e(value) -> str:
@@ -382,7 +381,7 @@ def _section(heading: str, first: str, rest: str = "") -> Html:
 def _table(frame: pd.DataFrame, low_rows=None, wide_last: bool = False) -> str:
     markup = frame.to_html(index=False, escape=True, classes="kpi", border=0, na_rep="—")
     if low_rows is not None:
-        # mark rows below the 60% line; pandas writes one <tr> per row, in order
+        # mark rows meeting one of the plan's conditions; pandas writes one <tr> per row, in order
         head, body = markup.split("<tbody>")
         rows = body.split("<tr>")
         rows = [rows[0]] + [

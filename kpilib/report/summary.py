@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from kpilib import compare
 from kpilib.engine.scoring import Result
-
-BELOW = 0.60  # seed 000: 每次月度考核完成率低于60%者 ...
+from kpilib.outcomes.thresholds import hits
 
 
 def summary(result: Result) -> str:
-    """A few lines: people scored, average, people per grade, who is below 60%."""
+    """A few lines: people scored, average, people per grade, and who meets each
+    condition of the plan's own pay gates and consequence rules (none if it has none)."""
     people, plan = result.people, result.plan
     valid = people[people["valid"]]
     counts = people["grade"].value_counts()
@@ -21,12 +20,13 @@ def summary(result: Result) -> str:
         f"{plan.name} {result.month or ''}: {len(people)} people scored, {average}",
         f"  {grades}",
     ]
-    low = people[compare.less(people["completion"], BELOW)].sort_values("completion")
-    if len(low):
-        names = ", ".join(
-            f"{p} {c * 100:.1f}%" for p, c in zip(low["person"], low["completion"], strict=True)
-        )
-        lines.append(f"  completion below 60%: {names}")
+    for label, hit in hits(plan, people, result.items).items():
+        low = people[hit.to_numpy()].sort_values("completion")
+        if len(low):
+            names = ", ".join(
+                f"{p} {c * 100:.1f}%" for p, c in zip(low["person"], low["completion"], strict=True)
+            )
+            lines.append(f"  {label}: {names}")
     voided = people[~people["valid"]]
     if len(voided):
         lines.append(

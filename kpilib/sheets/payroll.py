@@ -1,11 +1,11 @@
 """The monthly payroll workbook: one row per person for the payroll office.
 
-``frame(plan, month)`` gathers, from the results store, the month's current
-(adjusted) results, the calibrated grade, the pay figures and the consequence
-flags; ``write(frame, path)`` writes it as an Excel workbook with Chinese
-headers, yuan and percentage formats and a frozen header. Text from users
-(names, reasons) is always written as text: a name starting with ``=``,
-``+``, ``-`` or ``@`` never becomes a formula.
+``frame(plan, month)`` gathers, from the results store (:mod:`kpilib.months`:
+a month it lacks is scored once and saved), the month's current results, the
+calibrated grade, the pay figures and the consequence flags; ``write(frame, path)``
+writes it as an Excel workbook with Chinese headers, yuan and percentage formats
+and a frozen header. Text from users (names, reasons) is always written as text:
+a name starting with ``=``, ``+``, ``-`` or ``@`` never becomes a formula.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from kpilib.errors import DataError, Problem
 from kpilib.sheets.workbooks import put
 
 # column -> (Chinese header, number format or None for text, width)
@@ -46,7 +45,7 @@ def frame(plan, month: str, store=None, pool=None) -> pd.DataFrame:
     ----------
     plan : path or Plan
     month : str
-        ``YYYY-MM``; must be in the results store.
+        ``YYYY-MM``; from the results store (scored and saved if missing).
     store : path, optional
         See :func:`kpilib.store.store_path`.
     pool : Decimal or str, optional
@@ -58,29 +57,19 @@ def frame(plan, month: str, store=None, pool=None) -> pd.DataFrame:
         One row per person; the columns of ``COLUMNS`` that apply.
     """
     from kpilib.engine.plan import Plan, load_plan
-    from kpilib.engine.scoring import Result
-    from kpilib.outcomes import calibrate, consequences, pay
-    from kpilib.store import load
+    from kpilib.months import history
+    from kpilib.outcomes import calibrate, pay
 
     plan = plan if isinstance(plan, Plan) else load_plan(plan)
-    past = load(plan, store)
-    if month not in set(past.people["month"]):
-        raise DataError(
-            Problem(
-                f"{plan.department} has no stored results for {month} (stored: "
-                f"{', '.join(sorted(set(past.people['month']))) or 'none'})",
-                f"score it first: kpi score {plan.path} --month {month}",
-            )
-        )
-    people = past.people[past.people["month"] == month].reset_index(drop=True)
-    items = past.items[past.items["month"] == month].reset_index(drop=True)
-    calibrated = calibrate.calibrate(Result(plan, month, items, people), plan)
+    past = history(plan, month, store)  # the stored month and the months before it
+    result = past.result
+    people, items = result.people, result.items
+    calibrated = calibrate.calibrate(result, plan)
     out = pay.compute(calibrated, plan, pool=pool, items=items)
     out["grade_before"], out["grade"] = calibrated["grade_before"], calibrated["grade"]
     out["calibration"] = calibrated["calibration"]
     out["adjusted"] = people["adjusted"].map({True: "是", False: ""})
-    flags = consequences.flags(past.people[past.people["month"] <= month], plan, past.items)
-    flags = flags[flags["month"] == month]
+    flags = past.flags()  # the same flags the department report shows
     text = flags.groupby("person")["reason"].agg("；".join)
     out["flags"] = out["person"].map(text).fillna("")
     awards = (
