@@ -97,9 +97,16 @@ def _score(args) -> int:
     plan = load_plan(args.plan)
     result = score_month(plan, args.month, args.actuals)
     out = args.out or Path("reports") / args.month / plan.department
+    from kpilib.sheets.workbooks import defuse
+
+    # a BOM so Excel reads UTF-8; formula-like text quoted so Excel does not run it
     files = {
-        out / "items.csv": lambda p: result.items.to_csv(p, index=False, encoding="utf-8-sig"),
-        out / "people.csv": lambda p: result.people.to_csv(p, index=False, encoding="utf-8-sig"),
+        out / "items.csv": lambda p: defuse(result.items).to_csv(
+            p, index=False, encoding="utf-8-sig"
+        ),
+        out / "people.csv": lambda p: defuse(result.people).to_csv(
+            p, index=False, encoding="utf-8-sig"
+        ),
     }
     if args.xlsx:
         from kpilib.sheets.workbooks import write_results

