@@ -188,7 +188,7 @@ def ecommerce_project(tmp_path, rename=None):
     (tmp_path / "params").mkdir()
     shutil.copy(ROOT / "params/ecommerce.yaml", tmp_path / "params")
     shutil.copytree(ROOT / "data/ecommerce", tmp_path / "data/ecommerce")
-    for path in (tmp_path / "data/ecommerce").rglob("*.path"):
+    for path in (tmp_path / "data/ecommerce").rglob("*.csv"):
         table = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False)
         table["姓名"] = table["姓名"].replace(rename or {})
         table.to_csv(path, index=False, encoding="utf-8")
