@@ -223,3 +223,46 @@ def test_negative_numbers_are_not_quoted_but_formula_text_is():
     assert pd.isna(out["reason"][6])
     assert out["points"].tolist() == [-3.5] * 7
     assert table["reason"][3] == "=1+1"  # the input is not changed
+
+
+# --- group 9: text from users is shown literally -----------------------------------------
+
+MATHTEXT = r"$\frac{1}{$"
+
+
+def channel_ops_project(tmp_path, replace=None):
+    """A project folder with channel_ops' plan (text replaced) and the shipped data."""
+    (tmp_path / "params").mkdir()
+    (tmp_path / "data").symlink_to(ROOT / "data")
+    text = (ROOT / "params/channel_ops.yaml").read_text(encoding="utf-8")
+    for old, new in (replace or {}).items():
+        assert old in text
+        text = text.replace(old, new)
+    plan = tmp_path / "params/channel_ops.yaml"
+    plan.write_text(text, encoding="utf-8")
+    return plan
+
+
+def test_a_plan_name_with_a_slash_makes_a_payroll_workbook(tmp_path):
+    import openpyxl
+
+    plan = channel_ops_project(tmp_path, {"name: 渠道运营中心": "name: 华东/华南:渠道[一]部"})
+    store = str(tmp_path / "store.duckdb")
+    assert main(["score", str(plan), "--month", "2024-11", "--out", str(tmp_path / "o")]) == 0
+    out = tmp_path / "payroll.xlsx"
+    args = ["payroll", str(plan), "--month", "2024-11", "--out", str(out)]
+    assert main([*args, "--store", store]) == 2  # nothing stored there yet: refused, no crash
+    assert main(args) == 0
+    assert openpyxl.load_workbook(out).sheetnames == ["华东_华南_渠道_一_部 2024-11"]
+
+
+def test_mathtext_in_names_is_drawn_literally():
+    from kpilib.report import charts
+
+    result = kpilib.score_month(ROOT / "params/channel_ops.yaml", "2024-11")
+    items = result.items.assign(person=result.items["person"].replace("潘君捷", MATHTEXT))
+    items["indicator"] = items["indicator"].replace("GMV指标", MATHTEXT)
+    fig = charts.completion_heatmap(items, title=MATHTEXT)
+    assert charts.to_png(fig).startswith(b"\x89PNG")
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert MATHTEXT in labels and fig.axes[0].get_title() == MATHTEXT

@@ -64,6 +64,10 @@ def setup_fonts() -> str:
     matplotlib.rcParams["font.sans-serif"] = [family, *matplotlib.rcParams["font.sans-serif"]]
     # the CJK font has no U+2212 minus sign: use ASCII '-' on axes
     matplotlib.rcParams["axes.unicode_minus"] = False
+    # names of people, indicators and grades are shown as written: "$...$" in a name
+    # must not be read as mathtext (a stray "$\frac{1}{$" would fail the whole report)
+    matplotlib.rcParams["text.parse_math"] = False
+    matplotlib.rcParams["text.usetex"] = False
     return family
 
 
