@@ -46,6 +46,13 @@ def main(argv: list[str] | None = None) -> int:
     except KpiError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a file system fault not foreseen above: said plainly, no traceback
+        where = f"{exc.filename}：" if exc.filename else ""
+        print(
+            f"错误：{where}{exc.strerror or exc}。检查路径、权限和磁盘空间后重新运行",
+            file=sys.stderr,
+        )
+        return 2
 
 
 def month_arg(value: str) -> str:
@@ -112,14 +119,20 @@ def _score(args) -> int:
         from kpilib.sheets.workbooks import write_results
 
         files[out / "results.xlsx"] = lambda p: write_results(result, p)
-    write_atomically(files, force=args.force)
+    saved = []
+
+    def save() -> None:  # between staging the files and moving them into place
+        saved.append(store.save(result, input_files(plan, args.month, args.actuals), args.store))
+
+    # all or nothing: a store that cannot be written (locked, read-only, corrupt, full
+    # disk) leaves no CSV behind, so the rerun is not refused as "already exists"
+    write_atomically(files, force=args.force, then=None if args.no_store else save)
     print(summary(result))
     print(f"已写出 {', '.join(str(p) for p in files)}")
-    if not args.no_store:
-        version = store.save(result, input_files(plan, args.month, args.actuals), args.store)
+    if saved:
         print(
             f"已存入结果库 {store.store_path(args.store)}：{plan.department} {args.month} "
-            f"第 {version} 版"
+            f"第 {saved[0]} 版"
         )
     return 0
 

@@ -10,12 +10,15 @@ from pathlib import Path
 from kpilib.errors import KpiError, Problem
 
 
-def write_atomically(outputs: dict[Path, callable], force: bool = False) -> None:
+def write_atomically(outputs: dict[Path, callable], force: bool = False, then=None) -> None:
     """Write several files all-or-nothing.
 
     ``outputs`` maps each destination to a function writing to a given path.
     Everything is written to temporary files first and moved into place only
     when all succeeded. An existing file is never replaced unless ``force``.
+    ``then``, if given, is called once every file is written and before any is
+    moved into place (e.g. saving to the results store): if it raises, no file
+    appears.
     """
     existing = [p for p in outputs if p.exists()]
     if existing and not force:
@@ -28,11 +31,23 @@ def write_atomically(outputs: dict[Path, callable], force: bool = False) -> None
     staged = []
     try:
         for dest, write in outputs.items():
-            dest.parent.mkdir(parents=True, exist_ok=True)
+            _make_folder(dest.parent)
             fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp")
             os.close(fd)
             staged.append((Path(tmp), dest))
-            write(Path(tmp))
+            try:
+                write(Path(tmp))
+            except OSError as exc:
+                raise KpiError(
+                    Problem(
+                        f"无法写入 {dest}（{exc.strerror}）",
+                        "腾出磁盘空间或检查文件夹权限后重新运行；已有文件保持原样，"
+                        "本次什么都没有写入",
+                        file=str(dest),
+                    )
+                ) from None
+        if then is not None:
+            then()
         umask = os.umask(0)
         os.umask(umask)
         for tmp, dest in staged:
@@ -41,6 +56,28 @@ def write_atomically(outputs: dict[Path, callable], force: bool = False) -> None
     finally:
         for tmp, _ in staged:
             tmp.unlink(missing_ok=True)
+
+
+def _make_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        blocker = next((p for p in (folder, *folder.parents) if p.is_file()), folder)
+        raise KpiError(
+            Problem(
+                f"输出位置 {folder} 不是文件夹：{blocker} 是一个文件",
+                "用 --out 指向一个文件夹（不存在时会新建），或把这个文件移走",
+                file=str(blocker),
+            )
+        ) from None
+    except OSError as exc:
+        raise KpiError(
+            Problem(
+                f"无法建立文件夹 {folder}（{exc.strerror}）",
+                "检查权限和磁盘空间，或用 --out 指向别处",
+                file=str(folder),
+            )
+        ) from None
 
 
 def checksum(path: str | Path) -> tuple[str, int]:

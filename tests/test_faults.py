@@ -8,7 +8,10 @@ killed ``kpi report``, several processes at once.
 from __future__ import annotations
 
 import csv
+import os
 import shutil
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
@@ -266,3 +269,147 @@ def test_mathtext_in_names_is_drawn_literally():
     assert charts.to_png(fig).startswith(b"\x89PNG")
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert MATHTEXT in labels and fig.axes[0].get_title() == MATHTEXT
+
+
+# --- group 2: kpi score is all-or-nothing across the CSVs and the store ------------------
+
+MONTH = "2024-11"
+SCORE = ["score", str(ROOT / "params/channel_ops.yaml"), "--month", MONTH]
+
+
+def stored_versions(store) -> list[int]:
+    import duckdb
+
+    with duckdb.connect(str(store), read_only=True) as con:
+        return [v for (v,) in con.execute("SELECT version FROM runs ORDER BY 1").fetchall()]
+
+
+def fresh_store(tmp_path):
+    store = tmp_path / "store" / "results.duckdb"
+    assert main([*SCORE, "--out", str(tmp_path / "first"), "--store", str(store)]) == 0
+    return store
+
+
+def assert_nothing_written(out, capsys, *words):
+    err = capsys.readouterr().err
+    assert not out.exists() or list(out.iterdir()) == [], list(out.iterdir())
+    assert "Traceback" not in err
+    for word in words:
+        assert word in err, err
+    return err
+
+
+def test_a_store_held_by_a_notebook_leaves_no_csv_and_names_the_process(
+    tmp_path, capsys, monkeypatch
+):
+    store = fresh_store(tmp_path)
+    monkeypatch.setattr("kpilib.store.LOCK_WAIT", 0.3)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(store)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        out = tmp_path / "out"
+        assert main([*SCORE, "--out", str(out), "--store", str(store)]) == 2
+        err = assert_nothing_written(out, capsys, "占用", f"PID {holder.pid}")
+        assert "Kernel" in err
+    finally:
+        holder.kill()
+        holder.wait(timeout=10)
+    # once the notebook lets go, the same command succeeds: nothing was left to refuse it
+    assert main([*SCORE, "--out", str(out), "--store", str(store)]) == 0
+    assert (out / "people.csv").exists() and stored_versions(store) == [1, 2]
+
+
+HOLD = """
+import sys, time, duckdb
+con = duckdb.connect(sys.argv[1])
+print("holding", flush=True)
+time.sleep(60)
+"""
+
+
+def corrupt(store, how):
+    data = bytearray(store.read_bytes())
+    if how == "garbage":
+        data = bytearray(b"not a database " * 100)
+    elif how == "truncated":
+        data = data[: len(data) // 2]
+    else:  # checksum: every block after the file headers damaged
+        for i in range(12288, len(data)):
+            data[i] ^= 0x5A
+    store.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("how", ["garbage", "truncated", "checksum"])
+def test_a_corrupt_store_leaves_no_csv_and_says_how_to_recover(tmp_path, capsys, how):
+    store = fresh_store(tmp_path)
+    corrupt(store, how)
+    before = store.read_bytes()
+    capsys.readouterr()
+    out = tmp_path / "out"
+    assert main([*SCORE, "--out", str(out), "--store", str(store)]) == 2
+    assert_nothing_written(out, capsys, "损坏", f"mv {store} {store}.broken")
+    assert store.read_bytes() == before  # never replaced
+    assert main(["history", "--store", str(store)]) == 2
+    assert "损坏" in capsys.readouterr().err
+
+
+def test_a_read_only_store_leaves_no_csv_and_is_not_called_corrupt(tmp_path, capsys):
+    store = fresh_store(tmp_path)
+    folder = store.parent
+    if os.geteuid() == 0:  # root writes through file modes: use a read-only mount
+        shutil.copy(store, tmp_path / "copy.duckdb")
+        if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", folder]).returncode:
+            pytest.skip("cannot mount a file system here")
+        shutil.copy(tmp_path / "copy.duckdb", store)
+        subprocess.run(["mount", "-o", "remount,ro", folder], check=True)
+    else:
+        store.chmod(0o444)
+        folder.chmod(0o555)
+    try:
+        capsys.readouterr()
+        out = tmp_path / "out"
+        assert main([*SCORE, "--out", str(out), "--store", str(store)]) == 2
+        err = assert_nothing_written(out, capsys, "只读", "--no-store")
+        assert "损坏" not in err and "mv " not in err
+    finally:
+        if os.geteuid() == 0:
+            subprocess.run(["umount", folder], check=True)
+        else:
+            folder.chmod(0o755)
+            store.chmod(0o644)
+
+
+FULL_DISK = """
+import resource, signal, sys
+from kpilib.cli import main
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG
+limit = int(sys.argv[1])
+resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+def test_a_full_disk_leaves_no_csv_and_names_the_cause(tmp_path):
+    store = fresh_store(tmp_path)
+    out = tmp_path / "out"
+    # no file may grow past the limit: items.csv (7.6 KB, the largest output) fits, the
+    # store's write-ahead log for the same rows (12.6 KB, measured) does not. A failed
+    # checkpoint alone would not do: DuckDB keeps the log and loses nothing.
+    args = [*SCORE, "--out", str(out), "--store", str(store)]
+    limit = int((tmp_path / "first/items.csv").stat().st_size * 1.3)
+    run = subprocess.run(
+        [sys.executable, "-c", FULL_DISK, str(limit), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert run.returncode == 2, run.stderr
+    assert "Traceback" not in run.stderr and "no transaction is active" not in run.stderr
+    assert "磁盘已满" in run.stderr
+    assert not out.exists() or list(out.iterdir()) == []
+    assert stored_versions(store) == [1]
+    assert main(args) == 0 and stored_versions(store) == [1, 2]
