@@ -8,8 +8,10 @@ killed ``kpi report``, several processes at once.
 from __future__ import annotations
 
 import csv
+import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 
@@ -413,3 +415,130 @@ def test_a_full_disk_leaves_no_csv_and_names_the_cause(tmp_path):
     assert not out.exists() or list(out.iterdir()) == []
     assert stored_versions(store) == [1]
     assert main(args) == 0 and stored_versions(store) == [1, 2]
+
+
+# --- groups 1, 3, 6: kpi report's versions, index and run log ----------------------------
+
+
+def report_project(tmp_path):
+    """A project with channel_ops (real plan, data, notebook) and a department whose
+    month has no actuals (fails fast, before any notebook)."""
+    root = tmp_path / "project"
+    (root / "params").mkdir(parents=True)
+    (root / "data").symlink_to(ROOT / "data")
+    shutil.copytree(ROOT / "notebooks", root / "notebooks")
+    text = (ROOT / "params/channel_ops.yaml").read_text(encoding="utf-8")
+    (root / "params/channel_ops.yaml").write_text(text, encoding="utf-8")
+    broken = text.replace("department: channel_ops", "department: no_actuals").replace(
+        "actuals/{month}.csv", "missing/{month}.csv"
+    )
+    (root / "params/no_actuals.yaml").write_text(broken, encoding="utf-8")
+    return root
+
+
+def report_args(root, *departments, jobs=1):
+    return [
+        *("report", "--month", MONTH, "--format", "html", "--jobs", str(jobs)),
+        *("--params", str(root / "params"), "--out", str(root / "reports")),
+        *(("--dept", *departments) if departments else ()),
+    ]
+
+
+def runs_log(root) -> list[dict]:
+    return json.loads((root / "reports" / MONTH / "runs.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("department", ["nosuch", "../../../x", "a/b"])
+def test_an_unknown_department_is_refused_and_stays_out_of_the_index(
+    tmp_path, capsys, department
+):
+    root = report_project(tmp_path)
+    assert main(report_args(root, department, "no_actuals")) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and f"{department!r} has no plan" in err
+    assert [r["department"] for r in runs_log(root)] == ["no_actuals"]
+    index = (root / "reports" / MONTH / "index.html").read_text(encoding="utf-8")
+    assert department not in index and "no_actuals" in index
+    assert not (tmp_path / "x").exists() and not (root / "reports" / MONTH / "a").exists()
+
+
+def test_a_corrupt_run_log_is_kept_aside_and_rebuilt(tmp_path, capsys):
+    root = report_project(tmp_path)
+    month = root / "reports" / MONTH
+    month.mkdir(parents=True)
+    (month / "runs.json").write_text('[{"department": "channel_ops", "sta', encoding="utf-8")
+    assert main(report_args(root, "no_actuals")) == 1
+    assert "Traceback" not in capsys.readouterr().err
+    assert [r["department"] for r in runs_log(root)] == ["no_actuals"]
+    (broken,) = month.glob("runs.json.broken-*")
+    assert broken.read_text(encoding="utf-8") == '[{"department": "channel_ops", "sta'
+
+
+def test_an_out_that_is_a_file_is_refused(tmp_path, capsys):
+    root = report_project(tmp_path)
+    (root / "reports").write_text("not a folder")
+    assert main(report_args(root, "no_actuals")) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "不是文件夹" in err
+    out = tmp_path / "file.csv"
+    out.write_text("x")
+    assert main([*SCORE, "--out", str(out), "--no-store"]) == 2
+    assert "不是文件夹" in capsys.readouterr().err and out.read_text() == "x"
+
+
+RESERVE = """
+import sys
+from pathlib import Path
+from kpilib.report import versions
+from kpilib.report.index import write_index
+month, name = Path(sys.argv[1]), sys.argv[2]
+for i in range(5):
+    work, version = versions.new_version(month / "channel_ops")
+    (work / "channel_ops.html").write_text(name, encoding="utf-8")
+    versions.finish(work, {"department": "channel_ops", "name": name, "status": "ok",
+                           "made_at": f"2024-12-01T00:00:0{i}", "version": version,
+                           "folder": f"channel_ops/v{version}", "error": "", "files": {}})
+    write_index(month, "2024-11")
+"""
+
+
+def test_six_processes_at_once_never_lose_a_run_or_share_a_version(tmp_path):
+    month = tmp_path / "reports" / MONTH
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-c", RESERVE, str(month), f"p{n}"],
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+        for n in range(6)
+    ]
+    assert [w.wait(timeout=120) for w in writers] == [0] * 6
+    runs = json.loads((month / "runs.json").read_text(encoding="utf-8"))
+    assert sorted(r["version"] for r in runs) == list(range(1, 31))
+    # each version folder holds what its own run wrote
+    for run in runs:
+        page = month / run["folder"] / "channel_ops.html"
+        assert page.read_text(encoding="utf-8") == run["name"]
+    assert sorted(p.name for p in (month / "channel_ops").iterdir()) == sorted(
+        f"v{n}" for n in range(1, 31)
+    )
+    index = (month / "index.html").read_text(encoding="utf-8")
+    assert "v30（当前）" in index and index.count("（当前）") == 1
+
+
+def test_a_version_of_a_killed_run_is_not_listed_and_is_removed_next_time(tmp_path):
+    from kpilib.report import versions
+
+    department = tmp_path / MONTH / "channel_ops"
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        work, version = versions.new_version(department)
+        (work / ".owner").write_text(f"{socket.gethostname()} {sleeper.pid}", encoding="utf-8")
+        (work / "channel_ops.html").write_text("half a report", encoding="utf-8")
+        assert versions.read_records(tmp_path / MONTH) == []  # not listed while building
+        assert versions.remove_leftovers(department) == []  # its process is alive
+    finally:
+        sleeper.kill()
+        sleeper.wait(timeout=10)
+    again, number = versions.new_version(department)  # the next run cleans up
+    assert number == version == 1 and again == work  # the number is free again
+    assert sorted(p.name for p in again.iterdir()) == [".owner"]  # the half report is gone

@@ -55,6 +55,7 @@ def _rebuild(folder: Path, month: str) -> Path:
     runs = read_records(folder)
     seen = {_key(r) for r in runs}
     runs += [r for r in _old_log(log) if _key(r) not in seen]
+    runs = [{**_defaults(), "name": r["department"], **r} for r in runs]  # older records
     runs.sort(key=lambda r: (r["made_at"], r.get("version") or 0, r["department"]))
     current = {}
     for run in runs:  # the highest successful version is current
@@ -98,6 +99,14 @@ def _rebuild(folder: Path, month: str) -> Path:
         force=True,
     )
     return index
+
+
+def _defaults() -> dict:  # Outcome's defaults, imported late: batch imports this module
+    from dataclasses import MISSING, fields
+
+    from kpilib.report.batch import Outcome
+
+    return {f.name: f.default for f in fields(Outcome) if f.default is not MISSING}
 
 
 def _key(run: dict) -> tuple:
