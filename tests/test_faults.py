@@ -8,12 +8,15 @@ killed ``kpi report``, several processes at once.
 from __future__ import annotations
 
 import csv
+import html
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import time
 
 import pandas as pd
 import pytest
@@ -449,9 +452,7 @@ def runs_log(root) -> list[dict]:
 
 
 @pytest.mark.parametrize("department", ["nosuch", "../../../x", "a/b"])
-def test_an_unknown_department_is_refused_and_stays_out_of_the_index(
-    tmp_path, capsys, department
-):
+def test_an_unknown_department_is_refused_and_stays_out_of_the_index(tmp_path, capsys, department):
     root = report_project(tmp_path)
     assert main(report_args(root, department, "no_actuals")) == 1
     err = capsys.readouterr().err
@@ -488,6 +489,7 @@ def test_an_out_that_is_a_file_is_refused(tmp_path, capsys):
 
 RESERVE = """
 import sys
+import time
 from pathlib import Path
 from kpilib.report import versions
 from kpilib.report.index import write_index
@@ -542,3 +544,88 @@ def test_a_version_of_a_killed_run_is_not_listed_and_is_removed_next_time(tmp_pa
     again, number = versions.new_version(department)  # the next run cleans up
     assert number == version == 1 and again == work  # the number is free again
     assert sorted(p.name for p in again.iterdir()) == [".owner"]  # the half report is gone
+
+
+# --- group 4: every person gets exactly one scorecard with a safe, bounded name ----------
+
+LONG_NAME = "欧阳" + "明" * 88  # 90 characters, 270 bytes of UTF-8: over the 255-byte limit
+
+
+def test_scorecards_of_colliding_and_very_long_names(tmp_path):
+    from kpilib.report.scorecards import write_scorecards
+    from kpilib.report.sections import MonthReport
+
+    plan = ecommerce_project(tmp_path, {"方磊": "李*明", "冯雪": "李?明", "彭丽": LONG_NAME})
+    report = MonthReport.load("ecommerce", MONTH, plan_path=plan)
+    cards = write_scorecards(report, tmp_path / "cards")
+    people = report.result.people["person"].tolist()
+    assert sorted(cards) == sorted(people) and len(people) == 7
+    on_disk = sorted((tmp_path / "cards").iterdir())
+    assert sorted(cards.values()) == on_disk  # one file each, none lost to a collision
+    assert cards["李*明"] != cards["李?明"]
+    assert all(len(p.name.encode("utf-8")) <= 255 for p in on_disk)
+    for person, path in cards.items():
+        page = path.read_text(encoding="utf-8")
+        assert f"<h1>{html.escape(person)}" in page  # each file holds its own person
+    assert cards["韩梅"].name == "韩梅.html"  # a plain name keeps its plain file name
+
+
+def test_card_names_are_safe_unique_and_bounded():
+    from kpilib.report.scorecards import card_names
+
+    names = card_names(["李*明", "李?明", "李_明", "a/../b", "CON", "..", "Amy", "amy", LONG_NAME])
+    assert len(set(names.values())) == 9
+    assert len({n.casefold() for n in names.values()}) == 9  # Windows and macOS fold case
+    for name in names.values():
+        assert not set(name) & set('/\\:*?"<>|') and not name.startswith(".")
+        assert len(name.encode("utf-8")) <= 130
+    assert names[LONG_NAME].startswith("欧阳明明")
+
+
+def kpi(root, *args):
+    return subprocess.Popen(
+        [sys.executable, "-m", "kpilib.cli", *args],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+@pytest.mark.slow
+def test_three_kpi_reports_at_once_keep_every_run(tmp_path):
+    root = report_project(tmp_path)
+    runs = [kpi(root, *report_args(root, "channel_ops", "no_actuals")) for _ in range(3)]
+    results = [r.communicate(timeout=300) for r in runs]
+    assert [r.returncode for r in runs] == [1, 1, 1], results  # no_actuals fails each time
+    assert not any("Traceback" in err for _, err in results)
+    log = runs_log(root)
+    ok = sorted(r["version"] for r in log if r["department"] == "channel_ops")
+    assert ok == [1, 2, 3] and all(r["status"] == "ok" for r in log if r["version"])
+    assert sum(r["department"] == "no_actuals" for r in log) == 3
+    folder = root / "reports" / MONTH / "channel_ops"
+    assert sorted(p.name for p in folder.iterdir()) == ["v1", "v2", "v3"]
+    for version in folder.iterdir():
+        assert (version / "channel_ops.html").exists() and (version / "run.json").exists()
+
+
+@pytest.mark.slow
+def test_a_killed_kpi_report_leaves_no_version_and_the_next_run_cleans_up(tmp_path):
+    root = report_project(tmp_path)
+    folder = root / "reports" / MONTH / "channel_ops"
+    run = kpi(root, *report_args(root, "channel_ops"))
+    deadline = time.monotonic() + 120
+    while not (folder / ".v1.tmp" / "channel_ops.ipynb").exists():  # the notebook is running
+        assert time.monotonic() < deadline and run.poll() is None
+        time.sleep(0.05)
+    run.send_signal(signal.SIGKILL)
+    run.communicate(timeout=30)
+    assert [p.name for p in folder.iterdir()] == [".v1.tmp"]  # never looks like a version
+    index = root / "reports" / MONTH / "index.html"
+    assert not index.exists() or "channel_ops/v1" not in index.read_text(encoding="utf-8")
+    assert main(report_args(root, "channel_ops")) == 0
+    assert [p.name for p in folder.iterdir()] == ["v1"]
+    assert [(r["department"], r["version"], r["status"]) for r in runs_log(root)] == [
+        ("channel_ops", 1, "ok")
+    ]

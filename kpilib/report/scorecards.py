@@ -28,7 +28,7 @@ def card_names(people) -> dict[str, str]:
     Examples
     --------
     >>> card_names(["潘君捷", "李*明", "李?明"])  # doctest: +NORMALIZE_WHITESPACE
-    {'潘君捷': '潘君捷.html', '李*明': '李_明_48b3b7ca.html', '李?明': '李_明_17c4fd3c.html'}
+    {'潘君捷': '潘君捷.html', '李*明': '李_明_887aa38b.html', '李?明': '李_明_18d48c88.html'}
     """
     people = [str(p) for p in dict.fromkeys(people)]
     stems = {p: _safe_stem(p) for p in people}
