@@ -38,6 +38,8 @@ def write_atomically(outputs: dict[Path, callable], force: bool = False, then=No
             try:
                 write(Path(tmp))
             except OSError as exc:
+                if exc.errno is None:  # not a file-system fault: the writer's own error
+                    raise
                 raise KpiError(
                     Problem(
                         f"无法写入 {dest}（{exc.strerror}）",

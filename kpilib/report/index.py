@@ -101,12 +101,21 @@ def _rebuild(folder: Path, month: str) -> Path:
     return index
 
 
-def _defaults() -> dict:  # Outcome's defaults, imported late: batch imports this module
-    from dataclasses import MISSING, fields
-
-    from kpilib.report.batch import Outcome
-
-    return {f.name: f.default for f in fields(Outcome) if f.default is not MISSING}
+def _defaults() -> dict:
+    """What a record written by an earlier kpilib may lack (see batch.Outcome)."""
+    return {
+        "error": "",
+        "version": None,
+        "folder": "",
+        "files": None,
+        "scorecards": 0,
+        "cards": None,
+        "plan_file": "",
+        "plan_title": "",
+        "plan_digest": "",
+        "inputs": (),
+        "seconds": 0.0,
+    }
 
 
 def _key(run: dict) -> tuple:
