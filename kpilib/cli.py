@@ -47,6 +47,13 @@ def main(argv: list[str] | None = None) -> int:
     except KpiError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a file system fault not foreseen above: said plainly, no traceback
+        where = f"{exc.filename}：" if exc.filename else ""
+        print(
+            f"错误：{where}{exc.strerror or exc}。检查路径、权限和磁盘空间后重新运行",
+            file=sys.stderr,
+        )
+        return 2
 
 
 def month_arg(value: str) -> str:
@@ -91,22 +98,33 @@ def _score_parser(commands) -> None:
 
 def _score(args) -> int:
     from kpilib import load_plan, store
-    from kpilib.files import write_atomically
+    from kpilib.files import refuse_existing, write_atomically
     from kpilib.months import month_result
     from kpilib.report.summary import summary
 
     plan = load_plan(args.plan)
-    # the stored month if its inputs are unchanged, else scored (with its adjustments) and saved
-    result = month_result(plan, args.month, args.store, not args.no_store, args.actuals)
     out = args.out or Path("reports") / args.month / plan.department
+    from kpilib.sheets.workbooks import defuse
+
+    # a BOM so Excel reads UTF-8; formula-like text quoted so Excel does not run it
     files = {
-        out / "items.csv": lambda p: result.items.to_csv(p, index=False, encoding="utf-8-sig"),
-        out / "people.csv": lambda p: result.people.to_csv(p, index=False, encoding="utf-8-sig"),
+        out / "items.csv": lambda p: defuse(result.items).to_csv(
+            p, index=False, encoding="utf-8-sig"
+        ),
+        out / "people.csv": lambda p: defuse(result.people).to_csv(
+            p, index=False, encoding="utf-8-sig"
+        ),
     }
     if args.xlsx:
         from kpilib.sheets.workbooks import write_results
 
         files[out / "results.xlsx"] = lambda p: write_results(result, p)
+    # refused before anything is scored or stored; then the store first (one transaction:
+    # a locked, read-only, corrupt or full store fails here, before any file is written),
+    # then every file or none
+    refuse_existing(files, args.force)
+    # the stored month if its inputs are unchanged, else scored (with its adjustments) and saved
+    result = month_result(plan, args.month, args.store, not args.no_store, args.actuals)
     write_atomically(files, force=args.force)
     print(summary(result))
     print(f"已写出 {', '.join(str(p) for p in files)}")

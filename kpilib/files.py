@@ -5,34 +5,52 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from kpilib.errors import KpiError, Problem
 
 
-def write_atomically(outputs: dict[Path, callable], force: bool = False) -> None:
+def refuse_existing(paths, force: bool = False) -> None:
+    """Refuse to go on when any of ``paths`` exists, unless ``force``."""
+    existing = [p for p in paths if Path(p).exists()]
+    if existing and not force:
+        raise KpiError(
+            Problem(
+                f"{'、'.join(map(str, existing))} 已存在",
+                "换一个 --out 文件夹，或加 --force 覆盖",
+            )
+        )
+
+
+def write_atomically(outputs: dict[Path, Callable[[Path], object]], force: bool = False) -> None:
     """Write several files all-or-nothing.
 
     ``outputs`` maps each destination to a function writing to a given path.
     Everything is written to temporary files first and moved into place only
     when all succeeded. An existing file is never replaced unless ``force``.
     """
-    existing = [p for p in outputs if p.exists()]
-    if existing and not force:
-        raise KpiError(
-            Problem(
-                f"{', '.join(map(str, existing))} already exist(s)",
-                "choose another --out directory, or pass --force to replace them",
-            )
-        )
+    refuse_existing(outputs, force)
     staged = []
     try:
         for dest, write in outputs.items():
-            dest.parent.mkdir(parents=True, exist_ok=True)
+            _make_folder(dest.parent)
             fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp")
             os.close(fd)
             staged.append((Path(tmp), dest))
-            write(Path(tmp))
+            try:
+                write(Path(tmp))
+            except OSError as exc:
+                if exc.errno is None:  # not a file-system fault: the writer's own error
+                    raise
+                raise KpiError(
+                    Problem(
+                        f"无法写入 {dest}（{exc.strerror}）",
+                        "腾出磁盘空间或检查文件夹权限后重新运行；已有文件保持原样，"
+                        "本次什么都没有写入",
+                        file=str(dest),
+                    )
+                ) from None
         umask = os.umask(0)
         os.umask(umask)
         for tmp, dest in staged:
@@ -41,6 +59,28 @@ def write_atomically(outputs: dict[Path, callable], force: bool = False) -> None
     finally:
         for tmp, _ in staged:
             tmp.unlink(missing_ok=True)
+
+
+def _make_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        blocker = next((p for p in (folder, *folder.parents) if p.is_file()), folder)
+        raise KpiError(
+            Problem(
+                f"输出位置 {folder} 不是文件夹：{blocker} 是一个文件",
+                "用 --out 指向一个文件夹（不存在时会新建），或把这个文件移走",
+                file=str(blocker),
+            )
+        ) from None
+    except OSError as exc:
+        raise KpiError(
+            Problem(
+                f"无法建立文件夹 {folder}（{exc.strerror}）",
+                "检查权限和磁盘空间，或用 --out 指向别处",
+                file=str(folder),
+            )
+        ) from None
 
 
 def checksum(path: str | Path) -> tuple[str, int]:

@@ -14,9 +14,10 @@ argument, else the ``KPI_STORE`` environment variable, else
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterable
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -132,40 +133,98 @@ def connect(store: str | Path | None = None, create: bool = True):
                 file=str(path),
             )
         )
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise KpiError(_os_problem(exc, path)) from None
     deadline = time.monotonic() + LOCK_WAIT
     while True:
         try:
             con = duckdb.connect(str(path))
             break
-        except duckdb.IOException as exc:
-            message = str(exc)
-            if "lock" in message.lower() and time.monotonic() < deadline:
+        except duckdb.Error as exc:
+            if "Conflicting lock" in str(exc) and time.monotonic() < deadline:
                 time.sleep(0.1)
                 continue
-            if "lock" in message.lower():
-                holder = message.split("Conflicting lock is held in", 1)[-1].split(". See")[0]
-                raise KpiError(
-                    Problem(
-                        f"the results store is in use by another process ({holder.strip()})",
-                        "wait for it to finish, or close the notebook kernel or program holding "
-                        "it, then run again",
-                        file=str(path),
-                    )
-                ) from None
             raise KpiError(
-                Problem(
-                    f"the results store is not a readable DuckDB file ({message})",
-                    "restore it from a backup, or move it aside to start a new store; "
-                    "nothing was changed",
+                store_problem(exc, path)
+                or Problem(
+                    f"无法打开结果库（{exc}）",
+                    f"检查文件 {path}；若已损坏，从备份恢复，或运行 "
+                    f"mv {path} {path}.broken 后重新计分",
                     file=str(path),
                 )
             ) from None
     try:
         _upgrade(con, path)
         yield con
+    except duckdb.Error as exc:
+        # a checksum-bad block or a full disk shows up only when read or written
+        problem = store_problem(exc, path)
+        if problem is None:
+            raise
+        raise KpiError(problem) from None
     finally:
         con.close()
+
+
+def store_problem(exc: Exception, path: Path) -> Problem | None:
+    """The real cause of a DuckDB error, in words an analyst can act on; ``None`` if unknown.
+
+    Distinguishes a store locked by another process (naming it), a read-only
+    file or folder, a full disk, and a corrupt file (with the recovery command).
+    """
+    message = str(exc)
+    if "Conflicting lock" in message:
+        holder = message.split("Conflicting lock is held in", 1)[-1].split(". See")[0].strip()
+        pid = re.search(r"PID (\d+)", holder)
+        command = _command_line(int(pid.group(1))) if pid else ""
+        return Problem(
+            f"结果库正被另一个进程占用：{holder}{f'，命令 {command}' if command else ''}",
+            "等它结束，或关闭占用它的笔记本内核（Kernel → Shut Down）或程序后重新运行；"
+            "本次什么都没有写入",
+            file=str(path),
+        )
+    if re.search(r"Read-only file system|Permission denied", message):
+        return Problem(
+            "结果库是只读的（文件或所在文件夹不可写）",
+            f"给 {path} 和它所在的文件夹写权限，或用 --store / KPI_STORE 指向可写的位置；"
+            "只想看结果时加 --no-store；本次什么都没有写入",
+            file=str(path),
+        )
+    if re.search(r"No space left|File too large|[Dd]isk (is )?full", message):
+        return Problem(
+            "磁盘已满（或超过了文件大小限制），结果库写不下",
+            "腾出磁盘空间后重新运行；结果库保持原样，本次什么都没有写入",
+            file=str(path),
+        )
+    if re.search(
+        r"not a valid DuckDB database|Corrupt database|checksum|Could not read enough bytes",
+        message,
+    ):
+        return Problem(
+            f"结果库文件已损坏（{message.splitlines()[0][:200]}）",
+            f"从备份恢复 {path}；没有备份时先保留坏文件：mv {path} {path}.broken ，"
+            "再对需要的月份重新运行 kpi score（会新建结果库）",
+            file=str(path),
+        )
+    return None
+
+
+def _command_line(pid: int) -> str:
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return ""
+    return " ".join(part.decode(errors="replace") for part in raw.split(b"\0") if part)[:200]
+
+
+def _os_problem(exc: OSError, path: Path) -> Problem:
+    return Problem(
+        f"无法使用结果库所在的文件夹（{exc.strerror}）",
+        "用 --store / KPI_STORE 指向一个可写的位置",
+        file=str(exc.filename or path),
+    )
 
 
 def _upgrade(con, path: Path) -> None:
@@ -251,6 +310,8 @@ def save(
     >>> save(result)
     1
     """
+    import duckdb
+
     from kpilib.files import checksum
     from kpilib.project import input_files
 
@@ -299,7 +360,10 @@ def save(
                 _insert(con, "run_adjustments", adjustments[["adjustment_id", "status"]], run_id)
             con.commit()
         except BaseException:
-            con.rollback()
+            # a failed commit (a full disk) has already ended the transaction: rolling
+            # back again would raise "no transaction is active" and hide the real cause
+            with suppress(duckdb.Error):
+                con.rollback()
             raise
     return version
 

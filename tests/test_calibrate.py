@@ -130,7 +130,7 @@ def test_the_payroll_workbook_has_headers_formats_and_no_formulas(tmp_path):
     # 潘君捷 (30.10 + 10.71 = 40.81 of 100, tests/test_scoring.py) and 曾志伟 (53.9%) get nothing
     assert sorted(set(people["person"]) - set(paid["person"])) == sorted(["潘君捷", "曾志伟"])
     assert sum(table["performance_pay"]) == expected
-    with pytest.raises(kpilib.KpiError, match="already exist"):
+    with pytest.raises(kpilib.KpiError, match="已存在"):
         payroll.write(table, path)
 
 

@@ -32,7 +32,7 @@ def test_score_writes_both_tables_and_a_summary(tmp_path, capsys):
 def test_score_refuses_to_overwrite_without_force(tmp_path, capsys):
     (tmp_path / "people.csv").write_text("earlier")
     assert main(["score", PLAN, "--month", "2024-11", "--out", str(tmp_path)]) == 2
-    assert "already exist" in capsys.readouterr().err
+    assert "已存在" in capsys.readouterr().err
     assert (tmp_path / "people.csv").read_text() == "earlier"
     assert not (tmp_path / "items.csv").exists()
     assert main(["score", PLAN, "--month", "2024-11", "--out", str(tmp_path), "--force"]) == 0

@@ -192,7 +192,7 @@ def test_a_rolling_window():
 
 
 def test_a_rule_naming_an_unknown_condition_is_a_plan_error(tmp_path):
-    plan = tmp_path / "p.yaml"
+    plan = tmp_path / "channel_ops.yaml"
     text = (ROOT / "params/channel_ops.yaml").read_text(encoding="utf-8")
     plan.write_text(text.replace("when: probation", "when: probatoin"), encoding="utf-8")
     with pytest.raises(PlanError, match="consequences.rules.4.when.*unknown 'probatoin'"):

@@ -291,7 +291,7 @@ def test_kpi_template_and_score_xlsx_commands(tmp_path, capsys):
         )
         == 2
     )  # never replaced silently
-    assert "already exist" in capsys.readouterr().err
+    assert "已存在" in capsys.readouterr().err
     fill_template("mall_floor", out)
     assert (
         main(

@@ -104,7 +104,7 @@ def test_a_file_without_a_person_column(tmp_path):
 def test_write_atomically_never_replaces_silently(tmp_path):
     first, second = tmp_path / "a.csv", tmp_path / "b.csv"
     first.write_text("earlier month")
-    with pytest.raises(Exception, match="already exist"):
+    with pytest.raises(Exception, match="已存在"):
         write_atomically(
             {first: lambda p: p.write_text("new"), second: lambda p: p.write_text("new")}
         )

@@ -15,7 +15,7 @@ grades: [{name: 合格, min: 60}, {name: 不合格}]
 
 
 def plan_file(tmp_path, body):
-    path = tmp_path / "plan.yaml"
+    path = tmp_path / "t.yaml"
     path.write_text(BASE + body, encoding="utf-8")
     return path
 
@@ -72,7 +72,7 @@ def test_every_shipped_plan_loads():
 def test_bad_plans_are_explained(tmp_path, body, message):
     with pytest.raises(PlanError, match=message) as info:
         load_plan(plan_file(tmp_path, body))
-    assert str(tmp_path / "plan.yaml") in str(info.value)
+    assert str(tmp_path / "t.yaml") in str(info.value)
 
 
 def test_missing_plan_file():

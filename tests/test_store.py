@@ -126,7 +126,7 @@ def test_a_store_locked_by_another_process_is_reported(store, monkeypatch):
     try:
         assert holder.stdout.readline().strip() == "ready"
         monkeypatch.setattr(history, "LOCK_WAIT", 0.3)
-        with pytest.raises(KpiError, match="in use by another process"):
+        with pytest.raises(KpiError, match=r"结果库正被另一个进程占用.*PID \d+"):
             history.load(PLAN, store)
     finally:
         holder.kill()
@@ -136,7 +136,7 @@ def test_a_store_locked_by_another_process_is_reported(store, monkeypatch):
 def test_a_corrupt_store_is_reported_and_left_alone(tmp_path, months):
     path = tmp_path / "results.duckdb"
     path.write_bytes(b"not a database" * 100)
-    with pytest.raises(KpiError, match="not a readable DuckDB file.*move it aside"):
+    with pytest.raises(KpiError, match=r"结果库文件已损坏.*mv .*results\.duckdb\.broken"):
         history.save(months["2024-11"], store=path)
     assert path.read_bytes() == b"not a database" * 100
 

@@ -211,7 +211,7 @@ def test_a_saved_what_if_is_a_new_file_that_scores_the_same(plan_copy):
     ]
     # a second save picks the next free name; an explicit existing name is refused
     assert save_plan(tweaked)[0].name == "channel_ops_whatif2.yaml"
-    with pytest.raises(KpiError, match="already exist"):
+    with pytest.raises(KpiError, match="已存在"):
         save_plan(tweaked, path=path)
     assert load_plan(path).department == "channel_ops_whatif"
 

@@ -43,6 +43,12 @@ _COMPARE = {
 ELEMENTWISE = {"min": np.fmin, "max": np.fmax}
 UNARY = {"abs": np.abs, "floor": np.floor}
 LOOKUPS = ("points", "completion", "actual", "section")
+# Bounds that keep a hostile or mistyped formula from exhausting the stack or memory
+# (Python's parser and the evaluator both recurse): the seeds' longest formula has
+# a handful of terms, so these leave ample room.
+MAX_LENGTH = 1000  # characters
+MAX_NODES = 500  # syntax-tree nodes
+MAX_DEPTH = 100  # nesting levels (a chain of n terms nests n deep)
 
 
 class FormulaError(ValueError):
@@ -79,14 +85,24 @@ class Formula:
             return key
 
         # names in [brackets] are set aside first, so a % inside a name stays a name
+        if len(str(text)) > MAX_LENGTH:
+            raise FormulaError(
+                f"公式过长（{len(str(text))} 个字符，上限 {MAX_LENGTH}）；"
+                "请拆成几个中间指标（measures）分步计算"
+            )
         source = _PERCENT.sub(r"(\1/100)", _BRACKETED.sub(alias, str(text)))
         try:
             tree = ast.parse(source, mode="eval")
+        except (RecursionError, MemoryError):
+            raise FormulaError(
+                f"公式 {_short(text)} 嵌套过深，无法解析；请拆成几个中间指标（measures）分步计算"
+            ) from None
         except SyntaxError as exc:
             raise FormulaError(
                 f"cannot parse formula {text!r} ({exc.msg}); write names that are not plain "
                 "words in [brackets], e.g. [7日留存率]"
             ) from None
+        _check_size(tree, text)
         names, lookups = set(), set()
         quoted = {
             id(n.args[0])
@@ -105,6 +121,8 @@ class Formula:
                 names.add(aliases.get(node.id, node.id))
             if isinstance(node, ast.Call) and node.func.id in LOOKUPS:
                 lookups.add((node.func.id, node.args[0].value))
+            if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+                _check_divisor(node.right, text)
         names -= {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call)}
         return cls(text, tree, aliases, frozenset(names), frozenset(lookups))
 
@@ -162,6 +180,41 @@ class Formula:
                 out = ELEMENTWISE[fn](out, a)
             return out
         raise FormulaError(f"unsupported expression in {self.text!r}")  # pragma: no cover
+
+
+def _short(text) -> str:
+    text = str(text)
+    return repr(text if len(text) <= 60 else f"{text[:57]}...")
+
+
+def _check_size(tree: ast.Expression, text) -> None:
+    """Refuse a formula with too many nodes or too deep a nesting (before any recursion)."""
+    count, depth, level = 0, 0, [(tree.body, 1)]
+    while level:  # iterative walk: a recursive one would fail on the very input it guards
+        node, d = level.pop()
+        count, depth = count + 1, max(depth, d)
+        level.extend((child, d + 1) for child in ast.iter_child_nodes(node))
+    if count > MAX_NODES or depth > MAX_DEPTH:
+        raise FormulaError(
+            f"公式 {_short(text)} 过大（{count} 个节点、嵌套 {depth} 层；上限 {MAX_NODES} 个、"
+            f"{MAX_DEPTH} 层）；请拆成几个中间指标（measures）分步计算"
+        )
+
+
+def _check_divisor(node: ast.AST, text) -> None:
+    """A divisor made of numbers only that equals zero is a plan error, found at load."""
+    if any(isinstance(n, ast.Name | ast.Call) for n in ast.walk(node)):
+        return  # depends on data: checked per person when evaluated
+    for n in ast.walk(node):
+        _check_node(n, text)
+    try:
+        value = Formula(str(text), ast.Expression(node), {}, frozenset(), frozenset())._eval(
+            node, None, None
+        )
+    except FormulaError:
+        return  # a nested literal division by zero is reported on its own node
+    if value == 0:
+        raise FormulaError(f"公式 {_short(text)} 除以常数 0（{ast.unparse(node)}）；请改正除数")
 
 
 def _as_float(value):

@@ -9,14 +9,16 @@ docs/plan-format.md documents every key.
 
 from __future__ import annotations
 
+import codecs
 import difflib
 import hashlib
 import re
+import string
 from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from kpilib.engine.formula import LOOKUPS, Formula, FormulaError
 from kpilib.engine.policy import Calibration, Consequences, Pay
@@ -119,6 +121,42 @@ class Gate(Frozen):
         return self
 
 
+# The only fields a source path may name; the others are reserved for the periods work.
+SOURCE_FIELDS = ("month",)
+RESERVED_FIELDS = ("period", "year")
+# A department ID names files and folders: letters, digits, _ and -, or Chinese characters
+DEPARTMENT_ID = re.compile(r"[A-Za-z0-9_\-\u4e00-\u9fff]+")
+
+
+def check_template(pattern: str) -> str:
+    """Refuse a source path that names anything but a bare ``{month}``.
+
+    ``str.format`` would otherwise raise ``KeyError`` for ``{mon}`` or ``{0}`` and
+    evaluate attribute access such as ``{month.__class__}``.
+    """
+    try:
+        fields = [f for _, f, spec, conv in string.Formatter().parse(pattern) if f is not None]
+        specs = [(spec, conv) for _, f, spec, conv in string.Formatter().parse(pattern) if f]
+    except ValueError as exc:
+        raise ValueError(
+            f"路径 {pattern!r} 中的花括号不成对（{exc}）；"
+            "只能写 {month}，例如 actuals/{month}.csv"
+        ) from None
+    for field in fields:
+        if field in RESERVED_FIELDS:
+            raise ValueError(
+                f"路径 {pattern!r} 中的 {{{field}}} 是保留字段，尚未支持；目前只能写 {{month}}"
+            )
+        if field not in SOURCE_FIELDS:
+            raise ValueError(
+                f"路径 {pattern!r} 中的 {{{field}}} 不是可用字段；只能写 {{month}}"
+                "（月份 YYYY-MM），例如 actuals/{month}.csv"
+            )
+    if any(spec or conv for spec, conv in specs):
+        raise ValueError(f"路径 {pattern!r}：{{month}} 后面不能带格式或转换（: 或 !）")
+    return pattern
+
+
 class Sources(Frozen):
     """Where the inputs are, relative to the plan file; ``{month}`` is ``YYYY-MM``."""
 
@@ -143,6 +181,11 @@ class Sources(Frozen):
                 f"columns: {wrong} map to unknown names; use one of {'、'.join(allowed)} or null"
             )
         return self
+
+    @field_validator("targets", "actuals", "incidents", "ratings")
+    @classmethod
+    def _template(cls, value):
+        return value if value is None else check_template(value)
 
 
 class Plan(Frozen):
@@ -182,6 +225,16 @@ class Plan(Frozen):
     consequences: Consequences | None = None
     path: Path | None = Field(default=None, exclude=True)
     digest: str | None = Field(default=None, exclude=True)
+
+    @field_validator("department")
+    @classmethod
+    def _plain_id(cls, value: str) -> str:
+        if not DEPARTMENT_ID.fullmatch(value):
+            raise ValueError(
+                f"部门 ID {value!r} 只能由字母、数字、_、- 或汉字组成（不能有 /、..、空格或路径），"
+                "它用作报告文件夹名；请改成方案文件名（不含 .yaml）"
+            )
+        return value
 
     @model_validator(mode="after")
     def _check(self):
@@ -225,9 +278,22 @@ def load_plan(path: str | Path) -> Plan:
         raise PlanError(
             Problem(f"plan file {path} does not exist", "check the path; plans live in params/")
         )
-    raw_bytes = path.read_bytes()
+    if not path.is_file():
+        raise PlanError(
+            Problem(
+                f"方案路径 {path} 是文件夹，不是方案文件",
+                f"请写出文件夹里的某个方案文件，例如 {path / 'channel_ops.yaml'}",
+                file=str(path),
+            )
+        )
     try:
-        data = yaml.load(raw_bytes, Loader=_PlanLoader)  # a SafeLoader: no Python objects
+        raw_bytes = path.read_bytes()
+    except OSError as exc:
+        raise PlanError(
+            Problem(f"无法读取方案文件（{exc.strerror}）", "检查文件权限后重试", file=str(path))
+        ) from None
+    try:
+        data = yaml.load(_decode(raw_bytes, path), Loader=_PlanLoader)  # SafeLoader: no objects
     except yaml.YAMLError as exc:
         raise PlanError(
             Problem(f"not valid YAML: {exc}", "fix the YAML syntax", file=str(path))
@@ -240,8 +306,40 @@ def load_plan(path: str | Path) -> Plan:
         )
     except ValidationError as exc:
         raise PlanError([_problem(path, err) for err in exc.errors()]) from None
+    if plan.department != path.stem:
+        # a copied plan that kept its department: key would be stored as the original
+        # department's next version and become current
+        raise PlanError(
+            Problem(
+                f"文件名 {path.name} 与 department: {plan.department} 不一致",
+                f"把文件改名为 {plan.department}.yaml，或把 department: 改成 {path.stem}",
+                file=str(path),
+                where="department",
+            )
+        )
     _check_formulas(plan)
     return plan
+
+
+def _decode(raw: bytes, path: Path) -> str:
+    """The plan's text: UTF-8 (with or without BOM), UTF-16 with a BOM, or GB18030/GBK,
+    which older Windows editors (记事本 "ANSI") write for Chinese text."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return raw.decode("utf-16")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        utf8_error = exc
+    try:
+        return raw.decode("gb18030")  # a superset of GBK and GB2312
+    except UnicodeDecodeError:
+        raise PlanError(
+            Problem(
+                f"方案文件不是 UTF-8 也不是 GBK/GB18030 编码（第 {utf8_error.start} 字节无法解码）",
+                "用编辑器把它另存为 UTF-8 编码（记事本：另存为 → 编码选 UTF-8）",
+                file=str(path),
+            )
+        ) from None
 
 
 def _problem(path: Path, err: dict) -> Problem:

@@ -353,6 +353,8 @@ def _attach_actuals(plan, items, values, problems) -> pd.DataFrame:
     given = at >= 0
     formulas = {n: i for n, i in plan.indicators.items() if i.formula}
     measures = _wide(values) if formulas else None
+    # a derived value's inputs are in the actuals file: its problems name that file
+    source = values["_file"].iloc[0] if len(values) else None
     for name, ind in formulas.items():
         mask = (items["indicator"] == name).to_numpy()
         if not ind.rule.weighted or not mask.any():
@@ -367,6 +369,7 @@ def _attach_actuals(plan, items, values, problems) -> pd.DataFrame:
                     f"{name!r} is derived by {ind.formula!r}, but "
                     f"{', '.join(row[row].index)} is missing",
                     "add the measure to the month's actuals",
+                    file=source,
                     person=person,
                 )
             )
@@ -378,6 +381,7 @@ def _attach_actuals(plan, items, values, problems) -> pd.DataFrame:
                     Problem(
                         f"{name!r}: {exc} for this person",
                         "check the measures in the actuals",
+                        file=source,
                         person=person,
                     )
                 )
@@ -395,6 +399,7 @@ def _attach_actuals(plan, items, values, problems) -> pd.DataFrame:
             Problem(
                 f"person {person!r} is in the targets but has no actuals",
                 "add their row(s) to the month's actuals, or remove them from the targets",
+                file=source,
                 person=person,
             )
         )
@@ -403,6 +408,7 @@ def _attach_actuals(plan, items, values, problems) -> pd.DataFrame:
             Problem(
                 f"no actual for {row['item']!r}",
                 f"add a value for {row['item']!r}",
+                file=source,
                 person=row["person"],
             )
         )

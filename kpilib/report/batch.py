@@ -7,9 +7,11 @@ network) and to an A4 PDF through headless Chromium, writes one scorecard per
 person, and updates ``reports/<month>/index.html``.
 
 Output never replaces earlier output: each run of a department writes a new
-version folder ``reports/<month>/<department>/v<N>/``; ``runs.json`` records
-every run (when, plan digest, input files with sha256) and the index marks the
-latest successful version of each department as current.
+version folder ``reports/<month>/<department>/v<N>/``, built under a temporary
+name and renamed when complete (:mod:`kpilib.report.versions`); ``runs.json``
+lists every run (when, plan digest, input files with sha256), rebuilt from the
+records on disk, and the index marks the latest successful version of each
+department as current.
 
 Departments run in spawn-started worker processes (fork-started pools with
 live kernels deadlock), fed from a queue; each worker keeps its imports and one
@@ -58,6 +60,7 @@ class Outcome:
     folder: str = ""  # relative to the month folder
     files: dict | None = None  # label -> path relative to the month folder
     scorecards: int = 0
+    cards: dict | None = None  # person -> scorecard path relative to the month folder
     plan_file: str = ""
     plan_title: str = ""
     plan_digest: str = ""
@@ -75,18 +78,40 @@ def build_department(job: Job, printer=None) -> Outcome:
     """
     import time
 
+    from kpilib.report import versions
+
     started = time.perf_counter()
     made_at = dt.datetime.now().astimezone().isoformat(timespec="seconds")
     base = {"department": job.department, "name": job.department, "made_at": made_at}
+    state = {}  # "work": the temporary version folder, once made
     try:
-        outcome = _build(job, base, printer)
+        outcome = _build(job, base, printer, state)
     except KpiError as exc:
         outcome = Outcome(status="failed", error=str(exc), **base)
     except _Failed as exc:
         outcome = exc.outcome
     except Exception as exc:  # noqa: BLE001 - one department's crash must not stop the others
         outcome = Outcome(status="failed", error=f"{type(exc).__name__}: {exc}", **base)
-    return Outcome(**{**asdict(outcome), "seconds": round(time.perf_counter() - started, 2)})
+    record = {**asdict(outcome), "seconds": round(time.perf_counter() - started, 2)}
+    try:
+        if "work" in state:  # complete or failed, the version folder appears with its record
+            work, version = state["work"]
+            final = work.with_name(f"v{version}")
+            record.update(
+                version=version,
+                folder=_rel(final, job),
+                error=record["error"].replace(str(work), str(final)),
+            )
+            versions.finish(work, record)
+        else:
+            versions.record_failure(job.out / job.month, record)
+    except OSError as exc:
+        record.update(
+            status="failed",
+            error=f"无法写入运行记录 {exc.filename or ''}（{exc.strerror}）；"
+            "检查磁盘空间和权限后重新运行，未完成的临时文件夹会在下次运行时清除",
+        )
+    return Outcome(**record)
 
 
 class _Failed(Exception):
@@ -96,7 +121,7 @@ class _Failed(Exception):
         self.outcome = outcome
 
 
-def _build(job: Job, base: dict, printer) -> Outcome:
+def _build(job: Job, base: dict, printer, state: dict) -> Outcome:
     from kpilib.engine.plan import load_plan
     from kpilib.files import checksum
     from kpilib.project import available_months, input_files
@@ -154,8 +179,16 @@ def _build(job: Job, base: dict, printer) -> Outcome:
             {"path": _shown(p), "sha256": checksum(p)[0]} for p in input_files(plan, job.month)
         ),
     }
-    folder, version = _new_version(job.out / job.month / job.department)
-    stem = folder / job.department
+    from kpilib.report.versions import new_version
+
+    work, version = new_version(job.out / job.month / job.department)
+    state["work"] = work, version
+    final = work.with_name(f"v{version}")
+
+    def rel(path: Path) -> str:  # where a file will be once the folder is renamed
+        return _rel(final / Path(path).relative_to(work), job)
+
+    stem = work / job.department
     parameters = {
         "department": job.department,
         "month": job.month,
@@ -170,8 +203,8 @@ def _build(job: Job, base: dict, printer) -> Outcome:
                 status="failed",
                 error=str(exc),
                 version=version,
-                folder=_rel(folder, job),
-                files={"notebook": _rel(stem.with_suffix(".ipynb"), job)},
+                folder=_rel(final, job),
+                files={"notebook": rel(stem.with_suffix(".ipynb"))},
                 **base,
                 **plan_info,
             )
@@ -191,29 +224,17 @@ def _build(job: Job, base: dict, printer) -> Outcome:
         files["PDF"] = pdf_path
         if "html" not in job.formats:
             html_path.unlink()
-    cards = write_scorecards(report, folder / "scorecards", made_at=base["made_at"])
+    cards = write_scorecards(report, work / "scorecards", made_at=base["made_at"])
     return Outcome(
         status="ok",
         version=version,
-        folder=_rel(folder, job),
-        files={k: _rel(v, job) for k, v in files.items()},
+        folder=_rel(final, job),
+        files={k: rel(v) for k, v in files.items()},
         scorecards=len(cards),
+        cards={str(person): rel(path) for person, path in cards.items()},
         **base,
         **plan_info,
     )
-
-
-def _new_version(folder: Path) -> tuple[Path, int]:
-    """Create the next ``v<N>`` folder; ``mkdir`` is atomic, so two runs never share one."""
-    folder.mkdir(parents=True, exist_ok=True)
-    taken = [int(p.name[1:]) for p in folder.glob("v*") if p.name[1:].isdigit()]
-    version = max(taken, default=0) + 1
-    while True:
-        try:
-            (folder / f"v{version}").mkdir()
-            return folder / f"v{version}", version
-        except FileExistsError:
-            version += 1
 
 
 def _rel(path: Path, job: Job) -> str:
@@ -266,13 +287,18 @@ def make_reports(
     from kpilib.report.index import write_index
 
     params, out = Path(params).resolve(), Path(out).resolve()
+    _check_folders(params, out, month)
     departments = departments or sorted(p.stem for p in params.glob("*.yaml"))
     if not departments:
         raise KpiError(Problem(f"no plans in {params}", "add params/<department>.yaml"))
-    work = [Job(d, month, params, out, tuple(formats), save) for d in departments]
-    jobs = max(1, min(jobs or os.cpu_count() or 1, len(work)))
+    # a department without a plan is refused here: it makes no folder and no index entry
+    outcomes = {d: _unknown(d, month, params) for d in departments}
+    outcomes = {d: o for d, o in outcomes.items() if o is not None}
+    work = [
+        Job(d, month, params, out, tuple(formats), save) for d in departments if d not in outcomes
+    ]
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(work) or 1))
     bar = tqdm(total=len(work), desc=f"kpi report {month}", unit="dept", disable=not progress)
-    outcomes = {}
     try:
         for outcome in _run(work, jobs):
             outcomes[outcome.department] = outcome
@@ -281,8 +307,50 @@ def make_reports(
     finally:
         bar.close()
     ordered = [outcomes[d] for d in departments if d in outcomes]
-    write_index(out / month, [asdict(o) for o in ordered], month)
+    write_index(out / month, month)
     return ordered
+
+
+def _check_folders(params: Path, out: Path, month: str) -> None:
+    problems = []
+    if not params.is_dir():
+        problems.append(
+            Problem(f"方案文件夹 {params} 不存在或不是文件夹", "用 --params 指向 params/ 文件夹")
+        )
+    for folder in (out, out / month):
+        if folder.exists() and not folder.is_dir():
+            problems.append(
+                Problem(
+                    f"报告文件夹 {folder} 是一个文件，不是文件夹",
+                    "用 --out 指向一个文件夹（不存在时会新建），或把这个文件移走",
+                    file=str(folder),
+                )
+            )
+    if problems:
+        raise KpiError(problems)
+
+
+def _unknown(department: str, month: str, params: Path) -> Outcome | None:
+    """A failed outcome for a department that is not a plain ID with a plan, else None."""
+    from kpilib.engine.plan import DEPARTMENT_ID
+
+    plan_path = params / f"{department}.yaml"
+    if DEPARTMENT_ID.fullmatch(department) and plan_path.is_file():
+        return None
+    known = sorted(p.stem for p in params.glob("*.yaml"))
+    made_at = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    return Outcome(
+        department=department,
+        name=department,
+        status="failed",
+        made_at=made_at,
+        error=str(
+            Problem(
+                f"department {department!r} has no plan {plan_path}",
+                f"use one of: {', '.join(known) or '(none)'}; or add {plan_path}",
+            )
+        ),
+    )
 
 
 def _printer(pdf: bool):

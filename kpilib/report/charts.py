@@ -71,7 +71,8 @@ def styled():
             "font.family": "sans-serif",
             "font.sans-serif": [family, *matplotlib.rcParams["font.sans-serif"]],
             "axes.unicode_minus": False,
-            "text.parse_math": False,
+            "text.parse_math": False,  # "$\\frac{1}{$" in a name is shown as written
+            "text.usetex": False,
         }
     )
 

@@ -1,26 +1,67 @@
-"""The month's index page: every department's current report and every run."""
+"""The month's index page: every department's current report and every run.
+
+``runs.json`` and ``index.html`` are derived from the run records on disk (see
+:mod:`kpilib.report.versions`), rebuilt under a file lock: several ``kpi report``
+processes finishing at once each rebuild them from everything recorded so far,
+and no run is lost.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from pathlib import Path
+from urllib.parse import quote
 
+from kpilib.errors import KpiError, Problem
 from kpilib.report.notebook import TEMPLATES, report_css
 
+LOCK_WAIT = 120.0  # seconds; rebuilding the index takes well under one
 
-def write_index(folder: Path, new: list[dict], month: str) -> Path:
-    """Append ``new`` to ``runs.json`` and rewrite ``index.html`` from every recorded run."""
+
+def write_index(folder: Path, month: str) -> Path:
+    """Rebuild ``runs.json`` and ``index.html`` of a month from every run recorded.
+
+    Runs listed in an earlier ``runs.json`` but without a record on disk (written by
+    an earlier kpilib) are kept. A ``runs.json`` that cannot be read is kept aside
+    as ``runs.json.broken-<time>`` and the log is rebuilt from the records.
+    """
+    from filelock import FileLock, Timeout
+
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        with FileLock(folder / ".index.lock", timeout=LOCK_WAIT):
+            return _rebuild(folder, month)
+    except Timeout:
+        raise KpiError(
+            Problem(
+                f"等了 {LOCK_WAIT:.0f} 秒，另一个 kpi report 仍在更新本月索引",
+                "等它结束后再运行一次 kpi report（索引会按磁盘上的全部记录重建）",
+                file=str(folder / ".index.lock"),
+            )
+        ) from None
+
+
+def _rebuild(folder: Path, month: str) -> Path:
     import jinja2
 
     from kpilib.files import write_atomically
+    from kpilib.report.versions import read_records
 
     log = folder / "runs.json"
-    runs = json.loads(log.read_text(encoding="utf-8")) if log.exists() else []
-    runs += new
+    for stale in folder.glob(".*.tmp"):  # a killed rebuild's temporary files: we hold the lock
+        stale.unlink(missing_ok=True)
+    runs = read_records(folder)
+    seen = {_key(r) for r in runs}
+    runs += [r for r in _old_log(log) if _key(r) not in seen]
+    runs = [{**_defaults(), "name": r["department"], **r} for r in runs]  # older records
+    runs.sort(key=lambda r: (r["made_at"], r.get("version") or 0, r["department"]))
     current = {}
-    for run in runs:  # later runs win
-        if run["status"] == "ok":
+    for run in runs:  # the highest successful version is current
+        if run["status"] == "ok" and (run.get("version") or 0) >= (
+            current.get(run["department"], {}).get("version") or 0
+        ):
             current[run["department"]] = run
     departments = []
     for dept in sorted({r["department"] for r in runs}):
@@ -60,11 +101,49 @@ def write_index(folder: Path, new: list[dict], month: str) -> Path:
     return index
 
 
+def _defaults() -> dict:
+    """What a record written by an earlier kpilib may lack (see batch.Outcome)."""
+    return {
+        "error": "",
+        "version": None,
+        "folder": "",
+        "files": None,
+        "scorecards": 0,
+        "cards": None,
+        "plan_file": "",
+        "plan_title": "",
+        "plan_digest": "",
+        "inputs": (),
+        "seconds": 0.0,
+    }
+
+
+def _key(run: dict) -> tuple:
+    return (run.get("department"), run.get("made_at"), run.get("version"), run.get("status"))
+
+
+def _old_log(log: Path) -> list[dict]:
+    """The runs of an existing ``runs.json``; a broken one is kept aside, not trusted."""
+    if not log.exists():
+        return []
+    try:
+        runs = json.loads(log.read_text(encoding="utf-8"))
+        if isinstance(runs, list) and all(
+            isinstance(r, dict) and {"department", "status", "made_at"} <= set(r) for r in runs
+        ):
+            return runs
+    except (OSError, ValueError):
+        pass
+    log.rename(log.with_name(f"runs.json.broken-{time.strftime('%Y%m%d-%H%M%S')}"))
+    return []
+
+
 def _with_links(run: dict) -> dict:
     files = run.get("files") or {}
-    links = [(label, href) for label, href in files.items() if label != "notebook"]
+    links = [(label, quote(href)) for label, href in files.items() if label != "notebook"]
     if run.get("scorecards"):
-        links.append(("个人成绩单", f"{run['folder']}/scorecards/"))
+        links.append(("个人成绩单", quote(f"{run['folder']}/scorecards/")))
     if "notebook" in files:
-        links.append(("notebook", files["notebook"]))
-    return {**run, "links": links}
+        links.append(("notebook", quote(files["notebook"])))
+    cards = [(person, quote(href)) for person, href in (run.get("cards") or {}).items()]
+    return {**run, "links": links, "cards": cards}

@@ -10,6 +10,7 @@ a name starting with ``=``, ``+``, ``-`` or ``@`` never becomes a formula.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -83,6 +84,13 @@ def frame(plan, month: str, store=None, pool=None) -> pd.DataFrame:
     return out[[c for c in COLUMNS if c in out]]
 
 
+def sheet_title(text: str) -> str:
+    """``text`` as an Excel sheet name: none of ``\\ / ? * [ ] :``, at most 31 characters,
+    not starting or ending with ``'`` (a plan name such as ``华东/华南区`` is common)."""
+    cleaned = re.sub(r"[\\/?*\[\]:]", "_", str(text))[:31].strip("'")
+    return cleaned or "绩效工资"
+
+
 def write(table: pd.DataFrame, path: str | Path, title: str = "", force: bool = False) -> Path:
     """Write the payroll table as an .xlsx workbook (all-or-nothing, never silently replaced).
 
@@ -104,7 +112,7 @@ def write(table: pd.DataFrame, path: str | Path, title: str = "", force: bool = 
 
     book = Workbook()
     sheet = book.active
-    sheet.title = (title or "绩效工资")[:31]
+    sheet.title = sheet_title(title or "绩效工资")
     columns = [c for c in COLUMNS if c in table]
     for col, name in enumerate(columns, start=1):
         header, _, width = COLUMNS[name]

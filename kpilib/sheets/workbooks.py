@@ -16,6 +16,7 @@ as a text cell: a name like ``=HYPERLINK(...)`` or ``-张三`` never becomes a f
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from pathlib import Path
 
@@ -31,6 +32,9 @@ from kpilib.sheets.inputs import TEMPLATE_SHEETS, read_targets
 # openpyxl is imported inside the functions: `kpi --help` and `kpi score` without
 # --xlsx do not pay for it
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# text a spreadsheet reads as a formula: starts with one of FORMULA_START and is not
+# a plain negative number such as "-3" or "-12.5%"
+_FORMULA_LIKE = r"(?!-\d+(?:\.\d+)?(?:[eE][-+]?\d+)?%?\Z)[=+\-@\t\r]"
 HEADER_FILL, INPUT_FILL = "DDEBF7", "FFF2CC"  # input fill: cells the analyst fills in
 YUAN, PERCENT, NUMBER, POINTS = "#,##0.00", "0.0%", "#,##0.####", "0.00"
 BLANK_INCIDENT_ROWS = 200
@@ -65,6 +69,29 @@ ITEM_HEADERS = {
 }
 
 
+def formula_like(text) -> bool:
+    """Whether a spreadsheet would read ``text`` as a formula (``=HYPERLINK(...)``,
+    ``+cmd|' /C calc'!A0``, ``@SUM(...)``); a plain negative number is not."""
+    return isinstance(text, str) and re.match(_FORMULA_LIKE, text) is not None
+
+
+def defuse(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose formula-like text cells get a leading ``'``.
+
+    For CSV files opened in Excel or WPS, which have no text cell type: the quote
+    makes them show the text instead of running it. Number columns are untouched.
+    """
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if values.dtype.kind in "biufcmM":
+            continue
+        risky = values.str.match(_FORMULA_LIKE).fillna(False).astype(bool)
+        if risky.any():
+            out[column] = values.where(~risky, "'" + values.astype(str))
+    return out
+
+
 def put(sheet, row: int, col: int, value, number_format: str | None = None):
     """Write one cell; text is always a text cell, never a formula.
 
@@ -78,7 +105,7 @@ def put(sheet, row: int, col: int, value, number_format: str | None = None):
     cell = sheet.cell(row, col, value)
     if isinstance(value, str):
         cell.data_type = "s"
-        if value.startswith(FORMULA_START):
+        if formula_like(value):
             cell.quotePrefix = True
     elif number_format:
         cell.number_format = number_format
