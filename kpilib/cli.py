@@ -287,7 +287,7 @@ def _payroll(args) -> int:
     plan = load_plan(args.plan)
     table = payroll.frame(plan, args.month, args.store, args.pool)
     out = args.out or Path("reports") / args.month / plan.department / "payroll.xlsx"
-    payroll.write(table, out, f"{plan.name} {args.month}", force=args.force)
+    payroll.write(table, out, plan.name, args.month, force=args.force)
     total = sum(table["performance_pay"], Decimal("0.00"))
     print(f"已写出 {out}：{len(table)} 人，绩效工资合计 {total:,.2f} 元")
     return 0
