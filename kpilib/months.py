@@ -11,6 +11,7 @@ from pathlib import Path
 from kpilib.engine.plan import Plan, load_plan
 from kpilib.engine.scoring import Result, score
 from kpilib.sheets.inputs import read_inputs
+from kpilib.sheets.workbooks import check_template_targets
 
 
 def score_month(plan: str | Path | Plan, month: str, actuals: str | Path | None = None) -> Result:
@@ -32,4 +33,7 @@ def score_month(plan: str | Path | Plan, month: str, actuals: str | Path | None 
     (19, 112.83)
     """
     plan = plan if isinstance(plan, Plan) else load_plan(plan)
-    return score(plan, month=month, **read_inputs(plan, month, actuals))
+    inputs = read_inputs(plan, month, actuals)
+    if actuals is not None:  # a filled template's targets must be the plan's
+        check_template_targets(actuals, inputs["targets"])
+    return score(plan, month=month, **inputs)

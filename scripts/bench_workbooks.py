@@ -34,7 +34,7 @@ def payroll_table(people: int, rng: np.random.Generator) -> pd.DataFrame:
     """What :func:`kpilib.sheets.payroll.frame` returns, for ``people`` people."""
     total = np.round(rng.uniform(40, 110, people), 2)
     base = np.where(np.arange(people) % 3 == 0, 3000, 2000)
-    pay = [Decimal(b * t / 100).quantize(Decimal("0.01")) for b, t in zip(base, total)]
+    pay = [Decimal(b * t / 100).quantize(Decimal("0.01")) for b, t in zip(base, total, strict=True)]
     return pd.DataFrame(
         {
             "person": [f"员工{i:06d}" for i in range(people)],
@@ -49,7 +49,7 @@ def payroll_table(people: int, rng: np.random.Generator) -> pd.DataFrame:
             "payable": pay,
             "flags": np.where(total < 60, "完成率低于 60%：免当月绩效奖金", ""),
             "adjusted": "",
-            "pay_reason": [f"{b:,} × {t:.2f} / 100" for b, t in zip(base, total)],
+            "pay_reason": [f"{b:,} × {t:.2f} / 100" for b, t in zip(base, total, strict=True)],
         }
     )
 

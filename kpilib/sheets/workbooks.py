@@ -241,7 +241,41 @@ def template(plan: Plan, month: str):
     rated = own[own["rule"].map(lambda r: isinstance(r, Rating))]
     if len(rated):
         _ratings_sheet(book, plan, month, rated)
+    for sheet in book.worksheets:
+        _protect_and_print(sheet)
     return book
+
+
+def _input(cell) -> None:
+    """A cell the analyst fills in: yellow, and unlocked on the protected sheet."""
+    from openpyxl.styles import Protection
+
+    cell.fill = _fill(INPUT_FILL)
+    cell.protection = Protection(locked=False)
+
+
+def _protect_and_print(sheet) -> None:
+    """Lock everything but the input cells; print A4 landscape, one page wide.
+
+    Protected without a password: it keeps targets and weights from being edited by
+    mistake (scoring reads them from the plan's targets file, not from here), and
+    an analyst who must can still lift it (审阅 → 撤消工作表保护).
+    """
+    header_row = 1 if sheet.title == "扣分标准" else 2  # the others have a title row above
+    protection = sheet.protection
+    protection.sheet = True
+    # column widths, row heights, sorting and filtering stay allowed
+    protection.formatColumns = protection.formatRows = False
+    protection.sort = protection.autoFilter = False
+    if sheet.sheet_state != "visible":
+        return
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = f"1:{header_row}"
+    sheet.print_area = sheet.dimensions
+    sheet.oddFooter.center.text = "第 &P 页，共 &N 页"
 
 
 def _number_validation(sheet, cells: list[str], negative: bool) -> None:
@@ -281,7 +315,7 @@ def _actuals_sheet(sheet, plan: Plan, month: str, rows: pd.DataFrame) -> None:
             put(sheet, r, col, value, unit_format(row.unit, row.target) if col == 7 else None)
         value_cell = sheet.cell(r, 8)
         value_cell.number_format = unit_format(row.unit)
-        value_cell.fill = _fill(INPUT_FILL)
+        _input(value_cell)
         put(sheet, r, 9, row.note)
         cells[row.allow_negative].append(f"H{r}")
     for negative, where in cells.items():
@@ -370,7 +404,7 @@ def _incidents_sheets(book, plan: Plan, month: str, items: pd.DataFrame) -> None
     sheet.add_data_validation(dates)
     for row in range(3, last + 1):
         for col in range(1, 8):
-            sheet.cell(row, col).fill = _fill(INPUT_FILL)
+            _input(sheet.cell(row, col))
         sheet.cell(row, 6).number_format = "yyyy-mm-dd"
     for letter, width in zip("ABCDEFG", (10, 22, 22, 7, 7, 12, 40), strict=True):
         sheet.column_dimensions[letter].width = width
@@ -391,12 +425,70 @@ def _ratings_sheet(book, plan: Plan, month: str, items: pd.DataFrame) -> None:
         for rater in rule.raters or {"": 1.0}:
             for col, value in enumerate([person, role, item, rater, None, choices], start=1):
                 put(sheet, r, col, value)
-            sheet.cell(r, 5).fill = _fill(INPUT_FILL)
+            _input(sheet.cell(r, 5))
             _list_validation(sheet, '"' + ",".join(levels) + '"', f"E{r}", "等级")
             r += 1
     fit_columns(sheet, 2)
     sheet.column_dimensions["E"].width = 12
     sheet.freeze_panes = "A3"
+
+
+def check_template_targets(path: str | Path, targets: pd.DataFrame) -> None:
+    """Refuse a filled template whose 目标值 differ from the targets being scored.
+
+    The template shows each target for reference; scoring reads targets from the
+    plan's targets file. A target edited in the template (its sheet unprotected)
+    or a template made before the targets changed would otherwise be silently
+    ignored. Does nothing for a file that is not a template.
+
+    Parameters
+    ----------
+    path : path
+        The actuals file passed to scoring.
+    targets : DataFrame
+        The targets scored (:func:`kpilib.sheets.inputs.read_targets`).
+
+    Raises
+    ------
+    DataError
+        One problem per differing target: file, row, person, column 目标值.
+    """
+    from kpilib.errors import DataError, Problem, raise_if
+    from kpilib.parse import to_number
+    from kpilib.sheets.inputs import EXCEL, read_sheet
+
+    path = Path(path)
+    if path.suffix.lower() not in EXCEL:
+        return
+    from python_calamine import CalamineWorkbook
+
+    if TEMPLATE_SHEETS["actuals"] not in CalamineWorkbook.from_path(str(path)).sheet_names:
+        return
+    sheet = read_sheet(path, TEMPLATE_SHEETS["actuals"])
+    if "target" not in sheet or "indicator" not in sheet:
+        return
+    sheet = sheet[sheet["target"] != ""]
+    shown, problems = to_number(sheet, "target", label="目标值")
+    planned = targets.drop_duplicates(["person", "item"]).set_index(["person", "item"])["target"]
+    keys = pd.MultiIndex.from_arrays([sheet["person"], sheet["indicator"]])
+    expected = planned.reindex(keys).to_numpy(dtype=float)
+    differs = ~np.isclose(shown.to_numpy(dtype=float), expected, rtol=1e-9, atol=1e-9)
+    for i in np.flatnonzero(differs & ~np.isnan(shown.to_numpy(dtype=float))):
+        row = sheet.iloc[i]
+        now = "没有这一项" if np.isnan(expected[i]) else f"{expected[i]:,.10g}"
+        problems.append(
+            Problem(
+                f"录入表的目标值 {shown.iat[i]:,.10g} 与目标表 {targets['_file'].iat[0]} "
+                f"中 {row['indicator']} 的目标 {now} 不同；计分只用目标表",
+                "目标请在目标表中修改，再用 kpi template 重新生成录入表；"
+                "录入表里的目标值只作参考，不要改",
+                file=row["_file"],
+                where=f"row {row['_row']}",
+                person=row["person"],
+                column="目标值",
+            )
+        )
+    raise_if(problems, DataError)
 
 
 def write_template(plan: Plan, month: str, path: str | Path, force: bool = False) -> Path:
