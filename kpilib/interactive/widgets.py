@@ -31,6 +31,7 @@ from kpilib.interactive.whatif import (
     TUNABLE,
     Comparison,
     WhatIf,
+    draft_path,
     save_plan,
     with_rules,
 )
@@ -178,12 +179,9 @@ class WhatIfApp:
         return comparison
 
     def save(self) -> Path | None:
-        """Save the tweak as a new plan file next to the original; show the diff."""
+        """Save the tweak as a draft plan in ``params/drafts/``; show the diff."""
         name = self.save_name.value.strip()
-        path = None
-        if name:
-            name = name if name.endswith(".yaml") else f"{name}.yaml"
-            path = Path(self.plan.path).with_name(name)
+        path = draft_path(self.plan, name) if name else None
         try:
             saved, diff = save_plan(
                 self.tweaked(),
@@ -196,7 +194,8 @@ class WhatIfApp:
             self.status.value = f'<p style="color:#c0392b">{html.escape(str(exc))}</p>'
             return None
         self.status.value = (
-            f"<p>已保存为 <code>{html.escape(str(saved))}</code>（原方案未改动）。"
+            f"<p>已保存为草稿 <code>{html.escape(str(saved))}</code>（原方案未改动；"
+            f"发布用 <code>kpi plan publish {html.escape(str(saved))}</code>）。"
             f"改动：</p>" + diff.to_html(index=False, border=0, classes="kpi")
         )
         return saved

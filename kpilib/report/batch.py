@@ -250,7 +250,10 @@ def make_reports(
         raise KpiError(Problem(f"no plans in {params}", "add params/<department>.yaml"))
     work = [Job(d, month, params, out, tuple(formats)) for d in departments]
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(work)))
-    bar = tqdm(total=len(work), desc=f"kpi report {month}", unit="dept", disable=not progress)
+    # disable=None: tqdm draws only on a terminal; in a log its \r frames are noise
+    bar = tqdm(
+        total=len(work), desc=f"kpi report {month}", unit="dept", disable=None if progress else True
+    )
     outcomes = {}
     try:
         for outcome in _run(work, jobs):
