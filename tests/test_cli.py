@@ -1,5 +1,6 @@
 """The kpi command as an analyst runs it."""
 
+import re
 import subprocess
 import sys
 
@@ -70,3 +71,63 @@ def test_a_bad_month_is_refused(month, capsys):
     with pytest.raises(SystemExit):
         main(["score", PLAN, "--month", month])
     assert "YYYY-MM" in capsys.readouterr().err
+
+
+# ---- kpi history, kpi lab (issue 11 #16, #17)
+
+
+@pytest.fixture
+def stored(tmp_path):
+    import kpilib
+    from kpilib import store
+
+    path = tmp_path / "r.duckdb"
+    store.save(kpilib.score_month(PLAN, "2024-11"), files=[], store=path)
+    return path
+
+
+def test_kpi_history_is_readable(stored, capsys):
+    # seed 003: every change recorded — an actual corrected to 2,160,000, points set to 25
+    for change in (["--actual", "2160000"], ["--points", "25"]):
+        item = "GMV指标" if change[0] == "--actual" else "有产客户数"
+        args = ["adjust", PLAN, "--month", "2024-11", "--person", "危鹤坚", "--item", item]
+        assert (
+            main(
+                [
+                    *args,
+                    *change,
+                    "--reason",
+                    "申诉",
+                    "--by",
+                    "王经理",
+                    "--force",
+                    "--store",
+                    str(stored),
+                ]
+            )
+            == 0
+        )
+    capsys.readouterr()
+    assert main(["history", "--store", str(stored)]) == 0
+    out = capsys.readouterr().out
+    assert "部门" in out and "计分时间" in out and "新实际值" in out  # Chinese headers
+    assert "2,160,000" in out and "2160000.0" not in out
+    assert "NaN" not in out and "nan" not in out and "None" not in out
+    stamps = re.findall(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)?", out)
+    assert len(stamps) == 3 and not any(stamps)  # to the second, no fractions
+
+
+def test_kpi_history_of_an_unknown_department_names_the_known_ones(stored, capsys):
+    assert main(["history", "--store", str(stored), "--department", "nope"]) == 2
+    err = capsys.readouterr().err
+    assert "'nope'" in err and "channel_ops" in err
+
+
+def test_kpi_lab_starts_jupyter_lab_in_notebooks(monkeypatch):
+    from kpilib import cli
+
+    monkeypatch.setattr("os.geteuid", lambda: 0)  # root: jupyter refuses without --allow-root
+    command = cli.lab_command(["--port", "8899"])
+    assert command[1:] == ["-m", "jupyter", "lab", "--port", "8899", "--allow-root"]
+    monkeypatch.setattr("os.geteuid", lambda: 1000)
+    assert "--allow-root" not in cli.lab_command([])
