@@ -8,8 +8,9 @@
 Pick an indicator; its weight and its rule's parameters (cap, floor,
 threshold, band edges, step...) appear as controls. Every change re-scores the
 month (inputs are read once) and redraws who changes grade, the grade
-distribution and the pay gained or lost against the published plan. 保存为新方案
-writes the tweaked plan as a new file next to the original, with the diff.
+distribution (one chart, its bars updated in place) and the pay gained or lost
+against the published plan. 保存为新方案 writes the tweaked plan as a draft in
+``params/drafts/``, with the diff.
 
 All logic is in :mod:`kpilib.interactive.whatif`; this module only wires controls to it,
 so the same panel can be driven from a test by setting control values.
@@ -126,6 +127,7 @@ class WhatIfApp:
             ]
         )
         self._loading = False
+        self._grade_chart = None  # drawn at the first update, then updated in place
         self._show_controls()
         self.update()
 
@@ -174,7 +176,11 @@ class WhatIfApp:
             self.status.value = f'<p style="color:#c0392b">{html.escape(str(exc))}</p>'
             return None
         self.comparison = comparison
-        self.tables.value, self.chart.value = render(comparison, self.plan, self.limit)
+        grades = comparison.grades
+        if self._grade_chart is None or not self._grade_chart.fits(grades):
+            self._grade_chart = GradeChart(grades)
+        self.tables.value = comparison.html(self.limit)
+        self.chart.value = self._grade_chart.update(grades)
         self.status.value = _changes_text(self.rules, self.weights)
         return comparison
 
@@ -289,24 +295,51 @@ class WhatIfApp:
 
 def render(comparison: Comparison, plan: Plan, limit: int = 30) -> tuple[str, bytes]:
     """The panel's view of a comparison: HTML tables and a PNG of the grade distribution."""
-    from kpilib.report import charts
+    return comparison.html(limit), GradeChart(comparison.grades).update(comparison.grades)
 
-    grades = comparison.grades
-    fig = charts._figure(2.4)
-    ax = fig.add_subplot()
-    x = np.arange(len(grades))
-    ax.bar(x - 0.2, grades["before"], width=0.4, color="#aab7b8", label="原方案")
-    ax.bar(x + 0.2, grades["after"], width=0.4, color="#2e86c1", label="新方案")
-    ax.set_xticks(x, grades["grade"])
-    ax.set_ylabel("人数")
-    ax.yaxis.get_major_locator().set_params(integer=True)
-    ax.legend(fontsize=8)
-    ax.set_title("等级分布：原方案与新方案", fontsize=10)
-    import io
 
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=CHART_DPI)
-    return comparison.html(limit), buffer.getvalue()
+class GradeChart:
+    """The grade distribution, before and after: drawn once, then updated in place.
+
+    A widget change only sets the bars' heights and the y range and encodes the PNG
+    again; making the figure and laying it out (most of a redraw) happens once.
+    """
+
+    def __init__(self, grades):
+        from kpilib.report import charts
+
+        self.names = list(grades["grade"])
+        self.fig = charts._figure(2.4)
+        self.ax = ax = self.fig.add_subplot()
+        x = np.arange(len(grades))
+        self.before = ax.bar(x - 0.2, grades["before"], width=0.4, color="#aab7b8", label="原方案")
+        self.after = ax.bar(x + 0.2, grades["after"], width=0.4, color="#2e86c1", label="新方案")
+        ax.set_xticks(x, self.names)
+        ax.set_ylabel("人数")
+        ax.yaxis.get_major_locator().set_params(integer=True)
+        ax.legend(fontsize=8)
+        ax.set_title("等级分布：原方案与新方案", fontsize=10)
+        self._png()  # lays the figure out once ...
+        self.fig.set_layout_engine("none")  # ... and keeps that layout
+
+    def fits(self, grades) -> bool:
+        """Whether ``grades`` has this chart's grades (else a new chart is drawn)."""
+        return list(grades["grade"]) == self.names
+
+    def update(self, grades) -> bytes:
+        """Set the bars to ``grades`` (columns grade, before, after); the PNG."""
+        for bars, column in ((self.before, "before"), (self.after, "after")):
+            for bar, count in zip(bars, grades[column], strict=True):
+                bar.set_height(count)
+        self.ax.set_ylim(0, max(1, grades[["before", "after"]].to_numpy().max()) * 1.1)
+        return self._png()
+
+    def _png(self) -> bytes:
+        import io
+
+        buffer = io.BytesIO()
+        self.fig.savefig(buffer, format="png", dpi=CHART_DPI)
+        return buffer.getvalue()
 
 
 def _changes_text(rules: dict, weights: dict) -> str:
@@ -326,4 +359,4 @@ def _changes_text(rules: dict, weights: dict) -> str:
     return "<p>当前改动：" + html.escape("；".join(parts)) + "</p>"
 
 
-__all__ = ["WhatIfApp", "render"]
+__all__ = ["WhatIfApp", "GradeChart", "render"]
