@@ -42,7 +42,12 @@ def main(argv: list[str] | None = None) -> int:
         _lab_parser,
     ):
         add(commands)
-    args = parser.parse_args(argv)
+    # kpi lab hands what it does not know to jupyter lab (--port 8899 ...)
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "lab":
+        parser.error(f"无法识别的参数：{' '.join(extra)}")
+    if args.command == "lab":
+        args.lab_args = extra
     try:
         return args.func(args) or 0
     except KpiError as exc:
@@ -430,7 +435,6 @@ def _lab_parser(commands) -> None:
         description="在项目的 notebooks/ 文件夹启动 JupyterLab（以 root 运行时自动加 "
         "--allow-root）。其余参数原样交给 jupyter lab，例如 kpi lab --port 8899。",
     )
-    parser.add_argument("lab_args", nargs=argparse.REMAINDER, help="交给 jupyter lab 的参数")
     parser.set_defaults(func=_lab)
 
 

@@ -131,3 +131,14 @@ def test_kpi_lab_starts_jupyter_lab_in_notebooks(monkeypatch):
     assert command[1:] == ["-m", "jupyter", "lab", "--port", "8899", "--allow-root"]
     monkeypatch.setattr("os.geteuid", lambda: 1000)
     assert "--allow-root" not in cli.lab_command([])
+
+
+def test_kpi_lab_runs_jupyter_lab_from_notebooks_with_its_arguments(monkeypatch):
+    seen = {}
+    monkeypatch.setattr("os.chdir", lambda folder: seen.update(cwd=folder))
+    monkeypatch.setattr("os.execv", lambda path, argv: seen.update(argv=argv))
+    main(["lab", "--port", "8899", "--no-browser"])
+    assert seen["cwd"] == ROOT / "notebooks"
+    assert seen["argv"][1:6] == ["-m", "jupyter", "lab", "--port", "8899"]
+    with pytest.raises(SystemExit):  # other commands still refuse what they do not know
+        main(["history", "--port", "8899"])
