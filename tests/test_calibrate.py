@@ -62,13 +62,14 @@ def test_at_most_20_percent_excellent_ties_by_the_heaviest_item_then_name():
         ("戊", 91, 1.0),
     ] + [(f"员{i}", 70, 0.7) for i in range(5)]
     out = calibrate(scored(plan, rows)).set_index("person")
-    # 甲 (97) first; 乙, 丙, 丁 tie at 93: 丙 and 丁 (95%) beat 乙 (90%), and 丁 (U+4E01)
-    # sorts before 丙 (U+4E19) by name, so 丁 keeps 优秀; 乙, 丙 and 戊 move down to 良好
-    assert list(out.loc[out["grade"] == "优秀"].index) == ["甲", "丁"]
-    assert list(out.loc[out["calibrated"]].index) == ["乙", "丙", "戊"]
+    # 甲 (97) first; 乙, 丙, 丁 tie at 93: 丙 and 丁 (95%) beat 乙 (90%), and by name in
+    # pinyin order 丙 bǐng comes before 丁 dīng (though U+4E01 丁 < U+4E19 丙), so 丙 keeps
+    # 优秀; 乙, 丁 and 戊 move down to 良好
+    assert list(out.loc[out["grade"] == "优秀"].index) == ["甲", "丙"]
+    assert list(out.loc[out["calibrated"]].index) == ["乙", "丁", "戊"]
     assert set(out.loc[out["calibrated"], "grade_before"]) == {"优秀"}
     assert set(out.loc[out["calibrated"], "grade"]) == {"良好"}
-    assert out.loc["丙", "calibration"].startswith("优秀名额 20% × 10 人 = 2 人")
+    assert out.loc["丁", "calibration"].startswith("优秀名额 20% × 10 人 = 2 人")
 
 
 def test_the_excess_counts_toward_the_next_grades_quota():

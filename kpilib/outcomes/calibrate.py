@@ -17,6 +17,7 @@ import pandas as pd
 
 from kpilib.engine.policy import TIE_KEYS, Calibration
 from kpilib.errors import PlanError, Problem
+from kpilib.text import pinyin_key
 
 
 def calibrate(result, plan=None) -> pd.DataFrame:
@@ -76,7 +77,7 @@ def calibrate(result, plan=None) -> pd.DataFrame:
         "total": people["total"],
         "heaviest_completion": people["person"].map(heaviest),
         "completion": people["completion"],
-        "person": people["person"],
+        "person": pinyin_key(people["person"]),  # names in roster (pinyin) order
     }
     by = ["total", *config.tie_break]
     order = (
