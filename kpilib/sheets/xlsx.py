@@ -93,7 +93,7 @@ def write_column(
     quoted = book.format(**props, quote_prefix=True)
     write_string, write_number = sheet.write_string, sheet.write_number
     for r, value in enumerate(values, start=first_row):
-        if value is None:
+        if value is None or value == "":  # a blank cell is no cell: smaller and faster
             continue
         if isinstance(value, str):
             write_string(r, col, value, quoted if value.startswith(FORMULA_START) else text)
