@@ -203,11 +203,13 @@ def line_counts(values, width: int) -> np.ndarray:
     """Lines each text takes wrapped in a column ``width`` wide (1 for a blank).
 
     Only texts that may not fit (over half the width in characters) are measured.
+    A Chinese character is counted two units wide, a little wider than printed, so
+    the estimate errs towards a spare line rather than a clipped one.
     """
     texts = pd.Series(cells(values), dtype=object).fillna("").astype(str)
     lines = np.ones(len(texts), dtype=int)
-    long = np.flatnonzero(texts.str.len().to_numpy() * 2 > width - 1)
-    lines[long] = -(-display_widths(texts.to_numpy()[long]) // (width - 1))
+    long = np.flatnonzero(texts.str.len().to_numpy() * 2 > width)
+    lines[long] = -(-display_widths(texts.to_numpy()[long]) // width)
     return np.maximum(lines, 1)
 
 
