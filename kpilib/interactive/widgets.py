@@ -338,7 +338,15 @@ class GradeChart:
         import io
 
         buffer = io.BytesIO()
-        self.fig.savefig(buffer, format="png", dpi=CHART_DPI)
+        # one draw (no tight-box pass: the layout is fixed), the image the same size
+        # every time, and a quick PNG compression for a screen-only picture
+        self.fig.savefig(
+            buffer,
+            format="png",
+            dpi=CHART_DPI,
+            bbox_inches=None,
+            pil_kwargs={"compress_level": 1},
+        )
         return buffer.getvalue()
 
 
