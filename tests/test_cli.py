@@ -142,3 +142,14 @@ def test_kpi_lab_runs_jupyter_lab_from_notebooks_with_its_arguments(monkeypatch)
     assert seen["argv"][1:6] == ["-m", "jupyter", "lab", "--port", "8899"]
     with pytest.raises(SystemExit):  # other commands still refuse what they do not know
         main(["history", "--port", "8899"])
+
+
+def test_no_progress_bar_frames_in_a_log(monkeypatch, capsys, tmp_path):
+    import kpilib.report.batch as batch
+    from kpilib.report.batch import make_reports
+
+    monkeypatch.setattr(batch, "_run", lambda work, jobs: [])
+    monkeypatch.setattr("kpilib.report.index.write_index", lambda *a, **k: None)
+    make_reports("2024-11", params=ROOT / "params", out=tmp_path, progress=True)
+    err = capsys.readouterr().err  # captured: not a terminal, as in a log or a pipe
+    assert "\r" not in err and "kpi report" not in err
