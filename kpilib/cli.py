@@ -39,9 +39,16 @@ def main(argv: list[str] | None = None) -> int:
         _payroll_parser,
         _template_parser,
         _inspect_parser,
+        _plan_parser,
+        _lab_parser,
     ):
         add(commands)
-    args = parser.parse_args(argv)
+    # kpi lab hands what it does not know to jupyter lab (--port 8899 ...)
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "lab":
+        parser.error(f"无法识别的参数：{' '.join(extra)}")
+    if args.command == "lab":
+        args.lab_args = extra
     try:
         return args.func(args) or 0
     except KpiError as exc:
@@ -237,23 +244,77 @@ def _history_parser(commands) -> None:
     parser.set_defaults(func=_history)
 
 
+RUN_HEADERS = {
+    "department": "部门",
+    "month": "月份",
+    "version": "版本",
+    "current": "当前",
+    "scored_at": "计分时间",
+    "people": "人数",
+    "files": "输入文件数",
+    "plan_digest": "方案校验码",
+    "note": "备注",
+}
+AUDIT_HEADERS = {
+    "id": "编号",
+    "department": "部门",
+    "month": "月份",
+    "person": "姓名",
+    "item": "指标",
+    "actual": "新实际值",
+    "points": "新得分",
+    "reason": "原因",
+    "made_by": "决定人",
+    "filed_at": "提交时间",
+    "forced": "超期强制",
+    "status": "状态",
+}
+
+
 def _history(args) -> int:
-    import numpy as np
+    import pandas as pd
 
     from kpilib import store
+    from kpilib.text import number
 
-    table = store.runs(args.store, args.department)
+    table = store.runs(args.store)
+    if args.department:
+        known = sorted(set(table["department"]))
+        if args.department not in known:
+            raise KpiError(
+                Problem(
+                    f"结果库 {store.store_path(args.store)} 里没有部门 {args.department!r}；"
+                    f"已有的部门：{'、'.join(known) or '（无，还没有计分的月份）'}",
+                    "--department 写其中之一（方案文件名，例如 channel_ops），"
+                    "或先用 kpi score 为这个部门计分",
+                )
+            )
+        table = table[table["department"] == args.department]
     if table.empty:
         print(f"{store.store_path(args.store)}：还没有已计分的月份")
         return 0
-    table["current"] = np.where(table["current"], "*", "")
-    table["scored_at"] = table["scored_at"].dt.strftime("%Y-%m-%d %H:%M:%S")
-    table["plan_digest"] = table["plan_digest"].str[:12]
-    print(table.to_string(index=False))
-    trail = store.audit_trail(args.store, args.department)
-    if len(trail):
-        print("\n调整记录（审计）：")
-        print(trail.to_string(index=False))
+    table = table.assign(
+        current=table["current"].map({True: "*", False: ""}),
+        scored_at=table["scored_at"].dt.strftime("%Y-%m-%d %H:%M:%S"),
+        plan_digest=table["plan_digest"].str[:12],
+        note=table["note"].fillna(""),
+    )
+    with pd.option_context("display.unicode.east_asian_width", True, "display.width", 200):
+        print(table[list(RUN_HEADERS)].rename(columns=RUN_HEADERS).to_string(index=False))
+        trail = store.audit_trail(args.store, args.department)
+        if len(trail):
+            trail = (
+                trail.assign(
+                    actual=number(trail["actual"]),
+                    points=number(trail["points"]),
+                    filed_at=pd.to_datetime(trail["filed_at"]).dt.strftime("%Y-%m-%d %H:%M:%S"),
+                    forced=trail["forced"].map({True: "是", False: ""}),
+                )
+                .astype(object)
+                .fillna("")
+            )
+            print("\n调整记录（审计）：")
+            print(trail[list(AUDIT_HEADERS)].rename(columns=AUDIT_HEADERS).to_string(index=False))
     return 0
 
 
@@ -361,7 +422,7 @@ def _payroll(args) -> int:
     plan = load_plan(args.plan)
     table = payroll.frame(plan, args.month, args.store, args.pool)
     out = args.out or Path("reports") / args.month / plan.department / "payroll.xlsx"
-    payroll.write(table, out, f"{plan.name} {args.month}", force=args.force)
+    payroll.write(table, out, plan.name, args.month, force=args.force)
     total = sum(table["performance_pay"], Decimal("0.00"))
     print(f"已写出 {out}：{len(table)} 人，绩效工资合计 {total:,.2f} 元")
     return 0
@@ -434,6 +495,86 @@ def _inspect(args) -> int:
     else:
         print(render(report))
     return 1 if report["problems"] else 0
+
+
+# --- kpi plan publish -------------------------------------------------------------------
+
+
+def _plan_parser(commands) -> None:
+    parser = commands.add_parser(
+        "plan",
+        help="管理方案：发布模拟（what-if）草稿",
+        description="方案文件的操作。模拟面板保存的方案是 params/drafts/ 下的草稿，"
+        "kpi report 不会用它；确认后用 kpi plan publish 发布。",
+    )
+    actions = parser.add_subparsers(dest="action", required=True, metavar="操作")
+    publish = actions.add_parser(
+        "publish",
+        help="把草稿发布为正式方案（旧方案原样存入 plan_history/）",
+        description="把草稿（例如 params/drafts/channel_ops_whatif.yaml）发布为 "
+        "params/<部门>.yaml。原方案原样保存为 plan_history/<部门>.<时间>.yaml，"
+        "其校验码与结果库里按它计分的月份一致。",
+    )
+    publish.add_argument(
+        "draft", type=Path, help="草稿文件，例如 params/drafts/channel_ops_whatif.yaml"
+    )
+    publish.add_argument(
+        "--as",
+        dest="department",
+        metavar="部门",
+        help="要替换的部门方案；默认草稿文件名去掉 _whatif 后缀",
+    )
+    publish.set_defaults(func=_publish)
+
+
+def _publish(args) -> int:
+    from kpilib.drafts import publish
+
+    published, kept = publish(args.draft, args.department)
+    print(
+        f"已发布 {published}" + (f"；原方案保存为 {kept}" if kept else "（此前没有这个部门的方案）")
+    )
+    return 0
+
+
+# --- kpi lab ---------------------------------------------------------------------------
+
+
+def _lab_parser(commands) -> None:
+    parser = commands.add_parser(
+        "lab",
+        help="在 notebooks/ 中打开 JupyterLab",
+        description="在项目的 notebooks/ 文件夹启动 JupyterLab（以 root 运行时自动加 "
+        "--allow-root）。其余参数原样交给 jupyter lab，例如 kpi lab --port 8899。",
+    )
+    parser.set_defaults(func=_lab)
+
+
+def lab_command(argv: list[str] | None = None) -> list[str]:
+    """The ``jupyter lab`` command line ``kpi lab`` runs (``--allow-root`` for root)."""
+    import os
+
+    command = [sys.executable, "-m", "jupyter", "lab", *(argv or [])]
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in command:
+        command.append("--allow-root")  # jupyter refuses to start as root without it
+    return command
+
+
+def _lab(args) -> int:
+    import os
+
+    from kpilib.project import root
+
+    folder = root() / "notebooks"
+    if not folder.is_dir():
+        raise KpiError(
+            Problem(f"{root()} 下没有 notebooks/ 文件夹", "在项目文件夹（有 params/ 的那个）里运行")
+        )
+    command = lab_command(args.lab_args)
+    print(f"在 {folder} 启动：{' '.join(command[1:])}")
+    os.chdir(folder)
+    os.execv(command[0], command)
+    return 0  # not reached
 
 
 if __name__ == "__main__":

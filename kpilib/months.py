@@ -35,6 +35,7 @@ from kpilib.engine.scoring import (
 from kpilib.errors import KpiError
 from kpilib.project import available_months, input_files, store_path
 from kpilib.sheets.inputs import read_inputs
+from kpilib.sheets.workbooks import check_template_targets
 
 
 def score_month(plan: str | Path | Plan, month: str, actuals: str | Path | None = None) -> Result:
@@ -58,7 +59,7 @@ def score_month(plan: str | Path | Plan, month: str, actuals: str | Path | None 
     np.float64(99.25)
     """
     plan = _plan(plan)
-    return score(plan, month=month, **read_inputs(plan, month, actuals))
+    return score(plan, month=month, **_inputs(plan, month, actuals))
 
 
 def month_result(
@@ -268,7 +269,7 @@ def _resolve(plan: Plan, month: str, stored: dict, store, save: bool, actuals):
         decided = results.decide(recorded.drop(columns="status"), digest)
     applied = decided[decided["status"] == "applied"] if decided is not None else None
     result = score(
-        plan, month=month, adjustments=_as_input(applied), **read_inputs(plan, month, actuals)
+        plan, month=month, adjustments=_as_input(applied), **_inputs(plan, month, actuals)
     )
     if save:
         note = (
@@ -282,6 +283,13 @@ def _resolve(plan: Plan, month: str, stored: dict, store, save: bool, actuals):
             result, input_files(plan, month, actuals), store, note=note, adjustments=decided
         )
     return result, _or_empty(decided)
+
+
+def _inputs(plan: Plan, month: str, actuals) -> dict:
+    inputs = read_inputs(plan, month, actuals)
+    if actuals is not None:  # a filled template's targets must be the plan's
+        check_template_targets(actuals, inputs["targets"])
+    return inputs
 
 
 def _or_empty(frame: pd.DataFrame | None) -> pd.DataFrame:

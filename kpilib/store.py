@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from kpilib.engine.plan import Plan, load_plan, nearest
+from kpilib.engine.plan import ARCHIVE, Plan, is_archived, load_plan, nearest
 from kpilib.engine.scoring import (
     ADJUSTED_ITEM_COLUMNS,
     ADJUSTED_PEOPLE_COLUMNS,
@@ -323,6 +323,14 @@ def save(
             )
         )
     plan = result.plan
+    if is_archived(plan):
+        raise KpiError(
+            Problem(
+                f"{plan.path} 是已被替换的旧方案（{ARCHIVE}/），只用于对照，不能存为当前结果",
+                f"用现行方案 params/{plan.department}.yaml 计分，或加 --no-store 只看结果",
+                file=str(plan.path),
+            )
+        )
     paths = [Path(p) for p in (files if files is not None else input_files(plan, result.month))]
     sums = [checksum(p) for p in paths]
     with connect(store) as con:

@@ -62,13 +62,14 @@ def test_at_most_20_percent_excellent_ties_by_the_heaviest_item_then_name():
         ("戊", 91, 1.0),
     ] + [(f"员{i}", 70, 0.7) for i in range(5)]
     out = calibrate(scored(plan, rows)).set_index("person")
-    # 甲 (97) first; 乙, 丙, 丁 tie at 93: 丙 and 丁 (95%) beat 乙 (90%), and 丁 (U+4E01)
-    # sorts before 丙 (U+4E19) by name, so 丁 keeps 优秀; 乙, 丙 and 戊 move down to 良好
-    assert list(out.loc[out["grade"] == "优秀"].index) == ["甲", "丁"]
-    assert list(out.loc[out["calibrated"]].index) == ["乙", "丙", "戊"]
+    # 甲 (97) first; 乙, 丙, 丁 tie at 93: 丙 and 丁 (95%) beat 乙 (90%), and by name in
+    # pinyin order 丙 bǐng comes before 丁 dīng (though U+4E01 丁 < U+4E19 丙), so 丙 keeps
+    # 优秀; 乙, 丁 and 戊 move down to 良好
+    assert list(out.loc[out["grade"] == "优秀"].index) == ["甲", "丙"]
+    assert list(out.loc[out["calibrated"]].index) == ["乙", "丁", "戊"]
     assert set(out.loc[out["calibrated"], "grade_before"]) == {"优秀"}
     assert set(out.loc[out["calibrated"], "grade"]) == {"良好"}
-    assert out.loc["丙", "calibration"].startswith("优秀名额 20% × 10 人 = 2 人")
+    assert out.loc["丁", "calibration"].startswith("优秀名额 20% × 10 人 = 2 人")
 
 
 def test_the_excess_counts_toward_the_next_grades_quota():
@@ -102,12 +103,13 @@ def test_the_payroll_workbook_has_headers_formats_and_no_formulas(tmp_path):
     items = result.items.replace({"person": {"张诚磊": '=HYPERLINK("x")'}})
     history.save(kpilib.Result(plan, "2024-11", items, people), files=[], store=store)
     table = payroll.frame(plan, "2024-11", store)
-    path = payroll.write(table, tmp_path / "payroll.xlsx", "渠道运营中心 2024-11")
+    path = payroll.write(table, tmp_path / "payroll.xlsx", "渠道运营中心", "2024-11")
     sheet = openpyxl.load_workbook(path).active
-    headers = [c.value for c in sheet[1]]
-    assert headers[:6] == ["姓名", "岗位", "考核得分", "考核完成率", "校准前等级", "等级"]
-    assert sheet.freeze_panes == "B2"
-    rows = {r[0].value: r for r in sheet.iter_rows(min_row=2)}
+    headers = [c.value for c in sheet[3]]  # below the title and the period line
+    # no 校准前等级: channel_ops calibrates nothing, so it would repeat 等级
+    assert headers[:5] == ["姓名", "岗位", "考核得分", "考核完成率", "等级"]
+    assert sheet.freeze_panes == "B4"
+    rows = {r[0].value: r for r in sheet.iter_rows(min_row=4)}
     col = {h: i for i, h in enumerate(headers)}
     zhang = rows['=HYPERLINK("x")']
     assert zhang[0].data_type == "s" and zhang[0].quotePrefix

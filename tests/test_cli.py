@@ -1,5 +1,6 @@
 """The kpi command as an analyst runs it."""
 
+import re
 import subprocess
 import sys
 
@@ -71,3 +72,86 @@ def test_a_bad_month_is_refused(month, capsys):
     with pytest.raises(SystemExit):
         main(["score", PLAN, "--month", month])
     assert "YYYY-MM" in capsys.readouterr().err
+
+
+# ---- kpi history, kpi lab (issue 11 #16, #17)
+
+
+@pytest.fixture
+def stored(tmp_path):
+    from kpilib.months import month_result
+
+    path = tmp_path / "r.duckdb"
+    month_result(PLAN, "2024-11", path)  # scored once and saved with its input files
+    return path
+
+
+def test_kpi_history_is_readable(stored, capsys):
+    # seed 003: every change recorded — an actual corrected to 2,160,000, points set to 25
+    for change in (["--actual", "2160000"], ["--points", "25"]):
+        item = "GMV指标" if change[0] == "--actual" else "有产客户数"
+        args = ["adjust", PLAN, "--month", "2024-11", "--person", "危鹤坚", "--item", item]
+        assert (
+            main(
+                [
+                    *args,
+                    *change,
+                    "--reason",
+                    "申诉",
+                    "--by",
+                    "王经理",
+                    "--force",
+                    "--store",
+                    str(stored),
+                ]
+            )
+            == 0
+        )
+    capsys.readouterr()
+    assert main(["history", "--store", str(stored)]) == 0
+    out = capsys.readouterr().out
+    assert "部门" in out and "计分时间" in out and "新实际值" in out  # Chinese headers
+    assert "2,160,000" in out and "2160000.0" not in out
+    assert "NaN" not in out and "nan" not in out and "None" not in out
+    stamps = re.findall(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)?", out)
+    # three versions (scored, then once per adjustment) and two filing times, to the second
+    assert len(stamps) == 5 and not any(stamps)
+    assert "已应用" in out
+
+
+def test_kpi_history_of_an_unknown_department_names_the_known_ones(stored, capsys):
+    assert main(["history", "--store", str(stored), "--department", "nope"]) == 2
+    err = capsys.readouterr().err
+    assert "'nope'" in err and "channel_ops" in err
+
+
+def test_kpi_lab_starts_jupyter_lab_in_notebooks(monkeypatch):
+    from kpilib import cli
+
+    monkeypatch.setattr("os.geteuid", lambda: 0)  # root: jupyter refuses without --allow-root
+    command = cli.lab_command(["--port", "8899"])
+    assert command[1:] == ["-m", "jupyter", "lab", "--port", "8899", "--allow-root"]
+    monkeypatch.setattr("os.geteuid", lambda: 1000)
+    assert "--allow-root" not in cli.lab_command([])
+
+
+def test_kpi_lab_runs_jupyter_lab_from_notebooks_with_its_arguments(monkeypatch):
+    seen = {}
+    monkeypatch.setattr("os.chdir", lambda folder: seen.update(cwd=folder))
+    monkeypatch.setattr("os.execv", lambda path, argv: seen.update(argv=argv))
+    main(["lab", "--port", "8899", "--no-browser"])
+    assert seen["cwd"] == ROOT / "notebooks"
+    assert seen["argv"][1:6] == ["-m", "jupyter", "lab", "--port", "8899"]
+    with pytest.raises(SystemExit):  # other commands still refuse what they do not know
+        main(["history", "--port", "8899"])
+
+
+def test_no_progress_bar_frames_in_a_log(monkeypatch, capsys, tmp_path):
+    import kpilib.report.batch as batch
+    from kpilib.report.batch import make_reports
+
+    monkeypatch.setattr(batch, "_run", lambda work, jobs: [])
+    monkeypatch.setattr("kpilib.report.index.write_index", lambda *a, **k: None)
+    make_reports("2024-11", params=ROOT / "params", out=tmp_path, progress=True)
+    err = capsys.readouterr().err  # captured: not a terminal, as in a log or a pipe
+    assert "\r" not in err and "kpi report" not in err

@@ -14,7 +14,7 @@ from kpilib.cli import main
 from kpilib.errors import DataError
 from kpilib.parse import to_number
 from kpilib.sheets.inputs import read_actuals
-from kpilib.sheets.workbooks import results_workbook, template
+from kpilib.sheets.workbooks import template, write_results
 from tests.conftest import ROOT, frame
 
 MONTH = "2024-11"
@@ -224,7 +224,7 @@ def no_formulas(path) -> None:
 def test_results_workbook_never_writes_a_formula(tmp_path, hostile_plan):
     result = kpilib.score_month(hostile_plan, MONTH)
     path = tmp_path / "results.xlsx"
-    results_workbook(result).save(path)
+    write_results(result, path)
     no_formulas(path)
     people = load_workbook(path)["考核结果"]
     names = [people.cell(r, 2).value for r in range(3, people.max_row + 1)]
@@ -246,7 +246,7 @@ def test_template_never_writes_a_formula(tmp_path, hostile_plan):
 def test_results_workbook_layout(tmp_path, hostile_plan):
     result = kpilib.score_month(hostile_plan, MONTH)
     path = tmp_path / "results.xlsx"
-    results_workbook(result).save(path)
+    write_results(result, path)
     book = load_workbook(path)
     assert book.sheetnames == ["考核结果", "考核明细"]
     people, items = book["考核结果"], book["考核明细"]

@@ -258,7 +258,9 @@ def test_a_plan_name_with_a_slash_makes_a_payroll_workbook(tmp_path):
     assert main(["score", str(plan), "--month", "2024-11", "--out", str(tmp_path / "o")]) == 0
     out = tmp_path / "payroll.xlsx"
     assert main(["payroll", str(plan), "--month", "2024-11", "--out", str(out)]) == 0
-    assert openpyxl.load_workbook(out).sheetnames == ["华东_华南_渠道_一_部 2024-11"]
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames == ["2024-11 绩效工资"]
+    assert "华东/华南:渠道[一]部" in book.active["A1"].value  # the title says it as written
 
 
 def test_mathtext_in_names_is_drawn_literally():

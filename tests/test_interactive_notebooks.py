@@ -20,17 +20,17 @@ from tests.conftest import ROOT
 pytestmark = pytest.mark.slow
 
 
-def _run(name, tmp_path, parameters):
+def _run(name, tmp_path, parameters, notebooks=ROOT / "notebooks"):
     import papermill
 
     out = tmp_path / f"{name}.out.ipynb"
     papermill.execute_notebook(
-        str(ROOT / "notebooks" / name),
+        str(notebooks / name),
         str(out),
         parameters=parameters,
         kernel_name="python3",
         progress_bar=False,
-        cwd=str(ROOT / "notebooks"),
+        cwd=str(notebooks),  # where JupyterLab runs a notebook opened from notebooks/
         shutdown_kernel="immediate",
     )
     return json.loads(out.read_text())
@@ -76,8 +76,9 @@ def test_what_if_notebook_compares_sweeps_saves_and_shows_the_panel(project, tmp
     assert "-4,330.40" in shown  # their pay, 1,488.40 + 1,382.20 + 1,459.80, is lost
     assert "image/png" in json.dumps(notebook)  # the sensitivity chart
     assert "application/vnd.jupyter.widget-view+json" in json.dumps(notebook)  # the panel
-    saved = project / "params/channel_ops_try.yaml"
+    saved = project / "params/drafts/channel_ops_try.yaml"  # a draft, not a published plan
     assert saved.exists() and plan_path.read_bytes() == original
+    assert not (project / "params/channel_ops_try.yaml").exists()
     assert kpilib.load_plan(saved).indicators["GMV指标"].rule.zero_below == 0.8
 
 
@@ -102,6 +103,22 @@ def test_investigate_notebook_answers_from_the_store(project, tmp_path):
     assert "售前支持" in shown  # a target nobody reached, from pandas and from SQL
     assert "46.38" in shown  # 曾志伟's June total, explained point by point
     assert "完成率低于60%免当月绩效奖金" in shown
+
+
+def test_the_notebooks_run_as_opened_from_notebooks_with_their_defaults(
+    project, tmp_path, monkeypatch
+):
+    """README: open them in JupyterLab from notebooks/ and Run All: no paths to set."""
+    monkeypatch.delenv("KPI_STORE", raising=False)
+    shutil.copytree(ROOT / "notebooks", project / "notebooks")
+    plan = kpilib.load_plan(project / "params/channel_ops.yaml")
+    store = project / "data/results.duckdb"  # the project's store, found from notebooks/
+    for month in available_months(plan):
+        history.save(kpilib.score_month(plan, month), input_files(plan, month), store)
+    shown = _outputs(_run("investigate.ipynb", tmp_path, {}, project / "notebooks"))
+    assert "售前支持" in shown  # the same answers as with explicit paths
+    shown = _outputs(_run("what_if.ipynb", tmp_path, {}, project / "notebooks"))
+    assert "等级变化的人员" in shown
 
 
 def test_the_notebooks_are_committed_without_outputs_and_with_a_parameters_cell():

@@ -32,7 +32,7 @@ LAYERS = [
     ("engine", ["kpilib.engine"]),
     ("outcomes", ["kpilib.outcomes"]),
     ("store", ["kpilib.store"]),
-    ("month", ["kpilib.sheets", "kpilib.months", "kpilib.explain"]),
+    ("month", ["kpilib.sheets", "kpilib.months", "kpilib.explain", "kpilib.drafts"]),
     ("outputs", ["kpilib.report", "kpilib.interactive"]),
     ("cli", ["kpilib.cli"]),
 ]

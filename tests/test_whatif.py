@@ -241,3 +241,18 @@ def test_the_widget_panel_rescores_when_a_control_changes():
     assert app.rules == {"GMV指标": {"zero_below": 0.8}}
     app.reset()
     assert app.comparison.moved.empty and app.comparison.people["total_change"].eq(0).all()
+
+
+def test_the_panel_keeps_its_chart_and_updates_the_bars():
+    from kpilib.interactive.widgets import WhatIfApp
+
+    app = WhatIfApp(ROOT / "params/channel_ops.yaml", MONTH)
+    chart = app._grade_chart
+    before = [b.get_height() for b in chart.after]
+    app.set("GMV指标", zero_below=0.8)
+    assert app._grade_chart is chart  # the same figure, not a new one per change
+    after = dict(zip(chart.names, [b.get_height() for b in chart.after], strict=True))
+    # zero_below 80%: 张诚磊, 徐海龙, 邓文 fall from 合格 to 不合格 (above)
+    old = dict(zip(chart.names, before, strict=True))
+    assert after["合格"] == old["合格"] - 3 and after["不合格"] == old["不合格"] + 3
+    assert [b.get_height() for b in chart.before] == before  # the published plan's bars

@@ -306,7 +306,7 @@ def load_plan(path: str | Path) -> Plan:
         )
     except ValidationError as exc:
         raise PlanError([_problem(path, err) for err in exc.errors()]) from None
-    if plan.department != path.stem:
+    if plan.department != path.stem and not is_archived(plan):
         # a copied plan that kept its department: key would be stored as the original
         # department's next version and become current
         raise PlanError(
@@ -319,6 +319,20 @@ def load_plan(path: str | Path) -> Plan:
         )
     _check_formulas(plan)
     return plan
+
+
+ARCHIVE = "plan_history"  # replaced plans, kept byte for byte as <department>.<time>.yaml
+
+
+def is_archived(plan: Plan) -> bool:
+    """Whether ``plan`` is a replaced plan kept in ``plan_history/`` (``kpi plan publish``):
+    it loads and scores for comparison, and is never stored as its department's month."""
+    path = plan.path
+    return (
+        path is not None
+        and path.parent.name == ARCHIVE
+        and path.stem.startswith(f"{plan.department}.")
+    )
 
 
 def _decode(raw: bytes, path: Path) -> str:

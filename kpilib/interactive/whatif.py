@@ -647,8 +647,10 @@ def save_plan(
         (``<new plan>.targets.csv`` beside the new plan), which the new plan
         points to. The original targets file is not touched.
     path : path, optional
-        Where to write; default ``<original>_whatif.yaml`` (then ``_whatif2``...)
-        beside the original. An existing file is never replaced.
+        Where to write; default ``params/drafts/<original>_whatif.yaml`` (then
+        ``_whatif2``...). A what-if is a draft: never written into ``params/``
+        itself, where ``kpi report --all`` would publish it; ``kpi plan publish``
+        makes it the plan deliberately. An existing file is never replaced.
     original : Plan, optional
         The published plan, for the diff; default: re-read from ``plan.path``.
     month : str, optional
@@ -674,13 +676,22 @@ def save_plan(
         )
     original = original or load_plan(plan.path)
     if path is None:
-        path = _free_name(Path(plan.path))
+        path = _free_name(draft_path(plan))
     path = Path(path).resolve()
     if path == Path(plan.path).resolve():
         raise KpiError(
             Problem(
                 f"{path} is the published plan; a what-if never replaces it",
                 "choose another file name",
+                file=str(path),
+            )
+        )
+    if path.parent == Path(plan.path).resolve().parent:
+        raise KpiError(
+            Problem(
+                f"{path} 与已发布的方案在同一文件夹，kpi report --all 会把它当作正式方案",
+                f"草稿请存到 {draft_path(plan).parent}（用 draft_path），"
+                "确认后用 kpi plan publish 发布",
                 file=str(path),
             )
         )
@@ -733,12 +744,22 @@ def _shown(value) -> str:
     return "（无）" if value is None else str(value)
 
 
-def _free_name(original: Path) -> Path:
-    stem, n = f"{original.stem}_whatif", 1
-    candidate = original.with_name(f"{stem}.yaml")
+def draft_path(plan: Plan, name: str | None = None) -> Path:
+    """Where a what-if of ``plan`` is saved: ``params/drafts/<name>.yaml``.
+
+    ``name`` defaults to ``<department>_whatif``; ``.yaml`` is added if missing.
+    """
+    folder = Path(plan.path).resolve().parent / "drafts"
+    name = name or f"{Path(plan.path).stem}_whatif"
+    return folder / (name if name.endswith(".yaml") else f"{name}.yaml")
+
+
+def _free_name(first: Path) -> Path:
+    stem, n = first.stem, 1
+    candidate = first
     while candidate.exists():
         n += 1
-        candidate = original.with_name(f"{stem}{n}.yaml")
+        candidate = first.with_name(f"{stem}{n}.yaml")
     return candidate
 
 
@@ -753,4 +774,5 @@ __all__ = [
     "sensitivity_chart",
     "plan_diff",
     "save_plan",
+    "draft_path",
 ]

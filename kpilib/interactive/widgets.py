@@ -8,8 +8,9 @@
 Pick an indicator; its weight and its rule's parameters (cap, floor,
 threshold, band edges, step...) appear as controls. Every change re-scores the
 month (inputs are read once) and redraws who changes grade, the grade
-distribution and the pay gained or lost against the published plan. 保存为新方案
-writes the tweaked plan as a new file next to the original, with the diff.
+distribution (one chart, its bars updated in place) and the pay gained or lost
+against the published plan. 保存为新方案 writes the tweaked plan as a draft in
+``params/drafts/``, with the diff.
 
 All logic is in :mod:`kpilib.interactive.whatif`; this module only wires controls to it,
 so the same panel can be driven from a test by setting control values.
@@ -29,6 +30,7 @@ from kpilib.errors import KpiError
 from kpilib.interactive.whatif import (
     Comparison,
     WhatIf,
+    draft_path,
     save_plan,
     with_rules,
 )
@@ -103,6 +105,7 @@ class WhatIfApp:
             ]
         )
         self._loading = False
+        self._grade_chart = None  # drawn at the first update, then updated in place
         self._show_controls()
         self.update()
 
@@ -151,17 +154,18 @@ class WhatIfApp:
             self.status.value = f'<p style="color:#c0392b">{html.escape(str(exc))}</p>'
             return None
         self.comparison = comparison
-        self.tables.value, self.chart.value = render(comparison, self.plan, self.limit)
+        grades = comparison.grades
+        if self._grade_chart is None or not self._grade_chart.fits(grades):
+            self._grade_chart = GradeChart(grades)
+        self.tables.value = comparison.html(self.limit)
+        self.chart.value = self._grade_chart.update(grades)
         self.status.value = _changes_text(self.plan, self.rules, self.weights)
         return comparison
 
     def save(self) -> Path | None:
-        """Save the tweak as a new plan file next to the original; show the diff."""
+        """Save the tweak as a draft plan in ``params/drafts/``; show the diff."""
         name = self.save_name.value.strip()
-        path = None
-        if name:
-            name = name if name.endswith(".yaml") else f"{name}.yaml"
-            path = Path(self.plan.path).with_name(name)
+        path = draft_path(self.plan, name) if name else None
         try:
             saved, diff = save_plan(
                 self.tweaked(),
@@ -174,7 +178,8 @@ class WhatIfApp:
             self.status.value = f'<p style="color:#c0392b">{html.escape(str(exc))}</p>'
             return None
         self.status.value = (
-            f"<p>已保存为 <code>{html.escape(str(saved))}</code>（原方案未改动）。"
+            f"<p>已保存为草稿 <code>{html.escape(str(saved))}</code>（原方案未改动；"
+            f"发布用 <code>kpi plan publish {html.escape(str(saved))}</code>）。"
             f"改动：</p>" + diff.to_html(index=False, border=0, classes="kpi")
         )
         return saved
@@ -269,21 +274,66 @@ class WhatIfApp:
 
 def render(comparison: Comparison, plan: Plan, limit: int = 30) -> tuple[str, bytes]:
     """The panel's view of a comparison: HTML tables and a PNG of the grade distribution."""
-    from kpilib.report import charts
+    return comparison.html(limit), GradeChart(comparison.grades).update(comparison.grades)
 
-    grades = comparison.grades
-    with charts.styled():
-        fig = charts.figure(2.4)
-        ax = fig.add_subplot()
-        x = np.arange(len(grades))
-        ax.bar(x - 0.2, grades["before"], width=0.4, color="#aab7b8", label="原方案")
-        ax.bar(x + 0.2, grades["after"], width=0.4, color="#2e86c1", label="新方案")
-        ax.set_xticks(x, grades["grade"])
-        ax.set_ylabel("人数")
-        ax.yaxis.get_major_locator().set_params(integer=True)
-        ax.legend(fontsize=8)
-        ax.set_title("等级分布：原方案与新方案", fontsize=10)
-    return comparison.html(limit), charts.to_png(fig, CHART_DPI)
+
+class GradeChart:
+    """The grade distribution, before and after: drawn once, then updated in place.
+
+    A widget change only sets the bars' heights and the y range and encodes the PNG
+    again; making the figure and laying it out (most of a redraw) happens once.
+    """
+
+    def __init__(self, grades):
+        from kpilib.report import charts
+
+        self.names = list(grades["grade"])
+        self._styled = charts.styled
+        with charts.styled():
+            self.fig = charts.figure(2.4)
+            self.ax = ax = self.fig.add_subplot()
+            x = np.arange(len(grades))
+            self.before = ax.bar(
+                x - 0.2, grades["before"], width=0.4, color="#aab7b8", label="原方案"
+            )
+            self.after = ax.bar(
+                x + 0.2, grades["after"], width=0.4, color="#2e86c1", label="新方案"
+            )
+            ax.set_xticks(x, self.names)
+            ax.set_ylabel("人数")
+            ax.yaxis.get_major_locator().set_params(integer=True)
+            ax.legend(fontsize=8)
+            ax.set_title("等级分布：原方案与新方案", fontsize=10)
+        self._png()  # lays the figure out once ...
+        self.fig.set_layout_engine("none")  # ... and keeps that layout
+
+    def fits(self, grades) -> bool:
+        """Whether ``grades`` has this chart's grades (else a new chart is drawn)."""
+        return list(grades["grade"]) == self.names
+
+    def update(self, grades) -> bytes:
+        """Set the bars to ``grades`` (columns grade, before, after); the PNG."""
+        for bars, column in ((self.before, "before"), (self.after, "after")):
+            for bar, count in zip(bars, grades[column], strict=True):
+                bar.set_height(count)
+        self.ax.set_ylim(0, max(1, grades[["before", "after"]].to_numpy().max()) * 1.1)
+        return self._png()
+
+    def _png(self) -> bytes:
+        import io
+
+        buffer = io.BytesIO()
+        # one draw (no tight-box pass: the layout is fixed), the image the same size
+        # every time, and a quick PNG compression for a screen-only picture
+        with self._styled():
+            self.fig.savefig(
+                buffer,
+                format="png",
+                dpi=CHART_DPI,
+                bbox_inches=None,
+                pil_kwargs={"compress_level": 1},
+            )
+        return buffer.getvalue()
 
 
 def _changes_text(plan: Plan, rules: dict, weights: dict) -> str:
@@ -305,4 +355,4 @@ def _changes_text(plan: Plan, rules: dict, weights: dict) -> str:
     return "<p>当前改动：" + html.escape("；".join(parts)) + "</p>"
 
 
-__all__ = ["WhatIfApp", "render"]
+__all__ = ["WhatIfApp", "GradeChart", "render"]

@@ -18,6 +18,7 @@ from kpilib import compare
 from kpilib.engine.policy import TIE_KEYS, Calibration
 from kpilib.errors import PlanError, Problem
 from kpilib.outcomes import distribution
+from kpilib.text import pinyin_key
 
 
 def calibrate(result, plan=None, overrides=None) -> pd.DataFrame:
@@ -84,7 +85,7 @@ def calibrate(result, plan=None, overrides=None) -> pd.DataFrame:
         "total": people["total"],
         "heaviest_completion": people["person"].map(heaviest),
         "completion": people["completion"],
-        "person": people["person"],
+        "person": pinyin_key(people["person"]),  # names in roster (pinyin) order
     }
     by = ["total", *config.tie_break]
     order = (

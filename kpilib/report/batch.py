@@ -298,7 +298,10 @@ def make_reports(
         Job(d, month, params, out, tuple(formats), save) for d in departments if d not in outcomes
     ]
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(work) or 1))
-    bar = tqdm(total=len(work), desc=f"kpi report {month}", unit="dept", disable=not progress)
+    # disable=None: tqdm draws only on a terminal; in a log its \r frames are noise
+    bar = tqdm(
+        total=len(work), desc=f"kpi report {month}", unit="dept", disable=None if progress else True
+    )
     try:
         for outcome in _run(work, jobs):
             outcomes[outcome.department] = outcome

@@ -10,16 +10,16 @@ a name starting with ``=``, ``+``, ``-`` or ``@`` never becomes a formula.
 
 from __future__ import annotations
 
-import re
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
-
-from kpilib.sheets.workbooks import put
 
 # column -> (Chinese header, number format or None for text, width)
 COLUMNS = {
+    "employee_id": ("工号", None, 10),
     "person": ("姓名", None, 10),
     "role": ("岗位", None, 12),
     "total": ("考核得分", "0.00", 10),
@@ -32,11 +32,13 @@ COLUMNS = {
     "deferred": ("递延支付(元)", "#,##0.00", 13),
     "award": ("奖励(元)", "#,##0.00", 10),
     "payable": ("本月应发合计(元)", "#,##0.00", 15),
-    "flags": ("考核结果应用", None, 40),
+    "flags": ("考核结果应用", None, 30),
     "adjusted": ("申诉调整", None, 9),
-    "pay_reason": ("绩效工资说明", None, 50),
-    "calibration": ("校准说明", None, 40),
+    "pay_reason": ("绩效工资说明", None, 40),
+    "calibration": ("校准说明", None, 30),
 }
+# headers of an employee-number column in a targets sheet (kept by read_sheet as written)
+EMPLOYEE_ID = ("工号", "员工编号", "员工工号", "employee_id")
 
 
 def frame(plan, month: str, store=None, pool=None) -> pd.DataFrame:
@@ -81,18 +83,64 @@ def frame(plan, month: str, store=None, pool=None) -> pd.DataFrame:
     out["award"] = [awards.get(p, Decimal("0.00")) for p in out["person"]]
     paid = out["pool_paid"] if "pool_paid" in out else Decimal("0.00")
     out["payable"] = out["performance_pay"] + out["award"] + paid
-    return out[[c for c in COLUMNS if c in out]]
+    ids = employee_ids(plan, month)
+    if len(ids):
+        out["employee_id"] = out["person"].map(ids).fillna("")
+    # payroll looks people up as on its roster: by 工号 where there is one, else by name
+    # in pinyin order
+    from kpilib.text import pinyin_key
+
+    order = ["employee_id", "person"] if len(ids) else ["person"]
+    # zfill: 工号 9 before 10, E9 before E10
+    out = out.sort_values(
+        order, key=lambda c: pinyin_key(c) if c.name == "person" else c.str.zfill(20)
+    )
+    return out[[c for c in COLUMNS if c in out]].reset_index(drop=True)
 
 
-def sheet_title(text: str) -> str:
-    """``text`` as an Excel sheet name: none of ``\\ / ? * [ ] :``, at most 31 characters,
-    not starting or ending with ``'`` (a plan name such as ``华东/华南区`` is common)."""
-    cleaned = re.sub(r"[\\/?*\[\]:]", "_", str(text))[:31].strip("'")
-    return cleaned or "绩效工资"
+def employee_ids(plan, month: str) -> pd.Series:
+    """工号 by person from the month's targets sheet; empty when it has no such column."""
+    from kpilib.sheets.inputs import read_sheet
+
+    sheet = read_sheet(plan.source("targets", month), plan.sources.targets_sheet)
+    column = next((c for c in sheet.columns if str(c).lower() in EMPLOYEE_ID), None)
+    if column is None:
+        return pd.Series(dtype=object)
+    known = sheet[(sheet["person"] != "") & (sheet[column] != "")]
+    return known.drop_duplicates("person").set_index("person")[column]
 
 
-def write(table: pd.DataFrame, path: str | Path, title: str = "", force: bool = False) -> Path:
-    """Write the payroll table as an .xlsx workbook (all-or-nothing, never silently replaced).
+SIGN_OFF = ("制表", "审核", "批准", "日期")
+CENTRED = {"employee_id", "grade_before", "grade", "adjusted"}
+OPTIONAL = {"flags", "adjusted", "calibration", "pay_reason"}  # printed only when not blank
+
+
+def _left_out(table: pd.DataFrame, column: str) -> bool:
+    """Columns that say nothing this month: blank notes, a calibration that changed nothing."""
+    if column == "grade_before":
+        return bool((table["grade_before"] == table["grade"]).all())
+    if column in OPTIONAL:
+        return bool(table[column].fillna("").astype(str).str.strip().eq("").all())
+    return False
+
+
+MONEY = "#,##0.00"
+
+
+def write(
+    table: pd.DataFrame,
+    path: str | Path,
+    department: str = "",
+    month: str = "",
+    force: bool = False,
+    generated: datetime | None = None,
+) -> Path:
+    """Write the payroll table as an .xlsx ready to sign (all-or-nothing, never silently replaced).
+
+    The sheet: a title, a line with department, period and generation time, the
+    header, one row per person, a 合计 row (money columns added exactly, to the
+    fen) and a sign-off block 制表 / 审核 / 批准 / 日期. It prints A4 landscape,
+    one page wide, the title and header rows repeated on every page.
 
     Parameters
     ----------
@@ -100,39 +148,97 @@ def write(table: pd.DataFrame, path: str | Path, title: str = "", force: bool = 
         From :func:`frame`.
     path : path
         Destination ``.xlsx``.
-    title : str
-        Sheet title, e.g. ``渠道运营中心 2024-11 绩效工资``.
+    department, month : str
+        Shown in the title, e.g. ``渠道运营中心`` and ``2024-11``.
     force : bool
         Replace an existing file.
+    generated : datetime, optional
+        The generation time shown; default now.
     """
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-
     from kpilib.files import write_atomically
 
-    book = Workbook()
-    sheet = book.active
-    sheet.title = sheet_title(title or "绩效工资")
-    columns = [c for c in COLUMNS if c in table]
-    for col, name in enumerate(columns, start=1):
-        header, _, width = COLUMNS[name]
-        cell = sheet.cell(1, col, header)
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDEBF7")
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        sheet.column_dimensions[cell.column_letter].width = width
-    for row, record in enumerate(table[columns].itertuples(index=False), start=2):
-        for col, (name, value) in enumerate(zip(columns, record, strict=True), start=1):
-            if value is None or (isinstance(value, float) and pd.isna(value)):
-                continue
-            fmt = COLUMNS[name][1]
-            if fmt is None:
-                value = str(value)
-            elif not isinstance(value, Decimal):  # openpyxl writes Decimal exactly
-                value = float(value)
-            put(sheet, row, col, value, fmt)  # text never becomes a formula
-    sheet.freeze_panes = "B2"
-    sheet.auto_filter.ref = sheet.dimensions
     path = Path(path)
-    write_atomically({path: lambda p: book.save(p)}, force=force)
+    write_atomically(
+        {path: lambda p: _write(table, p, department, month, generated or datetime.now())},
+        force=force,
+    )
     return path
+
+
+def _write(table: pd.DataFrame, path, department: str, month: str, generated) -> None:
+    from kpilib.sheets.xlsx import (
+        Book,
+        header,
+        line_counts,
+        money_sum,
+        print_setup,
+        title,
+        write_column,
+    )
+
+    book = Book(path)
+    sheet = book.sheet(f"{month} 绩效工资".strip())
+    columns = [c for c in COLUMNS if c in table and not _left_out(table, c)]
+    last_col = len(columns) - 1
+    title(
+        book,
+        sheet,
+        f"{department} {month} 绩效工资表".strip(),
+        last_col,
+        align="center",
+        bold=True,
+        font_size=14,
+    )
+    stamp = generated.strftime("%Y-%m-%d %H:%M:%S")
+    title(
+        book,
+        sheet,
+        f"部门：{department}　　期间：{month}　　生成时间：{stamp}",
+        last_col,
+        row=1,
+        font_size=10,
+    )
+    header(book, sheet, 2, [COLUMNS[c][0] for c in columns])
+    first = 3
+    lines = np.ones(len(table), dtype=int)
+    for col, name in enumerate(columns):
+        _, fmt, width = COLUMNS[name]
+        values = table[name].to_numpy(dtype=object)
+        if fmt is None:  # text columns: whatever the value, written as text
+            values = [None if v is None or v != v else str(v) for v in values]
+        wrapped = width >= 20
+        props = {"text_wrap": True} if wrapped else {"align": "center"} if name in CENTRED else {}
+        write_column(book, sheet, first, col, values, fmt, **props)
+        sheet.set_column(col, col, width)
+        if wrapped:
+            lines = np.maximum(lines, line_counts(values, width))
+    # Excel and LibreOffice do not grow a row for wrapped text written by a program
+    for r in np.flatnonzero(lines > 1):
+        sheet.set_row(first + int(r), 15 * int(lines[r]))
+    total_row = first + len(table)
+    bold = book.format(bold=True, top=1, bottom=6)
+    for col in range(len(columns)):
+        sheet.write_blank(total_row, col, None, bold)
+    sheet.write_string(total_row, 0, "合计", bold)
+    sheet.write_string(total_row, 1, f"{len(table)} 人", bold)
+    for col, name in enumerate(columns):
+        if COLUMNS[name][1] == MONEY:
+            total = money_sum(table[name])
+            sheet.write_number(
+                total_row,
+                col,
+                float(total),
+                book.format(bold=True, top=1, bottom=6, num_format=MONEY),
+            )
+    sign_row = total_row + 2
+    label = book.format(bold=True, align="right")
+    line = book.format(bottom=1)
+    for i, what in enumerate(SIGN_OFF):
+        sheet.write_string(sign_row, 2 * i, f"{what}：", label)
+        sheet.write_blank(sign_row, 2 * i + 1, None, line)
+    sheet.set_row(sign_row, 28)
+    sheet.set_row(0, 24)
+    sheet.freeze_panes(first, 1)
+    sheet.autofilter(first - 1, 0, total_row - 1, last_col)
+    print_setup(sheet, sign_row, last_col, repeat=(0, first - 1))
+    book.close()

@@ -17,9 +17,9 @@ as a text cell: a name like ``=HYPERLINK(...)`` or ``-张三`` never becomes a f
 from __future__ import annotations
 
 import re
-import unicodedata
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from kpilib.engine.formula import Formula
@@ -36,7 +36,8 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # a plain negative number such as "-3" or "-12.5%"
 _FORMULA_LIKE = r"(?!-\d+(?:\.\d+)?(?:[eE][-+]?\d+)?%?\Z)[=+\-@\t\r]"
 HEADER_FILL, INPUT_FILL = "DDEBF7", "FFF2CC"  # input fill: cells the analyst fills in
-YUAN, PERCENT, NUMBER, POINTS = "#,##0.00", "0.0%", "#,##0.####", "0.00"
+YUAN, PERCENT, POINTS = "#,##0.00", "0.0%", "0.00"
+INTEGER, DECIMAL, GENERAL = "#,##0", "#,##0.00##", "General"
 BLANK_INCIDENT_ROWS = 200
 
 PEOPLE_HEADERS = {
@@ -134,35 +135,44 @@ def _title(sheet, text: str) -> None:
     put(sheet, 1, 1, text).font = Font(bold=True, size=13)
 
 
-def _display_width(value) -> int:
-    text = str(value)
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
 def fit_columns(sheet, header_row: int, low: int = 6, high: int = 60) -> None:
-    """Column widths that fit the header and the longest value, within [low, high]."""
+    """Column widths that fit the header and the widest value, within [low, high]."""
     from openpyxl.utils import get_column_letter
 
-    widths: dict[int, int] = {}
-    for row in sheet.iter_rows(min_row=header_row):
-        for cell in row:
-            if cell.value is None:
-                continue
-            value = cell.value
-            if isinstance(value, float):
-                value = f"{value:,.2f}"
-            widths[cell.column] = max(widths.get(cell.column, 0), _display_width(value))
-    for col, width in widths.items():
-        sheet.column_dimensions[get_column_letter(col)].width = min(max(width + 2, low), high)
+    from kpilib.sheets.xlsx import column_width
+
+    for col, cells in enumerate(sheet.iter_cols(min_row=header_row, values_only=True), start=1):
+        if any(v is not None for v in cells):
+            width = column_width(cells, low=low, high=high)
+            sheet.column_dimensions[get_column_letter(col)].width = width
 
 
-def unit_format(unit: str | None) -> str:
-    """Excel number format for an indicator's unit: ``%`` → 0.0%, 元 → #,##0.00."""
+def unit_format(unit: str | None, value=None) -> str:
+    """Excel number format for an indicator's unit and, for plain numbers, its value.
+
+    ``%`` → 0.0%, 元 → #,##0.00; other numbers: whole ones as integers (#,##0: a
+    count shows ``3``, never ``3.``), others with two to four decimals. Without a
+    value (an empty input cell) a plain number is left in Excel's General format,
+    so whatever the analyst types shows as typed.
+    """
     if unit == "%":
         return PERCENT
     if unit == "元":
         return YUAN
-    return NUMBER
+    if value is None or pd.isna(value):
+        return GENERAL
+    return INTEGER if float(value).is_integer() else DECIMAL
+
+
+def cell_formats(units: pd.Series, values: pd.Series) -> np.ndarray:
+    """:func:`unit_format` per row, vectorized (a column of mixed indicators)."""
+    units = np.asarray(units, dtype=object)
+    numbers = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(float)
+    return np.select(
+        [units == "%", units == "元", np.isnan(numbers), numbers == np.round(numbers)],
+        [PERCENT, YUAN, GENERAL, INTEGER],
+        DECIMAL,
+    )
 
 
 # ---------------------------------------------------------------- template (Excel in)
@@ -250,7 +260,41 @@ def template(plan: Plan, month: str):
     rated = own[own["rule"].map(lambda r: r.inputs == "ratings")]
     if len(rated):
         _ratings_sheet(book, plan, month, rated)
+    for sheet in book.worksheets:
+        _protect_and_print(sheet)
     return book
+
+
+def _input(cell) -> None:
+    """A cell the analyst fills in: yellow, and unlocked on the protected sheet."""
+    from openpyxl.styles import Protection
+
+    cell.fill = _fill(INPUT_FILL)
+    cell.protection = Protection(locked=False)
+
+
+def _protect_and_print(sheet) -> None:
+    """Lock everything but the input cells; print A4 landscape, one page wide.
+
+    Protected without a password: it keeps targets and weights from being edited by
+    mistake (scoring reads them from the plan's targets file, not from here), and
+    an analyst who must can still lift it (审阅 → 撤消工作表保护).
+    """
+    header_row = 1 if sheet.title == "扣分标准" else 2  # the others have a title row above
+    protection = sheet.protection
+    protection.sheet = True
+    # column widths, row heights, sorting and filtering stay allowed
+    protection.formatColumns = protection.formatRows = False
+    protection.sort = protection.autoFilter = False
+    if sheet.sheet_state != "visible":
+        return
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = f"1:{header_row}"
+    sheet.print_area = sheet.dimensions
+    sheet.oddFooter.center.text = "第 &P 页，共 &N 页"
 
 
 def _number_validation(sheet, cells: list[str], negative: bool) -> None:
@@ -284,14 +328,13 @@ def _actuals_sheet(sheet, plan: Plan, month: str, rows: pd.DataFrame) -> None:
     _header(sheet, 2, headers)
     cells = {False: [], True: []}
     for r, row in enumerate(rows.itertuples(index=False), start=3):
-        fmt = unit_format(row.unit)
         for col, value in enumerate(
             [month, row.role, row.person, row.input, row.label, row.unit, row.target], start=1
         ):
-            put(sheet, r, col, value, fmt if col == 7 else None)
+            put(sheet, r, col, value, unit_format(row.unit, row.target) if col == 7 else None)
         value_cell = sheet.cell(r, 8)
-        value_cell.number_format = fmt
-        value_cell.fill = _fill(INPUT_FILL)
+        value_cell.number_format = unit_format(row.unit)
+        _input(value_cell)
         put(sheet, r, 9, row.note)
         cells[row.allow_negative].append(f"H{r}")
     for negative, where in cells.items():
@@ -380,7 +423,7 @@ def _incidents_sheets(book, plan: Plan, month: str, items: pd.DataFrame) -> None
     sheet.add_data_validation(dates)
     for row in range(3, last + 1):
         for col in range(1, 8):
-            sheet.cell(row, col).fill = _fill(INPUT_FILL)
+            _input(sheet.cell(row, col))
         sheet.cell(row, 6).number_format = "yyyy-mm-dd"
     for letter, width in zip("ABCDEFG", (10, 22, 22, 7, 7, 12, 40), strict=True):
         sheet.column_dimensions[letter].width = width
@@ -401,12 +444,70 @@ def _ratings_sheet(book, plan: Plan, month: str, items: pd.DataFrame) -> None:
         for rater in rule.raters or {"": 1.0}:
             for col, value in enumerate([person, role, item, rater, None, choices], start=1):
                 put(sheet, r, col, value)
-            sheet.cell(r, 5).fill = _fill(INPUT_FILL)
+            _input(sheet.cell(r, 5))
             _list_validation(sheet, '"' + ",".join(levels) + '"', f"E{r}", "等级")
             r += 1
     fit_columns(sheet, 2)
     sheet.column_dimensions["E"].width = 12
     sheet.freeze_panes = "A3"
+
+
+def check_template_targets(path: str | Path, targets: pd.DataFrame) -> None:
+    """Refuse a filled template whose 目标值 differ from the targets being scored.
+
+    The template shows each target for reference; scoring reads targets from the
+    plan's targets file. A target edited in the template (its sheet unprotected)
+    or a template made before the targets changed would otherwise be silently
+    ignored. Does nothing for a file that is not a template.
+
+    Parameters
+    ----------
+    path : path
+        The actuals file passed to scoring.
+    targets : DataFrame
+        The targets scored (:func:`kpilib.sheets.inputs.read_targets`).
+
+    Raises
+    ------
+    DataError
+        One problem per differing target: file, row, person, column 目标值.
+    """
+    from kpilib.errors import DataError, Problem, raise_if
+    from kpilib.parse import to_number
+    from kpilib.sheets.inputs import EXCEL, read_sheet
+
+    path = Path(path)
+    if path.suffix.lower() not in EXCEL:
+        return
+    from python_calamine import CalamineWorkbook
+
+    if TEMPLATE_SHEETS["actuals"] not in CalamineWorkbook.from_path(str(path)).sheet_names:
+        return
+    sheet = read_sheet(path, TEMPLATE_SHEETS["actuals"])
+    if "target" not in sheet or "indicator" not in sheet:
+        return
+    sheet = sheet[sheet["target"] != ""]
+    shown, problems = to_number(sheet, "target", label="目标值")
+    planned = targets.drop_duplicates(["person", "item"]).set_index(["person", "item"])["target"]
+    keys = pd.MultiIndex.from_arrays([sheet["person"], sheet["indicator"]])
+    expected = planned.reindex(keys).to_numpy(dtype=float)
+    differs = ~np.isclose(shown.to_numpy(dtype=float), expected, rtol=1e-9, atol=1e-9)
+    for i in np.flatnonzero(differs & ~np.isnan(shown.to_numpy(dtype=float))):
+        row = sheet.iloc[i]
+        now = "没有这一项" if np.isnan(expected[i]) else f"{expected[i]:,.10g}"
+        problems.append(
+            Problem(
+                f"录入表的目标值 {shown.iat[i]:,.10g} 与目标表 {targets['_file'].iat[0]} "
+                f"中 {row['indicator']} 的目标 {now} 不同；计分只用目标表",
+                "目标请在目标表中修改，再用 kpi template 重新生成录入表；"
+                "录入表里的目标值只作参考，不要改",
+                file=row["_file"],
+                where=f"row {row['_row']}",
+                person=row["person"],
+                column="目标值",
+            )
+        )
+    raise_if(problems, DataError)
 
 
 def write_template(plan: Plan, month: str, path: str | Path, force: bool = False) -> Path:
@@ -420,15 +521,17 @@ def write_template(plan: Plan, month: str, path: str | Path, force: bool = False
 # ---------------------------------------------------------------- results (Excel out)
 
 
-def results_workbook(result: Result):
-    """The scored month as a workbook: sheets 考核结果 (people) and 考核明细 (items)."""
-    from openpyxl import Workbook
-    from openpyxl.utils import get_column_letter
+def write_results(result: Result, path: str | Path) -> None:
+    """Write the scored month to ``path``: sheets 考核结果 (people) and 考核明细 (items).
+
+    Written with xlsxwriter (:mod:`kpilib.sheets.xlsx`); used inside
+    ``write_atomically``. Each sheet prints A4 landscape, one page wide, with its
+    title and header rows on every page.
+    """
+    from kpilib.sheets.xlsx import Book
 
     plan = result.plan
-    book = Workbook()
-    people = book.active
-    people.title = "考核结果"
+    book = Book(path)
     table = result.people.sort_values(["valid", "rank"], ascending=[False, True], kind="stable")
     table = table.assign(valid=table["valid"].map({True: "是", False: "否"}))
     if (table["english_name"].fillna("").isin(["", "/"])).all():
@@ -438,81 +541,89 @@ def results_workbook(result: Result):
         "weighted_points": POINTS,
         "bonus_points": POINTS,
         "completion": PERCENT,
-        "rank": "0",
+        "rank": INTEGER,
     }
-    _table(people, f"{plan.name} {result.month or ''} 考核结果", table, PEOPLE_HEADERS, formats)
-    grade_col = get_column_letter(list(c for c in PEOPLE_HEADERS if c in table).index("grade") + 1)
-    _grade_colours(people, plan, f"{grade_col}3:{grade_col}{len(table) + 2}")
+    people = book.sheet("考核结果")
+    _table(
+        book, people, f"{plan.name} {result.month or ''} 考核结果", table, PEOPLE_HEADERS, formats
+    )
+    grade_col = [c for c in PEOPLE_HEADERS if c in table].index("grade")
+    _grade_colours(book, people, plan, grade_col, len(table))
 
-    items = book.create_sheet("考核明细")
-    detail = result.items.copy()
+    detail = result.items
     units = detail["indicator"].map(plan.unit)
     money = (units == "元").to_numpy()
+    columns = {}
     for col in ("target", "actual"):  # money to the fen, exactly
-        detail[col] = detail[col].astype(object)
-        detail.loc[money, col] = detail.loc[money, col].map(yuan)
+        values = detail[col].astype(object)
+        values[money] = values[money].map(yuan)
+        columns[col] = values
+    columns["rule"] = detail["rule"].map(RULE_NAMES).fillna(detail["rule"])
+    detail = detail.assign(**columns)
     formats = {"weight": PERCENT, "completion": PERCENT, "points": POINTS, "full_points": POINTS}
+    for col in ("target", "actual"):
+        formats[col] = cell_formats(units, detail[col])
     _table(
-        items,
+        book,
+        book.sheet("考核明细"),
         f"{plan.name} {result.month or ''} 考核明细",
         detail,
         ITEM_HEADERS,
         formats,
-        row_formats={
-            "target": units.map(unit_format).tolist(),
-            "actual": units.map(unit_format).tolist(),
-        },
     )
-    return book
+    book.close()
 
 
-def _table(
-    sheet,
-    title: str,
-    table: pd.DataFrame,
-    headers: dict,
-    formats: dict,
-    row_formats: dict | None = None,
-) -> None:
-    from openpyxl.utils import get_column_letter
-
-    columns = [c for c in headers if c in table]
-    _title(sheet, title)
-    _header(sheet, 2, [headers[c] for c in columns])
-    row_formats = row_formats or {}
-    for c, name in enumerate(columns, start=1):
-        values = table[name].tolist()
-        per_row = row_formats.get(name)
-        for r, value in enumerate(values):
-            if isinstance(value, float | int) and not isinstance(value, bool):
-                value = float(value)
-            fmt = per_row[r] if per_row else formats.get(name)
-            put(sheet, r + 3, c, value, fmt)
-    sheet.freeze_panes = "B3"
-    sheet.auto_filter.ref = f"A2:{get_column_letter(len(columns))}{len(table) + 2}"
-    fit_columns(sheet, 2)
+# rule types as the seeds name them (the items sheet's 规则 column)
+RULE_NAMES = {
+    "ratio": "完成率",
+    "count": "计数",
+    "bands": "分档",
+    "step": "扣分",
+    "incidents": "扣分",
+    "rating": "评级",
+    "bonus": "加分",
+}
+CENTRED = {"grade", "valid", "rule"}  # short words beside numbers
 
 
-GRADE_COLOURS = ["C6EFCE", "DDEBF7", "FFEB9C", "F8CBAD", "FFC7CE"]
+def _table(book, sheet, title: str, table: pd.DataFrame, headers: dict, formats: dict) -> None:
+    from kpilib.sheets.xlsx import column_width, header, print_setup, write_column
+    from kpilib.sheets.xlsx import title as write_title
+
+    # a column blank in every row (no 考核项目, no gate triggered) is not printed
+    columns = [c for c in headers if c in table and not _blank(table[c])]
+    last_row, last_col = len(table) + 1, len(columns) - 1
+    write_title(book, sheet, title, last_col)
+    header(book, sheet, 1, [headers[c] for c in columns])
+    for c, name in enumerate(columns):
+        values = table[name].to_numpy(dtype=object)
+        centred = {"align": "center"} if name in CENTRED else {}
+        write_column(book, sheet, 2, c, values, formats.get(name), **centred)
+        sheet.set_column(c, c, column_width(values, formats.get(name), headers[name]))
+    sheet.freeze_panes(2, 1)
+    sheet.autofilter(1, 0, last_row, last_col)
+    print_setup(sheet, last_row, last_col, repeat=(0, 1))
 
 
-def _grade_colours(sheet, plan: Plan, where: str) -> None:
+def _blank(column: pd.Series) -> bool:
+    return bool(column.isna().all() or column.astype(str).str.strip().isin(["", "nan"]).all())
+
+
+GRADE_COLOURS = ["#C6EFCE", "#DDEBF7", "#FFEB9C", "#F8CBAD", "#FFC7CE"]
+
+
+def _grade_colours(book, sheet, plan: Plan, col: int, rows: int) -> None:
     """Best grade green, then blue, yellow...; the lowest red; a voided month grey."""
-    from openpyxl.formatting.rule import CellIsRule
-    from openpyxl.styles import PatternFill
-
     names = [g.name for g in plan.grades]
     colours = GRADE_COLOURS[: len(names) - 1] + [GRADE_COLOURS[-1]]
-    for name, colour in [*zip(names, colours, strict=True), (plan.void_grade, "D9D9D9")]:
+    for name, colour in [*zip(names, colours, strict=True), (plan.void_grade, "#D9D9D9")]:
         quoted = '"' + name.replace('"', '""') + '"'
-        sheet.conditional_formatting.add(
-            where,
-            CellIsRule(
-                operator="equal", formula=[quoted], fill=PatternFill("solid", bgColor=colour)
-            ),
+        fill = book.book.add_format({"bg_color": colour})
+        sheet.conditional_format(
+            2,
+            col,
+            rows + 1,
+            col,
+            {"type": "cell", "criteria": "==", "value": quoted, "format": fill},
         )
-
-
-def write_results(result: Result, path: str | Path) -> None:
-    """Save :func:`results_workbook` to ``path`` (used inside ``write_atomically``)."""
-    results_workbook(result).save(path)
