@@ -195,6 +195,17 @@ def decode_csv(path: Path) -> tuple[str, str]:
         return data.decode("utf-8-sig"), "UTF-8"
     except UnicodeDecodeError:
         pass
+    # Excel in China saves GB18030/GBK (Big5 in Taiwan and Hong Kong): prefer them over a
+    # detector's guess, which on a short file is often Korean (CP949) or Japanese and
+    # turns every name into nonsense. UTF-16 without a BOM decodes with NULs, and Big5
+    # read as GBK with private-use characters: neither is taken.
+    for encoding in ("gb18030", "big5") * (not data.startswith((b"\xff\xfe", b"\xfe\xff"))):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if not re.search("[\x00\ue000-\uf8ff]", text):
+            return text, encoding.upper()
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
@@ -220,16 +231,16 @@ def load_grids(path: Path, sheet: str | int | None = None):
     ``sheet`` names one sheet (or its index); otherwise every visible sheet is read
     and hidden sheets are skipped (listed, with whether they hold data).
     """
-    import csv
-    import io as _io
+    from kpilib.sheets.opening import check_formulas, csv_rows, empty_csv, open_workbook
 
     if path.suffix.lower() not in EXCEL:
         text, encoding = decode_csv(path)
-        rows = [[c.strip() for c in row] for row in csv.reader(_io.StringIO(text))]
+        rows = csv_rows(text)
+        empty = empty_csv(path, rows, encoding)
+        if empty is not None:
+            raise DataError(empty)
         return [Grid(path.stem, rows)], [_sheet_entry(path.stem, True, False, "")], encoding
-    from python_calamine import CalamineWorkbook
-
-    book = CalamineWorkbook.from_path(str(path))
+    book = open_workbook(path)
     metas = book.sheets_metadata
     names = [m.name for m in metas]
     hidden = {m.name for m in metas if str(m.visible).rsplit(".", 1)[-1] != "Visible"}
@@ -249,7 +260,7 @@ def load_grids(path: Path, sheet: str | int | None = None):
         if sheet is not None and name != sheet:
             sheets.append(_sheet_entry(name, False, name in hidden, "未选用（只读指定的工作表）"))
             continue
-        grid = _grid(book.get_sheet_by_name(name), name)
+        grid = _grid(book, name, path)
         has_data = any(any(row) for row in grid.cells)
         if name in hidden and sheet is None:
             why = "隐藏的工作表，里面有数据，未读取" if has_data else "隐藏的工作表（空）"
@@ -257,6 +268,7 @@ def load_grids(path: Path, sheet: str | int | None = None):
             continue
         grids.append(grid)
         sheets.append(_sheet_entry(name, True, name in hidden, ""))
+    check_formulas(path, [g.sheet for g in grids])
     return grids, sheets, None
 
 
@@ -267,8 +279,11 @@ def _sheet_entry(name, used, hidden, why) -> dict:
     return {"name": name, "used": used, "hidden": hidden, "why": why}
 
 
-def _grid(ws, name: str) -> Grid:
-    cells = [[cell_text(v) for v in row] for row in ws.to_python(skip_empty_area=False)]
+def _grid(book, name: str, path: Path) -> Grid:
+    from kpilib.sheets.opening import sheet_cells
+
+    ws = book.get_sheet_by_name(name)
+    cells = [[cell_text(v) for v in row] for row in sheet_cells(book, name, path)]
     width = max((len(r) for r in cells), default=0)
     cells = [row + [""] * (width - len(row)) for row in cells]
     merged, spans = set(), {}
@@ -956,6 +971,7 @@ def _not_appraisal(state: _State, grids) -> tuple[str, Problem] | None:
         what = "评分标准表（有考核项目和权重，得分和实际值列都是空的）"
     elif (
         rows
+        and any(r["actual"] == 0 or r["score"] == 0 for r in rows)  # not a targets-only file
         and all(
             (isinstance(r["actual"], float) and r["actual"] == 0 or r["actual"] is None)
             and (r["score"] in (0.0, None))
