@@ -83,7 +83,7 @@ def _settings(reading, sheet, columns) -> dict:
         sources["columns"] = dict(columns)
     settings = {"sources": sources}
     if any(isinstance(r["score"], float) for r in reading.rows):
-        settings["rule"] = {"type": "score", "prefer": "leader"}
+        settings["rule"] = {"type": "score", "prefer": "leader"} | _score_scale(reading)
     over = sorted(
         {r["person"] for r in reading.rows}
         & {p for p, w in _weights(reading).items() if w > 1 + 1e-6}
@@ -91,6 +91,26 @@ def _settings(reading, sheet, columns) -> dict:
     if over:
         settings["bonus"] = f"权重合计超过 100%（{'、'.join(over)}）：在加分的指标上写 bonus: true"
     return settings
+
+
+def _score_scale(reading) -> dict:
+    """``{"as": "points"}`` when the sheet's totals are the sum of its scores (分值 40,
+    上级评分 36), not weight × score / 100; nothing when totals are missing or agree
+    with the default reading."""
+    as_percent, as_points = {}, {}
+    for r in reading.rows:
+        if isinstance(r["score"], float):
+            as_points[r["person"]] = as_points.get(r["person"], 0.0) + r["score"]
+            if isinstance(r["weight"], float):
+                as_percent[r["person"]] = as_percent.get(r["person"], 0.0) + r["weight"] * r["score"]
+    stated = {p: t for p, t in reading.totals.items() if p in as_points}
+
+    def agrees(sums):
+        return all(abs(sums.get(p, float("nan")) - t) < 0.05 for p, t in stated.items())
+
+    if stated and agrees(as_points) and not agrees(as_percent):
+        return {"as": "points"}
+    return {}
 
 
 def _weights(reading) -> dict:

@@ -27,7 +27,8 @@ from kpilib.errors import DataError, Problem
 
 # Header words per kind of column, as HR writes them (after normalize()).
 WORDS = {
-    "person": "姓名 员工姓名 被考核人 被考核人姓名 被考核者 名字 员工 人员 考核对象 person name",
+    "person": "姓名 员工姓名 被考核人 被考核人姓名 被考核者 名字 员工 人员 考核对象 被评价人 "
+    "被评估人 被考评人 person name",
     "code": "工号 员工编号 员工代码 代码 职工号 员工工号 编码",
     "role": "岗位 职位 岗位名称 职务 role",
     "department": "部门 所属部门 部门名称 所在部门 中心",
@@ -35,14 +36,15 @@ WORDS = {
     "seq": "序号 no 编号",
     "section": "考核类别 类别 一级指标 考核方面 指标类别 考核模块 模块",
     "indicator": "指标 考核指标 考核项目 考核维度 kpi指标 kpi 考核内容 项目 指标名称 考核项 "
-    "二级指标 具体指标 indicator item",
-    "weight": "权重 目标权重 权重占比 权重分解 占比 权重(%) 权重% weight",
+    "二级指标 具体指标 评价维度 评价项目 评估维度 indicator item",
+    # 分值/标准分: an item's full points (40 of 100), read as a weight like 40%
+    "weight": "权重 目标权重 权重占比 权重分解 占比 权重(%) 权重% 分值 标准分 满分 weight",
     "target": "目标值 目标 计划值 任务 目标任务 任务量 月度目标 target",
     "actual": "实际值 完成值 实际完成 实际 实际完成值 完成量 value actual",
     "self_score": "自评 自评分 自评得分 员工自评 本人自评 自我评分",
     "leader_score": "上级评分 上级评 上级评价 领导评分 主管评分 上级打分 直接上级评分 上级得分 "
     "部门负责人评分",
-    "score": "得分 评分 分数 单项得分 考评得分",
+    "score": "得分 评分 分数 单项得分 考评得分 加权得分 加权分 综合评分 评估得分",
     "total": "总分 考核得分 最终绩效 考核总分 综合得分 最终得分 绩效得分 合计得分 总得分 最终分数",
     "grade": "等级 绩效等级 考核等级 评级 考核结果 绩效结果",
     "note": "备注 说明 评分标准 考核要求 完成情况说明 考核标准 计算方式 评分说明 数据来源 "
@@ -75,6 +77,8 @@ _LABEL = re.compile(r"^\s*([^:：]{1,8}?)\s*[:：]\s*(.*?)\s*$")
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
 _BRACKETS = re.compile(r"[(\[【][^)\]】]*[)\]】]")
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩"
+# an indicator column that is a dimension over the 考核指标 column beside it
+DIMENSIONS = {"考核维度", "评价维度", "评估维度", "维度", "考核方面"}
 _NOT_A_NAME = re.compile(r"(表|考核|绩效|汇总|sheet|工作表|模板|说明|目录|明细|统计|\d)", re.I)
 _ROSTER_WORDS = {
     "入职日期",
@@ -621,7 +625,9 @@ def _body_rows(grid, start, cols):
 
 
 def _skip_row(grid, state, r, cols) -> str | None:
-    first = next((grid.at(r, c) for c in cols if grid.at(r, c)), "")
+    # the first cell written in this row: a person's name merged down from above does
+    # not hide the 小计 or 合计 beside it
+    first = next((grid.at(r, c) for c in cols if grid.at(r, c) and (r, c) not in grid.merged), "")
     m = SKIP.match(normalize(first))
     if m:
         state.skipped.append(
@@ -673,9 +679,16 @@ def _read_long(grid, state, start, cols, spec, by_kind, labels, fallback, table)
     section_col = (by_kind.get("section") or [None])[0]
     ind_col = indicator_cols[0]
     sub_col = indicator_cols[1] if len(indicator_cols) > 1 else None
-    if section_col is None and sub_col is not None and _carries_weight(grid, start, cols, ind_col):
+    headers = {c: normalize(h) for c, h, *_ in spec}
+    if section_col is None and sub_col is not None and (
+        _carries_weight(grid, start, cols, ind_col) or headers[ind_col] in DIMENSIONS
+    ):  # 业绩 70% over its items, or 考核维度 over 考核指标: a section, not the indicator
         section_col, ind_col, sub_col = ind_col, sub_col, (indicator_cols[2:] or [None])[0]
-    _map_columns(table, spec, person_col, {ind_col, sub_col, section_col} - {None})
+    if sub_col is not None and _is_prose(grid, start, cols, sub_col):
+        # 考核项目 | 考核内容 with sentences under 考核内容: a description, not sub-items
+        spec = [(c, h, "note" if c == sub_col else k, n, w) for c, h, k, n, w in spec]
+        sub_col = None
+    _map_columns(table, spec, person_col, {ind_col, sub_col} - {None}, section_col)
     total_col = (by_kind.get("total") or [None])[0]
     grade_col = (by_kind.get("grade") or [None])[0]
     scored = [c for k in VALUES[1:] for c in by_kind.get(k, [])]
@@ -734,6 +747,11 @@ def _read_long(grid, state, start, cols, spec, by_kind, labels, fallback, table)
     return end, person
 
 
+def _is_prose(grid, start, cols, col) -> bool:
+    texts = [grid.at(r, col) for r in _body_rows(grid, start, cols) if grid.at(r, col)]
+    return bool(texts) and sum(len(t) > 12 or "，" in t for t in texts) * 2 > len(texts)
+
+
 def _carries_weight(grid, start, cols, col) -> bool:
     return any(_PERCENT.search(grid.at(r, col)) for r in _body_rows(grid, start, cols))
 
@@ -753,7 +771,7 @@ def _value(grid, r, cols, kind):
     return value if value is not None or not text else text
 
 
-def _map_columns(table, spec, person_col, indicator_cols) -> None:
+def _map_columns(table, spec, person_col, indicator_cols, section_col=None) -> None:
     for c, header, kind, _, _ in spec:
         if not header:
             if c == person_col:
@@ -761,6 +779,8 @@ def _map_columns(table, spec, person_col, indicator_cols) -> None:
             continue
         if c == person_col:
             mapped = "姓名"
+        elif c == section_col:
+            mapped = KIT_NAMES["section"]
         elif c in indicator_cols or kind == "section":
             mapped = KIT_NAMES.get(kind, "指标")
         elif kind in KIT_NAMES and kind not in ("indicator",):
@@ -822,9 +842,11 @@ def _finish_items(state, items, has_total_column) -> None:
 
 
 def _chosen(item, prefer: str = "leader"):
-    """The given score: the leader's over the self score (``prefer: self`` reverses)."""
-    order = ("leader_score", "self_score") if prefer == "leader" else ("self_score", "leader_score")
-    for key in ("score", *order):
+    """The given score: the leader's, else a plain 得分, else the self score
+    (``prefer: self`` swaps leader and self). A 得分 beside 上级评分 is most often
+    weight × 上级评分 (points), so the leader's own score comes first."""
+    first, other = ("leader_score", "self_score")[:: 1 if prefer == "leader" else -1]
+    for key in (first, "score", other):
         if isinstance(item.get(key), float):
             return item[key]
     return None
@@ -1060,10 +1082,8 @@ def to_inputs(reading: Reading, plan) -> dict:
         value = row["actual"]
         if entry is not None and isinstance(entry.rule, GivenScore):
             # a wide sheet's column of numbers is the score when the plan says so
-            order = ("leader_score", "self_score", "score", "actual")
-            if entry.rule.prefer == "self":
-                order = ("self_score", "leader_score", "score", "actual")
-            value = next((row[k] for k in order if isinstance(row[k], float)), None)
+            value = _chosen(row, entry.rule.prefer)
+            value = value if value is not None else row["actual"]
             top = weight * plan.scale if entry.rule.given_as == "points" else entry.rule.out_of
             if isinstance(value, float) and not (0 <= value <= top + 1e-9):
                 problems.append(
