@@ -82,8 +82,9 @@ def _settings(reading, sheet, columns) -> dict:
     if columns:
         sources["columns"] = dict(columns)
     settings = {"sources": sources}
-    if any(isinstance(r["score"], float) for r in reading.rows):
-        settings["rule"] = {"type": "score", "prefer": "leader"} | _score_scale(reading)
+    scale = _score_scale(reading)
+    if any(isinstance(r["score"], float) for r in reading.rows) or scale:
+        settings["rule"] = {"type": "score", "prefer": "leader"} | scale
     over = sorted(
         {r["person"] for r in reading.rows}
         & {p for p, w in _weights(reading).items() if w > 1 + 1e-6}
@@ -94,21 +95,25 @@ def _settings(reading, sheet, columns) -> dict:
 
 
 def _score_scale(reading) -> dict:
-    """``{"as": "points"}`` when the sheet's totals are the sum of its scores (分值 40,
-    上级评分 36), not weight × score / 100; nothing when totals are missing or agree
-    with the default reading."""
+    """How the sheet's own totals are made from its numbers (a score, else the actual):
+    ``{"as": "points"}`` when a total is their sum (分值 40, 上级评分 36),
+    ``{"as": "percent"}`` when it is Σ weight × number (接通率（40%） 95 → 38);
+    nothing when no totals are stated or neither reading gives them."""
     as_percent, as_points = {}, {}
     for r in reading.rows:
-        if isinstance(r["score"], float):
-            as_points[r["person"]] = as_points.get(r["person"], 0.0) + r["score"]
+        value = r["score"] if isinstance(r["score"], float) else r["actual"]
+        if isinstance(value, float):
+            as_points[r["person"]] = as_points.get(r["person"], 0.0) + value
             if isinstance(r["weight"], float):
-                as_percent[r["person"]] = as_percent.get(r["person"], 0.0) + r["weight"] * r["score"]
+                as_percent[r["person"]] = as_percent.get(r["person"], 0.0) + r["weight"] * value
     stated = {p: t for p, t in reading.totals.items() if p in as_points}
 
     def agrees(sums):
         return all(abs(sums.get(p, float("nan")) - t) < 0.05 for p, t in stated.items())
 
-    if stated and agrees(as_points) and not agrees(as_percent):
+    if stated and agrees(as_percent):
+        return {"as": "percent"}
+    if stated and agrees(as_points):
         return {"as": "points"}
     return {}
 

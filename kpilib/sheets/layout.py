@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -167,6 +167,7 @@ class Grid:
     cells: list[list[str]]
     merged: frozenset = frozenset()  # (row, col) filled from a merge, not its first cell
     spans: dict = field(default_factory=dict)  # (row, col) of a merge's first cell -> (r1, c1)
+    hidden_cols: frozenset = frozenset()  # columns hidden in Excel/WPS (helper columns)
 
     def at(self, r: int, c: int) -> str:
         if r < len(self.cells) and c < len(self.cells[r]):
@@ -235,7 +236,13 @@ def load_grids(path: Path, sheet: str | int | None = None):
     ``sheet`` names one sheet (or its index); otherwise every visible sheet is read
     and hidden sheets are skipped (listed, with whether they hold data).
     """
-    from kpilib.sheets.opening import check_formulas, csv_rows, empty_csv, open_workbook
+    from kpilib.sheets.opening import (
+        check_formulas,
+        csv_rows,
+        empty_csv,
+        hidden_columns,
+        open_workbook,
+    )
 
     if path.suffix.lower() not in EXCEL:
         text, encoding = decode_csv(path)
@@ -260,11 +267,14 @@ def load_grids(path: Path, sheet: str | int | None = None):
             )
         )
     grids, sheets = [], []
+    hidden_cols = hidden_columns(path)
     for name in names:
         if sheet is not None and name != sheet:
             sheets.append(_sheet_entry(name, False, name in hidden, "未选用（只读指定的工作表）"))
             continue
         grid = _grid(book, name, path)
+        if name in hidden_cols:
+            grid = replace(grid, hidden_cols=hidden_cols[name])
         has_data = any(any(row) for row in grid.cells)
         if name in hidden and sheet is None:
             why = "隐藏的工作表，里面有数据，未读取" if has_data else "隐藏的工作表（空）"
@@ -588,6 +598,11 @@ def _read_table(grid, state, r, cols, labels, fallback):
             spec.append((c, "", None, "", None))
             continue
         kind, name, weight = classify(header, state.columns)
+        if c in grid.hidden_cols and kind not in ("person", "code") and kind != "ignore":
+            if normalize(header) not in state.columns:  # the plan may name a hidden column
+                state.notes.append(f"{grid.sheet}：「{header}」是隐藏列，未读取")
+                spec.append((c, header, "hidden", name, None))
+                continue
         if kind is None and "/" in header:  # 评分/自评: the child names the kind
             child_kind, _, _ = classify(header.rsplit("/", 1)[1], state.columns)
             if child_kind in VALUES:
@@ -605,6 +620,30 @@ def _read_table(grid, state, r, cols, labels, fallback):
         "header_rows": list(range(r + 1, r + depth + 1)),
         "columns": {},
     }
+    raters = [
+        (c, h)
+        for c, h, kind, _, _ in spec
+        if indicator_cols and kind in (None, "self_score", "leader_score") and _PERCENT.search(h)
+    ]
+    if raters:  # 360: 上级（40%）、同事（30%）… each a rater with a weight
+        shown = "「" + "」「".join(h for _, h in raters) + "」"
+        rater_cols = {c for c, _ in raters}
+        by_kind = {k: [x for x in v if x not in rater_cols] for k, v in by_kind.items()}
+        spec = [(c, h, "rater" if c in rater_cols else k, n, w) for c, h, k, n, w in spec]
+        if not by_kind.get("score"):
+            state.problems.append(
+                Problem(
+                    f"{grid.sheet} 第 {r + 1} 行的 {shown} 是多位评价人的评分列（360 度），"
+                    "表里没有每项的加权得分列，kit 不替表格加权",
+                    "在表里加一列「加权得分」（按评价人权重算好的每项得分），"
+                    "或在 plan 的 columns: 里把已有的得分列映射为 得分",
+                    where=f"{grid.sheet} 第 {r + 1} 行",
+                    code="rater_columns",
+                )
+            )
+            state.tables.append(table | {"layout": "360 评价（未读取）"})
+            return max(_body_rows(grid, r + depth, cols), default=r), None
+        state.notes.append(f"{grid.sheet}：{shown} 是评价人评分列，每项得分取「加权得分」列")
     if indicator_cols:
         end, person = _read_long(
             grid, state, r + depth, cols, spec, by_kind, labels, fallback, table
@@ -693,8 +732,17 @@ def _read_long(grid, state, start, cols, spec, by_kind, labels, fallback, table)
     grade_col = (by_kind.get("grade") or [None])[0]
     scored = [c for k in VALUES[1:] for c in by_kind.get(k, [])]
     body = list(_body_rows(grid, start, cols))
-    if scored and not any(grid.at(r, c) for r in body for c in scored):
-        table["empty"] = True  # a rubric or a blank template: nothing to read yet
+    measured = [c for k in VALUES[2:] for c in by_kind.get(k, [])]  # actuals and scores
+    unknown = [c for c, h, k, _, _ in spec if h and k is None]  # 本月达成: maybe a measure
+    nobody = (
+        person_col is None
+        and form_person is None
+        and not any(grid.at(r, c) for r in body for c in measured)
+        and not any(number(grid.at(r, c)) is not None for r in body for c in unknown)
+    )
+    if (scored and not any(grid.at(r, c) for r in body for c in scored)) or nobody:
+        # a rubric, a KPI library or a blank template: nothing to read yet
+        table["empty"] = True
         return (body[-1] if body else start - 1), form_person
     items, person, section, indicator = [], form_person, "", ""
     end = start - 1
@@ -985,12 +1033,15 @@ def _not_appraisal(state: _State, grids) -> tuple[str, Problem] | None:
     headers = {normalize(h).split("/")[-1] for h in state.header_map}
     all_cells = [t for g in grids for row in g.cells for t in row if t]
     what = None
-    if len(headers & _ROSTER_WORDS) >= 2:
+    commission = sorted(h for h in headers if "提成" in h)
+    if commission and not any(isinstance(r["weight"], float) for r in rows):
+        what = f"销售提成核算表（有「{'」「'.join(commission)}」列，没有权重）"
+    elif len(headers & _ROSTER_WORDS) >= 2:
         what = f"员工花名册（有「{'、'.join(sorted(headers & _ROSTER_WORDS))}」列，没有指标和数值）"
     elif "日期" in headers and _repeats_by_date(grids):
         what = "每日流水记录（同一人按日期多行）"
     elif not rows and any(t.get("empty") for t in state.tables):
-        what = "评分标准表（有考核项目和权重，得分和实际值列都是空的）"
+        what = "评分标准表或 KPI 指标库（有考核项目和权重，没有得分和实际值）"
     elif (
         rows
         and any(r["actual"] == 0 or r["score"] == 0 for r in rows)  # not a targets-only file

@@ -184,6 +184,30 @@ def _uncached(raw) -> list[str]:
     return refs
 
 
+def hidden_columns(path: Path) -> dict[str, frozenset[int]]:
+    """The hidden columns (0-based) of each sheet of an .xlsx: WPS and Excel templates
+    hide helper columns (a lookup 系数, a 工号 for VLOOKUP) that the analyst never sees
+    and that must not become indicators. Other formats: none known."""
+    if path.suffix.lower() not in _OOXML:
+        return {}
+    out = {}
+    with zipfile.ZipFile(path) as archive:
+        for name, part in _sheet_parts(archive).items():
+            if part not in archive.namelist():
+                continue
+            hidden = set()
+            with archive.open(part) as raw:
+                for _, element in ElementTree.iterparse(raw, events=("start",)):
+                    if element.tag == f"{_NS}sheetData":
+                        break  # <cols> comes before the cells: no need to read them
+                    if element.tag == f"{_NS}col" and element.get("hidden") in ("1", "true"):
+                        first, last = int(element.get("min", 1)), int(element.get("max", 1))
+                        hidden.update(range(first - 1, min(last, 16384)))
+            if hidden:
+                out[name] = frozenset(hidden)
+    return out
+
+
 def csv_rows(text: str) -> list[list[str]]:
     """The rows of a decoded CSV: comma-separated, or tab-/semicolon-separated as
     Excel's "Unicode 文本" (UTF-16) and some exports write them."""
