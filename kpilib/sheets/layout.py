@@ -719,8 +719,10 @@ def _read_long(grid, state, start, cols, spec, by_kind, labels, fallback, table)
     ind_col = indicator_cols[0]
     sub_col = indicator_cols[1] if len(indicator_cols) > 1 else None
     headers = {c: normalize(h) for c, h, *_ in spec}
-    if section_col is None and sub_col is not None and (
-        _carries_weight(grid, start, cols, ind_col) or headers[ind_col] in DIMENSIONS
+    if (
+        section_col is None
+        and sub_col is not None
+        and (_carries_weight(grid, start, cols, ind_col) or headers[ind_col] in DIMENSIONS)
     ):  # 业绩 70% over its items, or 考核维度 over 考核指标: a section, not the indicator
         section_col, ind_col, sub_col = ind_col, sub_col, (indicator_cols[2:] or [None])[0]
     if sub_col is not None and _is_prose(grid, start, cols, sub_col):
