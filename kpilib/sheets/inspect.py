@@ -151,15 +151,15 @@ def _check_against(plan, reading, people, report) -> list[Problem]:
             )
         )
     bonus = {n for n, i in plan.indicators.items() if i.bonus or not i.rule.weighted}
-    for person in people:
-        weight = sum(
-            r["weight"]
-            for r in reading.rows
-            if r["person"] == person
-            and isinstance(r["weight"], float)
+    weights = dict.fromkeys(people, 0.0)  # one pass over the rows, not one per person
+    for r in reading.rows:
+        if (
+            isinstance(r["weight"], float)
             and re.split(r"[/①-⑩]", r["indicator"])[0] not in bonus
             and r["indicator"] not in bonus
-        )
+        ):
+            weights[r["person"]] += r["weight"]
+    for person, weight in weights.items():
         if abs(weight - 1) > 1e-6:
             problems.append(
                 Problem(
