@@ -82,13 +82,21 @@ def test_a_header_only_csv_is_one_problem_not_one_per_person(tmp_path, reader):
     assert problem.code == "header_only" and problem.where == "第 1 行"
 
 
-def test_a_header_only_excel_targets_sheet_is_one_problem(tmp_path):
+@pytest.mark.parametrize("reader", list(READERS))
+def test_a_header_only_excel_sheet_is_one_problem(tmp_path, reader):
     book = Workbook()
     book.active.append(["2024年11月目标"])
-    book.active.append(["姓名", "指标", "权重", "目标值"])
+    book.active.append(["姓名", "指标", "权重", "目标值", "实际值"])
     book.save(tmp_path / "t.xlsx")
-    problem = refused("targets", tmp_path / "t.xlsx")
-    assert problem.code == "header_only" and problem.where == "第 2 行"
+    problem = refused(reader, tmp_path / "t.xlsx") if reader != "layout" else None
+    if reader == "layout":  # read_file collects: the reading carries the one problem
+        (problem,) = read_file(tmp_path / "t.xlsx").problems
+    assert problem.code == "header_only" and "第 2 行" in problem.where
+
+
+def test_a_blank_workbook_is_empty_not_a_missing_header(tmp_path):
+    Workbook().save(tmp_path / "t.xlsx")
+    assert [p.code for p in read_file(tmp_path / "t.xlsx").problems] == ["empty_file"]
 
 
 def test_a_header_only_incidents_file_means_none_this_month(tmp_path):

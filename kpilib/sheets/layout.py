@@ -380,9 +380,12 @@ def read_file(
     if codes is not None:
         for row in state.rows:
             row["person"] = codes.get(row["person"], row["person"])
-    what = _not_appraisal(state, grids)
+    empty = None if state.rows else _empty(path, grids, state.tables)
+    what = None if empty else _not_appraisal(state, grids)
     problems = state.problems
-    if what:
+    if empty:
+        problems = [empty]
+    elif what:
         problems = [what[1]]
     elif not state.rows and not state.problems:
         problems = [_no_table(path, grids)]
@@ -980,6 +983,32 @@ def _stated(state, person, found, sheet, r) -> None:
         state.totals[person] = number(found["total"][0])
     if "grade" in found and found["grade"][0]:
         state.grades[person] = found["grade"][0]
+
+
+def _empty(path, grids, tables) -> Problem | None:
+    """A workbook with no cells, or whose tables are headers with nothing under them."""
+    if not any(any(row) for g in grids for row in g.cells):
+        return Problem(
+            f"{path.name} 是空的，读取的工作表里没有任何内容",
+            "确认导出的是这个月的数据；数据在别的工作表里时用 --sheet 或 targets_sheet 指定",
+            file=str(path),
+            code="empty_file",
+        )
+    by_sheet = {g.sheet: g for g in grids}
+    below = [
+        (t, by_sheet[t["sheet"]], t["header_rows"][-1]) for t in tables if t["sheet"] in by_sheet
+    ]
+    if below and all(r >= len(g.cells) or g.blank(r) for _, g, r in below):
+        t = below[0][0]
+        rows = "、".join(map(str, t["header_rows"]))
+        return Problem(
+            f"{path.name} 的工作表「{t['sheet']}」第 {rows} 行是表头，下面没有数据行",
+            "在表头下面填上每人的数据，或换成填好数据的文件",
+            file=str(path),
+            where=f"{t['sheet']} 第 {rows} 行",
+            code="header_only",
+        )
+    return None
 
 
 def _no_person(grid, r) -> Problem:
