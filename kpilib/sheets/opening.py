@@ -209,15 +209,15 @@ def hidden_columns(path: Path) -> dict[str, frozenset[int]]:
 
 
 def csv_rows(text: str) -> list[list[str]]:
-    """The rows of a decoded CSV: comma-separated, or tab-/semicolon-separated as
-    Excel's "Unicode 文本" (UTF-16) and some exports write them."""
-    sample = "\n".join(text.splitlines()[:20])
+    """The rows of a decoded CSV: comma-separated, or tab- (semicolon-) separated when
+    the header line has tabs (semicolons) and no comma, as Excel's "Unicode 文本"
+    (UTF-16) and some exports write them."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = ","
-    if sample:
-        try:
-            delimiter = csv.Sniffer().sniff(sample, delimiters=",\t;").delimiter
-        except csv.Error:
-            pass
+    if "," not in first and "\t" in first:
+        delimiter = "\t"
+    elif "," not in first and ";" in first:
+        delimiter = ";"
     return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
 
 
