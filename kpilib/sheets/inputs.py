@@ -124,8 +124,9 @@ def _read_workbook(path: Path, sheet: str | int) -> tuple[pd.DataFrame, str]:
                 file=str(path),
             )
         )
-    ws = book.get_sheet_by_name(sheet) if isinstance(sheet, str) else book.get_sheet_by_index(sheet)
-    raw = pd.DataFrame(sheet_cells(book, ws.name, path), dtype=object)
+    name = sheet if isinstance(sheet, str) else names[sheet]
+    ws, cells = sheet_cells(book, name, path)
+    raw = pd.DataFrame(cells, dtype=object)
     check_formulas(path, [ws.name])
     for (r0, c0), (r1, c1) in ws.merged_cell_ranges or ():
         if r0 < raw.shape[0] and c0 < raw.shape[1]:

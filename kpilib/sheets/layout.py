@@ -296,8 +296,8 @@ def _sheet_entry(name, used, hidden, why) -> dict:
 def _grid(book, name: str, path: Path) -> Grid:
     from kpilib.sheets.opening import sheet_cells
 
-    ws = book.get_sheet_by_name(name)
-    cells = [[cell_text(v) for v in row] for row in sheet_cells(book, name, path)]
+    ws, values = sheet_cells(book, name, path)
+    cells = [[cell_text(v) for v in row] for row in values]
     width = max((len(r) for r in cells), default=0)
     cells = [row + [""] * (width - len(row)) for row in cells]
     merged, spans = set(), {}

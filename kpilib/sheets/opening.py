@@ -90,12 +90,14 @@ def open_workbook(path: Path):
         ) from None
 
 
-def sheet_cells(book, name: str, path: Path) -> list[list]:
-    """The cells of one sheet from A1; a damaged sheet is a DataError naming it."""
+def sheet_cells(book, name: str, path: Path):
+    """``(sheet, cells from A1)`` of one sheet, parsed once; a damaged sheet is a
+    DataError naming it."""
     from python_calamine import CalamineError
 
     try:
-        return book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        ws = book.get_sheet_by_name(name)
+        return ws, ws.to_python(skip_empty_area=False)
     except (CalamineError, ValueError) as exc:
         raise DataError(
             Problem(
