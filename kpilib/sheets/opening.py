@@ -133,10 +133,11 @@ def check_formulas(path: Path, sheets: list[str]) -> None:
         return  # open_workbook has already said what the file is
     with archive:
         targets = _sheet_parts(archive)
+        parts = set(archive.namelist())  # once: namelist() builds a new list per call
         found = []
         for name in sheets:
             part = targets.get(name)
-            if part is None or part not in archive.namelist():
+            if part is None or part not in parts:
                 continue
             with archive.open(part) as raw:
                 if b"<f" not in raw.read():
@@ -194,8 +195,9 @@ def hidden_columns(path: Path) -> dict[str, frozenset[int]]:
         return {}
     out = {}
     with zipfile.ZipFile(path) as archive:
+        parts = set(archive.namelist())  # once: namelist() builds a new list per call
         for name, part in _sheet_parts(archive).items():
-            if part not in archive.namelist():
+            if part not in parts:
                 continue
             hidden = set()
             with archive.open(part) as raw:
