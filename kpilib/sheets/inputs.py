@@ -39,50 +39,56 @@ _ALIAS = {a.lower(): canon for canon, names in COLUMNS.items() for a in names}
 META = {"role", "english_name", "note", "month"}
 
 
-def read_sheet(path: str | Path, sheet: str | int = 0) -> pd.DataFrame:
+def read_sheet(path: str | Path, sheet: str | int = 0, need_rows: bool = False) -> pd.DataFrame:
     """Read a CSV or Excel sheet as text, find its header row, name columns canonically.
 
     Title rows above the header, trailing blank rows and merged cells (blank
     below their first row) are tolerated. Returns all-text columns plus
-    ``_file`` and ``_row``.
+    ``_file`` and ``_row``. An empty file, a file that is not what its extension
+    says, and formulas without a computed value are refused (kpilib.sheets.opening);
+    with ``need_rows`` so is a header without data rows (targets and actuals;
+    an incidents file with a header only means "none this month").
     """
     path = Path(path)
     if not path.exists():
         raise DataError(Problem(f"file {path} does not exist", "check the path", file=str(path)))
     where = str(path)
-    try:
-        if path.suffix.lower() in EXCEL:
-            raw, sheet_name = _read_workbook(path, sheet)
-            where = f"{path} (sheet {sheet_name})"
-        else:
-            from io import StringIO
+    encoding = None
+    if path.suffix.lower() in EXCEL:
+        raw, sheet_name = _read_workbook(path, sheet)
+        where = f"{path} (sheet {sheet_name})"
+    else:
+        from kpilib.sheets.layout import decode_csv
+        from kpilib.sheets.opening import csv_rows, empty_csv
 
-            from kpilib.sheets.layout import decode_csv
-
-            text, encoding = decode_csv(path)
-            where = str(path) if encoding == "UTF-8" else f"{path} ({encoding})"
-            raw = pd.read_csv(
-                StringIO(text),
-                header=None,
-                dtype=str,
-                keep_default_na=False,
-                skip_blank_lines=False,
-            )
-    except (ValueError, OSError, UnicodeDecodeError) as exc:
-        raise DataError(
-            Problem(
-                f"cannot read {path.name}: {exc}", "save it as UTF-8 CSV or .xlsx", file=str(path)
-            )
-        ) from None
+        text, encoding = decode_csv(path)
+        where = str(path) if encoding == "UTF-8" else f"{path} ({encoding})"
+        rows = csv_rows(text)
+        empty = empty_csv(path, rows, encoding)
+        if empty is not None and (need_rows or empty.code == "empty_file"):
+            raise DataError(empty)
+        raw = pd.DataFrame(rows, dtype=object)
     cells = raw.map(_cell_text)
-    header_at = _find_header(cells, path)
-    names = [_ALIAS.get(str(c).strip().lower(), str(c).strip()) for c in cells.iloc[header_at]]
+    header_at = _find_header(cells, path, encoding)
+    from kpilib.sheets.layout import normalize  # 姓    名, 員工姓名, 权重：as 姓名, 员工姓名, 权重
+
+    names = [_ALIAS.get(normalize(c), str(c).strip()) for c in cells.iloc[header_at]]
     body = cells.iloc[header_at + 1 :].copy()
     body.columns = names
     body = body.loc[:, [n != "" for n in names]]
     body["_row"] = body.index + 1
     body = body[(body.drop(columns="_row") != "").any(axis=1)]
     body["_file"] = where
+    if need_rows and body.empty:
+        raise DataError(
+            Problem(
+                f"{Path(path).name} 第 {header_at + 1} 行是表头，下面没有数据行",
+                "在表头下面填上每人的数据，或换成填好数据的文件",
+                file=where,
+                where=f"第 {header_at + 1} 行",
+                code="header_only",
+            )
+        )
     return body.reset_index(drop=True)
 
 
@@ -96,9 +102,9 @@ def _read_workbook(path: Path, sheet: str | int) -> tuple[pd.DataFrame, str]:
     A merged cell (岗位 or 姓名 over several rows) holds its value in the top-left
     cell only; every cell of the range gets it, as the analyst sees it.
     """
-    from python_calamine import CalamineWorkbook
+    from kpilib.sheets.opening import check_formulas, open_workbook, sheet_cells
 
-    book = CalamineWorkbook.from_path(str(path))
+    book = open_workbook(path)
     names = book.sheet_names
     # an index counts visible sheets only: a hidden first sheet often holds stale data
     visible = [m.name for m in book.sheets_metadata if str(m.visible).endswith("Visible")]
@@ -118,8 +124,10 @@ def _read_workbook(path: Path, sheet: str | int) -> tuple[pd.DataFrame, str]:
                 file=str(path),
             )
         )
-    ws = book.get_sheet_by_name(sheet) if isinstance(sheet, str) else book.get_sheet_by_index(sheet)
-    raw = pd.DataFrame(ws.to_python(skip_empty_area=False), dtype=object)
+    name = sheet if isinstance(sheet, str) else names[sheet]
+    ws, cells = sheet_cells(book, name, path)
+    raw = pd.DataFrame(cells, dtype=object)
+    check_formulas(path, [ws.name])
     for (r0, c0), (r1, c1) in ws.merged_cell_ranges or ():
         if r0 < raw.shape[0] and c0 < raw.shape[1]:
             raw.iloc[r0 : r1 + 1, c0 : c1 + 1] = raw.iat[r0, c0]
@@ -160,14 +168,17 @@ def _cell_text(value) -> str:
     return str(value).strip()
 
 
-def _find_header(cells: pd.DataFrame, path: Path) -> int:
+def _find_header(cells: pd.DataFrame, path: Path, encoding: str | None = None) -> int:
+    from kpilib.sheets.layout import normalize
+
     persons = {a.lower() for a in COLUMNS["person"]}
     for i in range(min(len(cells), 30)):
-        if any(str(c).strip().lower() in persons for c in cells.iloc[i]):
+        if any(normalize(c) in persons for c in cells.iloc[i] if c):
             return i
+    read_as = f" (read as {encoding})" if encoding and encoding != "UTF-8" else ""
     raise DataError(
         Problem(
-            "no header row with a person column found in the first 30 rows",
+            f"no header row with a person column found in the first 30 rows{read_as}",
             f"add a header row naming the person column ({' or '.join(COLUMNS['person'][:2])}); "
             "for a workbook as HR keeps it, run `kpi inspect FILE` and use targets_layout: sheet",
             file=str(path),
@@ -198,7 +209,7 @@ def read_targets(path: str | Path, layout: str = "hr", sheet: str | int = 0) -> 
     role, english_name, indicator, item, weight (a fraction), target, note.
     Sub-items are named ``indicator①``, ``indicator②``...
     """
-    frame = read_sheet(path, sheet)
+    frame = read_sheet(path, sheet, need_rows=True)
     _require(frame, ["person", "indicator", "weight"], path)
     for col in ("role", "english_name", "target", "note"):
         if col not in frame:
@@ -258,7 +269,7 @@ def read_actuals(path: str | Path, month: str | None = None, sheet: str | int = 
     Returns the long form: person, item, value (text, parsed later against the
     plan), ``_file``, ``_row`` and ``_column`` (where the value sits).
     """
-    frame = read_sheet(path, sheet)
+    frame = read_sheet(path, sheet, need_rows=True)
     problems = []
     if month and "month" in frame:
         wrong = frame[(frame["month"] != "") & (frame["month"].str[:7] != month)]
@@ -377,9 +388,9 @@ def _template_sheets(path: Path) -> dict[str, str]:
     """Which template sheets an Excel workbook has: ``{"incidents": "扣分记录", ...}``."""
     if path.suffix.lower() not in EXCEL:
         return {}
-    from python_calamine import CalamineWorkbook
+    from kpilib.sheets.opening import open_workbook
 
-    names = set(CalamineWorkbook.from_path(str(path)).sheet_names)
+    names = set(open_workbook(path).sheet_names)
     return {key: name for key, name in TEMPLATE_SHEETS.items() if name in names}
 
 

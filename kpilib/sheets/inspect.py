@@ -82,8 +82,9 @@ def _settings(reading, sheet, columns) -> dict:
     if columns:
         sources["columns"] = dict(columns)
     settings = {"sources": sources}
-    if any(isinstance(r["score"], float) for r in reading.rows):
-        settings["rule"] = {"type": "score", "prefer": "leader"}
+    scale = _score_scale(reading)
+    if any(isinstance(r["score"], float) for r in reading.rows) or scale:
+        settings["rule"] = {"type": "score", "prefer": "leader"} | scale
     over = sorted(
         {r["person"] for r in reading.rows}
         & {p for p, w in _weights(reading).items() if w > 1 + 1e-6}
@@ -91,6 +92,30 @@ def _settings(reading, sheet, columns) -> dict:
     if over:
         settings["bonus"] = f"权重合计超过 100%（{'、'.join(over)}）：在加分的指标上写 bonus: true"
     return settings
+
+
+def _score_scale(reading) -> dict:
+    """How the sheet's own totals are made from its numbers (a score, else the actual):
+    ``{"as": "points"}`` when a total is their sum (分值 40, 上级评分 36),
+    ``{"as": "percent"}`` when it is Σ weight × number (接通率（40%） 95 → 38);
+    nothing when no totals are stated or neither reading gives them."""
+    as_percent, as_points = {}, {}
+    for r in reading.rows:
+        value = r["score"] if isinstance(r["score"], float) else r["actual"]
+        if isinstance(value, float):
+            as_points[r["person"]] = as_points.get(r["person"], 0.0) + value
+            if isinstance(r["weight"], float):
+                as_percent[r["person"]] = as_percent.get(r["person"], 0.0) + r["weight"] * value
+    stated = {p: t for p, t in reading.totals.items() if p in as_points}
+
+    def agrees(sums):
+        return all(abs(sums.get(p, float("nan")) - t) < 0.05 for p, t in stated.items())
+
+    if stated and agrees(as_percent):
+        return {"as": "percent"}
+    if stated and agrees(as_points):
+        return {"as": "points"}
+    return {}
 
 
 def _weights(reading) -> dict:
@@ -126,15 +151,15 @@ def _check_against(plan, reading, people, report) -> list[Problem]:
             )
         )
     bonus = {n for n, i in plan.indicators.items() if i.bonus or not i.rule.weighted}
-    for person in people:
-        weight = sum(
-            r["weight"]
-            for r in reading.rows
-            if r["person"] == person
-            and isinstance(r["weight"], float)
+    weights = dict.fromkeys(people, 0.0)  # one pass over the rows, not one per person
+    for r in reading.rows:
+        if (
+            isinstance(r["weight"], float)
             and re.split(r"[/①-⑩]", r["indicator"])[0] not in bonus
             and r["indicator"] not in bonus
-        )
+        ):
+            weights[r["person"]] += r["weight"]
+    for person, weight in weights.items():
         if abs(weight - 1) > 1e-6:
             problems.append(
                 Problem(

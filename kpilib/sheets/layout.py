@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -27,7 +27,8 @@ from kpilib.errors import DataError, Problem
 
 # Header words per kind of column, as HR writes them (after normalize()).
 WORDS = {
-    "person": "姓名 员工姓名 被考核人 被考核人姓名 被考核者 名字 员工 人员 考核对象 person name",
+    "person": "姓名 员工姓名 被考核人 被考核人姓名 被考核者 名字 员工 人员 考核对象 被评价人 "
+    "被评估人 被考评人 person name",
     "code": "工号 员工编号 员工代码 代码 职工号 员工工号 编码",
     "role": "岗位 职位 岗位名称 职务 role",
     "department": "部门 所属部门 部门名称 所在部门 中心",
@@ -35,14 +36,15 @@ WORDS = {
     "seq": "序号 no 编号",
     "section": "考核类别 类别 一级指标 考核方面 指标类别 考核模块 模块",
     "indicator": "指标 考核指标 考核项目 考核维度 kpi指标 kpi 考核内容 项目 指标名称 考核项 "
-    "二级指标 具体指标 indicator item",
-    "weight": "权重 目标权重 权重占比 权重分解 占比 权重(%) 权重% weight",
+    "二级指标 具体指标 评价维度 评价项目 评估维度 indicator item",
+    # 分值/标准分: an item's full points (40 of 100), read as a weight like 40%
+    "weight": "权重 目标权重 权重占比 权重分解 占比 权重(%) 权重% 分值 标准分 满分 weight",
     "target": "目标值 目标 计划值 任务 目标任务 任务量 月度目标 target",
     "actual": "实际值 完成值 实际完成 实际 实际完成值 完成量 value actual",
     "self_score": "自评 自评分 自评得分 员工自评 本人自评 自我评分",
     "leader_score": "上级评分 上级评 上级评价 领导评分 主管评分 上级打分 直接上级评分 上级得分 "
     "部门负责人评分",
-    "score": "得分 评分 分数 单项得分 考评得分",
+    "score": "得分 评分 分数 单项得分 考评得分 加权得分 加权分 综合评分 评估得分",
     "total": "总分 考核得分 最终绩效 考核总分 综合得分 最终得分 绩效得分 合计得分 总得分 最终分数",
     "grade": "等级 绩效等级 考核等级 评级 考核结果 绩效结果",
     "note": "备注 说明 评分标准 考核要求 完成情况说明 考核标准 计算方式 评分说明 数据来源 "
@@ -75,6 +77,8 @@ _LABEL = re.compile(r"^\s*([^:：]{1,8}?)\s*[:：]\s*(.*?)\s*$")
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
 _BRACKETS = re.compile(r"[(\[【][^)\]】]*[)\]】]")
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩"
+# an indicator column that is a dimension over the 考核指标 column beside it
+DIMENSIONS = {"考核维度", "评价维度", "评估维度", "维度", "考核方面"}
 _NOT_A_NAME = re.compile(r"(表|考核|绩效|汇总|sheet|工作表|模板|说明|目录|明细|统计|\d)", re.I)
 _ROSTER_WORDS = {
     "入职日期",
@@ -163,6 +167,7 @@ class Grid:
     cells: list[list[str]]
     merged: frozenset = frozenset()  # (row, col) filled from a merge, not its first cell
     spans: dict = field(default_factory=dict)  # (row, col) of a merge's first cell -> (r1, c1)
+    hidden_cols: frozenset = frozenset()  # columns hidden in Excel/WPS (helper columns)
 
     def at(self, r: int, c: int) -> str:
         if r < len(self.cells) and c < len(self.cells[r]):
@@ -195,6 +200,17 @@ def decode_csv(path: Path) -> tuple[str, str]:
         return data.decode("utf-8-sig"), "UTF-8"
     except UnicodeDecodeError:
         pass
+    # Excel in China saves GB18030/GBK (Big5 in Taiwan and Hong Kong): prefer them over a
+    # detector's guess, which on a short file is often Korean (CP949) or Japanese and
+    # turns every name into nonsense. UTF-16 without a BOM decodes with NULs, and Big5
+    # read as GBK with private-use characters: neither is taken.
+    for encoding in ("gb18030", "big5") * (not data.startswith((b"\xff\xfe", b"\xfe\xff"))):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if not re.search("[\x00\ue000-\uf8ff]", text):
+            return text, encoding.upper()
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
@@ -220,16 +236,22 @@ def load_grids(path: Path, sheet: str | int | None = None):
     ``sheet`` names one sheet (or its index); otherwise every visible sheet is read
     and hidden sheets are skipped (listed, with whether they hold data).
     """
-    import csv
-    import io as _io
+    from kpilib.sheets.opening import (
+        check_formulas,
+        csv_rows,
+        empty_csv,
+        hidden_columns,
+        open_workbook,
+    )
 
     if path.suffix.lower() not in EXCEL:
         text, encoding = decode_csv(path)
-        rows = [[c.strip() for c in row] for row in csv.reader(_io.StringIO(text))]
+        rows = csv_rows(text)
+        empty = empty_csv(path, rows, encoding)
+        if empty is not None:
+            raise DataError(empty)
         return [Grid(path.stem, rows)], [_sheet_entry(path.stem, True, False, "")], encoding
-    from python_calamine import CalamineWorkbook
-
-    book = CalamineWorkbook.from_path(str(path))
+    book = open_workbook(path)
     metas = book.sheets_metadata
     names = [m.name for m in metas]
     hidden = {m.name for m in metas if str(m.visible).rsplit(".", 1)[-1] != "Visible"}
@@ -245,11 +267,14 @@ def load_grids(path: Path, sheet: str | int | None = None):
             )
         )
     grids, sheets = [], []
+    hidden_cols = hidden_columns(path)
     for name in names:
         if sheet is not None and name != sheet:
             sheets.append(_sheet_entry(name, False, name in hidden, "未选用（只读指定的工作表）"))
             continue
-        grid = _grid(book.get_sheet_by_name(name), name)
+        grid = _grid(book, name, path)
+        if name in hidden_cols:
+            grid = replace(grid, hidden_cols=hidden_cols[name])
         has_data = any(any(row) for row in grid.cells)
         if name in hidden and sheet is None:
             why = "隐藏的工作表，里面有数据，未读取" if has_data else "隐藏的工作表（空）"
@@ -257,6 +282,7 @@ def load_grids(path: Path, sheet: str | int | None = None):
             continue
         grids.append(grid)
         sheets.append(_sheet_entry(name, True, name in hidden, ""))
+    check_formulas(path, [g.sheet for g in grids])
     return grids, sheets, None
 
 
@@ -267,8 +293,11 @@ def _sheet_entry(name, used, hidden, why) -> dict:
     return {"name": name, "used": used, "hidden": hidden, "why": why}
 
 
-def _grid(ws, name: str) -> Grid:
-    cells = [[cell_text(v) for v in row] for row in ws.to_python(skip_empty_area=False)]
+def _grid(book, name: str, path: Path) -> Grid:
+    from kpilib.sheets.opening import sheet_cells
+
+    ws, values = sheet_cells(book, name, path)
+    cells = [[cell_text(v) for v in row] for row in values]
     width = max((len(r) for r in cells), default=0)
     cells = [row + [""] * (width - len(row)) for row in cells]
     merged, spans = set(), {}
@@ -351,9 +380,12 @@ def read_file(
     if codes is not None:
         for row in state.rows:
             row["person"] = codes.get(row["person"], row["person"])
-    what = _not_appraisal(state, grids)
+    empty = None if state.rows else _empty(path, grids, state.tables)
+    what = None if empty else _not_appraisal(state, grids)
     problems = state.problems
-    if what:
+    if empty:
+        problems = [empty]
+    elif what:
         problems = [what[1]]
     elif not state.rows and not state.problems:
         problems = [_no_table(path, grids)]
@@ -569,6 +601,11 @@ def _read_table(grid, state, r, cols, labels, fallback):
             spec.append((c, "", None, "", None))
             continue
         kind, name, weight = classify(header, state.columns)
+        if c in grid.hidden_cols and kind not in ("person", "code") and kind != "ignore":
+            if normalize(header) not in state.columns:  # the plan may name a hidden column
+                state.notes.append(f"{grid.sheet}：「{header}」是隐藏列，未读取")
+                spec.append((c, header, "hidden", name, None))
+                continue
         if kind is None and "/" in header:  # 评分/自评: the child names the kind
             child_kind, _, _ = classify(header.rsplit("/", 1)[1], state.columns)
             if child_kind in VALUES:
@@ -586,6 +623,30 @@ def _read_table(grid, state, r, cols, labels, fallback):
         "header_rows": list(range(r + 1, r + depth + 1)),
         "columns": {},
     }
+    raters = [
+        (c, h)
+        for c, h, kind, _, _ in spec
+        if indicator_cols and kind in (None, "self_score", "leader_score") and _PERCENT.search(h)
+    ]
+    if raters:  # 360: 上级（40%）、同事（30%）… each a rater with a weight
+        shown = "「" + "」「".join(h for _, h in raters) + "」"
+        rater_cols = {c for c, _ in raters}
+        by_kind = {k: [x for x in v if x not in rater_cols] for k, v in by_kind.items()}
+        spec = [(c, h, "rater" if c in rater_cols else k, n, w) for c, h, k, n, w in spec]
+        if not by_kind.get("score"):
+            state.problems.append(
+                Problem(
+                    f"{grid.sheet} 第 {r + 1} 行的 {shown} 是多位评价人的评分列（360 度），"
+                    "表里没有每项的加权得分列，kit 不替表格加权",
+                    "在表里加一列「加权得分」（按评价人权重算好的每项得分），"
+                    "或在 plan 的 columns: 里把已有的得分列映射为 得分",
+                    where=f"{grid.sheet} 第 {r + 1} 行",
+                    code="rater_columns",
+                )
+            )
+            state.tables.append(table | {"layout": "360 评价（未读取）"})
+            return max(_body_rows(grid, r + depth, cols), default=r), None
+        state.notes.append(f"{grid.sheet}：{shown} 是评价人评分列，每项得分取「加权得分」列")
     if indicator_cols:
         end, person = _read_long(
             grid, state, r + depth, cols, spec, by_kind, labels, fallback, table
@@ -606,7 +667,9 @@ def _body_rows(grid, start, cols):
 
 
 def _skip_row(grid, state, r, cols) -> str | None:
-    first = next((grid.at(r, c) for c in cols if grid.at(r, c)), "")
+    # the first cell written in this row: a person's name merged down from above does
+    # not hide the 小计 or 合计 beside it
+    first = next((grid.at(r, c) for c in cols if grid.at(r, c) and (r, c) not in grid.merged), "")
     m = SKIP.match(normalize(first))
     if m:
         state.skipped.append(
@@ -658,15 +721,33 @@ def _read_long(grid, state, start, cols, spec, by_kind, labels, fallback, table)
     section_col = (by_kind.get("section") or [None])[0]
     ind_col = indicator_cols[0]
     sub_col = indicator_cols[1] if len(indicator_cols) > 1 else None
-    if section_col is None and sub_col is not None and _carries_weight(grid, start, cols, ind_col):
+    headers = {c: normalize(h) for c, h, *_ in spec}
+    if (
+        section_col is None
+        and sub_col is not None
+        and (_carries_weight(grid, start, cols, ind_col) or headers[ind_col] in DIMENSIONS)
+    ):  # 业绩 70% over its items, or 考核维度 over 考核指标: a section, not the indicator
         section_col, ind_col, sub_col = ind_col, sub_col, (indicator_cols[2:] or [None])[0]
-    _map_columns(table, spec, person_col, {ind_col, sub_col, section_col} - {None})
+    if sub_col is not None and _is_prose(grid, start, cols, sub_col):
+        # 考核项目 | 考核内容 with sentences under 考核内容: a description, not sub-items
+        spec = [(c, h, "note" if c == sub_col else k, n, w) for c, h, k, n, w in spec]
+        sub_col = None
+    _map_columns(table, spec, person_col, {ind_col, sub_col} - {None}, section_col)
     total_col = (by_kind.get("total") or [None])[0]
     grade_col = (by_kind.get("grade") or [None])[0]
     scored = [c for k in VALUES[1:] for c in by_kind.get(k, [])]
     body = list(_body_rows(grid, start, cols))
-    if scored and not any(grid.at(r, c) for r in body for c in scored):
-        table["empty"] = True  # a rubric or a blank template: nothing to read yet
+    measured = [c for k in VALUES[2:] for c in by_kind.get(k, [])]  # actuals and scores
+    unknown = [c for c, h, k, _, _ in spec if h and k is None]  # 本月达成: maybe a measure
+    nobody = (
+        person_col is None
+        and form_person is None
+        and not any(grid.at(r, c) for r in body for c in measured)
+        and not any(number(grid.at(r, c)) is not None for r in body for c in unknown)
+    )
+    if (scored and not any(grid.at(r, c) for r in body for c in scored)) or nobody:
+        # a rubric, a KPI library or a blank template: nothing to read yet
+        table["empty"] = True
         return (body[-1] if body else start - 1), form_person
     items, person, section, indicator = [], form_person, "", ""
     end = start - 1
@@ -719,6 +800,11 @@ def _read_long(grid, state, start, cols, spec, by_kind, labels, fallback, table)
     return end, person
 
 
+def _is_prose(grid, start, cols, col) -> bool:
+    texts = [grid.at(r, col) for r in _body_rows(grid, start, cols) if grid.at(r, col)]
+    return bool(texts) and sum(len(t) > 12 or "，" in t for t in texts) * 2 > len(texts)
+
+
 def _carries_weight(grid, start, cols, col) -> bool:
     return any(_PERCENT.search(grid.at(r, col)) for r in _body_rows(grid, start, cols))
 
@@ -738,7 +824,7 @@ def _value(grid, r, cols, kind):
     return value if value is not None or not text else text
 
 
-def _map_columns(table, spec, person_col, indicator_cols) -> None:
+def _map_columns(table, spec, person_col, indicator_cols, section_col=None) -> None:
     for c, header, kind, _, _ in spec:
         if not header:
             if c == person_col:
@@ -746,6 +832,8 @@ def _map_columns(table, spec, person_col, indicator_cols) -> None:
             continue
         if c == person_col:
             mapped = "姓名"
+        elif c == section_col:
+            mapped = KIT_NAMES["section"]
         elif c in indicator_cols or kind == "section":
             mapped = KIT_NAMES.get(kind, "指标")
         elif kind in KIT_NAMES and kind not in ("indicator",):
@@ -807,9 +895,11 @@ def _finish_items(state, items, has_total_column) -> None:
 
 
 def _chosen(item, prefer: str = "leader"):
-    """The given score: the leader's over the self score (``prefer: self`` reverses)."""
-    order = ("leader_score", "self_score") if prefer == "leader" else ("self_score", "leader_score")
-    for key in ("score", *order):
+    """The given score: the leader's, else a plain 得分, else the self score
+    (``prefer: self`` swaps leader and self). A 得分 beside 上级评分 is most often
+    weight × 上级评分 (points), so the leader's own score comes first."""
+    first, other = ("leader_score", "self_score")[:: 1 if prefer == "leader" else -1]
+    for key in (first, "score", other):
         if isinstance(item.get(key), float):
             return item[key]
     return None
@@ -895,6 +985,32 @@ def _stated(state, person, found, sheet, r) -> None:
         state.grades[person] = found["grade"][0]
 
 
+def _empty(path, grids, tables) -> Problem | None:
+    """A workbook with no cells, or whose tables are headers with nothing under them."""
+    if not any(any(row) for g in grids for row in g.cells):
+        return Problem(
+            f"{path.name} 是空的，读取的工作表里没有任何内容",
+            "确认导出的是这个月的数据；数据在别的工作表里时用 --sheet 或 targets_sheet 指定",
+            file=str(path),
+            code="empty_file",
+        )
+    by_sheet = {g.sheet: g for g in grids}
+    below = [
+        (t, by_sheet[t["sheet"]], t["header_rows"][-1]) for t in tables if t["sheet"] in by_sheet
+    ]
+    if below and all(r >= len(g.cells) or g.blank(r) for _, g, r in below):
+        t = below[0][0]
+        rows = "、".join(map(str, t["header_rows"]))
+        return Problem(
+            f"{path.name} 的工作表「{t['sheet']}」第 {rows} 行是表头，下面没有数据行",
+            "在表头下面填上每人的数据，或换成填好数据的文件",
+            file=str(path),
+            where=f"{t['sheet']} 第 {rows} 行",
+            code="header_only",
+        )
+    return None
+
+
 def _no_person(grid, r) -> Problem:
     return Problem(
         f"{grid.sheet} 第 {r + 1} 行起的表没有姓名列，表上方也没有「姓名：」标注，"
@@ -948,14 +1064,18 @@ def _not_appraisal(state: _State, grids) -> tuple[str, Problem] | None:
     headers = {normalize(h).split("/")[-1] for h in state.header_map}
     all_cells = [t for g in grids for row in g.cells for t in row if t]
     what = None
-    if len(headers & _ROSTER_WORDS) >= 2:
+    commission = sorted(h for h in headers if "提成" in h)
+    if commission and not any(isinstance(r["weight"], float) for r in rows):
+        what = f"销售提成核算表（有「{'」「'.join(commission)}」列，没有权重）"
+    elif len(headers & _ROSTER_WORDS) >= 2:
         what = f"员工花名册（有「{'、'.join(sorted(headers & _ROSTER_WORDS))}」列，没有指标和数值）"
     elif "日期" in headers and _repeats_by_date(grids):
         what = "每日流水记录（同一人按日期多行）"
     elif not rows and any(t.get("empty") for t in state.tables):
-        what = "评分标准表（有考核项目和权重，得分和实际值列都是空的）"
+        what = "评分标准表或 KPI 指标库（有考核项目和权重，没有得分和实际值）"
     elif (
         rows
+        and any(r["actual"] == 0 or r["score"] == 0 for r in rows)  # not a targets-only file
         and all(
             (isinstance(r["actual"], float) and r["actual"] == 0 or r["actual"] is None)
             and (r["score"] in (0.0, None))
@@ -1044,10 +1164,8 @@ def to_inputs(reading: Reading, plan) -> dict:
         value = row["actual"]
         if entry is not None and isinstance(entry.rule, GivenScore):
             # a wide sheet's column of numbers is the score when the plan says so
-            order = ("leader_score", "self_score", "score", "actual")
-            if entry.rule.prefer == "self":
-                order = ("self_score", "leader_score", "score", "actual")
-            value = next((row[k] for k in order if isinstance(row[k], float)), None)
+            value = _chosen(row, entry.rule.prefer)
+            value = value if value is not None else row["actual"]
             top = weight * plan.scale if entry.rule.given_as == "points" else entry.rule.out_of
             if isinstance(value, float) and not (0 <= value <= top + 1e-9):
                 problems.append(
