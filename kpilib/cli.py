@@ -36,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
         _report_parser,
         _history_parser,
         _adjust_parser,
+        _money_parser,
         _payroll_parser,
         _template_parser,
         _inspect_parser,
@@ -212,6 +213,15 @@ def _history(args) -> int:
     if len(trail):
         print("\n调整记录（审计）：")
         print(trail.to_string(index=False))
+    from kpilib import ledger
+
+    for title, table in (
+        ("罚款与奖励", ledger.money_items(args.department, store=args.store)),
+        ("薪酬等级", ledger.pay_levels(args.department, store=args.store)),
+    ):
+        if len(table):
+            print(f"\n{title}：")
+            print(table.to_string(index=False))
     return 0
 
 
@@ -258,6 +268,43 @@ def _adjust(args) -> int:
         store=args.store,
     )
     print(f"已记录第 {number} 号调整：{args.person} {args.item} {args.month}")
+    return 0
+
+
+def _money_parser(commands) -> None:
+    parser = commands.add_parser(
+        "money",
+        help="记录一笔罚款或奖励（元）",
+        description="为已存月份中某人记录一笔罚款（负数）或奖励（正数），写明原因和决定人；"
+        "工资表的「罚款/奖励」列把它与方案规定的罚款一起列出。",
+    )
+    _plan_arg(parser)
+    _month(parser)
+    parser.add_argument("--person", required=True, help="姓名（与当月结果一致）")
+    parser.add_argument(
+        "--amount", required=True, help="金额（元，到分）：罚款写负数如 -50，奖励写正数如 500"
+    )
+    parser.add_argument("--kind", help="类别，默认按正负为 奖励 或 罚款（也可写 合理化建议奖 等）")
+    parser.add_argument("--reason", required=True, help="原因")
+    parser.add_argument("--by", required=True, help="决定人")
+    parser.add_argument("--store", type=Path, help=STORE_HELP)
+    parser.set_defaults(func=_money)
+
+
+def _money(args) -> int:
+    from kpilib import ledger
+
+    number = ledger.record_money(
+        args.plan,
+        args.month,
+        args.person,
+        args.amount,
+        reason=args.reason,
+        by=args.by,
+        kind=args.kind,
+        store=args.store,
+    )
+    print(f"已记录第 {number} 笔：{args.person} {args.month} {args.amount} 元（{args.reason}）")
     return 0
 
 

@@ -4,11 +4,19 @@ months. Numbers are hand-computed from the seeds' wording (quoted)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+import pandas as pd
 import pytest
 
 import kpilib
-from kpilib.errors import DataError, PlanError
-from tests.conftest import actuals, frame, make_plan, targets
+import kpilib.store
+from kpilib import ledger
+from kpilib.cli import main
+from kpilib.errors import DataError, KpiError, PlanError
+from kpilib.outcomes import money
+from kpilib.sheets import payroll
+from tests.conftest import ROOT, actuals, frame, make_plan, targets
 
 # ------------------------------------------------------------------ 12. several raters
 
@@ -92,3 +100,66 @@ def test_combine_must_name_a_rater_role():
     rule = {**PEERS["团队协作"]["rule"], "combine": {"下级": "mean"}}
     with pytest.raises(Exception, match="下级"):
         make_plan({"团队协作": {"rule": rule}})
+
+
+# ------------------------------------------------------------------ 8. fines and awards
+
+MALL = ROOT / "params/mall_floor.yaml"
+
+
+def test_mall_fines_from_the_third_incident():
+    # seed 002 mall 执行力: "第三次罚款50元,并提出口头警告;第四次则取消本月绩效考核" (once);
+    # 纪律: "第三次罚款50元,以此类推" (every violation from the third)
+    plan = kpilib.load_plan(MALL)
+    items = pd.DataFrame(
+        {
+            "person": ["甲", "甲", "乙", "乙", "丙", "丙"],
+            "indicator": ["执行力", "纪律"] * 3,
+            "actual": [3.0, 4.0, 4.0, 2.0, 2.0, 5.0],
+        }
+    )
+    out = money.fines(plan, items)
+    got = out.groupby("person")["amount"].agg(lambda a: sum(a, Decimal(0)))
+    # 甲: 执行力 3 → 50; 纪律 4 → 3rd and 4th → 100: −150. 乙: 执行力 4 → 50 once; 纪律 2 → 0.
+    # 丙: 纪律 5 → 3rd, 4th, 5th → 150
+    assert got.to_dict() == {
+        "甲": Decimal("-150.00"),
+        "乙": Decimal("-50.00"),
+        "丙": Decimal("-150.00"),
+    }
+    assert set(out["kind"]) == {"罚款"}
+    assert "纪律 4 次，第 3 次起每次罚 50 元 → -100.00" in " ".join(out["reason"])
+
+
+def test_kpi_money_records_an_award_and_payroll_shows_it(tmp_path, monkeypatch):
+    # seed 002 mall: "公司给予通报表扬或予以200——1000元不等的奖励" — decided case by case
+    store = tmp_path / "r.duckdb"
+    monkeypatch.setenv("KPI_STORE", str(store))
+    plan = kpilib.load_plan(MALL)
+    kpilib.store.save(kpilib.score_month(plan, "2024-11"), files=[], store=store)
+    argv = ["money", str(MALL), "--month", "2024-11", "--person", "赵一鸣"]
+    assert main([*argv, "--amount", "800", "--reason", "街区景观布置建议", "--by", "运营经理"]) == 0
+    assert main([*argv, "--amount", "-50", "--reason", "迟交周报", "--by", "运营经理"]) == 0
+    table = payroll.frame(plan, "2024-11", store).set_index("person")
+    zhao = table.loc["赵一鸣"]
+    assert zhao["money"] == Decimal("750.00")
+    assert zhao["money_reason"] == (
+        "奖励 +800.00（街区景观布置建议，运营经理）；罚款 -50.00（迟交周报，运营经理）"
+    )
+    # payable = performance pay (its own rule, 600 × total / 100) + 750.00, exactly
+    assert zhao["payable"] - zhao["performance_pay"] == Decimal("750.00")
+    assert table.drop(index="赵一鸣")["money"].eq(Decimal("0.00")).all()
+    assert list(ledger.money_items("mall_floor", "2024-11", store)["made_by"]) == ["运营经理"] * 2
+
+
+def test_money_without_reason_or_with_three_decimals_is_refused(tmp_path):
+    store = tmp_path / "r.duckdb"
+    plan = kpilib.load_plan(MALL)
+    kpilib.store.save(kpilib.score_month(plan, "2024-11"), files=[], store=store)
+    with pytest.raises(KpiError) as info:
+        ledger.record_money(plan, "2024-11", "赵一鸣", "12.345", reason="", by="", store=store)
+    assert {p.code for p in info.value.problems} == {"bad_amount", "missing_reason"}
+    with pytest.raises(DataError) as info:
+        ledger.record_money(plan, "2024-11", "赵一明", "100", reason="x", by="y", store=store)
+    assert info.value.problems[0].code == "unknown_person"
+    assert "赵一鸣" in info.value.problems[0].message  # did you mean

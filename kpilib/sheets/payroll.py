@@ -31,11 +31,15 @@ COLUMNS = {
     "pool_bonus": ("奖金池分配(元)", "#,##0.00", 14),
     "deferred": ("递延支付(元)", "#,##0.00", 13),
     "award": ("奖励(元)", "#,##0.00", 10),
+    "money": ("罚款/奖励(元)", "#,##0.00", 13),
+    "commission": ("提成(元)", "#,##0.00", 12),
     "payable": ("本月应发合计(元)", "#,##0.00", 15),
     "flags": ("考核结果应用", None, 40),
     "adjusted": ("申诉调整", None, 9),
     "pay_reason": ("绩效工资说明", None, 50),
     "calibration": ("校准说明", None, 40),
+    "money_reason": ("罚款/奖励说明", None, 40),
+    "commission_reason": ("提成说明", None, 40),
 }
 
 
@@ -59,7 +63,8 @@ def frame(plan, month: str, store=None, pool=None) -> pd.DataFrame:
     """
     from kpilib.engine.plan import Plan, load_plan
     from kpilib.engine.scoring import Result
-    from kpilib.outcomes import calibrate, consequences, pay
+    from kpilib import ledger
+    from kpilib.outcomes import calibrate, consequences, money, pay
     from kpilib.store import load
 
     plan = plan if isinstance(plan, Plan) else load_plan(plan)
@@ -90,7 +95,14 @@ def frame(plan, month: str, store=None, pool=None) -> pd.DataFrame:
     )
     out["award"] = [awards.get(p, Decimal("0.00")) for p in out["person"]]
     paid = out["pool_paid"] if "pool_paid" in out else Decimal("0.00")
-    out["payable"] = out["performance_pay"] + out["award"] + paid
+    # fines the plan states (pay.fines) and money recorded case by case (kpi money)
+    lines = pd.concat([money.fines(plan, items), ledger.money_items(plan.department, month, store)])
+    out = out.join(money.per_person(lines, out["person"]), on="person")
+    out["payable"] = out["performance_pay"] + out["award"] + paid + out["money"]
+    if plan.pay.commission is not None:
+        out = out.merge(money.commission(plan, items), on="person", how="left")
+        out["commission"] = out["commission"].fillna(Decimal("0.00"))
+        out["payable"] += out["commission"]
     return out[[c for c in COLUMNS if c in out]]
 
 

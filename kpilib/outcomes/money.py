@@ -1,0 +1,186 @@
+"""Money beyond base × score: fines, commission, several pools, deferral, pay levels.
+
+The plan declares them under ``pay:`` (schema in :mod:`kpilib.engine.policy`,
+examples in docs/plan-format.md). Every figure is computed in integer fen and
+returned as exact :class:`decimal.Decimal` yuan, each with its reason in Chinese.
+Pure functions of scored months: no files, no store.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+
+from kpilib import text
+from kpilib.errors import DataError, PlanError, Problem
+from kpilib.outcomes.pay import _decimal, _div, _yuan_text
+from kpilib.rounding import fen as to_fen
+
+PPM = 1_000_000  # rates in parts per million: 2.5% = 25,000 exactly
+
+
+def _fen(values) -> np.ndarray:
+    """Float yuan (an item's actual) to whole fen, half away from zero."""
+    values = np.round(np.asarray(values, dtype=float) * 100, 6)
+    return (np.sign(values) * np.floor(np.abs(values) + 0.5)).astype(np.int64)
+
+
+def _ppm(rate: float) -> int:
+    return int(round(rate * PPM))
+
+
+def _rows(plan, items: pd.DataFrame, item: str, where: str) -> pd.DataFrame:
+    rows = items[items["indicator"] == item]
+    if item not in plan.indicators:
+        raise PlanError(
+            Problem(f"{where}：{item!r} 不是方案中的指标", file=str(plan.path), where=where)
+        )
+    return rows.drop_duplicates("person")
+
+
+# ------------------------------------------------------------------ fines (罚款)
+
+
+def fines(plan, items: pd.DataFrame) -> pd.DataFrame:
+    """The plan's fines (``pay.fines``) for one month: person, kind, amount (negative), reason.
+
+    Examples
+    --------
+    Seed 002 mall 纪律: "第三次罚款50元,以此类推" — 4 violations are fined twice:
+
+    >>> import pandas as pd
+    >>> plan = kpilib.load_plan("params/mall_floor.yaml")
+    >>> items = pd.DataFrame({"person": ["甲"], "indicator": ["纪律"], "actual": [4.0]})
+    >>> fines(plan, items)["amount"].tolist()
+    [Decimal('-100.00')]
+    """
+    config = plan.pay.fines if plan.pay else []
+    parts = []
+    for i, fine in enumerate(config):
+        rows = _rows(plan, items, fine.item, f"pay.fines.{i}.item")
+        count = np.nan_to_num(rows["actual"].to_numpy(float)).astype(np.int64)
+        fined = np.maximum(count - fine.start + 1, 0)
+        fined = fined if fine.each else np.minimum(fined, 1)
+        fen = -fined * to_fen(fine.amount)
+        hit = fined > 0
+        parts.append(
+            pd.DataFrame(
+                {
+                    "person": rows["person"].to_numpy()[hit],
+                    "kind": "罚款",
+                    "amount": _decimal(fen[hit]),
+                    "reason": text.cat(
+                        f"{fine.name}：{fine.item} ",
+                        count[hit].astype(str),
+                        f" 次，第 {fine.start} 次起",
+                        "每次" if fine.each else "",
+                        f"罚 {fine.amount} 元 → ",
+                        _yuan_text(fen[hit]),
+                    ),
+                }
+            )
+        )
+    columns = ["person", "kind", "amount", "reason"]
+    return pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
+
+
+# ------------------------------------------------------------------ commission (提成)
+
+
+def commission(plan, items: pd.DataFrame) -> pd.DataFrame:
+    """Commission per person (``pay.commission``): person, commission (Decimal), reason.
+
+    The amount is the item's actual in yuan; band edges given as ``upto`` are shares
+    of the person's target for the item (含: an amount exactly at an edge is inside).
+    """
+    config = plan.pay.commission if plan.pay else None
+    if config is None:
+        return pd.DataFrame(columns=["person", "commission", "commission_reason"])
+    rows = _rows(plan, items, config.item, "pay.commission.item")
+    amount = _fen(rows["actual"].fillna(0))
+    relative = config.bands[0].upto is not None and len(config.bands) > 1
+    if relative and rows["target"].isna().any():
+        raise DataError(
+            [
+                Problem(
+                    f"提成按目标的百分比分档，但 {config.item!r} 没有目标值",
+                    "在目标表中填上目标值，或把档位写成 upto_amount（元）",
+                    person=p,
+                    column="目标值",
+                )
+                for p in rows.loc[rows["target"].isna(), "person"]
+            ]
+        )
+    target = _fen(rows["target"].fillna(0))
+    lower = np.zeros(len(rows), np.int64)
+    total = np.zeros(len(rows), np.int64)  # fen × ppm
+    pieces = np.full(len(rows), "", dtype=object)
+    reached = np.full(len(rows), -1)
+    for i, band in enumerate(config.bands):
+        if band.upto is not None:
+            upper = _div(target * _ppm(band.upto), PPM)
+            edge = f"目标 {band.upto * 100:g}%"
+        elif band.upto_amount is not None:
+            upper = np.full(len(rows), to_fen(band.upto_amount))
+            edge = f"{band.upto_amount:,} 元"
+        else:
+            upper, edge = np.full(len(rows), np.iinfo(np.int64).max), None
+        part = np.clip(amount, lower, upper) - lower
+        reached = np.where((reached < 0) & (amount <= upper), i, reached)
+        if config.progressive:
+            total += part * _ppm(band.rate)
+            said = f"至{edge}部分 " if edge else "以上部分 "
+            pieces = np.where(
+                part > 0,
+                text.cat(pieces, np.where(pieces == "", "", " + "), said, _yuan_text(part),
+                         f" × {band.rate * 100:g}%"),
+                pieces,
+            )
+        lower = np.maximum(lower, upper)
+    if not config.progressive:
+        rates = np.array([_ppm(b.rate) for b in config.bands])[reached]
+        total = amount * rates
+        pieces = text.cat(_yuan_text(amount), " × ", text.number(rates / PPM * 100), "%")
+    fen = _div(total, PPM)
+    reason = text.cat(f"提成：{config.item} ", _yuan_text(amount), " 元；", pieces, " = ",
+                      _yuan_text(fen))
+    if config.cap is not None:
+        capped = fen > to_fen(config.cap)
+        fen = np.minimum(fen, to_fen(config.cap))
+        reason = np.where(capped, text.cat(reason, f"，封顶 {config.cap:,.2f}"), reason)
+    return pd.DataFrame(
+        {"person": rows["person"].to_numpy(), "commission": _decimal(fen),
+         "commission_reason": reason}
+    )
+
+
+def per_person(lines: pd.DataFrame, persons) -> pd.DataFrame:
+    """Money lines (person, kind, amount, reason[, made_by]) summed per person of ``persons``.
+
+    Returns money (Decimal yuan, 0.00 for nobody's lines) and money_reason
+    (``罚款 -50.00（违反规定第三次起…）；奖励 +500.00（合理化建议，张经理）``).
+    """
+    lines = lines if len(lines) else pd.DataFrame(columns=["person", "kind", "amount", "reason"])
+    by = lines["made_by"] if "made_by" in lines else pd.Series("", index=lines.index)
+    said = text.cat(
+        lines["kind"].to_numpy(object),
+        " ",
+        text.money(list(lines["amount"]), signed=True),
+        "（",
+        lines["reason"].to_numpy(object),
+        np.where(by.fillna("").to_numpy(object) != "", text.cat("，", by.fillna("")), ""),
+        "）",
+    )
+    grouped = lines.assign(said=said).groupby("person", sort=False)
+    total = grouped["amount"].agg(lambda a: sum(a, Decimal("0.00")))
+    reason = grouped["said"].agg("；".join)
+    persons = pd.Index(persons)
+    return pd.DataFrame(
+        {
+            "money": [total.get(p, Decimal("0.00")) for p in persons],
+            "money_reason": reason.reindex(persons).fillna("").to_numpy(object),
+        },
+        index=persons,
+    )
