@@ -217,3 +217,93 @@ def test_commission_bands_are_checked_when_the_plan_loads():
     ):
         with pytest.raises(Exception, match="档"):
             make_plan(SALES, pay={"commission": {"item": "销售额", "bands": bands}})
+
+
+# ------------------------------------------------------------------ 3. functions over people
+
+
+def test_lowest_error_rate_ranks_first_for_a_bonus_point():
+    # seed 002 bank 加分项: "2、差错率排名最低,凭证整理员+1分,其他员工+1分,差错最多的不加分"
+    plan = make_plan(
+        {
+            "存款": {"rule": {"type": "ratio", "cap": "200%"}},
+            "差错率最低": {
+                "formula": "rank_asc(差错率) == 1",
+                "rule": {"type": "bonus", "per_unit": 1},
+            },
+        },
+        measures={"差错率": {"unit": "%"}},
+    )
+    people = ["甲", "乙", "丙", "丁"]
+    rows = [(p, "存款", 100) for p in people]
+    rows += [(p, "差错率", r) for p, r in zip(people, ["0.2%", "0.2%", "1%", "3%"], strict=True)]
+    result = kpilib.score(plan, targets([(p, "存款", 1.0, 100) for p in people]), actuals(rows))
+    bonus = result.people.set_index("person")["bonus_points"]
+    # 甲 and 乙 share the lowest rate (0.2%): both rank 1, +1; 丙 ranks 3; 丁 (most) gets 0
+    assert bonus.to_dict() == {"甲": 1.0, "乙": 1.0, "丙": 0.0, "丁": 0.0}
+
+
+def test_login_frequency_scored_by_its_place_in_the_distribution():
+    # seed 001: "会员登录频次:根据登录频次分布情况设定不同得分区间"
+    # percentile = share of people at or below: 10, 20, 30, 40 → 25%, 50%, 75%, 100%;
+    # bands ≥75% → 100%, ≥50% → 80%, otherwise 60% of 100 points
+    plan = make_plan(
+        {
+            "登录频次": {
+                "formula": "percentile(登录次数)",
+                "rule": {
+                    "type": "bands",
+                    "on": "actual",
+                    "bands": [{"at_least": "75%", "share": "100%"}, {"at_least": "50%", "share": "80%"}],
+                    "otherwise": "60%",
+                },
+            }
+        },
+        measures={"登录次数": {"unit": "次"}},
+    )
+    people = ["甲", "乙", "丙", "丁"]
+    rows = [(p, "登录次数", n) for p, n in zip(people, [10, 20, 30, 40], strict=True)]
+    result = kpilib.score(plan, targets([(p, "登录频次", 1.0, None) for p in people]), actuals(rows))
+    assert result.people.set_index("person")["total"].to_dict() == {
+        "甲": 60.0,
+        "乙": 80.0,
+        "丙": 100.0,
+        "丁": 100.0,
+    }
+
+
+def test_project_lead_coefficient_is_twice_the_mean_of_the_researchers():
+    # seed 003: "项目负责人安排系数=2x研发人平均安排系数。"
+    # researchers 1.0, 1.2, 0.8 → mean 1.0 → the lead's coefficient 2.0; target 2 → 100%
+    plan = make_plan(
+        {
+            "研发任务": {"rule": {"type": "ratio", "cap": "100%"}},
+            "负责人系数": {"formula": "2 * mean(安排系数)", "rule": {"type": "ratio", "cap": "100%"}},
+        },
+        measures={"安排系数": {}},
+    )
+    staff = ["甲", "乙", "丙"]
+    t = targets([(p, "研发任务", 1.0, 10) for p in staff] + [("组长", "负责人系数", 1.0, 2)])
+    rows = [(p, "研发任务", 10) for p in staff]
+    rows += [(p, "安排系数", c) for p, c in zip(staff, [1.0, 1.2, 0.8], strict=True)]
+    items = kpilib.score(plan, t, actuals(rows)).items.set_index("person")
+    assert items.loc["组长", "actual"] == pytest.approx(2.0)
+    assert items.loc["组长", "points"] == 100.0
+
+
+def test_department_functions_in_a_gate():
+    # a gate may compare with the department: below the group's median voids nothing here,
+    # but halves an item (multiply gate) — median of 10, 20, 30, 40 is 25
+    plan = make_plan(
+        {"业绩": {"rule": {"type": "ratio", "cap": "100%"}}},
+        measures={"业绩额": {}},
+        gates=[{"name": "低于中位数", "when": "业绩额 < median(业绩额)", "effect": "multiply",
+                "item": "业绩", "factor": "50%"}],
+    )
+    people = ["甲", "乙", "丙", "丁"]
+    rows = [(p, "业绩", 100) for p in people]
+    rows += [(p, "业绩额", v) for p, v in zip(people, [10, 20, 30, 40], strict=True)]
+    total = kpilib.score(plan, targets([(p, "业绩", 1.0, 100) for p in people]), actuals(rows))
+    assert total.people.set_index("person")["total"].to_dict() == {
+        "甲": 50.0, "乙": 50.0, "丙": 100.0, "丁": 100.0
+    }

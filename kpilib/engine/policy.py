@@ -64,6 +64,11 @@ def parse_condition(text: str) -> Formula:
             f"a condition may use {', '.join(NAMES)} and "
             f"{_LOOKUP_HELP}"
         )
+    if formula.group:
+        raise ValueError(
+            f"条件 {text!r} 用了 {'、'.join(sorted(formula.group))}()：按部门统计的函数只能用在"
+            "指标公式和 gates 中（这里的条件按月逐行判断，跨月统计会混在一起）"
+        )
     bad = sorted(fn for fn, _ in formula.lookups if fn not in ITEM_LOOKUPS)
     if bad:
         raise ValueError(

@@ -339,8 +339,13 @@ def _attach_actuals(plan, items, values, problems) -> pd.DataFrame:
             continue
         formula = Formula.parse(ind.formula)
         persons = items.loc[mask, "person"]
-        frame = measures.reindex(index=persons.unique(), columns=sorted(formula.names))
-        missing = frame.isna()
+        holders = persons.unique()
+        frame = measures.reindex(columns=sorted(formula.names))
+        # rank(), mean()... see everyone who has the measures, not only the holders
+        # (seed 003: 项目负责人安排系数 = 2 × 研发人平均安排系数)
+        everyone = frame.index.union(holders) if formula.group else holders
+        frame = frame.reindex(index=everyone)
+        missing = frame.reindex(index=holders, columns=sorted(formula.own_names)).isna()
         for person, row in missing[missing.any(axis=1)].iterrows():
             problems.append(
                 Problem(
@@ -353,7 +358,9 @@ def _attach_actuals(plan, items, values, problems) -> pd.DataFrame:
         try:
             derived = formula.evaluate(lambda n, f=frame: f[n])
         except FormulaError as exc:
-            for person in frame.index[np.asarray(exc.where) & ~missing.any(axis=1).to_numpy()]:
+            where = np.broadcast_to(np.asarray(exc.where), (len(frame),))
+            where = pd.Series(where, index=frame.index).reindex(holders)
+            for person in holders[where.to_numpy(bool) & ~missing.any(axis=1).to_numpy()]:
                 problems.append(
                     Problem(
                         f"{name!r}: {exc} for this person",
