@@ -307,3 +307,75 @@ def test_department_functions_in_a_gate():
     assert total.people.set_index("person")["total"].to_dict() == {
         "甲": 50.0, "乙": 50.0, "丙": 100.0, "丁": 100.0
     }
+
+
+# ------------------------------------------------------------------ 10. several pools
+
+BANK_POOLS = {
+    "base": {"柜员": 0, "综合部经理": 0},
+    "pools": [
+        {
+            "name": "非营销前台人员奖金包",
+            "roles": ["柜员"],
+            "amount": 10000,
+            "split": {"内控考核": "70%", "服务考核": "30%"},
+            "paid": "90%",
+        },
+        {
+            "name": "非营销后台主管",
+            "roles": ["综合部经理"],
+            "mean_of": "非营销前台人员奖金包",
+            "coefficient": {"综合部经理": 1.4},
+            "paid": "95%",
+        },
+    ],
+    "deferral": {"above": "100%", "below": "50%", "top_up": "70%", "lend": "20%"},
+}
+
+
+def test_pools_split_by_points_combined_by_weights_and_a_mean_times_coefficient():
+    # seed 002 bank #13: "非营销前台人员个人奖金=[非营销前台人员奖金包x (0.7x内控考核个人积分/
+    # 内控考核总积分+ 0.3x服务考核个人积分/服务考核总积分)+个人计件积分奖金]x90%";
+    # "E、非营销后台主管=(全员平均奖金x调节系数+个人计件积分奖金)x95%; 调节系数:正职为1.4"
+    plan = make_plan(
+        {"内控考核": {"rule": {"type": "ratio", "cap": "100%"}},
+         "服务考核": {"rule": {"type": "ratio", "cap": "100%"}}},
+        pay=BANK_POOLS,
+    )
+    t = targets([(p, i, 0.5, 100) for p in ("甲", "乙", "丙") for i in ("内控考核", "服务考核")])
+    t["role"] = ["柜员"] * 4 + ["综合部经理"] * 2
+    # points: 甲 内控 30 服务 15; 乙 内控 20 服务 35 (each item is 50 points; ratio × 50)
+    rows = [("甲", "内控考核", 60), ("甲", "服务考核", 30), ("乙", "内控考核", 40),
+            ("乙", "服务考核", 70), ("丙", "内控考核", 100), ("丙", "服务考核", 100)]
+    result = kpilib.score(plan, t, actuals(rows))
+    out = money.pools(plan, result.people, result.items).set_index("person")
+    # 甲: 10,000 × (0.7 × 30/50 + 0.3 × 15/50) = 10,000 × 0.51 = 5,100; 乙: 0.49 → 4,900
+    assert out.loc["甲", "gross"] == Decimal("5100.00")
+    assert out.loc["乙", "gross"] == Decimal("4900.00")
+    # × 90% paid now: 4,590.00 and 4,410.00; 10% deferred (风险挂钩)
+    assert (out.loc["甲", "paid"], out.loc["甲", "deferred"]) == (Decimal("4590.00"), Decimal("510.00"))
+    # 丙 (综合部经理 正职): mean 5,000 × 1.4 = 7,000; × 95% = 6,650 now, 350 deferred
+    assert out.loc["丙", "gross"] == Decimal("7000.00")
+    assert (out.loc["丙", "paid"], out.loc["丙", "deferred"]) == (Decimal("6650.00"), Decimal("350.00"))
+
+
+def test_deferral_above_last_year_and_a_loan_far_below_it():
+    # seed 002 bank #13 五、调节机制: "达到上年同期奖金(或收入)100%以上时,以上部分实行延期支付,
+    # 超出部分进入个人奖金池(正值);...低于上年同期奖金(或收入)50%时,支行给予借支20%,补足70%,
+    # 借支部分进入个人奖金池(负值)" — read as: topped up to 70% of last year's, of which
+    # at most 20% of last year's is a loan
+    plan = make_plan(SALES, pay=BANK_POOLS)
+    bonus = pd.Series([Decimal(15000), Decimal(4000), Decimal(6000)], index=["甲", "乙", "丙"])
+    last = pd.Series([Decimal(10000)] * 3, index=["甲", "乙", "丙"])
+    out = money.deferral(plan, bonus, last)
+    # 甲: 5,000 above 100% deferred: paid 10,000, personal pool +5,000
+    assert (out.loc["甲", "paid_now"], out.loc["甲", "personal_pool"]) == (
+        Decimal("10000.00"), Decimal("5000.00"))
+    # 乙: 4,000 < 50% × 10,000: topped up to 7,000 (+3,000): loan 2,000 (20%), grant 1,000
+    assert (out.loc["乙", "paid_now"], out.loc["乙", "personal_pool"]) == (
+        Decimal("7000.00"), Decimal("-2000.00"))
+    # 丙: 6,000 is between 50% and 100%: paid as it is
+    assert (out.loc["丙", "paid_now"], out.loc["丙", "personal_pool"]) == (
+        Decimal("6000.00"), Decimal("0.00"))
+    with pytest.raises(DataError):
+        money.deferral(plan, bonus, last.drop("丙"))

@@ -184,3 +184,162 @@ def per_person(lines: pd.DataFrame, persons) -> pd.DataFrame:
         },
         index=persons,
     )
+
+
+# ------------------------------------------------------------------ several pools
+
+
+def _largest_remainder(total_fen: int, weights: np.ndarray) -> np.ndarray:
+    """``total_fen`` split by ``weights`` (summing to 1) in whole fen that add up exactly."""
+    raw = total_fen * weights
+    fen = np.floor(raw).astype(np.int64)
+    fen[np.argsort(-(raw - fen), kind="stable")[: total_fen - int(fen.sum())]] += 1
+    return fen
+
+
+def pools(plan, people: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
+    """Each person's share of the plan's pools (``pay.pools``), in the plan's order.
+
+    Returns
+    -------
+    DataFrame
+        person, pool, gross, paid, deferred (Decimal yuan) and pool_reason; one row per
+        person and pool they belong to. Voided and excluded months take no share.
+
+    A ``split`` pool gives each member amount × Σ weight × own points / the group's
+    points of each section or item (seed 002 #13: 0.7 × 内控考核个人积分/内控考核总积分 +
+    0.3 × 服务考核个人积分/服务考核总积分); a ``mean_of`` pool gives the mean gross of
+    another pool (``all``: of every earlier pool) × the role's 调节系数.
+    """
+    config = plan.pay.pools if plan.pay else []
+    open_ = people["valid"].to_numpy(bool).copy()
+    if "excluded" in people:
+        open_ &= ~people["excluded"].fillna(False).to_numpy(bool)
+    done: dict[str, pd.DataFrame] = {}
+    for pool in config:
+        members = people[people["role"].isin(pool.roles).to_numpy() & open_]
+        persons = members["person"].to_numpy()
+        if pool.amount is not None:
+            weights = np.zeros(len(members))
+            said = np.full(len(members), "", dtype=object)
+            for key, w in pool.split.items():
+                mine = items[(items["section"] == key) | (items["indicator"] == key)]
+                pts = mine.groupby("person")["points"].sum().reindex(persons).fillna(0)
+                whole = pts.sum()
+                if whole <= 0:
+                    raise DataError(
+                        Problem(
+                            f"奖金池 {pool.name}：本组在 {key!r} 上没有积分，无法按积分分配",
+                            "检查当月结果，或修改方案 pay.pools 的 split",
+                        )
+                    )
+                weights += w * pts.to_numpy(float) / whole
+                said = text.cat(
+                    said, np.where(said == "", "", " + "), f"{w:g}×", text.points(pts),
+                    f"/{whole:g}",
+                )
+            gross = _largest_remainder(to_fen(pool.amount), weights)
+            reason = text.cat(f"{pool.name} {pool.amount:,.2f} × (", said, ") = ", _yuan_text(gross))
+        else:
+            source = list(done.values()) if pool.mean_of == "all" else [done.get(pool.mean_of)]
+            if any(s is None for s in source) or not source:
+                raise PlanError(
+                    Problem(
+                        f"奖金池 {pool.name}：mean_of {pool.mean_of!r} 不是排在它前面的奖金池",
+                        f"写前面的奖金池之一：{'、'.join(done) or '（无）'}，或 all",
+                        file=str(plan.path),
+                        where="pay.pools",
+                    )
+                )
+            gross_all = np.concatenate([s["_gross"].to_numpy(np.int64) for s in source])
+            mean = _div(np.array([gross_all.sum()]), max(len(gross_all), 1))[0]
+            coefficient = pool.coefficient
+            if isinstance(coefficient, dict):
+                factor = members["role"].map({r: float(c) for r, c in coefficient.items()})
+                factor = factor.fillna(1.0).to_numpy(float)
+            else:
+                factor = np.full(len(members), float(coefficient))
+            gross = _div(mean * np.rint(factor * PPM).astype(np.int64), PPM)
+            reason = text.cat(
+                f"{pool.mean_of if pool.mean_of != 'all' else '全员'}平均奖金 ",
+                _yuan_text([mean])[0], " × 调节系数 ", text.number(factor), " = ",
+                _yuan_text(gross),
+            )
+        paid = _div(gross * _ppm(pool.paid), PPM)
+        if pool.paid < 1:
+            reason = text.cat(reason, f"；× {pool.paid * 100:g}% 当期发放 ", _yuan_text(paid),
+                              "，延期 ", _yuan_text(gross - paid))
+        done[pool.name] = pd.DataFrame(
+            {
+                "person": persons,
+                "pool": pool.name,
+                "_gross": gross,
+                "gross": _decimal(gross),
+                "paid": _decimal(paid),
+                "deferred": _decimal(gross - paid),
+                "pool_reason": reason,
+            }
+        )
+    columns = ["person", "pool", "gross", "paid", "deferred", "pool_reason"]
+    if not done:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(done.values(), ignore_index=True)[columns]
+
+
+def deferral(plan, bonus: pd.Series, last_year: pd.Series) -> pd.DataFrame:
+    """Pay now against last year's bonus of the same period (``pay.deferral``).
+
+    Parameters
+    ----------
+    bonus, last_year : Series
+        Decimal yuan by person: this period's bonus and 上年同期奖金.
+
+    Returns
+    -------
+    DataFrame indexed by person: bonus, paid_now, personal_pool (Decimal yuan: the
+    deferred part as a plus, the loan as a minus) and deferral_reason.
+    """
+    config = plan.pay.deferral
+    if config is None:
+        raise PlanError(Problem("方案没有 pay.deferral", "在 pay 下写 deferral", file=str(plan.path)))
+    lacking = sorted(set(bonus.index) - set(last_year.dropna().index))
+    if lacking:
+        raise DataError(
+            [Problem("没有上年同期奖金", "补上此人的上年同期奖金", person=p) for p in lacking]
+        )
+    now = np.array([to_fen(v) for v in bonus], np.int64)
+    ref = np.array([to_fen(last_year[p]) for p in bonus.index], np.int64)
+    ceiling = _div(ref * _ppm(config.above), PPM)
+    deferred = np.maximum(now - ceiling, 0)
+    loan = np.zeros(len(now), np.int64)
+    grant = np.zeros(len(now), np.int64)
+    reason = np.where(
+        deferred > 0,
+        text.cat(f"超过上年同期 {config.above * 100:g}% 的部分延期 ", _yuan_text(deferred)),
+        "",
+    )
+    if config.below is not None:
+        low = now < _div(ref * _ppm(config.below), PPM)
+        top = np.where(low, np.maximum(_div(ref * _ppm(config.top_up), PPM) - now, 0), 0)
+        cap = _div(ref * _ppm(config.lend), PPM) if config.lend is not None else top
+        loan = np.minimum(top, cap)
+        grant = top - loan
+        reason = np.where(
+            low,
+            text.cat(
+                f"低于上年同期 {config.below * 100:g}%，补足到 {config.top_up * 100:g}% 共 ",
+                _yuan_text(top), "：借支 ", _yuan_text(loan), "（计入个人奖金池，负值），补足 ",
+                _yuan_text(grant),
+            ),
+            reason,
+        )
+    paid = now - deferred + top if config.below is not None else now - deferred
+    return pd.DataFrame(
+        {
+            "bonus": _decimal(now),
+            "paid_now": _decimal(paid),
+            "personal_pool": _decimal(deferred - loan),
+            "deferral_reason": reason,
+        },
+        index=bonus.index,
+    )
