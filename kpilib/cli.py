@@ -336,6 +336,11 @@ def _payroll(args) -> int:
     table = payroll.frame(plan, args.month, args.store, args.pool)
     out = args.out or Path("reports") / args.month / plan.department / "payroll.xlsx"
     payroll.write(table, out, f"{plan.name} {args.month}", force=args.force)
+    if "level" in table:  # the pay level history (kpi history lists it)
+        from kpilib import ledger
+
+        levels = table.assign(month=args.month, reason=table["level_reason"])
+        ledger.save_levels(levels, plan.department, args.store)
     total = sum(table["performance_pay"], Decimal("0.00"))
     print(f"已写出 {out}：{len(table)} 人，绩效工资合计 {total:,.2f} 元")
     return 0

@@ -156,11 +156,10 @@ def save_levels(levels: pd.DataFrame, department: str, store: str | Path | None 
     if frame.empty:
         return 0
     with connect(store) as con:
-        con.register("_levels", frame)
-        try:
-            con.execute("INSERT INTO pay_levels SELECT * FROM _levels")
-        finally:
-            con.unregister("_levels")
+        con.executemany(
+            "INSERT INTO pay_levels VALUES (?, ?, ?, ?, ?, ?, ?)",
+            frame.astype(object).to_numpy().tolist(),
+        )
     return len(frame)
 
 

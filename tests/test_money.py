@@ -379,3 +379,50 @@ def test_deferral_above_last_year_and_a_loan_far_below_it():
         Decimal("6000.00"), Decimal("0.00"))
     with pytest.raises(DataError):
         money.deferral(plan, bonus, last.drop("丙"))
+
+
+# ------------------------------------------------------------------ 11. pay levels
+
+REGIONAL = {
+    "form": "score",
+    "levels": {
+        # seed 002 运营中心总经理 片区经理 月绩效薪酬: A 8000, B 7000, C 6000, D 5000
+        "base": {"A": 8000, "B": 7000, "C": 6000, "D": 5000},
+        "default": "D",
+        "start": {"甲": "B"},
+        "down": {"when": "completion < 90%"},
+        "up": {"when": "completion > 100%", "months": 2},
+    },
+}
+
+
+def test_pay_level_carried_between_months_and_on_payroll(tmp_path):
+    # seed 002 regional: "如某个考核区间的任务完成率低于90%,则运营中心总经理未达标,下一个考核
+    # 区间则享受低一级的薪酬标准;如连续2个考核区间任务指标完成率高于100%则该总经理晋升一级";
+    # "第一个考核周期(试用期)适用D级职位薪酬"
+    plan = make_plan({"回款": {"rule": {"type": "ratio", "cap": "150%"}}}, pay=REGIONAL)
+    store = tmp_path / "r.duckdb"
+    months = {"2024-08": (85, 101), "2024-09": (105, 102), "2024-10": (110, 95),
+              "2024-11": (100, 80)}
+    for month, (a, b) in months.items():
+        rows = [("甲", "回款", a), ("乙", "回款", b)]
+        result = kpilib.score(plan, targets([("甲", "回款", 1.0, 100), ("乙", "回款", 1.0, 100)]),
+                              actuals(rows), month=month)
+        kpilib.store.save(result, files=[], store=store)
+    past = kpilib.store.load(plan, store)
+    levels = money.carry_levels(plan, past.people, past.items)
+    got = levels.pivot(index="month", columns="person", values="level")
+    # 甲 starts B; 85% in 08 → C from 09; 105%, 110% (two months over 100%) → B from 11
+    assert got["甲"].tolist() == ["B", "C", "C", "B"]
+    # 乙 new: D; 101%, 102% → C from 10; 95% keeps C; 80% in 11 → next D
+    assert got["乙"].tolist() == ["D", "D", "C", "C"]
+    nov = levels[levels["month"] == "2024-11"].set_index("person")
+    assert nov.loc["乙", "next_level"] == "D" and "降一级" in nov.loc["乙", "reason"]
+    table = payroll.frame(plan, "2024-11", store).set_index("person")
+    # November pay at the carried level: 甲 B 7,000 × 100 / 100; 乙 C 6,000 × 80 / 100
+    assert table.loc["甲", "performance_pay"] == Decimal("7000.00")
+    assert table.loc["乙", "performance_pay"] == Decimal("4800.00")
+    assert table.loc["乙", "level"] == "C" and table.loc["乙", "next_level"] == "D"
+    ledger.save_levels(table.reset_index().assign(month="2024-11", reason=table["level_reason"].values), plan.department, store)
+    stored = ledger.pay_levels(plan.department, store=store)
+    assert stored.set_index("person").loc["乙", "next_level"] == "D"

@@ -343,3 +343,72 @@ def deferral(plan, bonus: pd.Series, last_year: pd.Series) -> pd.DataFrame:
         },
         index=bonus.index,
     )
+
+
+# ------------------------------------------------------------------ pay levels
+
+
+def carry_levels(plan, history: pd.DataFrame, items: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Each person's pay level month by month (``pay.levels``), from stored months.
+
+    A month's level is the one carried from the person's month before (their first
+    month: ``start`` for them, else ``default``). ``down`` moves one level lower for
+    the next month once its condition held ``months`` months running; ``up`` one
+    higher; a move starts both counts afresh.
+
+    Parameters
+    ----------
+    history : DataFrame
+        People rows with ``month`` (``kpilib.store.load(plan).people``).
+
+    Returns
+    -------
+    DataFrame
+        month, person, level, next_level, reason, in month order.
+    """
+    from kpilib.outcomes.consequences import evaluate
+
+    config = plan.pay.levels if plan.pay else None
+    if config is None:
+        raise PlanError(Problem("方案没有 pay.levels", "在 pay 下写 levels", file=str(plan.path)))
+    order = list(config.base)
+    carried = pd.Series(dtype=object)
+    runs = {"down": pd.Series(dtype=float), "up": pd.Series(dtype=float)}
+    out = []
+    for month, rows in history.groupby("month", sort=True):  # months in order; people at once
+        persons = pd.Index(rows["person"])
+        first = pd.Series(config.start, dtype=object).reindex(persons).fillna(config.default)
+        level = carried.reindex(persons).fillna(first)
+        at = level.map({name: i for i, name in enumerate(order)}).to_numpy(int)
+        month_items = items[items["month"] == month] if items is not None else None
+        move = np.zeros(len(rows), int)
+        why = np.full(len(rows), "保持", dtype=object)
+        for key, step, said in (("down", 1, "降一级"), ("up", -1, "晋升一级")):
+            rule = getattr(config, key)
+            if rule is None:
+                continue
+            hit = evaluate(rule.when, rows.reset_index(drop=True), month_items)
+            run = np.where(hit, runs[key].reindex(persons).fillna(0).to_numpy() + 1, 0)
+            runs[key] = pd.Series(run, persons)
+            fire = (run >= rule.months) & (move == 0)
+            move = np.where(fire, step, move)
+            note = f"{rule.when}" + (f" 连续 {rule.months} 个月" if rule.months > 1 else "")
+            why = np.where(fire, f"{note} → {said}", why)
+        nxt = np.clip(at + move, 0, len(order) - 1)
+        for key in runs:  # a move starts both counts afresh
+            runs[key] = runs[key].reindex(persons).fillna(0).where(move == 0, 0)
+        carried = pd.concat([carried.drop(persons, errors="ignore"),
+                             pd.Series(np.array(order)[nxt], persons)])
+        out.append(
+            pd.DataFrame(
+                {
+                    "month": month,
+                    "person": persons,
+                    "level": level.to_numpy(object),
+                    "next_level": np.array(order)[nxt],
+                    "reason": why,
+                }
+            )
+        )
+    columns = ["month", "person", "level", "next_level", "reason"]
+    return pd.concat(out, ignore_index=True)[columns] if out else pd.DataFrame(columns=columns)

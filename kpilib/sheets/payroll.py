@@ -26,6 +26,8 @@ COLUMNS = {
     "completion": ("考核完成率", "0.0%", 11),
     "grade_before": ("校准前等级", None, 10),
     "grade": ("等级", None, 8),
+    "level": ("薪酬等级", None, 8),
+    "next_level": ("下月薪酬等级", None, 10),
     "base": ("绩效工资基数(元)", "#,##0.00", 15),
     "performance_pay": ("绩效工资(元)", "#,##0.00", 13),
     "pool_bonus": ("奖金池分配(元)", "#,##0.00", 14),
@@ -39,6 +41,7 @@ COLUMNS = {
     "pay_reason": ("绩效工资说明", None, 50),
     "calibration": ("校准说明", None, 40),
     "money_reason": ("罚款/奖励说明", None, 40),
+    "level_reason": ("薪酬等级说明", None, 30),
     "commission_reason": ("提成说明", None, 40),
 }
 
@@ -79,10 +82,19 @@ def frame(plan, month: str, store=None, pool=None) -> pd.DataFrame:
         )
     people = past.people[past.people["month"] == month].reset_index(drop=True)
     items = past.items[past.items["month"] == month].reset_index(drop=True)
+    if plan.pay is not None and plan.pay.levels is not None:
+        # 薪酬等级 carried from the months before (seed 002 regional: 降一级 / 晋升一级)
+        levels = money.carry_levels(plan, past.people[past.people["month"] <= month], past.items)
+        levels = levels[levels["month"] == month].set_index("person")
+        levels = levels.rename(columns={"reason": "level_reason"})
+        people = people.join(levels[["level", "next_level", "level_reason"]], on="person")
     calibrated = calibrate.calibrate(Result(plan, month, items, people), plan)
     out = pay.compute(calibrated, plan, pool=pool, items=items)
     out["grade_before"], out["grade"] = calibrated["grade_before"], calibrated["grade"]
     out["calibration"] = calibrated["calibration"]
+    for column in ("level", "next_level", "level_reason"):
+        if column in people:
+            out[column] = people[column].to_numpy(object)
     out["adjusted"] = people["adjusted"].map({True: "是", False: ""})
     flags = consequences.flags(past.people[past.people["month"] <= month], plan, past.items)
     flags = flags[flags["month"] == month]
