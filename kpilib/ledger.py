@@ -22,8 +22,17 @@ from kpilib.project import store_path
 from kpilib.rounding import yuan
 from kpilib.store import connect
 
-MONEY_COLUMNS = ["money_id", "department", "month", "person", "kind", "amount", "reason",
-                 "made_by", "filed_at"]
+MONEY_COLUMNS = [
+    "money_id",
+    "department",
+    "month",
+    "person",
+    "kind",
+    "amount",
+    "reason",
+    "made_by",
+    "filed_at",
+]
 LEVEL_COLUMNS = ["department", "month", "person", "level", "next_level", "reason", "recorded_at"]
 
 
@@ -116,8 +125,17 @@ def record_money(
             ).fetchone()
             con.execute(
                 "INSERT INTO money_items VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [money_id, plan.department, month, person, kind, value, reason, by,
-                 filed_at or datetime.now()],
+                [
+                    money_id,
+                    plan.department,
+                    month,
+                    person,
+                    kind,
+                    value,
+                    reason,
+                    by,
+                    filed_at or datetime.now(),
+                ],
             )
             con.commit()
         except BaseException:
@@ -129,7 +147,7 @@ def record_money(
 def money_items(
     department: str | None = None, month: str | None = None, store: str | Path | None = None
 ) -> pd.DataFrame:
-    """Recorded fines and awards, oldest first; ``amount`` as Decimal yuan. Empty without a store."""
+    """Recorded fines and awards, oldest first (``amount`` in Decimal yuan); empty if no store."""
     if not store_path(store).exists():
         return pd.DataFrame(columns=MONEY_COLUMNS)
     where, args = _where(department, month)

@@ -13,7 +13,7 @@ import kpilib
 import kpilib.store
 from kpilib import ledger
 from kpilib.cli import main
-from kpilib.errors import DataError, KpiError, PlanError
+from kpilib.errors import DataError, KpiError
 from kpilib.outcomes import money
 from kpilib.sheets import payroll
 from tests.conftest import ROOT, actuals, frame, make_plan, targets
@@ -72,9 +72,13 @@ def test_trimmed_mean_and_median_of_peers():
     ):
         rule = {**PEERS["团队协作"]["rule"], "combine": {"同事": how}}
         plan = make_plan({"团队协作": {"rule": rule}})
-        rows = [("甲", "团队协作", "上级", "优")] + [("甲", "团队协作", "同事", lv) for lv in levels]
+        rows = [("甲", "团队协作", "上级", "优")] + [
+            ("甲", "团队协作", "同事", lv) for lv in levels
+        ]
         r = frame(rows, ["person", "item", "rater", "level"])
-        result = kpilib.score(plan, targets([("甲", "团队协作", 1.0, None)]), actuals([]), ratings=r)
+        result = kpilib.score(
+            plan, targets([("甲", "团队协作", 1.0, None)]), actuals([]), ratings=r
+        )
         assert result.people["total"].iloc[0] == pytest.approx(want), how
 
 
@@ -254,7 +258,10 @@ def test_login_frequency_scored_by_its_place_in_the_distribution():
                 "rule": {
                     "type": "bands",
                     "on": "actual",
-                    "bands": [{"at_least": "75%", "share": "100%"}, {"at_least": "50%", "share": "80%"}],
+                    "bands": [
+                        {"at_least": "75%", "share": "100%"},
+                        {"at_least": "50%", "share": "80%"},
+                    ],
                     "otherwise": "60%",
                 },
             }
@@ -263,7 +270,9 @@ def test_login_frequency_scored_by_its_place_in_the_distribution():
     )
     people = ["甲", "乙", "丙", "丁"]
     rows = [(p, "登录次数", n) for p, n in zip(people, [10, 20, 30, 40], strict=True)]
-    result = kpilib.score(plan, targets([(p, "登录频次", 1.0, None) for p in people]), actuals(rows))
+    result = kpilib.score(
+        plan, targets([(p, "登录频次", 1.0, None) for p in people]), actuals(rows)
+    )
     assert result.people.set_index("person")["total"].to_dict() == {
         "甲": 60.0,
         "乙": 80.0,
@@ -278,7 +287,10 @@ def test_project_lead_coefficient_is_twice_the_mean_of_the_researchers():
     plan = make_plan(
         {
             "研发任务": {"rule": {"type": "ratio", "cap": "100%"}},
-            "负责人系数": {"formula": "2 * mean(安排系数)", "rule": {"type": "ratio", "cap": "100%"}},
+            "负责人系数": {
+                "formula": "2 * mean(安排系数)",
+                "rule": {"type": "ratio", "cap": "100%"},
+            },
         },
         measures={"安排系数": {}},
     )
@@ -297,15 +309,25 @@ def test_department_functions_in_a_gate():
     plan = make_plan(
         {"业绩": {"rule": {"type": "ratio", "cap": "100%"}}},
         measures={"业绩额": {}},
-        gates=[{"name": "低于中位数", "when": "业绩额 < median(业绩额)", "effect": "multiply",
-                "item": "业绩", "factor": "50%"}],
+        gates=[
+            {
+                "name": "低于中位数",
+                "when": "业绩额 < median(业绩额)",
+                "effect": "multiply",
+                "item": "业绩",
+                "factor": "50%",
+            }
+        ],
     )
     people = ["甲", "乙", "丙", "丁"]
     rows = [(p, "业绩", 100) for p in people]
     rows += [(p, "业绩额", v) for p, v in zip(people, [10, 20, 30, 40], strict=True)]
     total = kpilib.score(plan, targets([(p, "业绩", 1.0, 100) for p in people]), actuals(rows))
     assert total.people.set_index("person")["total"].to_dict() == {
-        "甲": 50.0, "乙": 50.0, "丙": 100.0, "丁": 100.0
+        "甲": 50.0,
+        "乙": 50.0,
+        "丙": 100.0,
+        "丁": 100.0,
     }
 
 
@@ -338,25 +360,39 @@ def test_pools_split_by_points_combined_by_weights_and_a_mean_times_coefficient(
     # 内控考核总积分+ 0.3x服务考核个人积分/服务考核总积分)+个人计件积分奖金]x90%";
     # "E、非营销后台主管=(全员平均奖金x调节系数+个人计件积分奖金)x95%; 调节系数:正职为1.4"
     plan = make_plan(
-        {"内控考核": {"rule": {"type": "ratio", "cap": "100%"}},
-         "服务考核": {"rule": {"type": "ratio", "cap": "100%"}}},
+        {
+            "内控考核": {"rule": {"type": "ratio", "cap": "100%"}},
+            "服务考核": {"rule": {"type": "ratio", "cap": "100%"}},
+        },
         pay=BANK_POOLS,
     )
     t = targets([(p, i, 0.5, 100) for p in ("甲", "乙", "丙") for i in ("内控考核", "服务考核")])
     t["role"] = ["柜员"] * 4 + ["综合部经理"] * 2
     # points: 甲 内控 30 服务 15; 乙 内控 20 服务 35 (each item is 50 points; ratio × 50)
-    rows = [("甲", "内控考核", 60), ("甲", "服务考核", 30), ("乙", "内控考核", 40),
-            ("乙", "服务考核", 70), ("丙", "内控考核", 100), ("丙", "服务考核", 100)]
+    rows = [
+        ("甲", "内控考核", 60),
+        ("甲", "服务考核", 30),
+        ("乙", "内控考核", 40),
+        ("乙", "服务考核", 70),
+        ("丙", "内控考核", 100),
+        ("丙", "服务考核", 100),
+    ]
     result = kpilib.score(plan, t, actuals(rows))
     out = money.pools(plan, result.people, result.items).set_index("person")
     # 甲: 10,000 × (0.7 × 30/50 + 0.3 × 15/50) = 10,000 × 0.51 = 5,100; 乙: 0.49 → 4,900
     assert out.loc["甲", "gross"] == Decimal("5100.00")
     assert out.loc["乙", "gross"] == Decimal("4900.00")
     # × 90% paid now: 4,590.00 and 4,410.00; 10% deferred (风险挂钩)
-    assert (out.loc["甲", "paid"], out.loc["甲", "deferred"]) == (Decimal("4590.00"), Decimal("510.00"))
+    assert (out.loc["甲", "paid"], out.loc["甲", "deferred"]) == (
+        Decimal("4590.00"),
+        Decimal("510.00"),
+    )
     # 丙 (综合部经理 正职): mean 5,000 × 1.4 = 7,000; × 95% = 6,650 now, 350 deferred
     assert out.loc["丙", "gross"] == Decimal("7000.00")
-    assert (out.loc["丙", "paid"], out.loc["丙", "deferred"]) == (Decimal("6650.00"), Decimal("350.00"))
+    assert (out.loc["丙", "paid"], out.loc["丙", "deferred"]) == (
+        Decimal("6650.00"),
+        Decimal("350.00"),
+    )
 
 
 def test_deferral_above_last_year_and_a_loan_far_below_it():
@@ -370,13 +406,19 @@ def test_deferral_above_last_year_and_a_loan_far_below_it():
     out = money.deferral(plan, bonus, last)
     # 甲: 5,000 above 100% deferred: paid 10,000, personal pool +5,000
     assert (out.loc["甲", "paid_now"], out.loc["甲", "personal_pool"]) == (
-        Decimal("10000.00"), Decimal("5000.00"))
+        Decimal("10000.00"),
+        Decimal("5000.00"),
+    )
     # 乙: 4,000 < 50% × 10,000: topped up to 7,000 (+3,000): loan 2,000 (20%), grant 1,000
     assert (out.loc["乙", "paid_now"], out.loc["乙", "personal_pool"]) == (
-        Decimal("7000.00"), Decimal("-2000.00"))
+        Decimal("7000.00"),
+        Decimal("-2000.00"),
+    )
     # 丙: 6,000 is between 50% and 100%: paid as it is
     assert (out.loc["丙", "paid_now"], out.loc["丙", "personal_pool"]) == (
-        Decimal("6000.00"), Decimal("0.00"))
+        Decimal("6000.00"),
+        Decimal("0.00"),
+    )
     with pytest.raises(DataError):
         money.deferral(plan, bonus, last.drop("丙"))
 
@@ -402,12 +444,20 @@ def test_pay_level_carried_between_months_and_on_payroll(tmp_path):
     # "第一个考核周期(试用期)适用D级职位薪酬"
     plan = make_plan({"回款": {"rule": {"type": "ratio", "cap": "150%"}}}, pay=REGIONAL)
     store = tmp_path / "r.duckdb"
-    months = {"2024-08": (85, 101), "2024-09": (105, 102), "2024-10": (110, 95),
-              "2024-11": (100, 80)}
+    months = {
+        "2024-08": (85, 101),
+        "2024-09": (105, 102),
+        "2024-10": (110, 95),
+        "2024-11": (100, 80),
+    }
     for month, (a, b) in months.items():
         rows = [("甲", "回款", a), ("乙", "回款", b)]
-        result = kpilib.score(plan, targets([("甲", "回款", 1.0, 100), ("乙", "回款", 1.0, 100)]),
-                              actuals(rows), month=month)
+        result = kpilib.score(
+            plan,
+            targets([("甲", "回款", 1.0, 100), ("乙", "回款", 1.0, 100)]),
+            actuals(rows),
+            month=month,
+        )
         kpilib.store.save(result, files=[], store=store)
     past = kpilib.store.load(plan, store)
     levels = money.carry_levels(plan, past.people, past.items)
@@ -423,6 +473,37 @@ def test_pay_level_carried_between_months_and_on_payroll(tmp_path):
     assert table.loc["甲", "performance_pay"] == Decimal("7000.00")
     assert table.loc["乙", "performance_pay"] == Decimal("4800.00")
     assert table.loc["乙", "level"] == "C" and table.loc["乙", "next_level"] == "D"
-    ledger.save_levels(table.reset_index().assign(month="2024-11", reason=table["level_reason"].values), plan.department, store)
+    ledger.save_levels(
+        table.reset_index().assign(month="2024-11", reason=table["level_reason"].values),
+        plan.department,
+        store,
+    )
     stored = ledger.pay_levels(plan.department, store=store)
     assert stored.set_index("person").loc["乙", "next_level"] == "D"
+
+
+# ------------------------------------------------------------------ 转正评估
+
+
+def test_probation_review_line_per_probationer():
+    # seed 000: "5、试用期员工绩效得分作为转正评估依据。"
+    from kpilib.report.summary import probation_review, summary
+
+    plan = make_plan(
+        {"GMV": {"rule": {"type": "ratio", "cap": "120%"}}},
+        staff={
+            "新人": {"入职日期": "2024-10-08", "转正日期": "2025-01-08"},
+            "老人": {"入职日期": "2020-01-01", "转正日期": "2020-04-01"},
+        },
+    )
+    t = targets([("新人", "GMV", 1.0, 100), ("老人", "GMV", 1.0, 100)])
+    result = kpilib.score(
+        plan, t, actuals([("新人", "GMV", 92.5), ("老人", "GMV", 80)]), month="2024-11"
+    )
+    review = probation_review(result)
+    # only 新人 is on probation in November (转正 2025-01-08): 92.5% × 100 = 92.5 → 优秀
+    assert review["person"].tolist() == ["新人"]
+    assert (
+        review["line"].iloc[0] == "转正评估：新人 试用期本月总分 92.5，考核完成率 92.5%，等级 优秀"
+    )
+    assert review["line"].iloc[0] in summary(result)

@@ -98,19 +98,20 @@ class Formula:
             if isinstance(n, ast.Call) and n.func.id in GROUP
             for m in ast.walk(n)
         }
-        return frozenset(
-            self.aliases.get(n.id, n.id)
-            for n in ast.walk(self.tree)
-            if isinstance(n, ast.Name) and id(n) not in inside
-        ) & self.names
+        return (
+            frozenset(
+                self.aliases.get(n.id, n.id)
+                for n in ast.walk(self.tree)
+                if isinstance(n, ast.Name) and id(n) not in inside
+            )
+            & self.names
+        )
 
     @property
     def group(self) -> frozenset:
         """The department functions it calls (``rank``, ``mean``...): it needs everyone's values."""
         return frozenset(
-            n.func.id
-            for n in ast.walk(self.tree)
-            if isinstance(n, ast.Call) and n.func.id in GROUP
+            n.func.id for n in ast.walk(self.tree) if isinstance(n, ast.Call) and n.func.id in GROUP
         )
 
     @classmethod
@@ -257,5 +258,6 @@ def _check_node(node: ast.AST, text: str) -> None:
             and isinstance(node.args[0].value, str)
         ):
             raise FormulaError(f'formula {text!r}: write {fn}("name") with one quoted name')
-        if fn in (*UNARY, *GROUP) and len(node.args) != 1 or fn in ELEMENTWISE and len(node.args) < 2:
+        one_arg = fn in (*UNARY, *GROUP)
+        if (one_arg and len(node.args) != 1) or (fn in ELEMENTWISE and len(node.args) < 2):
             raise FormulaError(f"formula {text!r}: wrong number of arguments to {fn}()")

@@ -274,11 +274,15 @@ class BonusPool(Frozen):
     @model_validator(mode="after")
     def _check(self):
         if (self.amount is None) == (self.mean_of is None):
-            raise ValueError(f"奖金池 {self.name}：写 amount（按积分分配）或 mean_of（平均奖×系数）之一")
+            raise ValueError(
+                f"奖金池 {self.name}：写 amount（按积分分配）或 mean_of（平均奖×系数）之一"
+            )
         if self.amount is not None and not self.split:
             raise ValueError(f"奖金池 {self.name}：按积分分配要写 split（板块或指标: 权重）")
         if self.split and abs(sum(self.split.values()) - 1) > 1e-9:
-            raise ValueError(f"奖金池 {self.name}：split 的权重合计 {sum(self.split.values()):g}，不是 100%")
+            raise ValueError(
+                f"奖金池 {self.name}：split 的权重合计 {sum(self.split.values()):g}，不是 100%"
+            )
         return self
 
 
@@ -331,8 +335,6 @@ class Levels(Frozen):
         if unknown:
             raise ValueError(f"等级 {'、'.join(unknown)} 不在 base 中（{'、'.join(self.base)}）")
         return self
-
-
 
 
 class Pay(Frozen):

@@ -554,7 +554,8 @@ def _attach_ratings(plan, items, ratings, problems) -> pd.DataFrame:
         # 评价人姓名 when the file gives it; any other role rates once
         several = mine["rater"].isin(list(rule.combine)).to_numpy()
         same_name = (
-            mine["rater_name"].fillna("").ne("") & mine.duplicated(["person", "rater", "rater_name"])
+            mine["rater_name"].fillna("").ne("")
+            & mine.duplicated(["person", "rater", "rater_name"])
             if "rater_name" in mine
             else False
         )
@@ -630,7 +631,13 @@ def _combine_ratings(rule, raters: dict, ratings: pd.DataFrame) -> pd.DataFrame:
     piece = np.where(
         several,
         text.cat(
-            label, per["n"].astype(str), "人（", per["levels"], "）", said, " ",
+            label,
+            per["n"].astype(str),
+            "人（",
+            per["levels"],
+            "）",
+            said,
+            " ",
             text.percent(combined / top),
         ),
         text.cat(label, per["level"]),

@@ -134,8 +134,13 @@ def commission(plan, items: pd.DataFrame) -> pd.DataFrame:
             said = f"至{edge}部分 " if edge else "以上部分 "
             pieces = np.where(
                 part > 0,
-                text.cat(pieces, np.where(pieces == "", "", " + "), said, _yuan_text(part),
-                         f" × {band.rate * 100:g}%"),
+                text.cat(
+                    pieces,
+                    np.where(pieces == "", "", " + "),
+                    said,
+                    _yuan_text(part),
+                    f" × {band.rate * 100:g}%",
+                ),
                 pieces,
             )
         lower = np.maximum(lower, upper)
@@ -144,15 +149,19 @@ def commission(plan, items: pd.DataFrame) -> pd.DataFrame:
         total = amount * rates
         pieces = text.cat(_yuan_text(amount), " × ", text.number(rates / PPM * 100), "%")
     fen = _div(total, PPM)
-    reason = text.cat(f"提成：{config.item} ", _yuan_text(amount), " 元；", pieces, " = ",
-                      _yuan_text(fen))
+    reason = text.cat(
+        f"提成：{config.item} ", _yuan_text(amount), " 元；", pieces, " = ", _yuan_text(fen)
+    )
     if config.cap is not None:
         capped = fen > to_fen(config.cap)
         fen = np.minimum(fen, to_fen(config.cap))
         reason = np.where(capped, text.cat(reason, f"，封顶 {config.cap:,.2f}"), reason)
     return pd.DataFrame(
-        {"person": rows["person"].to_numpy(), "commission": _decimal(fen),
-         "commission_reason": reason}
+        {
+            "person": rows["person"].to_numpy(),
+            "commission": _decimal(fen),
+            "commission_reason": reason,
+        }
     )
 
 
@@ -235,11 +244,16 @@ def pools(plan, people: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
                     )
                 weights += w * pts.to_numpy(float) / whole
                 said = text.cat(
-                    said, np.where(said == "", "", " + "), f"{w:g}×", text.points(pts),
+                    said,
+                    np.where(said == "", "", " + "),
+                    f"{w:g}×",
+                    text.points(pts),
                     f"/{whole:g}",
                 )
             gross = _largest_remainder(to_fen(pool.amount), weights)
-            reason = text.cat(f"{pool.name} {pool.amount:,.2f} × (", said, ") = ", _yuan_text(gross))
+            reason = text.cat(
+                f"{pool.name} {pool.amount:,.2f} × (", said, ") = ", _yuan_text(gross)
+            )
         else:
             source = list(done.values()) if pool.mean_of == "all" else [done.get(pool.mean_of)]
             if any(s is None for s in source) or not source:
@@ -262,13 +276,21 @@ def pools(plan, people: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
             gross = _div(mean * np.rint(factor * PPM).astype(np.int64), PPM)
             reason = text.cat(
                 f"{pool.mean_of if pool.mean_of != 'all' else '全员'}平均奖金 ",
-                _yuan_text([mean])[0], " × 调节系数 ", text.number(factor), " = ",
+                _yuan_text([mean])[0],
+                " × 调节系数 ",
+                text.number(factor),
+                " = ",
                 _yuan_text(gross),
             )
         paid = _div(gross * _ppm(pool.paid), PPM)
         if pool.paid < 1:
-            reason = text.cat(reason, f"；× {pool.paid * 100:g}% 当期发放 ", _yuan_text(paid),
-                              "，延期 ", _yuan_text(gross - paid))
+            reason = text.cat(
+                reason,
+                f"；× {pool.paid * 100:g}% 当期发放 ",
+                _yuan_text(paid),
+                "，延期 ",
+                _yuan_text(gross - paid),
+            )
         done[pool.name] = pd.DataFrame(
             {
                 "person": persons,
@@ -301,7 +323,9 @@ def deferral(plan, bonus: pd.Series, last_year: pd.Series) -> pd.DataFrame:
     """
     config = plan.pay.deferral
     if config is None:
-        raise PlanError(Problem("方案没有 pay.deferral", "在 pay 下写 deferral", file=str(plan.path)))
+        raise PlanError(
+            Problem("方案没有 pay.deferral", "在 pay 下写 deferral", file=str(plan.path))
+        )
     lacking = sorted(set(bonus.index) - set(last_year.dropna().index))
     if lacking:
         raise DataError(
@@ -328,7 +352,10 @@ def deferral(plan, bonus: pd.Series, last_year: pd.Series) -> pd.DataFrame:
             low,
             text.cat(
                 f"低于上年同期 {config.below * 100:g}%，补足到 {config.top_up * 100:g}% 共 ",
-                _yuan_text(top), "：借支 ", _yuan_text(loan), "（计入个人奖金池，负值），补足 ",
+                _yuan_text(top),
+                "：借支 ",
+                _yuan_text(loan),
+                "（计入个人奖金池，负值），补足 ",
                 _yuan_text(grant),
             ),
             reason,
@@ -397,8 +424,9 @@ def carry_levels(plan, history: pd.DataFrame, items: pd.DataFrame | None = None)
         nxt = np.clip(at + move, 0, len(order) - 1)
         for key in runs:  # a move starts both counts afresh
             runs[key] = runs[key].reindex(persons).fillna(0).where(move == 0, 0)
-        carried = pd.concat([carried.drop(persons, errors="ignore"),
-                             pd.Series(np.array(order)[nxt], persons)])
+        carried = pd.concat(
+            [carried.drop(persons, errors="ignore"), pd.Series(np.array(order)[nxt], persons)]
+        )
         out.append(
             pd.DataFrame(
                 {

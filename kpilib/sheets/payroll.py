@@ -64,9 +64,9 @@ def frame(plan, month: str, store=None, pool=None) -> pd.DataFrame:
     DataFrame
         One row per person; the columns of ``COLUMNS`` that apply.
     """
+    from kpilib import ledger
     from kpilib.engine.plan import Plan, load_plan
     from kpilib.engine.scoring import Result
-    from kpilib import ledger
     from kpilib.outcomes import calibrate, consequences, money, pay
     from kpilib.store import load
 
