@@ -36,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
         _report_parser,
         _history_parser,
         _adjust_parser,
+        _money_parser,
         _payroll_parser,
         _template_parser,
         _inspect_parser,
@@ -315,6 +316,15 @@ def _history(args) -> int:
             )
             print("\n调整记录（审计）：")
             print(trail[list(AUDIT_HEADERS)].rename(columns=AUDIT_HEADERS).to_string(index=False))
+        from kpilib import ledger
+
+        for title, frame in (
+            ("罚款与奖励", ledger.money_items(args.department, store=args.store)),
+            ("薪酬等级", ledger.pay_levels(args.department, store=args.store)),
+        ):
+            if len(frame):
+                print(f"\n{title}：")
+                print(frame.astype(object).fillna("").to_string(index=False))
     return 0
 
 
@@ -395,6 +405,43 @@ def _adjust(args) -> int:
     return 0
 
 
+def _money_parser(commands) -> None:
+    parser = commands.add_parser(
+        "money",
+        help="记录一笔罚款或奖励（元）",
+        description="为已存月份中某人记录一笔罚款（负数）或奖励（正数），写明原因和决定人；"
+        "工资表的「罚款/奖励」列把它与方案规定的罚款一起列出。",
+    )
+    _plan_arg(parser)
+    _month(parser)
+    parser.add_argument("--person", required=True, help="姓名（与当月结果一致）")
+    parser.add_argument(
+        "--amount", required=True, help="金额（元，到分）：罚款写负数如 -50，奖励写正数如 500"
+    )
+    parser.add_argument("--kind", help="类别，默认按正负为 奖励 或 罚款（也可写 合理化建议奖 等）")
+    parser.add_argument("--reason", required=True, help="原因")
+    parser.add_argument("--by", required=True, help="决定人")
+    parser.add_argument("--store", type=Path, help=STORE_HELP)
+    parser.set_defaults(func=_money)
+
+
+def _money(args) -> int:
+    from kpilib import ledger
+
+    number = ledger.record_money(
+        args.plan,
+        args.month,
+        args.person,
+        args.amount,
+        reason=args.reason,
+        by=args.by,
+        kind=args.kind,
+        store=args.store,
+    )
+    print(f"已记录第 {number} 笔：{args.person} {args.month} {args.amount} 元（{args.reason}）")
+    return 0
+
+
 # --- kpi payroll -----------------------------------------------------------------------
 
 
@@ -423,6 +470,11 @@ def _payroll(args) -> int:
     table = payroll.frame(plan, args.month, args.store, args.pool)
     out = args.out or Path("reports") / args.month / plan.department / "payroll.xlsx"
     payroll.write(table, out, plan.name, args.month, force=args.force)
+    if "level" in table:  # the pay level history (kpi history lists it)
+        from kpilib import ledger
+
+        levels = table.assign(month=args.month, reason=table["level_reason"])
+        ledger.save_levels(levels, plan.department, args.store)
     total = sum(table["performance_pay"], Decimal("0.00"))
     print(f"已写出 {out}：{len(table)} 人，绩效工资合计 {total:,.2f} 元")
     return 0

@@ -107,6 +107,18 @@ SCHEMA = [
     ALTER TABLE people ADD COLUMN probation BOOLEAN DEFAULT FALSE;
     ALTER TABLE people ADD COLUMN ceiling VARCHAR DEFAULT '';
     """,
+    # 5: fines and awards per person, pay levels carried between months
+    # (kpilib/ledger.py)
+    """
+    CREATE TABLE money_items (
+        money_id INTEGER PRIMARY KEY, department VARCHAR NOT NULL, month VARCHAR NOT NULL,
+        person VARCHAR NOT NULL, kind VARCHAR NOT NULL, amount DECIMAL(14, 2) NOT NULL,
+        reason VARCHAR NOT NULL, made_by VARCHAR NOT NULL, filed_at TIMESTAMP NOT NULL);
+    CREATE TABLE pay_levels (
+        department VARCHAR NOT NULL, month VARCHAR NOT NULL, person VARCHAR NOT NULL,
+        level VARCHAR NOT NULL, next_level VARCHAR NOT NULL, reason VARCHAR NOT NULL,
+        recorded_at TIMESTAMP NOT NULL);
+    """,
 ]
 STATUS = {"applied": "已应用", "review": "待复核", "superseded": "已被取代"}
 SCHEMA_VERSION = len(SCHEMA)

@@ -31,7 +31,7 @@ LAYERS = [
     ),
     ("engine", ["kpilib.engine"]),
     ("outcomes", ["kpilib.outcomes"]),
-    ("store", ["kpilib.store"]),
+    ("store", ["kpilib.store", "kpilib.ledger"]),
     ("month", ["kpilib.sheets", "kpilib.months", "kpilib.explain", "kpilib.drafts"]),
     ("outputs", ["kpilib.report", "kpilib.interactive"]),
     ("cli", ["kpilib.cli"]),

@@ -13,6 +13,12 @@ Comparisons give 1.0 or 0.0, so ``差错次数 == 0`` is a 0/1 flag; ``96%`` mea
 ``min``, ``max``, ``abs``, ``floor`` (whole units: ``floor(回收利息 / 50000)``), and,
 in gate conditions, ``points("item")``,
 ``completion("item")``, ``actual("item")`` and ``section("name")``.
+
+Functions over the department (every person the formula is evaluated for, at once):
+``rank(x)`` (1 = highest, ties share the best place), ``rank_asc(x)`` (1 = lowest),
+``percentile(x)`` (the share of people at or below the person's value: 4 people's
+10, 20, 30, 40 give 25%, 50%, 75%, 100%), ``mean(x)`` and ``median(x)`` (the group's,
+the same for everyone; people without a value are left out).
 """
 
 from __future__ import annotations
@@ -51,6 +57,20 @@ MAX_NODES = 500  # syntax-tree nodes
 MAX_DEPTH = 100  # nesting levels (a chain of n terms nests n deep)
 
 
+def _over(values, fn):
+    """A department function over a Series of people (a scalar is one person)."""
+    if not isinstance(values, pd.Series):
+        return 1.0 if fn in ("rank", "rank_asc", "percentile") else values
+    if fn in ("mean", "median"):
+        return pd.Series(getattr(values, fn)(), index=values.index)
+    if fn == "percentile":
+        return values.rank(method="max", pct=True)
+    return values.rank(ascending=fn == "rank_asc", method="min")
+
+
+GROUP = ("rank", "rank_asc", "percentile", "mean", "median")
+
+
 class FormulaError(ValueError):
     """A formula that cannot be parsed, names something unknown, or divides by zero."""
 
@@ -74,6 +94,31 @@ class Formula:
     aliases: Mapping[str, str]
     names: frozenset
     lookups: frozenset
+
+    @property
+    def own_names(self) -> frozenset:
+        """The names read for the person themself, not only inside ``mean()``, ``rank()``..."""
+        inside = {
+            id(m)
+            for n in ast.walk(self.tree)
+            if isinstance(n, ast.Call) and n.func.id in GROUP
+            for m in ast.walk(n)
+        }
+        return (
+            frozenset(
+                self.aliases.get(n.id, n.id)
+                for n in ast.walk(self.tree)
+                if isinstance(n, ast.Name) and id(n) not in inside
+            )
+            & self.names
+        )
+
+    @property
+    def group(self) -> frozenset:
+        """The department functions it calls (``rank``, ``mean``...): it needs everyone's values."""
+        return frozenset(
+            n.func.id for n in ast.walk(self.tree) if isinstance(n, ast.Call) and n.func.id in GROUP
+        )
 
     @classmethod
     def parse(cls, text: str) -> Formula:
@@ -175,6 +220,8 @@ class Formula:
             args = [ev(a) for a in node.args]
             if fn in UNARY:
                 return UNARY[fn](args[0])
+            if fn in GROUP:
+                return _over(args[0], fn)
             out = args[0]
             for a in args[1:]:
                 out = ELEMENTWISE[fn](out, a)
@@ -247,16 +294,16 @@ def _check_node(node: ast.AST, text: str) -> None:
         raise FormulaError(
             f"formula {text!r} uses {type(node).__name__}, which is not allowed; formulas "
             "may use + - * /, comparisons, and/or, numbers, measure names and "
-            f"the functions {', '.join([*ELEMENTWISE, *UNARY, *LOOKUPS])}"
+            f"the functions {', '.join([*ELEMENTWISE, *UNARY, *GROUP, *LOOKUPS])}"
         )
     if isinstance(node, ast.Constant) and not isinstance(node.value, int | float | str):
         raise FormulaError(f"formula {text!r}: constant {node.value!r} is not a number")
     if isinstance(node, ast.Call):
         fn = getattr(node.func, "id", None)
-        if fn not in (*ELEMENTWISE, *UNARY, *LOOKUPS) or node.keywords:
+        if fn not in (*ELEMENTWISE, *UNARY, *GROUP, *LOOKUPS) or node.keywords:
             raise FormulaError(
                 f"formula {text!r} calls {ast.unparse(node.func)}(); allowed functions are "
-                f"{', '.join([*ELEMENTWISE, *UNARY, *LOOKUPS])}"
+                f"{', '.join([*ELEMENTWISE, *UNARY, *GROUP, *LOOKUPS])}"
             )
         if fn in LOOKUPS and not (
             len(node.args) == 1
@@ -264,5 +311,6 @@ def _check_node(node: ast.AST, text: str) -> None:
             and isinstance(node.args[0].value, str)
         ):
             raise FormulaError(f'formula {text!r}: write {fn}("name") with one quoted name')
-        if fn in UNARY and len(node.args) != 1 or fn in ELEMENTWISE and len(node.args) < 2:
+        one_arg = fn in (*UNARY, *GROUP)
+        if (one_arg and len(node.args) != 1) or (fn in ELEMENTWISE and len(node.args) < 2):
             raise FormulaError(f"formula {text!r}: wrong number of arguments to {fn}()")

@@ -64,6 +64,11 @@ def parse_condition(text: str) -> Formula:
             f"a condition may use {', '.join(NAMES)} and "
             f"{_LOOKUP_HELP}"
         )
+    if formula.group:
+        raise ValueError(
+            f"条件 {text!r} 用了 {'、'.join(sorted(formula.group))}()：按部门统计的函数只能用在"
+            "指标公式和 gates 中（这里的条件按月逐行判断，跨月统计会混在一起）"
+        )
     bad = sorted(fn for fn, _ in formula.lookups if fn not in ITEM_LOOKUPS)
     if bad:
         raise ValueError(
@@ -178,6 +183,160 @@ class YearEnd(Frozen):
         return value
 
 
+# ---- money beyond base × score (kpilib/outcomes/money.py computes them):
+# fines       money per incident count (seed 002 mall: 第三次罚款50元,以此类推)
+# commission  rate × amount in bands, accelerators above target, a cap
+#             (seed 002 业绩提成比例; seed 003 提成点数)
+# pools       several bonus pools split by points within a group and combined by
+#             weights, or a group's mean × 调节系数 (seed 002 bank #13)
+# deferral    the part above last year's bonus deferred, a loan topping up a bonus far
+#             below it (seed 002 bank #13 五、调节机制)
+# levels      a pay level carried from month to month (seed 002 regional sales:
+#             降一级 / 晋升一级 / D级职位(试用期))
+
+
+class Fine(Frozen):
+    """A fine from an item's incident count: ``amount`` from the ``from``-th incident on.
+
+    ``each: true`` fines every incident from the ``from``-th (以此类推); ``false`` fines
+    once when the count reaches ``from``.
+    """
+
+    name: str
+    item: str = Field(description="an indicator whose actual counts incidents (次)")
+    start: int = Field(alias="from", ge=1)
+    amount: Money = Field(gt=0)
+    each: bool = True
+    seed: str | None = None
+
+
+class Band(Frozen):
+    """A commission band: ``rate`` on the amount up to ``upto`` (share of the target) or
+    ``upto_amount`` (yuan); the last band has neither."""
+
+    upto: Fraction | None = Field(default=None, gt=0)
+    upto_amount: Money | None = None
+    rate: Fraction = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self.upto is not None and self.upto_amount is not None:
+            raise ValueError("一个档位只写 upto（目标的百分比）或 upto_amount（元）之一")
+        return self
+
+
+class Commission(Frozen):
+    """Commission (提成) on an item's actual amount, in bands.
+
+    ``progressive: true`` (累进): each band's rate applies to the part of the amount
+    inside the band; ``false``: the band the whole amount reaches sets one rate.
+    """
+
+    item: str
+    bands: list[Band] = Field(min_length=1)
+    progressive: bool = True
+    cap: Money | None = None
+    seed: str | None = None
+
+    @model_validator(mode="after")
+    def _check(self):
+        *inner, last = self.bands
+        if any(b.upto is None and b.upto_amount is None for b in inner):
+            raise ValueError("只有最后一档可以不写上限（upto 或 upto_amount）")
+        if last.upto is not None or last.upto_amount is not None:
+            raise ValueError("最后一档不写上限：它管上一档以上的全部金额")
+        if len({b.upto is None for b in inner}) > 1:
+            raise ValueError("各档上限要么都写 upto（目标的百分比），要么都写 upto_amount（元）")
+        edges = [b.upto if b.upto is not None else b.upto_amount for b in inner]
+        if any(b <= a for a, b in zip(edges, edges[1:], strict=False)):
+            raise ValueError(f"档位上限 {edges} 必须逐档变大")
+        return self
+
+
+class BonusPool(Frozen):
+    """One pool of several: split by points in its group, or a mean of another × 调节系数.
+
+    ``split`` maps sections or items to weights (0.7 × 内控 + 0.3 × 服务): a person gets
+    amount × Σ weight × own points / the group's points. ``mean_of`` names another
+    pool (or ``all`` pools): the mean bonus there × ``coefficient`` (per role).
+    ``paid`` is the share paid now (风险挂钩: the rest is deferred).
+    """
+
+    name: str
+    roles: list[str] = Field(min_length=1)
+    amount: Money | None = Field(default=None, gt=0)
+    split: dict[str, Fraction] = {}
+    mean_of: str | None = None
+    coefficient: dict[str, Decimal] | Decimal = Decimal(1)
+    paid: Fraction = Field(default=1.0, ge=0, le=1)
+    seed: str | None = None
+
+    @model_validator(mode="after")
+    def _check(self):
+        if (self.amount is None) == (self.mean_of is None):
+            raise ValueError(
+                f"奖金池 {self.name}：写 amount（按积分分配）或 mean_of（平均奖×系数）之一"
+            )
+        if self.amount is not None and not self.split:
+            raise ValueError(f"奖金池 {self.name}：按积分分配要写 split（板块或指标: 权重）")
+        if self.split and abs(sum(self.split.values()) - 1) > 1e-9:
+            raise ValueError(
+                f"奖金池 {self.name}：split 的权重合计 {sum(self.split.values()):g}，不是 100%"
+            )
+        return self
+
+
+class Deferral(Frozen):
+    """Against last year's bonus of the same period (上年同期奖金):
+
+    the part above ``above`` × last year's is deferred (延期支付, into the personal
+    pool as a plus); a bonus under ``below`` × last year's is topped up to ``top_up``
+    × last year's, of which up to ``lend`` × last year's is a loan (借支, into the
+    personal pool as a minus) and the rest a grant.
+    """
+
+    above: Fraction = Field(default=1.0, gt=0)
+    below: Fraction | None = Field(default=None, gt=0)
+    top_up: Fraction | None = Field(default=None, gt=0)
+    lend: Fraction | None = Field(default=None, ge=0)
+    seed: str | None = None
+
+    @model_validator(mode="after")
+    def _check(self):
+        if (self.below is None) != (self.top_up is None):
+            raise ValueError("below 和 top_up 要一起写")
+        return self
+
+
+class LevelRule(Frozen):
+    """Move one level when ``when`` holds for ``months`` months running."""
+
+    when: Condition
+    months: int = Field(default=1, ge=1)
+
+
+class Levels(Frozen):
+    """Pay levels (薪酬等级) carried between months, best first in ``base``.
+
+    Each month's level is the one carried from the month before (the first month:
+    ``start`` for the person, else ``default``); ``down`` and ``up`` decide the next.
+    """
+
+    base: dict[str, Money] = Field(min_length=2, description="level -> 月绩效薪酬 (元)")
+    default: str
+    start: dict[str, str] = {}
+    down: LevelRule | None = None
+    up: LevelRule | None = None
+    seed: str | None = None
+
+    @model_validator(mode="after")
+    def _check(self):
+        unknown = sorted({self.default, *self.start.values()} - set(self.base))
+        if unknown:
+            raise ValueError(f"等级 {'、'.join(unknown)} 不在 base 中（{'、'.join(self.base)}）")
+        return self
+
+
 class Pay(Frozen):
     """The plan's ``pay:`` key."""
 
@@ -191,6 +350,12 @@ class Pay(Frozen):
     year_end: YearEnd | None = None
     # 绩效系数 by grade: performance pay × the factor of the person's (calibrated) grade
     grade_factor: dict[str, Fraction] = {}
+    # money beyond base × score (kpilib/outcomes/money.py)
+    fines: list[Fine] = []
+    commission: Commission | None = None
+    pools: list[BonusPool] = []
+    deferral: Deferral | None = None
+    levels: Levels | None = None
 
 
 TIE_KEYS = {

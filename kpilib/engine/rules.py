@@ -498,12 +498,18 @@ class Incidents(Rule):
         return _result(points / np.where(full == 0, 1, full), points, reason)
 
 
+COMBINE_LABELS = {"mean": "平均", "median": "取中位数", "trimmed": "去掉最高最低后平均"}
+
+
 class Rating(Rule):
     """Rated item (等级): each level is worth a share of the item's points.
 
     ``levels`` maps a level to its value on the scale whose top is full marks
     (优/良/中/差 = 20/15/10/5: 良 earns 15/20 of the points). ``raters`` weights
-    several raters (360-degree); every rater must rate every person.
+    several raters (360-degree); every rater must rate every person. ``combine``
+    names the rater roles that may have several raters (同事互评) and how their
+    level values are combined before the role's weight applies: ``mean``, ``median``
+    or ``trimmed`` (去掉一个最高分和一个最低分后平均, from three raters on).
     """
 
     type: Literal["rating"]
@@ -511,6 +517,7 @@ class Rating(Rule):
     inputs: ClassVar[str] = "ratings"
     levels: dict[str, float] = Field(min_length=2)
     raters: dict[str, Fraction] | None = None
+    combine: dict[str, Literal["mean", "median", "trimmed"]] = {}
 
     def needs_target(self):
         return False
@@ -522,6 +529,12 @@ class Rating(Rule):
         if self.raters is not None and abs(sum(self.raters.values()) - 1) > 1e-9:
             total = sum(self.raters.values()) * 100
             raise ValueError(f"rater weights add up to {total:g}%, not 100%")
+        unknown = sorted(set(self.combine) - set(self.raters or {"": 1}))
+        if unknown:
+            raise ValueError(
+                f"combine 中的 {'、'.join(unknown) or '(空)'} 不是 raters 里的评价人"
+                f"（{'、'.join(self.raters or {}) or '无'}）；请先在 raters 下写上这个角色及其权重"
+            )
         return self
 
     def describe(self, lower=False, unit=None):
@@ -532,7 +545,8 @@ class Rating(Rule):
             if self.raters
             else ""
         )
-        return f"等级评分：{levels} = {values}{raters}"
+        several = "".join(f"；{r}多人{COMBINE_LABELS[how]}" for r, how in self.combine.items())
+        return f"等级评分：{levels} = {values}{raters}{several}"
 
     def score(self, items, lower, unit, explain=True):
         full = items["full_points"].to_numpy(float)

@@ -28,6 +28,7 @@ from kpilib.engine import adjustments as adjust
 from kpilib.engine import teams
 from kpilib.engine.formula import Formula, FormulaError
 from kpilib.engine.plan import Plan, nearest
+from kpilib.engine.rules import COMBINE_LABELS
 from kpilib.errors import DataError, Problem
 from kpilib.parse import to_number
 from kpilib.rounding import round_points
@@ -361,8 +362,13 @@ def _attach_actuals(plan, items, values, problems) -> pd.DataFrame:
             continue
         formula = Formula.parse(ind.formula)
         persons = items.loc[mask, "person"]
-        frame = measures.reindex(index=persons.unique(), columns=sorted(formula.names))
-        missing = frame.isna()
+        holders = persons.unique()
+        frame = measures.reindex(columns=sorted(formula.names))
+        # rank(), mean()... see everyone who has the measures, not only the holders
+        # (seed 003: 项目负责人安排系数 = 2 × 研发人平均安排系数)
+        everyone = frame.index.union(holders) if formula.group else holders
+        frame = frame.reindex(index=everyone)
+        missing = frame.reindex(index=holders, columns=sorted(formula.own_names)).isna()
         for person, row in missing[missing.any(axis=1)].iterrows():
             problems.append(
                 Problem(
@@ -376,7 +382,9 @@ def _attach_actuals(plan, items, values, problems) -> pd.DataFrame:
         try:
             derived = formula.evaluate(lambda n, f=frame: f[n])
         except FormulaError as exc:
-            for person in frame.index[np.asarray(exc.where) & ~missing.any(axis=1).to_numpy()]:
+            where = np.broadcast_to(np.asarray(exc.where), (len(frame),))
+            where = pd.Series(where, index=frame.index).reindex(holders)
+            for person in holders[where.to_numpy(bool) & ~missing.any(axis=1).to_numpy()]:
                 problems.append(
                     Problem(
                         f"{name!r}: {exc} for this person",
@@ -569,30 +577,28 @@ def _attach_ratings(plan, items, ratings, problems) -> pd.DataFrame:
                     )
                 )
         mine = mine[mine["level"].isin(list(rule.levels)) & mine["rater"].isin(list(raters))]
-        for _, row in mine[mine.duplicated(["person", "rater"])].iterrows():
+        # a role under combine: may have several raters (同事互评), told apart by
+        # 评价人姓名 when the file gives it; any other role rates once
+        several = mine["rater"].isin(list(rule.combine)).to_numpy()
+        same_name = (
+            mine["rater_name"].fillna("").ne("")
+            & mine.duplicated(["person", "rater", "rater_name"])
+            if "rater_name" in mine
+            else False
+        )
+        twice = np.where(several, same_name, mine.duplicated(["person", "rater"]))
+        for _, row in mine[twice].iterrows():
             problems.append(
                 Problem(
                     f"{item!r} rated twice by {row['rater'] or 'the rater'}",
                     "keep one rating per rater",
                     person=row["person"],
+                    code="rated_twice",
                     **_at(row),
                 )
             )
-        weight = mine["rater"].map(raters)
-        mine = mine.assign(
-            part=mine["level"].map(rule.levels) / max(rule.levels.values()) * weight,
-            piece=text.cat(
-                mine["rater"].where(mine["rater"] == "", mine["rater"] + " "),
-                mine["level"],
-                text.cat("(", text.number(weight * 100), "%)") if rule.raters else "",
-            ),
-        )
-        got = (
-            mine.drop_duplicates(["person", "rater"])
-            .groupby("person")
-            .agg(share=("part", "sum"), n=("part", "size"), detail=("piece", "、".join))
-        )
-        count = got["n"].reindex(wanted["person"]).fillna(0)
+        got = _combine_ratings(rule, raters, mine[~twice])
+        count = got["roles"].reindex(wanted["person"]).fillna(0)
         for person in count[count < len(raters)].index:
             have = set(mine.loc[mine["person"] == person, "rater"])
             lacking = [r or "a rating" for r in raters if r not in have]
@@ -610,6 +616,65 @@ def _attach_ratings(plan, items, ratings, problems) -> pd.DataFrame:
     )
     items["detail"] = items["_rated"].fillna(items["detail"])
     return items.drop(columns="_rated")
+
+
+def _combine_ratings(rule, raters: dict, ratings: pd.DataFrame) -> pd.DataFrame:
+    """Per person: share (0-1), roles rated and the reason's detail, raters' names never shown.
+
+    Each role's level values are combined first (one rater: its value; a role under
+    ``combine``: mean, median or trimmed mean of its raters), then weighted by the role.
+    """
+    value = ratings["level"].map(rule.levels).astype(float)
+    top = max(rule.levels.values())
+    per = (
+        ratings.assign(value=value, ranked=value.rank(method="first", ascending=False))
+        .sort_values("ranked")
+        .groupby(["person", "rater"], sort=False)
+        .agg(
+            n=("value", "size"),
+            mean=("value", "mean"),
+            median=("value", "median"),
+            total=("value", "sum"),
+            high=("value", "max"),
+            low=("value", "min"),
+            level=("level", "first"),
+            levels=("level", "、".join),
+        )
+        .reset_index()
+    )
+    # the reason lists the roles in the plan's order
+    per = per.iloc[np.argsort(pd.Index(list(raters)).get_indexer(per["rater"]), kind="stable")]
+    per = per.reset_index(drop=True)
+    how = per["rater"].map(pd.Series(rule.combine, dtype=object)).to_numpy(object)
+    how = np.where(pd.isna(how), "mean", how)
+    trimmed = np.where(
+        per["n"] >= 3, (per["total"] - per["high"] - per["low"]) / (per["n"] - 2), per["mean"]
+    )
+    combined = np.select([how == "median", how == "trimmed"], [per["median"], trimmed], per["mean"])
+    weight = per["rater"].map(raters).to_numpy(float)
+    label = per["rater"].where(per["rater"] == "", per["rater"] + " ")
+    several = per["n"].to_numpy() > 1
+    said = pd.Series(how).map(COMBINE_LABELS).to_numpy(object)
+    piece = np.where(
+        several,
+        text.cat(
+            label,
+            per["n"].astype(str),
+            "人（",
+            per["levels"],
+            "）",
+            said,
+            " ",
+            text.percent(combined / top),
+        ),
+        text.cat(label, per["level"]),
+    )
+    if rule.raters:
+        piece = text.cat(piece, "(", text.number(weight * 100), "%)")
+    per = per.assign(part=combined / top * weight, piece=piece)
+    return per.groupby("person", sort=False).agg(
+        share=("part", "sum"), roles=("part", "size"), detail=("piece", "、".join)
+    )
 
 
 def _score_items(plan: Plan, items: pd.DataFrame, explain: bool) -> pd.DataFrame:

@@ -185,6 +185,13 @@ def compute(
 def _base(config: Pay, people: pd.DataFrame, plan) -> np.ndarray:
     if config.form == "points":
         return np.zeros(len(people), np.int64)
+    if config.levels is not None and "level" in people:
+        # 薪酬等级 carried between months (kpilib.outcomes.money.carry_levels)
+        return (
+            people["level"]
+            .map({k: to_fen(v) for k, v in config.levels.base.items()})
+            .to_numpy(np.int64)
+        )
     known = {role: to_fen(v) for role, v in config.base.items()}
     missing = people.loc[~people["role"].isin(list(known)), ["person", "role"]]
     if len(missing):

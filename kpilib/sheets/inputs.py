@@ -33,6 +33,7 @@ COLUMNS = {
     "points": ["扣分", "points", "分值"],
     "date": ["日期", "date"],
     "rater": ["评价人", "rater"],
+    "rater_name": ["评价人姓名", "rater_name"],
     "level": ["等级", "level", "评级"],
 }
 _ALIAS = {a.lower(): canon for canon, names in COLUMNS.items() for a in names}
@@ -322,7 +323,9 @@ def read_ratings(path: str | Path, sheet: str | int = 0) -> pd.DataFrame:
     frame = frame.rename(columns={"indicator": "item"})
     if "rater" not in frame:
         frame["rater"] = ""
-    return frame[["person", "item", "rater", "level", "_file", "_row"]]
+    # 评价人姓名 tells several raters of one role apart; reports never show it
+    named = ["rater_name"] if "rater_name" in frame else []
+    return frame[["person", "item", "rater", *named, "level", "_file", "_row"]]
 
 
 def read_inputs(plan, month: str, actuals: str | Path | None = None) -> dict:

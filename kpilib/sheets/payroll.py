@@ -10,6 +10,7 @@ a name starting with ``=``, ``+``, ``-`` or ``@`` never becomes a formula.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -26,16 +27,23 @@ COLUMNS = {
     "completion": ("考核完成率", "0.0%", 11),
     "grade_before": ("校准前等级", None, 10),
     "grade": ("等级", None, 8),
+    "level": ("薪酬等级", None, 8),
+    "next_level": ("下月薪酬等级", None, 10),
     "base": ("绩效工资基数(元)", "#,##0.00", 15),
     "performance_pay": ("绩效工资(元)", "#,##0.00", 13),
     "pool_bonus": ("奖金池分配(元)", "#,##0.00", 14),
     "deferred": ("递延支付(元)", "#,##0.00", 13),
     "award": ("奖励(元)", "#,##0.00", 10),
+    "money": ("罚款/奖励(元)", "#,##0.00", 13),
+    "commission": ("提成(元)", "#,##0.00", 12),
     "payable": ("本月应发合计(元)", "#,##0.00", 15),
     "flags": ("考核结果应用", None, 30),
     "adjusted": ("申诉调整", None, 9),
-    "pay_reason": ("绩效工资说明", None, 40),
-    "calibration": ("校准说明", None, 30),
+    "pay_reason": ("绩效工资说明", None, 50),
+    "calibration": ("校准说明", None, 40),
+    "money_reason": ("罚款/奖励说明", None, 40),
+    "level_reason": ("薪酬等级说明", None, 30),
+    "commission_reason": ("提成说明", None, 40),
 }
 # headers of an employee-number column in a targets sheet (kept by read_sheet as written)
 EMPLOYEE_ID = ("工号", "员工编号", "员工工号", "employee_id")
@@ -59,22 +67,33 @@ def frame(plan, month: str, store=None, pool=None) -> pd.DataFrame:
     DataFrame
         One row per person; the columns of ``COLUMNS`` that apply.
     """
+    from kpilib import ledger
     from kpilib.engine.plan import Plan, load_plan
     from kpilib.months import history
-    from kpilib.outcomes import calibrate, pay
+    from kpilib.outcomes import calibrate, money, pay
 
     plan = plan if isinstance(plan, Plan) else load_plan(plan)
     past = history(plan, month, store)  # the stored month and the months before it
     result = past.result
     people, items = result.people, result.items
+    if plan.pay is not None and plan.pay.levels is not None:
+        # 薪酬等级 carried from the months before (seed 002 regional: 降一级 / 晋升一级)
+        levels = money.carry_levels(plan, past.people, past.items)
+        levels = levels[levels["month"] == month].set_index("person")
+        levels = levels.rename(columns={"reason": "level_reason"})
+        people = people.join(levels[["level", "next_level", "level_reason"]], on="person")
+        result = replace(result, people=people)
     calibrated = calibrate.calibrate(result, plan)
     out = pay.compute(calibrated, plan, pool=pool, items=items)
     out["grade_before"], out["grade"] = calibrated["grade_before"], calibrated["grade"]
     out["calibration"] = calibrated["calibration"]
+    for column in ("level", "next_level", "level_reason"):
+        if column in people:
+            out[column] = people[column].to_numpy(object)
     out["adjusted"] = people["adjusted"].map({True: "是", False: ""})
     flags = past.flags()  # the same flags the department report shows
     text = flags.groupby("person")["reason"].agg("；".join)
-    out["flags"] = out["person"].map(text).fillna("")
+    out["flags"] = out["person"].map(text).astype(object).fillna("")
     awards = (
         flags.dropna(subset=["award"])
         .groupby("person")["award"]
@@ -82,7 +101,14 @@ def frame(plan, month: str, store=None, pool=None) -> pd.DataFrame:
     )
     out["award"] = [awards.get(p, Decimal("0.00")) for p in out["person"]]
     paid = out["pool_paid"] if "pool_paid" in out else Decimal("0.00")
-    out["payable"] = out["performance_pay"] + out["award"] + paid
+    # fines the plan states (pay.fines) and money recorded case by case (kpi money)
+    lines = pd.concat([money.fines(plan, items), ledger.money_items(plan.department, month, store)])
+    out = out.join(money.per_person(lines, out["person"]), on="person")
+    out["payable"] = out["performance_pay"] + out["award"] + paid + out["money"]
+    if plan.pay is not None and plan.pay.commission is not None:
+        out = out.merge(money.commission(plan, items), on="person", how="left")
+        out["commission"] = out["commission"].fillna(Decimal("0.00"))
+        out["payable"] += out["commission"]
     ids = employee_ids(plan, month)
     if len(ids):
         out["employee_id"] = out["person"].map(ids).fillna("")
@@ -102,7 +128,10 @@ def employee_ids(plan, month: str) -> pd.Series:
     """工号 by person from the month's targets sheet; empty when it has no such column."""
     from kpilib.sheets.inputs import read_sheet
 
-    sheet = read_sheet(plan.source("targets", month), plan.sources.targets_sheet)
+    path = plan.source("targets", month)
+    if not path.exists():  # payroll reads the store; the targets file only adds 工号
+        return pd.Series(dtype=object)
+    sheet = read_sheet(path, plan.sources.targets_sheet)
     column = next((c for c in sheet.columns if str(c).lower() in EMPLOYEE_ID), None)
     if column is None:
         return pd.Series(dtype=object)

@@ -1,0 +1,213 @@
+"""Money decided by people, and pay levels, kept in the results store.
+
+``record_money`` keeps a fine or an award given case by case (seed 002 mall:
+"给予通报表扬或予以200——1000元不等的奖励"), with who decided it and why, like an
+adjustment; ``money_items`` reads them back for payroll. ``save_levels`` keeps the
+pay level each person was paid at in a month and the level they carry into the next
+(seed 002 regional sales: 降一级 / 晋升一级); ``pay_levels`` reads that history.
+Rows are only ever added; the latest row of a person's month wins.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+
+from kpilib.engine.plan import Plan, load_plan, nearest
+from kpilib.errors import DataError, KpiError, Problem
+from kpilib.project import store_path
+from kpilib.rounding import yuan
+from kpilib.store import connect
+
+MONEY_COLUMNS = [
+    "money_id",
+    "department",
+    "month",
+    "person",
+    "kind",
+    "amount",
+    "reason",
+    "made_by",
+    "filed_at",
+]
+LEVEL_COLUMNS = ["department", "month", "person", "level", "next_level", "reason", "recorded_at"]
+
+
+def record_money(
+    plan: str | Path | Plan,
+    month: str,
+    person: str,
+    amount,
+    *,
+    reason: str,
+    by: str,
+    kind: str | None = None,
+    filed_at: datetime | None = None,
+    store: str | Path | None = None,
+) -> int:
+    """Record a fine (negative) or an award (positive) for a person's month; return its ID.
+
+    Parameters
+    ----------
+    plan : path or Plan
+    month, person : str
+        The person must be in the store's current version of the month.
+    amount : Decimal or str
+        Yuan to the fen: ``-50`` is a fine of 50 元, ``500`` an award.
+    reason, by : str
+        Why, and who decided (both required: payroll shows them).
+    kind : str, optional
+        罚款 or 奖励 (default: by the sign), or any label (突出贡献奖).
+    """
+    plan = plan if isinstance(plan, Plan) else load_plan(plan)
+    where = {"file": str(store_path(store)), "person": person}
+    problems = []
+    try:
+        value = Decimal(str(amount).replace(",", "").replace("元", "").strip())
+    except ArithmeticError:
+        value = None
+    if value is None or not value.is_finite() or value == 0 or value != yuan(value):
+        problems.append(
+            Problem(
+                f"金额 {amount!r} 不是到分的非零元数",
+                "写成元，最多两位小数，罚款为负数（例如 -50），奖励为正数（例如 500）",
+                column="金额",
+                code="bad_amount",
+                **where,
+            )
+        )
+    if not str(reason).strip() or not str(by).strip():
+        problems.append(
+            Problem(
+                "罚款或奖励必须写明原因和决定人",
+                "加上 --reason 原因 和 --by 决定人",
+                code="missing_reason",
+                **where,
+            )
+        )
+    if problems:
+        raise KpiError(problems)
+    kind = kind or ("罚款" if value < 0 else "奖励")
+    with connect(store, create=False) as con:
+        scored = {
+            p
+            for (p,) in con.execute(
+                "SELECT DISTINCT p.person FROM people p JOIN current_runs r USING (run_id) "
+                "WHERE r.department = ? AND r.month = ?",
+                [plan.department, month],
+            ).fetchall()
+        }
+        if not scored:
+            raise DataError(
+                Problem(
+                    f"{plan.department} 在结果库中没有 {month} 的结果",
+                    f"先计分：kpi score {plan.path} --month {month}",
+                    code="month_not_stored",
+                    **where,
+                )
+            )
+        if person not in scored:
+            raise DataError(
+                Problem(
+                    f"{month} 的结果里没有 {person!r}{nearest(person, scored)}",
+                    "按当月结果里的姓名填写",
+                    code="unknown_person",
+                    **where,
+                )
+            )
+        con.begin()
+        try:
+            (money_id,) = con.execute(
+                "SELECT coalesce(max(money_id), 0) + 1 FROM money_items"
+            ).fetchone()
+            con.execute(
+                "INSERT INTO money_items VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    money_id,
+                    plan.department,
+                    month,
+                    person,
+                    kind,
+                    value,
+                    reason,
+                    by,
+                    filed_at or datetime.now(),
+                ],
+            )
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+    return money_id
+
+
+def money_items(
+    department: str | None = None, month: str | None = None, store: str | Path | None = None
+) -> pd.DataFrame:
+    """Recorded fines and awards, oldest first (``amount`` in Decimal yuan); empty if no store."""
+    if not store_path(store).exists():
+        return pd.DataFrame(columns=MONEY_COLUMNS)
+    where, args = _where(department, month)
+    with connect(store) as con:
+        rows = con.execute(
+            f"SELECT {', '.join(MONEY_COLUMNS)} FROM money_items {where} ORDER BY money_id", args
+        ).fetchall()
+    return pd.DataFrame(rows, columns=MONEY_COLUMNS)
+
+
+def save_levels(levels: pd.DataFrame, department: str, store: str | Path | None = None) -> int:
+    """Add the pay levels of ``levels`` (month, person, level, next_level, reason); return rows.
+
+    A month already recorded with the same levels is not recorded again.
+    """
+    frame = levels[["month", "person", "level", "next_level", "reason"]].assign(
+        department=department, recorded_at=datetime.now()
+    )[LEVEL_COLUMNS]
+    have = pay_levels(department, store=store)
+    if len(have):
+        key = ["month", "person", "level", "next_level"]
+        same = frame[key].merge(have[key].drop_duplicates(), how="left", indicator=True)
+        frame = frame[(same["_merge"] == "left_only").to_numpy()]
+    if frame.empty:
+        return 0
+    with connect(store) as con:
+        con.executemany(
+            "INSERT INTO pay_levels VALUES (?, ?, ?, ?, ?, ?, ?)",
+            frame.astype(object).to_numpy().tolist(),
+        )
+    return len(frame)
+
+
+def pay_levels(
+    department: str | None = None, month: str | None = None, store: str | Path | None = None
+) -> pd.DataFrame:
+    """The recorded pay levels, the latest record of each person's month (``kpi history``)."""
+    if not store_path(store).exists():
+        return pd.DataFrame(columns=LEVEL_COLUMNS)
+    where, args = _where(department, month)
+    with connect(store) as con:
+        frame = con.execute(
+            f"SELECT {', '.join(LEVEL_COLUMNS)} FROM pay_levels {where} "
+            "ORDER BY department, month, person, recorded_at",
+            args,
+        ).df()
+    return frame.drop_duplicates(["department", "month", "person"], keep="last").reset_index(
+        drop=True
+    )
+
+
+def _where(department, month):
+    where, args = [], []
+    if department:
+        where.append("department = ?")
+        args.append(department)
+    if month:
+        where.append("month = ?")
+        args.append(month)
+    return ("WHERE " + " AND ".join(where)) if where else "", args
+
+
+__all__ = ["record_money", "money_items", "save_levels", "pay_levels"]
