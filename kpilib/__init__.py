@@ -6,14 +6,16 @@ The names a notebook needs, loaded on first use (so ``kpi --help`` stays fast)::
     result = kpilib.score_month("params/channel_ops.yaml", "2024-11")
     result.people      # one row per person: total, grade, completion, gates
     result.items       # one row per person and item, with the reason for every point
-    kpilib.explain("params/channel_ops.yaml", "曾志伟", "2024-11").text()
+    from kpilib.explain import explain
+    explain("params/channel_ops.yaml", "曾志伟", "2024-11").text()
 """
 
 from __future__ import annotations
 
 import importlib
 
-# public name -> the module that defines it
+# public name -> the module that defines it (``explain`` is not here: ``kpilib.explain`` is
+# the module, and importing it would rebind the name)
 _HOMES = {
     "score_month": "kpilib.months",
     "month_result": "kpilib.months",
@@ -21,7 +23,6 @@ _HOMES = {
     "Plan": "kpilib.engine.plan",
     "score": "kpilib.engine.scoring",
     "Result": "kpilib.engine.scoring",
-    "explain": "kpilib.explain",
     "KpiError": "kpilib.errors",
     "PlanError": "kpilib.errors",
     "DataError": "kpilib.errors",
