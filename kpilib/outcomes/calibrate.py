@@ -58,7 +58,10 @@ def calibrate(result, plan=None, overrides=None) -> pd.DataFrame:
     people["calibrated"] = False
     people["calibration"] = ""
     config: Calibration | None = getattr(plan, "calibration", None)
-    if config is None:
+    if config is None:  # no quotas nor distribution; a reviewer's changes still apply
+        if overrides is not None and len(overrides):
+            people = distribution.review(people, overrides, plan)
+            people["calibrated"] = people["grade"] != people["grade_before"]
         return people
     names = [g.name for g in plan.grades]
     problems = [
@@ -95,7 +98,7 @@ def calibrate(result, plan=None, overrides=None) -> pd.DataFrame:
     people["grade"] = grade
     if config.distribution is not None:
         people = distribution.distribute(people, order, plan, config.distribution)
-    if overrides is not None:
+    if overrides is not None and len(overrides):
         people = distribution.review(people, overrides, plan)
     people["calibrated"] = people["grade"] != people["grade_before"]
     return people
