@@ -4,7 +4,11 @@ A tweak changes an indicator's rule parameters (cap, floor, threshold, band
 edges, step...) with :func:`with_rule`, or its weight with ``weights=``
 (``{"GMV指标": 0.6}``: the indicator carries 60% for everyone who has it, and
 each person's other weighted items are rescaled so their weights still total
-100%). The month's inputs are read once; each re-score is pure and fast::
+100%). Rules across items and people are tweaked too: a block's cap or floor
+(``sections:``) with :func:`with_sections`, a forced distribution's ratios with
+:func:`with_distribution`. Grades are compared after the plan's quotas and
+distribution, as payroll pays them. The month's inputs are read once; each re-score
+is pure and fast::
 
     plan = kpilib.load_plan("params/channel_ops.yaml")
     tweaked = with_rule(plan, "GMV指标", cap="100%")
