@@ -42,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         _inspect_parser,
         _plan_parser,
         _lab_parser,
+        _review_parser,
     ):
         add(commands)
     # kpi lab hands what it does not know to jupyter lab (--port 8899 ...)
@@ -627,6 +628,45 @@ def _lab(args) -> int:
     os.chdir(folder)
     os.execv(command[0], command)
     return 0  # not reached
+
+
+# --- kpi review ------------------------------------------------------------------------
+
+
+def _review_parser(commands) -> None:
+    parser = commands.add_parser(
+        "review",
+        help="记录复核调整：改某人某月的等级，写明理由和复核人",
+        description="复核人员修改已存月份中某人的等级（复核调整），写明理由和复核人。"
+        "它在方案的等级比例和强制分布之后生效；工资表和报告都按调整后的等级。"
+        "同一人同一月再次复核，以最后一次为准，之前的记录保留。",
+    )
+    _plan_arg(parser)
+    _month(parser)
+    parser.add_argument("--person", required=True, help="姓名（与当月结果一致）")
+    parser.add_argument("--grade", required=True, help="调整后的等级（方案中的等级）")
+    parser.add_argument("--reason", required=True, help="理由")
+    parser.add_argument("--by", required=True, help="复核人")
+    parser.add_argument("--store", type=Path, help=STORE_HELP)
+    parser.set_defaults(func=_review)
+
+
+def _review(args) -> int:
+    from kpilib import ledger
+
+    number = ledger.record_review(
+        args.plan,
+        args.month,
+        args.person,
+        args.grade,
+        reason=args.reason,
+        by=args.by,
+        store=args.store,
+    )
+    print(
+        f"已记录第 {number} 号复核调整：{args.person} {args.month} → {args.grade}（{args.reason}）"
+    )
+    return 0
 
 
 if __name__ == "__main__":

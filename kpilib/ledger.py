@@ -1,10 +1,14 @@
-"""Money decided by people, and pay levels, kept in the results store.
+"""Money and grades decided by people, and pay levels, kept in the results store.
 
 ``record_money`` keeps a fine or an award given case by case (seed 002 mall:
 "给予通报表扬或予以200——1000元不等的奖励"), with who decided it and why, like an
 adjustment; ``money_items`` reads them back for payroll. ``save_levels`` keeps the
 pay level each person was paid at in a month and the level they carry into the next
 (seed 002 regional sales: 降一级 / 晋升一级); ``pay_levels`` reads that history.
+``record_review`` keeps a reviewer's change of grade (复核调整, seed 002 #8: "各级复核人员
+可依规定修改下级考核人员成绩"), with who and why; ``reviews`` reads them back for
+calibration (:meth:`kpilib.months.MonthHistory.calibrated`), so payroll and the report
+apply them.
 Rows are only ever added; the latest row of a person's month wins.
 """
 
@@ -29,6 +33,16 @@ MONEY_COLUMNS = [
     "person",
     "kind",
     "amount",
+    "reason",
+    "made_by",
+    "filed_at",
+]
+REVIEW_COLUMNS = [
+    "review_id",
+    "department",
+    "month",
+    "person",
+    "grade",
     "reason",
     "made_by",
     "filed_at",
@@ -92,32 +106,7 @@ def record_money(
         raise KpiError(problems)
     kind = kind or ("罚款" if value < 0 else "奖励")
     with connect(store, create=False) as con:
-        scored = {
-            p
-            for (p,) in con.execute(
-                "SELECT DISTINCT p.person FROM people p JOIN current_runs r USING (run_id) "
-                "WHERE r.department = ? AND r.month = ?",
-                [plan.department, month],
-            ).fetchall()
-        }
-        if not scored:
-            raise DataError(
-                Problem(
-                    f"{plan.department} 在结果库中没有 {month} 的结果",
-                    f"先计分：kpi score {plan.path} --month {month}",
-                    code="month_not_stored",
-                    **where,
-                )
-            )
-        if person not in scored:
-            raise DataError(
-                Problem(
-                    f"{month} 的结果里没有 {person!r}{nearest(person, scored)}",
-                    "按当月结果里的姓名填写",
-                    code="unknown_person",
-                    **where,
-                )
-            )
+        _check_person(con, plan, month, person, where)
         con.begin()
         try:
             (money_id,) = con.execute(
@@ -142,6 +131,136 @@ def record_money(
             con.rollback()
             raise
     return money_id
+
+
+def _check_person(con, plan: Plan, month: str, person: str, where: dict) -> None:
+    """Refuse a person who is not in the store's current version of the month."""
+    scored = {
+        p
+        for (p,) in con.execute(
+            "SELECT DISTINCT p.person FROM people p JOIN current_runs r USING (run_id) "
+            "WHERE r.department = ? AND r.month = ?",
+            [plan.department, month],
+        ).fetchall()
+    }
+    if not scored:
+        raise DataError(
+            Problem(
+                f"{plan.department} 在结果库中没有 {month} 的结果",
+                f"先计分：kpi score {plan.path} --month {month}",
+                code="month_not_stored",
+                **where,
+            )
+        )
+    if person not in scored:
+        raise DataError(
+            Problem(
+                f"{month} 的结果里没有 {person!r}{nearest(person, scored)}",
+                "按当月结果里的姓名填写",
+                code="unknown_person",
+                **where,
+            )
+        )
+
+
+def record_review(
+    plan: str | Path | Plan,
+    month: str,
+    person: str,
+    grade: str,
+    *,
+    reason: str,
+    by: str,
+    filed_at: datetime | None = None,
+    store: str | Path | None = None,
+) -> int:
+    """Record a reviewer's change of a person's grade (复核调整); return its ID.
+
+    It is applied after the plan's quotas and forced distribution wherever the month's
+    grade is calibrated (payroll, the report). A later review of the same person's
+    month replaces an earlier one; both stay in the store.
+
+    Parameters
+    ----------
+    plan : path or Plan
+    month, person : str
+        The person must be in the store's current version of the month.
+    grade : str
+        One of the plan's grades.
+    reason, by : str
+        Why, and who reviewed (both required).
+    """
+    plan = plan if isinstance(plan, Plan) else load_plan(plan)
+    where = {"file": str(store_path(store)), "person": person}
+    names = [g.name for g in plan.grades]
+    problems = []
+    if grade not in names:
+        problems.append(
+            Problem(
+                f"等级 {grade!r} 不是方案的等级{nearest(grade, names)}",
+                f"写方案的等级之一：{'、'.join(names)}",
+                column="等级",
+                code="unknown_grade",
+                **where,
+            )
+        )
+    if not str(reason).strip() or not str(by).strip():
+        problems.append(
+            Problem(
+                "复核调整必须写明理由和复核人",
+                "加上 --reason 理由 和 --by 复核人",
+                code="missing_reason",
+                **where,
+            )
+        )
+    if problems:
+        raise KpiError(problems)
+    with connect(store, create=False) as con:
+        _check_person(con, plan, month, person, where)
+        con.begin()
+        try:
+            (review_id,) = con.execute(
+                "SELECT coalesce(max(review_id), 0) + 1 FROM grade_reviews"
+            ).fetchone()
+            con.execute(
+                "INSERT INTO grade_reviews VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    review_id,
+                    plan.department,
+                    month,
+                    person,
+                    grade,
+                    reason,
+                    by,
+                    filed_at or datetime.now(),
+                ],
+            )
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+    return review_id
+
+
+def reviews(
+    department: str | None = None, month: str | None = None, store: str | Path | None = None
+) -> pd.DataFrame:
+    """The recorded grade reviews (复核调整) in force: the latest of each person's month.
+
+    Columns as :data:`REVIEW_COLUMNS`, oldest first; empty if there is no store. The
+    frame is what :func:`kpilib.outcomes.calibrate.calibrate` takes as ``overrides``.
+    """
+    if not store_path(store).exists():
+        return pd.DataFrame(columns=REVIEW_COLUMNS)
+    where, args = _where(department, month)
+    with connect(store) as con:
+        rows = con.execute(
+            f"SELECT {', '.join(REVIEW_COLUMNS)} FROM grade_reviews {where} ORDER BY review_id",
+            args,
+        ).fetchall()
+    frame = pd.DataFrame(rows, columns=REVIEW_COLUMNS)
+    latest = frame.drop_duplicates(["department", "month", "person"], keep="last")
+    return latest.reset_index(drop=True)
 
 
 def money_items(
@@ -210,4 +329,11 @@ def _where(department, month):
     return ("WHERE " + " AND ".join(where)) if where else "", args
 
 
-__all__ = ["record_money", "money_items", "save_levels", "pay_levels"]
+__all__ = [
+    "record_money",
+    "money_items",
+    "record_review",
+    "reviews",
+    "save_levels",
+    "pay_levels",
+]

@@ -115,6 +115,9 @@ class MonthHistory:
         The month's recorded adjustments with their ``status`` in ``result``:
         applied, review (待复核: filed against inputs that changed since; not
         applied until ``kpi adjust --confirm ID``) or superseded.
+    grade_reviews : DataFrame
+        The month's recorded grade reviews (复核调整, ``kpi review``): the ``overrides``
+        that payroll and the report pass to :func:`kpilib.outcomes.calibrate.calibrate`.
     """
 
     result: Result
@@ -122,6 +125,7 @@ class MonthHistory:
     items: pd.DataFrame
     notes: list[str] = field(default_factory=list)
     adjustments: pd.DataFrame = field(default_factory=pd.DataFrame)
+    grade_reviews: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def review(self) -> pd.DataFrame:
@@ -176,7 +180,11 @@ def history(
     done.append(result)
     people = pd.concat([r.people.assign(month=r.month) for r in done], ignore_index=True)
     items = pd.concat([r.items.assign(month=r.month) for r in done], ignore_index=True)
-    return MonthHistory(result, people, items, notes, recorded)
+    from kpilib.ledger import reviews
+
+    return MonthHistory(
+        result, people, items, notes, recorded, reviews(plan.department, month, store)
+    )
 
 
 def adjust(

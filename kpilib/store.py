@@ -119,6 +119,14 @@ SCHEMA = [
         level VARCHAR NOT NULL, next_level VARCHAR NOT NULL, reason VARCHAR NOT NULL,
         recorded_at TIMESTAMP NOT NULL);
     """,
+    # 6: a reviewer's grade changes (复核调整, seed 002 #8 rule 21), who and why
+    # (kpilib/ledger.py)
+    """
+    CREATE TABLE grade_reviews (
+        review_id INTEGER PRIMARY KEY, department VARCHAR NOT NULL, month VARCHAR NOT NULL,
+        person VARCHAR NOT NULL, grade VARCHAR NOT NULL, reason VARCHAR NOT NULL,
+        made_by VARCHAR NOT NULL, filed_at TIMESTAMP NOT NULL);
+    """,
 ]
 STATUS = {"applied": "已应用", "review": "待复核", "superseded": "已被取代"}
 SCHEMA_VERSION = len(SCHEMA)

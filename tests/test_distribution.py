@@ -10,7 +10,7 @@ from kpilib.engine.scoring import score
 from kpilib.errors import PlanError
 from kpilib.outcomes import distribution, pay
 from kpilib.outcomes.calibrate import calibrate
-from tests.conftest import actuals, make_plan, targets
+from tests.conftest import ROOT, actuals, make_plan, targets
 
 ONE = {"销售额": {"rule": {"type": "ratio"}}}
 # seed 002 #8: "20.员工考核评分以100分为满分,等第分为五等。...每一项目的成绩分布情形,应考虑
@@ -139,3 +139,98 @@ def test_the_budget_is_shown_before_applying():
     # after: 690 × 1.2 = 828; 680 + 670 = 1350; (660 + ... + 620) × 0.8 = 2560; 不合格 0
     assert table.loc["优秀", "pay_after"] == Decimal("828.00")
     assert table["pay_after"].sum() == Decimal("4738.00")
+
+
+# ------------------------------------------------------------------ 复核调整 kept in the store
+
+
+@pytest.fixture
+def mall(tmp_path):
+    """The mall plan with 绩效系数 by grade (the case's own: 优秀 1.2, 良好 1.0, 合格 0.8,
+    不合格 0) in a temporary project, its 2024-11 stored."""
+    import shutil
+
+    import kpilib
+    from kpilib import store as results
+
+    (tmp_path / "params").mkdir()
+    text = (ROOT / "params/mall_floor.yaml").read_text(encoding="utf-8")
+    factor = "  grade_factor: {优秀: 1.2, 良好: 1.0, 合格: 0.8, 不合格: 0}\n"
+    text = text.replace(
+        "  base: {楼面主管: 600, 楼面助理: 500}\n",
+        "  base: {楼面主管: 600, 楼面助理: 500}\n" + factor,
+    )
+    assert factor in text
+    path = tmp_path / "params/mall_floor.yaml"
+    path.write_text(text, encoding="utf-8")
+    shutil.copytree(ROOT / "data/mall_floor", tmp_path / "data/mall_floor")
+    store = tmp_path / "r.duckdb"
+    plan = kpilib.load_plan(path)
+    results.save(kpilib.score_month(plan, "2024-11"), files=[], store=store)
+    return plan, store
+
+
+def test_kpi_review_is_stored_and_payroll_and_the_report_apply_it(mall):
+    # seed 002 #8: "21.各级复核人员可依规定修改下级考核人员成绩"
+    from kpilib import ledger
+    from kpilib.cli import main
+    from kpilib.months import history
+    from kpilib.report.sections import MonthReport
+    from kpilib.sheets import payroll
+
+    plan, store = mall
+    before = payroll.frame(plan, "2024-11", store).set_index("person")
+    # 钱进 (楼面主管) 87.95 → 良好: 600 × 87.95 / 100 × 1.0 = 527.70
+    assert (before.loc["钱进", "grade"], before.loc["钱进", "performance_pay"]) == (
+        "良好",
+        Decimal("527.70"),
+    )
+    argv = [
+        "review",
+        str(plan.path),
+        "--month",
+        "2024-11",
+        "--person",
+        "钱进",
+        "--store",
+        str(store),
+    ]
+    assert (
+        main([*argv, "--grade", "合格", "--reason", "顾客投诉复核属实", "--by", "商场总经理"]) == 0
+    )
+    after = payroll.frame(plan, "2024-11", store).set_index("person")
+    qian = after.loc["钱进"]
+    # 合格: 527.70 × 0.8 = 422.16
+    assert (qian["grade_before"], qian["grade"], qian["performance_pay"]) == (
+        "良好",
+        "合格",
+        Decimal("422.16"),
+    )
+    assert qian["calibration"] == "复核调整（商场总经理）：顾客投诉复核属实 → 合格"
+    assert after.drop(index="钱进")["grade"].equals(before.drop(index="钱进")["grade"])
+    html = MonthReport(history(plan, "2024-11", store)).pay().markup
+    assert "复核调整（商场总经理）：顾客投诉复核属实 → 合格" in html
+    # a second review of the same month replaces the first; both stay recorded
+    assert main([*argv, "--grade", "良好", "--reason", "投诉已撤回", "--by", "商场总经理"]) == 0
+    assert payroll.frame(plan, "2024-11", store).set_index("person").loc["钱进", "grade"] == "良好"
+    from kpilib.store import connect
+
+    with connect(store) as con:
+        assert con.execute("SELECT count(*) FROM grade_reviews").fetchone()[0] == 2
+    assert ledger.reviews("mall_floor", "2024-11", store)["reason"].tolist() == ["投诉已撤回"]
+
+
+def test_a_review_needs_a_grade_of_the_plan_a_reason_and_a_person_of_the_month(mall):
+    from kpilib import ledger
+    from kpilib.errors import DataError, KpiError
+
+    plan, store = mall
+    with pytest.raises(KpiError) as err:
+        ledger.record_review(plan, "2024-11", "钱进", "良", reason=" ", by="", store=store)
+    assert {p.code for p in err.value.problems} == {"unknown_grade", "missing_reason"}
+    with pytest.raises(DataError) as err:
+        ledger.record_review(plan, "2024-11", "钱近", "合格", reason="x", by="y", store=store)
+    assert err.value.problems[0].code == "unknown_person" and "钱进" in str(err.value)
+    with pytest.raises(DataError) as err:
+        ledger.record_review(plan, "2024-10", "钱进", "合格", reason="x", by="y", store=store)
+    assert err.value.problems[0].code == "month_not_stored"

@@ -4,6 +4,7 @@ ceilings, team actuals and derived targets. Numbers are hand-computed from the s
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -305,3 +306,65 @@ def test_target_as_a_share_of_the_regions_targets():
         score(plan, t, a)
     assert [p.code for p in err.value.problems] == ["target_mismatch"]
     assert err.value.problems[0].person == "丘珊珊"
+
+
+# ------------------------------------------------------------------ names under pay:
+
+
+def _plan_file(tmp_path, source: str, change) -> Path:
+    """A copy of a shipped plan with ``change`` applied to its YAML text."""
+    text = (ROOT / "params" / source).read_text(encoding="utf-8")
+    changed = change(text)
+    assert changed != text  # the test really broke something
+    path = tmp_path / source
+    path.write_text(changed, encoding="utf-8")
+    return path
+
+
+def test_a_fine_on_an_unknown_item_is_refused_when_the_plan_loads(tmp_path):
+    # mall_floor's 纪律 fine: "第三次罚款50元,以此类推"; misspelt 纪侓, refused at load, not
+    # at payroll time, naming the key and the nearest indicator
+    path = _plan_file(
+        tmp_path,
+        "mall_floor.yaml",
+        lambda t: t.replace("item: 纪律, from: 3", "item: 纪侓, from: 3"),
+    )
+    with pytest.raises(PlanError) as err:
+        kpilib.load_plan(path)
+    (problem,) = err.value.problems
+    assert (problem.where, problem.code) == ("pay.fines.1.item", "unknown_indicator")
+    assert "纪律" in problem.message and problem.file == str(path)
+
+
+def test_commission_and_pool_split_names_must_exist():
+    # seed 002 bank #13: "0.7x内控考核个人积分/内控考核总积分+ 0.3x服务考核个人积分/服务考核总积分"
+    pays = {
+        "form": "points",
+        "commission": {"item": "销售", "bands": [{"rate": "1%"}]},
+        "pools": [
+            {
+                "name": "前台",
+                "roles": ["柜员"],
+                "amount": 1000,
+                "split": {"内控": 0.7, "服务考": 0.3},
+            },
+            {"name": "主管", "roles": ["主管"], "mean_of": "后台"},
+        ],
+    }
+    indicators = {
+        "销售额": {"section": "业绩", "rule": {"type": "ratio"}},
+        "差错": {"section": "内控", "rule": {"type": "ratio"}},
+        "服务": {"section": "服务考核", "rule": {"type": "ratio"}},
+    }
+    plan = make_plan(indicators, pay=pays)
+    with pytest.raises(PlanError) as err:
+        kpilib.engine.plan._check_formulas(plan)
+    got = {p.where: p for p in err.value.problems}
+    assert sorted(got) == [
+        "pay.commission.item",
+        "pay.pools.0.split.服务考",
+        "pay.pools.1.mean_of",
+    ]
+    assert "销售额" in got["pay.commission.item"].message  # the nearest name
+    assert "服务考核" in got["pay.pools.0.split.服务考"].message
+    assert got["pay.pools.1.mean_of"].code == "unknown_pool"

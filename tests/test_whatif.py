@@ -29,7 +29,9 @@ from kpilib.interactive.whatif import (
     save_plan,
     sensitivity,
     sensitivity_chart,
+    with_distribution,
     with_rule,
+    with_sections,
 )
 from kpilib.sheets.inputs import read_targets
 from tests.conftest import ROOT
@@ -256,3 +258,229 @@ def test_the_panel_keeps_its_chart_and_updates_the_bars():
     old = dict(zip(chart.names, before, strict=True))
     assert after["合格"] == old["合格"] - 3 and after["不合格"] == old["不合格"] + 3
     assert [b.get_height() for b in chart.before] == before  # the published plan's bars
+
+
+# ------------------------------------------------------------------ block caps and ratios
+# seed 002 bank 客户经理: "4、考核任务指标(80%),按照完成比例计算得分,最高比例控制130%。"
+# params/bank_branch.yaml, sample month 2024-11, 考核任务 items by hand:
+# 黄志强: 存款 398,000 / 500,000 = 79.6% × 20 = 15.92; 到期贷款收回率 1 − 56,000 / 2,500,000
+#   = 97.76%: 2 whole points short × 0.5 → 19; 企业网银 0 → 0; 个人网银 2/2 → 2; POS 1/1 → 2;
+#   分红保险 9,700 / 10,000 × 2 = 1.94; 基本账户 3/1 capped 200% → 4; 非应计贷款 0 → 20;
+#   利息收回率 100% → 10: block 74.86; + 出勤 5, 优质服务 5, 工作质量 10 = 94.86 (优秀).
+# 周敏: 存款 293,000 / 500,000 = 58.6% × 20 = 11.72; 收回率 1 − 18,000 / 2,150,000 = 99.16%
+#   → 20; 企业网银 0; 个人网银 2; POS 2; 分红保险 7,300 / 10,000 × 2 = 1.46; 基本账户 0;
+#   非应计贷款 120,000 = 2 steps of 50,000 → 18; 利息 86,533 / 87,315 = 99.10% → 10: block
+#   65.18; + 5 + (5 − 3 客户投诉) + (10 − 0.5 合同要素遗漏) = 81.68 (良好).
+
+
+@pytest.fixture(scope="module")
+def bank():
+    return WhatIf(ROOT / "params/bank_branch.yaml", MONTH)
+
+
+def test_lowering_the_bank_block_cap_caps_both_account_managers(bank):
+    assert bank.plan.sections["考核任务"].cap == pytest.approx(1.3)  # 130% × 80 = 104
+    cmp = bank.compare(with_sections(bank.plan, {"考核任务": {"cap": "80%"}}))
+    # 80% × 80 = 64 points at most: 黄志强 74.86 → 64, total 84.00 (优秀 → 良好);
+    # 周敏 65.18 → 64, total 80.50 (still 良好); the tellers have no 考核任务 block
+    assert _row(cmp, "黄志强")[["total_before", "total_after", "grade_after"]].tolist() == [
+        94.86,
+        84.0,
+        "良好",
+    ]
+    assert _row(cmp, "周敏")[["total_after", "grade_after"]].tolist() == [80.5, "良好"]
+    assert cmp.moved["person"].tolist() == ["黄志强"]
+    assert cmp.people.loc[cmp.people["role"] == "柜员", "total_change"].eq(0).all()
+    assert cmp.people["pay_change"].isna().all()  # the bank plan states no pay
+    grades = cmp.grades.set_index("grade")
+    assert grades.loc["优秀", "change"] == -1 and grades.loc["良好", "change"] == 1
+
+
+def test_a_block_above_the_cap_is_cut_when_the_cap_is_lowered_to_100_percent():
+    # 黄志强's 存款 raised to 1,500,000 = 300%, capped at its own 150% → 30 points:
+    # block 30 + (74.86 − 15.92) = 88.94, under 130% (104): total 108.94;
+    # cap 100% of 80 → 80: total 100.00, still 优秀
+    from kpilib.sheets.inputs import read_inputs
+
+    plan = load_plan(ROOT / "params/bank_branch.yaml")
+    inputs = read_inputs(plan, MONTH)
+    a = inputs["actuals"]
+    a.loc[(a["person"] == "黄志强") & (a["item"] == "客户经理存款"), "value"] = "1500000"
+    cmp = WhatIf(plan, MONTH, inputs).compare(with_sections(plan, {"考核任务": {"cap": "100%"}}))
+    row = _row(cmp, "黄志强")
+    assert (row["total_before"], row["total_after"], row["total_change"]) == (108.94, 100.0, -8.94)
+    # 周敏's block 65.18 is under 80: unchanged
+    assert _row(cmp, "周敏")["total_change"] == 0
+
+
+def test_block_limits_in_points_replace_shares_and_unknown_sections_are_refused(bank):
+    tweaked = with_sections(bank.plan, {"考核任务": {"cap_points": 70}})
+    limit = tweaked.sections["考核任务"]
+    assert (limit.cap, limit.cap_points) == (None, 70)
+    # 70 points: 黄志强 74.86 → 70, total 90.00 (优秀 kept, 90 含)
+    assert _row(bank.compare(tweaked), "黄志强")["total_after"] == 90.0
+    assert with_sections(bank.plan, {"考核任务": None}).sections == {}
+    with pytest.raises(PlanError) as err:
+        with_sections(bank.plan, {"考核仼务": {"cap": "100%"}})
+    (problem,) = err.value.problems
+    assert (problem.code, problem.where) == ("unknown_section", "sections.考核仼务")
+    assert "考核任务" in problem.message  # the nearest name
+    with pytest.raises(PlanError) as err:
+        with_sections(bank.plan, {"考核任务": {"cap": 0}})
+    assert err.value.problems[0].where.startswith("sections.考核任务.cap")
+
+
+# seed 002 #8: "20.员工考核评分以100分为满分,等第分为五等。...每一项目的成绩分布情形,应考虑
+# 考绩正态分布比率" — ten people scoring 69, 68, ..., 60 (all 合格 by score), pay 1,000 ×
+# total / 100 × 绩效系数 (优秀 1.2, 良好 1.0, 合格 0.8, 不合格 0)
+NORMAL = [
+    {"grade": "优秀", "share": "10%"},
+    {"grade": "良好", "share": "20%"},
+    {"grade": "合格", "share": "50%"},
+    {"grade": "不合格", "share": "20%"},
+]
+
+
+@pytest.fixture
+def ranked():
+    from tests.conftest import actuals, make_plan, targets
+
+    plan = make_plan(
+        {"销售额": {"rule": {"type": "ratio"}}},
+        calibration={"distribution": {"ratios": NORMAL}},
+        pay={
+            "form": "score",
+            "base": {"": 1000},
+            "grade_factor": {"优秀": 1.2, "良好": 1, "合格": 0.8, "不合格": 0},
+        },
+    )
+    totals = {f"员{i}": 69 - i for i in range(10)}
+    inputs = {
+        "targets": targets([(p, "销售额", 1.0, 100) for p in totals]),
+        "actuals": actuals([(p, "销售额", v) for p, v in totals.items()]),
+    }
+    return WhatIf(plan, MONTH, inputs)
+
+
+def test_distribution_ratios_move_grades_and_pay(ranked):
+    # published 10/20/50/20%: 员0 优秀; 员1, 员2 良好; 员3..员7 合格; 员8, 员9 不合格.
+    # Pay: 690 × 1.2 = 828; 680 + 670 = 1350; (660 + ... + 620) × 0.8 = 2560; 0: 4738.
+    # What-if 20/30/40/10%: 员0, 员1 优秀; 员2, 员3, 员4 良好; 员5..员8 合格; 员9 不合格.
+    # Pay: 1370 × 1.2 = 1644; 670 + 660 + 650 = 1980; (640 + ... + 610) × 0.8 = 2000: 5624.
+    tweaked = with_distribution(
+        ranked.plan,
+        {
+            "优秀": {"share": "20%"},
+            "良好": {"share": "30%"},
+            "合格": {"share": "40%"},
+            "不合格": {"share": "10%"},
+        },
+    )
+    cmp = ranked.compare(tweaked)
+    assert (
+        ranked.baseline["grade"].tolist() == ["优秀"] + ["良好"] * 2 + ["合格"] * 5 + ["不合格"] * 2
+    )
+    moved = cmp.moved.set_index("person")
+    assert moved["grade_after"].to_dict() == {
+        "员1": "优秀",
+        "员3": "良好",
+        "员4": "良好",
+        "员8": "合格",
+    }
+    # 员1 680 → 816; 员3 528 → 660; 员4 520 → 650; 员8 0 → 488
+    assert moved["pay_change"].tolist() == [
+        Decimal("136.00"),
+        Decimal("132.00"),
+        Decimal("130.00"),
+        Decimal("488.00"),
+    ]
+    totals = cmp.totals.set_index("measure").loc["绩效奖金合计(元)"]
+    assert (totals["before"], totals["after"], totals["change"]) == (
+        Decimal("4738.00"),
+        Decimal("5624.00"),
+        Decimal("886.00"),
+    )
+    assert cmp.grades["after"].tolist() == [2, 3, 4, 1]
+    # the scores did not move: only the grades the distribution gives
+    assert cmp.people["total_change"].eq(0).all()
+
+
+def test_a_ratio_given_as_min_drops_its_share_and_bad_ratios_are_refused(ranked):
+    # 不合格 at least 10% instead of exactly 20%: the share goes, the min stays
+    tweaked = with_distribution(ranked.plan, {"不合格": {"min": "10%"}, "优秀": None})
+    ratios = {r.grade: (r.share, r.min) for r in tweaked.calibration.distribution.ratios}
+    assert ratios == {"良好": (0.2, None), "合格": (0.5, None), "不合格": (None, 0.1)}
+    with pytest.raises(PlanError) as err:
+        with_distribution(ranked.plan, {"优等": {"share": "10%"}, "良好": {"share": "50%"}})
+    (problem,) = err.value.problems
+    assert problem.code == "unknown_grade" and "优秀" in problem.message
+    # 10 + 50 + 50 + 20 = 130%: places no group can give
+    with pytest.raises(PlanError) as err:
+        with_distribution(ranked.plan, {"良好": {"share": "50%"}})
+    assert err.value.problems[0].code == "shares_over_100"
+
+
+def test_a_saved_draft_keeps_the_block_cap_and_the_ratios(tmp_path):
+    (tmp_path / "params").mkdir()
+    shutil.copy(ROOT / "params/bank_branch.yaml", tmp_path / "params")
+    shutil.copytree(ROOT / "data/bank_branch", tmp_path / "data/bank_branch")
+    plan = load_plan(tmp_path / "params/bank_branch.yaml")
+    tweaked = with_distribution(
+        with_sections(plan, {"考核任务": {"cap": "80%"}}),
+        {"优秀": {"max": "20%"}, "不合格": {"min": "20%"}},
+    )
+    path, diff = save_plan(tweaked)
+    assert diff.values.tolist() == [
+        ["sections.考核任务.cap", "130.0%", "80.0%"],
+        ["calibration.distribution.ratios.优秀.max", None, "20.0%"],
+        ["calibration.distribution.ratios.不合格.min", None, "20.0%"],
+    ]
+    assert "#   calibration.distribution.ratios.优秀.max: （无） → 20.0%" in path.read_text(
+        encoding="utf-8"
+    )
+    saved = load_plan(path)
+    assert saved.sections["考核任务"].cap == pytest.approx(0.8)
+    # 5 people: 优秀 at most floor(20% × 5) = 1 (陈晓燕 102.16; 杨帆 92.69 and 黄志强 84.00
+    # go to 良好), 不合格 at least ceil(20% × 5) = 1 (the last, 周敏 80.50)
+    cmp = compare(plan, saved, MONTH)
+    assert cmp.people.set_index("person")["grade_after"].to_dict() == {
+        "陈晓燕": "优秀",
+        "刘伟": "良好",
+        "杨帆": "良好",
+        "黄志强": "良好",
+        "周敏": "不合格",
+    }
+    shown = WhatIf(plan, MONTH).compare(tweaked)
+    assert shown.people["grade_after"].tolist() == cmp.people["grade_after"].tolist()
+
+
+def test_the_panel_has_a_block_cap_slider_and_ratio_sliders(ranked):
+    from kpilib.interactive.widgets import WhatIfApp
+
+    app = WhatIfApp(ROOT / "params/bank_branch.yaml", MONTH)
+    (cap,) = [c for c in app.plan_controls.children if getattr(c, "description", "")]
+    assert (cap.description, cap.value) == ("考核任务 封顶 %", 130.0)
+    cap.value = 80
+    assert app.sections == {"考核任务": {"cap": 0.8}}
+    assert app.comparison.moved["person"].tolist() == ["黄志强"]  # 94.86 → 84.00, 良好
+    assert "考核任务 封顶 80.0%" in app.status.value
+    app.reset()
+    assert app.comparison.moved.empty
+
+    app = WhatIfApp(ranked.plan, MONTH, ranked.inputs)
+    sliders = {
+        c.description: c for c in app.plan_controls.children if getattr(c, "description", "")
+    }
+    assert list(sliders) == ["优秀 比例 %", "良好 比例 %", "合格 比例 %", "不合格 比例 %"]
+    # the last grade takes the rest: 不合格 at 10% alone moves no one (合格 still has 5)
+    sliders["不合格 比例 %"].value = 10
+    assert app.comparison.moved.empty
+    # 合格 60% = 6 places: 员8 (61) leaves 不合格 for 合格, 0 → 610 × 0.8 = 488 yuan
+    sliders["合格 比例 %"].value = 60
+    assert app.comparison.moved.set_index("person")["pay_after"].to_dict() == {
+        "员8": Decimal("488.00")
+    }
+    # a share that makes 10 + 50 + 60 + 10 = 130% is refused and the last valid tweak stays
+    assert app.set_ratio("良好", share=0.5) is None
+    assert "超过 100%" in app.status.value
+    assert app.ratios == {"不合格": {"share": 0.1}, "合格": {"share": 0.6}}

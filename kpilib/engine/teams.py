@@ -22,6 +22,7 @@ Pure: no files, no store.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from typing import Literal
 
 import numpy as np
@@ -134,7 +135,8 @@ class TargetOf(Frozen):
 
 
 def check_plan(plan) -> list[Problem]:
-    """Problems of the plan keys this module owns (names that do not exist)."""
+    """Problems of the plan keys this module owns (names that do not exist), and of the
+    names under ``pay:`` (:func:`check_pay_names`)."""
     problems = []
     where = str(plan.path)
     sections = {i.section for i in plan.indicators.values() if i.section}
@@ -198,6 +200,64 @@ def check_plan(plan) -> list[Problem]:
                     where=f"indicators.{name}",
                 )
             )
+    return problems + check_pay_names(plan)
+
+
+def _close(name: str, choices) -> str:
+    """The nearest names, for a message: ``（相近的：GMV指标、GMV）`` or empty."""
+    close = difflib.get_close_matches(str(name), sorted(map(str, choices)), n=3, cutoff=0.4)
+    return f"（相近的：{'、'.join(close)}）" if close else ""
+
+
+def check_pay_names(plan) -> list[Problem]:
+    """Names under ``pay:`` that must exist in the plan: fines' and commission's items,
+    pools' ``split`` keys (an indicator or a section) and ``mean_of`` (an earlier pool)."""
+    pay = plan.pay
+    if pay is None:
+        return []
+    where = str(plan.path)
+    indicators = set(plan.indicators)
+    sections = {i.section for i in plan.indicators.values() if i.section}
+    named = [(f"pay.fines.{i}.item", fine.item, "罚款") for i, fine in enumerate(pay.fines)]
+    if pay.commission is not None:
+        named.append(("pay.commission.item", pay.commission.item, "提成"))
+    problems = [
+        Problem(
+            f"{what}的指标 {item!r} 不在方案的指标中{_close(item, indicators)}",
+            "写方案 indicators: 下的一个指标名",
+            file=where,
+            where=key,
+            code="unknown_indicator",
+        )
+        for key, item, what in named
+        if item not in indicators
+    ]
+    earlier = []
+    for i, pool in enumerate(pay.pools):
+        for key in pool.split:
+            if key not in indicators | sections:
+                problems.append(
+                    Problem(
+                        f"奖金池 {pool.name} 的 split 写了 {key!r}，它不是方案的指标或板块"
+                        f"{_close(key, indicators | sections)}",
+                        "写方案中的指标名或 section（板块）名",
+                        file=where,
+                        where=f"pay.pools.{i}.split.{key}",
+                        code="unknown_indicator",
+                    )
+                )
+        if pool.mean_of is not None and pool.mean_of != "all" and pool.mean_of not in earlier:
+            problems.append(
+                Problem(
+                    f"奖金池 {pool.name} 的 mean_of {pool.mean_of!r} 不是排在它前面的奖金池"
+                    f"{_close(pool.mean_of, earlier)}",
+                    f"写前面的奖金池之一：{'、'.join(earlier) or '（无）'}，或 all",
+                    file=where,
+                    where=f"pay.pools.{i}.mean_of",
+                    code="unknown_pool",
+                )
+            )
+        earlier.append(pool.name)
     return problems
 
 
@@ -467,6 +527,7 @@ __all__ = [
     "Team",
     "TargetOf",
     "check_plan",
+    "check_pay_names",
     "derive_targets",
     "team_actuals",
     "limit_sections",

@@ -4,7 +4,11 @@ A tweak changes an indicator's rule parameters (cap, floor, threshold, band
 edges, step...) with :func:`with_rule`, or its weight with ``weights=``
 (``{"GMV指标": 0.6}``: the indicator carries 60% for everyone who has it, and
 each person's other weighted items are rescaled so their weights still total
-100%). The month's inputs are read once; each re-score is pure and fast::
+100%). Rules across items and people are tweaked too: a block's cap or floor
+(``sections:``) with :func:`with_sections`, a forced distribution's ratios with
+:func:`with_distribution`. Grades are compared after the plan's quotas and
+distribution, as payroll pays them. The month's inputs are read once; each re-score
+is pure and fast::
 
     plan = kpilib.load_plan("params/channel_ops.yaml")
     tweaked = with_rule(plan, "GMV指标", cap="100%")
@@ -20,6 +24,7 @@ next to it and never replaces one.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -28,9 +33,12 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
+from kpilib import compare as numbers
 from kpilib import text
 from kpilib.engine.plan import Plan, load_plan, nearest
+from kpilib.engine.policy import Calibration, Distribution
 from kpilib.engine.scoring import score
+from kpilib.engine.teams import SectionLimit
 from kpilib.errors import KpiError, PlanError, Problem
 from kpilib.rounding import round_points
 
@@ -130,6 +138,199 @@ def with_rules(plan: Plan, rules: dict[str, dict] | None) -> Plan:
     return plan
 
 
+def _invalid(exc: ValidationError, plan: Plan, where: str, what: str) -> list[Problem]:
+    return [
+        Problem(
+            f"{what}：{err['msg']}",
+            "换一个值",
+            file=str(plan.path),
+            where=".".join([where, *map(str, err["loc"])]),
+        )
+        for err in exc.errors()
+    ]
+
+
+def _close(name: str, choices) -> str:
+    close = difflib.get_close_matches(str(name), sorted(map(str, choices)), n=3, cutoff=0.4)
+    return f"（相近的：{'、'.join(close)}）" if close else ""
+
+
+# a limit is given as a share of the block's full points or in points, not both: giving
+# one replaces the other
+_OTHER = {
+    "cap": "cap_points",
+    "cap_points": "cap",
+    "floor": "floor_points",
+    "floor_points": "floor",
+}
+
+
+def with_sections(plan: Plan, sections: dict[str, dict | None] | None) -> Plan:
+    """A copy of ``plan`` with block caps and floors (``sections:``) changed.
+
+    Parameters
+    ----------
+    plan : Plan
+        Left unchanged.
+    sections : dict
+        Section -> changes of its limit: ``cap``/``floor`` as shares of the block's
+        full points (``"100%"``), ``cap_points``/``floor_points`` in points; ``None``
+        for a key removes it, ``None`` for the section removes its limit. A section
+        without a limit yet gets one. Giving ``cap`` replaces ``cap_points`` (and
+        the other way round), the same for floors.
+
+    Raises
+    ------
+    PlanError
+        A section no indicator belongs to (with the nearest names), or a limit the
+        schema rejects (a cap of 0, no cap nor floor left), naming the key path.
+
+    Examples
+    --------
+    >>> plan = kpilib.load_plan("params/bank_branch.yaml")
+    >>> with_sections(plan, {"考核任务": {"cap": "100%"}}).sections["考核任务"].cap
+    1.0
+    """
+    known = {i.section for i in plan.indicators.values() if i.section}
+    limits = dict(plan.sections)
+    problems = []
+    for name, changes in (sections or {}).items():
+        where = f"sections.{name}"
+        if name not in known:
+            problems.append(
+                Problem(
+                    f"方案中没有板块 {name!r}{_close(name, known)}",
+                    f"写方案指标的 section 之一：{'、'.join(sorted(known)) or '（无）'}",
+                    file=str(plan.path),
+                    where=where,
+                    code="unknown_section",
+                )
+            )
+            continue
+        if changes is None:
+            limits.pop(name, None)
+            continue
+        data = limits[name].model_dump() if name in limits else {}
+        for key in changes:
+            if key in _OTHER and _OTHER[key] not in changes:
+                data.pop(_OTHER[key], None)
+        try:
+            limits[name] = SectionLimit.model_validate({**data, **changes})
+        except ValidationError as exc:
+            problems += _invalid(exc, plan, where, f"板块 {name} 的封顶/保底")
+    if problems:
+        raise PlanError(problems)
+    return plan.model_copy(update={"sections": limits})
+
+
+_UNSET = object()
+
+
+def with_distribution(
+    plan: Plan,
+    ratios: dict[str, dict | None] | None = None,
+    by=_UNSET,
+    ties=_UNSET,
+) -> Plan:
+    """A copy of ``plan`` with its forced distribution (``calibration.distribution``) changed.
+
+    Parameters
+    ----------
+    plan : Plan
+        Left unchanged. A plan without a distribution gets one.
+    ratios : dict, optional
+        Grade -> changes of its ratio: ``share`` (exact), or ``min``/``max``, as
+        fractions or ``"15%"``. Giving ``share`` drops the grade's min and max (and
+        the other way round); ``None`` for a grade removes its ratio.
+    by : ``"role"`` or None, optional
+        Rank within each role, or the whole department (None); default: unchanged.
+    ties : ``"order"`` or ``"up"``, optional
+        Default: unchanged.
+
+    Raises
+    ------
+    PlanError
+        An unknown grade (with the nearest names), a ratio the schema rejects, or
+        exact shares and minimums totalling more than 100% (places no group can give).
+
+    Examples
+    --------
+    >>> plan = kpilib.load_plan("params/bank_branch.yaml")
+    >>> tweaked = with_distribution(plan, {"优秀": {"max": "20%"}, "不合格": {"min": "10%"}})
+    >>> [(r.grade, r.max, r.min) for r in tweaked.calibration.distribution.ratios]
+    [('优秀', 0.2, None), ('不合格', None, 0.1)]
+    """
+    names = [g.name for g in plan.grades]
+    calibration = plan.calibration or Calibration()
+    current = calibration.distribution
+    data = current.model_dump() if current is not None else {}
+    table = {r["grade"]: r for r in data.pop("ratios", [])}
+    where = "calibration.distribution"
+    problems = []
+    for grade, changes in (ratios or {}).items():
+        if grade not in names:
+            problems.append(
+                Problem(
+                    f"方案中没有等级 {grade!r}{_close(grade, names)}",
+                    f"写方案的等级之一：{'、'.join(names)}",
+                    file=str(plan.path),
+                    where=f"{where}.ratios.{grade}",
+                    code="unknown_grade",
+                )
+            )
+            continue
+        if changes is None:
+            table.pop(grade, None)
+            continue
+        ratio = {k: v for k, v in table.get(grade, {}).items() if v is not None}
+        if "share" in changes:
+            ratio = {k: v for k, v in ratio.items() if k not in ("min", "max")}
+        elif "min" in changes or "max" in changes:
+            ratio.pop("share", None)
+        table[grade] = {**ratio, **changes, "grade": grade}
+    if by is not _UNSET:
+        data["by"] = by
+    if ties is not _UNSET:
+        data["ties"] = ties
+    distribution = None
+    if table and not problems:
+        try:  # ratios best grade first, as the distribution takes them
+            distribution = Distribution.model_validate(
+                {**data, "ratios": [table[g] for g in names if g in table]}
+            )
+        except ValidationError as exc:
+            problems += _invalid(exc, plan, where, "强制分布比例")
+    if distribution is not None:
+        reserved = sum(
+            r.share if r.share is not None else (r.min or 0) for r in distribution.ratios
+        )
+        if numbers.settle(reserved) > 1:
+            problems.append(
+                Problem(
+                    f"强制分布的比例（share 与 min）合计 {reserved * 100:g}%，超过 100%",
+                    "调低某一等级的比例，使合计不超过 100%",
+                    file=str(plan.path),
+                    where=f"{where}.ratios",
+                    code="shares_over_100",
+                )
+            )
+    if problems:
+        raise PlanError(problems)
+    update = {"distribution": distribution}
+    return plan.model_copy(update={"calibration": calibration.model_copy(update=update)})
+
+
+def tweak(
+    plan: Plan,
+    rules: dict | None = None,
+    sections: dict | None = None,
+    distribution: dict | None = None,
+) -> Plan:
+    """:func:`with_rules`, :func:`with_sections` and :func:`with_distribution` at once."""
+    plan = with_sections(with_rules(plan, rules), sections)
+    return with_distribution(plan, distribution) if distribution else plan
+
+
 def reweight(targets: pd.DataFrame, plan: Plan, weights: dict[str, float] | None) -> pd.DataFrame:
     """Targets with the given indicators' weights, everyone's other items rescaled.
 
@@ -194,13 +395,20 @@ def reweight(targets: pd.DataFrame, plan: Plan, weights: dict[str, float] | None
     return targets.assign(weight=weight)
 
 
-def _pay(result) -> pd.Series:
-    """Performance pay per person (Decimal yuan), or None when the plan has no pay."""
-    if getattr(result.plan, "pay", None) is None:
-        return pd.Series([None] * len(result.people), index=result.people.index, dtype=object)
+def _graded(result) -> pd.DataFrame:
+    """People with their grade after the plan's quotas and forced distribution (as on the
+    payroll), and ``performance_pay`` (Decimal yuan; None when the plan has no pay)."""
+    plan, people = result.plan, result.people
+    if plan.calibration is not None:
+        from kpilib.outcomes.calibrate import calibrate
+
+        people = calibrate(result, plan)
+    if plan.pay is None:
+        return people.assign(performance_pay=None)
     from kpilib.outcomes import pay
 
-    return pay.compute(result)["performance_pay"]
+    paid = pay.compute(people, plan, items=result.items)["performance_pay"]
+    return people.assign(performance_pay=paid.to_numpy())
 
 
 def _grade_order(*plans: Plan) -> list[str]:
@@ -338,11 +546,14 @@ class WhatIf:
     def score(
         self, plan: Plan | None = None, weights: dict | None = None, explain: bool = False
     ) -> pd.DataFrame:
-        """People of the month under ``plan`` and ``weights``, with ``performance_pay``."""
+        """People of the month under ``plan`` and ``weights``, with ``performance_pay``.
+
+        The grade is the one after the plan's quotas and forced distribution
+        (``calibration:``), the grade pay and payroll use.
+        """
         plan = plan or self.plan
         inputs = {**self.inputs, "targets": reweight(self._targets(plan), plan, weights)}
-        result = score(plan, month=self.month, explain=explain, **inputs)
-        return result.people.assign(performance_pay=_pay(result).to_numpy())
+        return _graded(score(plan, month=self.month, explain=explain, **inputs))
 
     def _targets(self, plan: Plan) -> pd.DataFrame:
         """The month's targets for ``plan``: its own file when it has another one (a saved
@@ -580,7 +791,7 @@ def plan_diff(
     ``where`` is a plan key path (``indicators.GMV指标.rule.cap``) or
     ``weights.<indicator>``; fractions are shown as percentages.
     """
-    a, b = _flat(before.model_dump(mode="json")), _flat(after.model_dump(mode="json"))
+    a, b = _flat(_dumped(before)), _flat(_dumped(after))
     rows = [
         (k, _fraction_text(k, a.get(k)), _fraction_text(k, b.get(k)))
         for k in sorted(set(a) | set(b), key=_key_order(a, b))
@@ -596,16 +807,38 @@ def plan_diff(
                 text.percent(mine.groupby("person", sort=False)["weight"].sum().drop_duplicates())
             )
         rows.append((f"weights.{indicator}", was, text.percent([parse_fraction(w)])[0]))
-    return pd.DataFrame(rows, columns=["where", "before", "after"])
+    # object columns: a side the other plan lacks stays None (shown as （无）), never NaN
+    return pd.DataFrame(rows, columns=["where", "before", "after"], dtype=object)
+
+
+def _dumped(plan: Plan) -> dict:
+    """The plan as data, its distribution's ratios keyed by grade
+    (``calibration.distribution.ratios.优秀.share``, not ``...ratios.0.share``)."""
+    data = plan.model_dump(mode="json")
+    # no calibration or distribution is their defaults: a new one shows only what it sets
+    data["calibration"] = data["calibration"] or Calibration().model_dump(mode="json")
+    distribution = data["calibration"]["distribution"] or {
+        k: f.default for k, f in Distribution.model_fields.items() if not f.is_required()
+    }
+    distribution["ratios"] = {r.pop("grade"): r for r in distribution.get("ratios", [])}
+    data["calibration"]["distribution"] = distribution
+    return data
 
 
 FRACTION_KEYS = ("cap", "floor", "zero_below", "share", "max_share", "otherwise")
+# fractions outside rules: block limits, distribution ratios, quotas
+PLAN_FRACTION_KEYS = {
+    "sections.": ("cap", "floor"),
+    "calibration.": ("share", "min", "max", "at_most"),
+}
 
 
 def _fraction_text(key: str, value):
     """Rule fractions as people write them (``1.2`` -> ``120.0%``); anything else as is."""
     last = key.rsplit(".", 1)[-1]
-    if isinstance(value, float | int) and ".rule." in key and last in FRACTION_KEYS:
+    fraction = ".rule." in key and last in FRACTION_KEYS
+    fraction |= any(key.startswith(k) and last in v for k, v in PLAN_FRACTION_KEYS.items())
+    if isinstance(value, float | int) and not isinstance(value, bool) and fraction:
         return text.percent([value])[0]
     return value
 
@@ -766,6 +999,9 @@ def _free_name(first: Path) -> Path:
 __all__ = [
     "with_rule",
     "with_rules",
+    "with_sections",
+    "with_distribution",
+    "tweak",
     "reweight",
     "Comparison",
     "WhatIf",

@@ -6,7 +6,10 @@
     WhatIfApp("params/channel_ops.yaml", "2024-11")
 
 Pick an indicator; its weight and its rule's parameters (cap, floor,
-threshold, band edges, step...) appear as controls. Every change re-scores the
+threshold, band edges, step...) appear as controls. Below them, whatever the plan
+states across items and people: a slider per block limit (``sections:``, e.g. seed
+002 bank's 考核任务 capped at 130%) and, when the plan has a forced distribution, a
+slider per grade ratio (share, min, max). Every change re-scores the
 month (inputs are read once) and redraws who changes grade, the grade
 distribution (one chart, its bars updated in place) and the pay gained or lost
 against the published plan. 保存为新方案 writes the tweaked plan as a draft in
@@ -32,7 +35,7 @@ from kpilib.interactive.whatif import (
     WhatIf,
     draft_path,
     save_plan,
-    with_rules,
+    tweak,
 )
 
 CHART_DPI = 72  # screen only: a smaller PNG redraws faster
@@ -58,6 +61,10 @@ class WhatIfApp:
         Indicator -> rule parameters changed so far.
     weights : dict
         Indicator -> new weight (fraction).
+    sections : dict
+        Section -> block limits changed so far (``{"考核任务": {"cap": 1.0}}``).
+    ratios : dict
+        Grade -> distribution ratio changed so far (``{"优秀": {"share": 0.2}}``).
     comparison : Comparison
         The latest comparison against the published plan.
     """
@@ -70,6 +77,8 @@ class WhatIfApp:
         self.limit = limit
         self.rules: dict[str, dict] = {}
         self.weights: dict[str, float] = {}
+        self.sections: dict[str, dict] = {}
+        self.ratios: dict[str, dict] = {}
         targets = self.session.inputs["targets"]
         carried = targets.groupby("indicator")["weight"].sum().sort_values(ascending=False)
         self._current_weight = (
@@ -82,6 +91,7 @@ class WhatIfApp:
             options=list(carried.index), description="指标", layout=w.Layout(width="420px")
         )
         self.controls = w.VBox()
+        self.plan_controls = w.VBox()
         self.status = w.HTML()
         self.tables = w.HTML()
         self.chart = w.Image(format="png")
@@ -98,6 +108,7 @@ class WhatIfApp:
                 w.HTML(f"<h3>{html.escape(self.plan.name)} · {html.escape(month)} 模拟调整</h3>"),
                 self.indicator,
                 self.controls,
+                self.plan_controls,
                 w.HBox([self.reset_button, self.save_name, self.save_button]),
                 self.status,
                 self.chart,
@@ -107,12 +118,14 @@ class WhatIfApp:
         self._loading = False
         self._grade_chart = None  # drawn at the first update, then updated in place
         self._show_controls()
+        self._show_plan_controls()
         self.update()
 
     # --- the tweak as data ---------------------------------------------------------------
     def tweaked(self) -> Plan:
-        """The published plan with :attr:`rules` applied (validated)."""
-        return with_rules(self.plan, self.rules)
+        """The published plan with :attr:`rules`, :attr:`sections` and :attr:`ratios`
+        applied (validated)."""
+        return tweak(self.plan, self.rules, self.sections, self.ratios)
 
     def set(self, indicator: str, weight: float | None = None, **changes) -> Comparison:
         """Change an indicator's weight and/or rule parameters, then re-score and redraw.
@@ -125,24 +138,44 @@ class WhatIfApp:
             self._show_controls()
         return comparison
 
+    def set_section(self, section: str, **changes) -> Comparison | None:
+        """Change a block's limit (``cap=1.0``, ``floor_points=40``...), re-score, redraw."""
+        comparison = self._try(sections=_merged(self.sections, section, changes))
+        self._show_plan_controls()
+        return comparison
+
+    def set_ratio(self, grade: str, **changes) -> Comparison | None:
+        """Change a grade's forced-distribution ratio (``share=0.2``, ``min=0.1``...)."""
+        comparison = self._try(ratios=_merged(self.ratios, grade, changes))
+        self._show_plan_controls()
+        return comparison
+
     def _apply(self, indicator: str, weight: float | None, changes: dict) -> Comparison | None:
         rules = self.rules
         if changes:
-            rules = {**rules, indicator: {**rules.get(indicator, {}), **changes}}
+            rules = _merged(rules, indicator, changes)
+        weights = self.weights if weight is None else {**self.weights, indicator: weight}
+        return self._try(rules=rules, weights=weights)
+
+    def _try(self, **state) -> Comparison | None:
+        """Take the changed ``state`` (rules, weights, sections, ratios) if the plan it
+        makes is valid; else show why and keep the last valid tweak."""
+        now = {k: getattr(self, k) for k in ("rules", "weights", "sections", "ratios")}
+        now.update(state)
         try:
-            with_rules(self.plan, rules)
+            tweak(self.plan, now["rules"], now["sections"], now["ratios"])
         except KpiError as exc:
             self.status.value = f'<p style="color:#c0392b">{html.escape(str(exc))}</p>'
             return None
-        self.rules = rules
-        if weight is not None:
-            self.weights = {**self.weights, indicator: weight}
+        for key, value in now.items():
+            setattr(self, key, value)
         return self.update()
 
     def reset(self) -> Comparison:
         """Back to the published plan."""
-        self.rules, self.weights = {}, {}
+        self.rules, self.weights, self.sections, self.ratios = {}, {}, {}, {}
         self._show_controls()
+        self._show_plan_controls()
         return self.update()
 
     # --- re-score and redraw -------------------------------------------------------------
@@ -159,7 +192,9 @@ class WhatIfApp:
             self._grade_chart = GradeChart(grades)
         self.tables.value = comparison.html(self.limit)
         self.chart.value = self._grade_chart.update(grades)
-        self.status.value = _changes_text(self.plan, self.rules, self.weights)
+        self.status.value = _changes_text(
+            self.plan, self.rules, self.weights, self.sections, self.ratios
+        )
         return comparison
 
     def save(self) -> Path | None:
@@ -266,6 +301,56 @@ class WhatIfApp:
         if not self._loading:
             self._apply(indicator, weight, changes)
 
+    def _show_plan_controls(self) -> None:
+        """A slider per block limit and per distribution ratio the (tweaked) plan states."""
+        plan = self.tweaked()
+        self._loading = True
+        rows = []
+        for name, limit in plan.sections.items():
+            for key, label in LIMIT_LABELS.items():
+                value = getattr(limit, key)
+                if value is None:
+                    continue
+                percent = key in ("cap", "floor")
+                control = _slider(
+                    f"{name} {label}{' %' if percent else ''}",
+                    100 * value if percent else value,
+                    (1, 300) if percent else (0, max(200.0, 2 * value)),
+                    1 if percent else 0.5,
+                )
+                scale = 100 if percent else 1
+                control.observe(
+                    lambda c, name=name, key=key, scale=scale: self._plan_changed(
+                        sections=_merged(self.sections, name, {key: c["new"] / scale})
+                    ),
+                    "value",
+                )
+                rows.append(control)
+        if rows:
+            rows.insert(0, w.HTML("<b>板块封顶 / 保底</b>"))
+        distribution = plan.calibration.distribution if plan.calibration else None
+        if distribution is not None:
+            rows.append(w.HTML("<b>强制分布比例</b>（按名次，组内人数 × 比例）"))
+            for ratio in distribution.ratios:
+                for key, label in RATIO_LABELS.items():
+                    value = getattr(ratio, key)
+                    if value is None:
+                        continue
+                    control = _slider(f"{ratio.grade} {label} %", 100 * value, (0, 100), 1)
+                    control.observe(
+                        lambda c, grade=ratio.grade, key=key: self._plan_changed(
+                            ratios=_merged(self.ratios, grade, {key: c["new"] / 100})
+                        ),
+                        "value",
+                    )
+                    rows.append(control)
+        self.plan_controls.children = rows
+        self._loading = False
+
+    def _plan_changed(self, **state) -> None:
+        if not self._loading:
+            self._try(**state)
+
     def _ipython_display_(self):
         from IPython.display import display
 
@@ -336,8 +421,46 @@ class GradeChart:
         return buffer.getvalue()
 
 
-def _changes_text(plan: Plan, rules: dict, weights: dict) -> str:
+LIMIT_LABELS = {
+    "cap": "封顶",
+    "floor": "保底",
+    "cap_points": "封顶(分)",
+    "floor_points": "保底(分)",
+}
+RATIO_LABELS = {"share": "比例", "min": "最少", "max": "最多"}
+
+
+def _merged(state: dict, key: str, changes: dict) -> dict:
+    """``state`` with ``changes`` merged into its entry ``key`` (a new dict)."""
+    return {**state, key: {**state.get(key, {}), **changes}}
+
+
+def _slider(description: str, value: float, bounds: tuple, step: float) -> w.FloatSlider:
+    return w.FloatSlider(
+        value=round(value, 2),
+        min=bounds[0],
+        max=bounds[1],
+        step=step,
+        description=description,
+        continuous_update=False,
+        style={"description_width": "initial"},
+        layout=w.Layout(width="420px"),
+    )
+
+
+def _changes_text(
+    plan: Plan, rules: dict, weights: dict, sections: dict | None = None, ratios: dict | None = None
+) -> str:
     parts = [f"{k} 权重 {text.percent([v])[0]}" for k, v in weights.items()]
+    for name, changes in (sections or {}).items():
+        for key, value in changes.items():
+            shown = text.percent([value])[0] if key in ("cap", "floor") else f"{value:g} 分"
+            parts.append(f"{name} {LIMIT_LABELS.get(key, key)} {shown}")
+    for grade, changes in (ratios or {}).items():
+        for key, value in changes.items():
+            parts.append(
+                f"强制分布 {grade} {RATIO_LABELS.get(key, key)} {text.percent([value])[0]}"
+            )
     for indicator, changes in rules.items():
         knobs = plan.indicators[indicator].rule.knobs
         for key, value in changes.items():

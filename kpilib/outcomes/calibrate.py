@@ -17,8 +17,7 @@ import pandas as pd
 from kpilib import compare
 from kpilib.engine.policy import TIE_KEYS, Calibration
 from kpilib.errors import PlanError, Problem
-from kpilib.outcomes import distribution
-from kpilib.text import pinyin_key
+from kpilib.outcomes import distribution, ranking
 
 
 def calibrate(result, plan=None, overrides=None) -> pd.DataFrame:
@@ -59,7 +58,10 @@ def calibrate(result, plan=None, overrides=None) -> pd.DataFrame:
     people["calibrated"] = False
     people["calibration"] = ""
     config: Calibration | None = getattr(plan, "calibration", None)
-    if config is None:
+    if config is None:  # no quotas nor distribution; a reviewer's changes still apply
+        if overrides is not None and len(overrides):
+            people = distribution.review(people, overrides, plan)
+            people["calibrated"] = people["grade"] != people["grade_before"]
         return people
     names = [g.name for g in plan.grades]
     problems = [
@@ -75,28 +77,8 @@ def calibrate(result, plan=None, overrides=None) -> pd.DataFrame:
     ]
     if problems:
         raise PlanError(problems)
-    heaviest = (
-        result.items[result.items["weight"] > 0]
-        .sort_values(["person", "weight"], ascending=[True, False], kind="stable")
-        .drop_duplicates("person")
-        .set_index("person")["completion"]
-    )
-    keys = {
-        "total": people["total"],
-        "heaviest_completion": people["person"].map(heaviest),
-        "completion": people["completion"],
-        "person": pinyin_key(people["person"]),  # names in roster (pinyin) order
-    }
-    by = ["total", *config.tie_break]
-    order = (
-        pd.DataFrame({k: keys[k] for k in by})
-        .sort_values(by, ascending=[k == "person" for k in by], kind="stable")
-        .index
-    )
-    valid = people["valid"].to_numpy(bool)
-    if "excluded" in people:  # 不参加考核: out of the quota's count and places
-        valid = valid & ~people["excluded"].fillna(False).to_numpy(bool)
-    n = int(valid.sum())
+    order = ranking.rank_order(people, result.items, config.tie_break)  # who takes part
+    n = len(order)
     quota_of = {q.grade: q for q in config.quotas}
     grade = people["grade"].copy()
     for position, name in enumerate(names[:-1]):  # a handful of grades, top down
@@ -104,7 +86,7 @@ def calibrate(result, plan=None, overrides=None) -> pd.DataFrame:
         if quota is None:
             continue
         places = compare.places(quota.at_most, n)
-        members = [i for i in order if grade[i] == name and valid[people.index.get_loc(i)]]
+        members = order[(grade[order] == name).to_numpy()]
         excess = members[places:]
         target = quota.to or names[position + 1]
         grade[excess] = target
@@ -116,7 +98,7 @@ def calibrate(result, plan=None, overrides=None) -> pd.DataFrame:
     people["grade"] = grade
     if config.distribution is not None:
         people = distribution.distribute(people, order, plan, config.distribution)
-    if overrides is not None:
+    if overrides is not None and len(overrides):
         people = distribution.review(people, overrides, plan)
     people["calibrated"] = people["grade"] != people["grade_before"]
     return people

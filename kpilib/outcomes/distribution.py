@@ -38,8 +38,10 @@ def _places(ratio, n: int) -> tuple[int, int]:
 def distribute(people: pd.DataFrame, order: pd.Index, plan, config: Distribution) -> pd.DataFrame:
     """Grades after the forced distribution; ``people`` has grade, total, valid, role.
 
-    ``order`` is people's index in rank order. Returns ``people`` with ``grade`` and
-    ``calibration`` (the reason) updated where the distribution moved someone.
+    ``order`` is :func:`kpilib.outcomes.ranking.rank_order`: the index of the people
+    who take part, best first (the same order the grade quotas use). Returns ``people``
+    with ``grade`` and ``calibration`` (the reason) updated where the distribution moved
+    someone.
     """
     names = [g.name for g in plan.grades]
     listed = [r.grade for r in config.ratios]
@@ -55,10 +57,7 @@ def distribute(people: pd.DataFrame, order: pd.Index, plan, config: Distribution
         )
     people = people.copy()
     position = pd.Series(range(len(names)), index=names)
-    eligible = people["valid"].to_numpy(bool)
-    if "excluded" in people:
-        eligible = eligible & ~people["excluded"].fillna(False).to_numpy(bool)
-    ranked = [i for i in order if eligible[people.index.get_loc(i)]]
+    ranked = list(order)
     groups = (
         pd.Series(ranked).groupby(people.loc[ranked, "role"].to_numpy(), sort=False)
         if config.by == "role"

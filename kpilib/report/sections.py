@@ -266,9 +266,9 @@ class MonthReport:
 
         plan, result = self.plan, self.result
         blocks = []
-        people = calibrate.calibrate(result, plan)
+        people = calibrate.calibrate(result, plan, overrides=self.months.grade_reviews)
         moved = people[people["calibrated"]]
-        if plan.calibration is not None:
+        if plan.calibration is not None or len(moved):  # quotas, distribution or 复核调整
             table = pd.DataFrame(
                 {
                     "姓名": moved["person"].to_numpy(),

@@ -83,7 +83,7 @@ def frame(plan, month: str, store=None, pool=None) -> pd.DataFrame:
         levels = levels.rename(columns={"reason": "level_reason"})
         people = people.join(levels[["level", "next_level", "level_reason"]], on="person")
         result = replace(result, people=people)
-    calibrated = calibrate.calibrate(result, plan)
+    calibrated = calibrate.calibrate(result, plan, overrides=past.grade_reviews)  # 复核调整 last
     out = pay.compute(calibrated, plan, pool=pool, items=items)
     out["grade_before"], out["grade"] = calibrated["grade_before"], calibrated["grade"]
     out["calibration"] = calibrated["calibration"]
