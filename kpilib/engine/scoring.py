@@ -124,8 +124,10 @@ def score(
     incidents, ratings : DataFrame, optional
         For ``incidents`` and ``rating`` rules.
     explain : bool
-        Write the human-readable ``reason`` of every item (the default). Bulk runs
-        that only need the numbers can skip it.
+        Write the human-readable ``reason`` of every item (the default). With
+        ``False`` (bulk runs) ``reason`` is left empty and the result writes the
+        same text when asked: :meth:`Result.reasons` for the person shown, or
+        :meth:`Result.explained` for everyone.
     adjustments : DataFrame, optional
         Recorded appeals and adjustments (:data:`kpilib.engine.adjustments.ADJUSTMENT_COLUMNS`):
         a corrected actual replaces the actual before the rules run, decided points
