@@ -1,17 +1,27 @@
-"""Benchmark: score 1,000,000 synthetic person-indicator rows.
+"""Benchmark: score 1,000,000 and 10,000,000 synthetic person-indicator rows.
 
-    .venv/bin/python scripts/bench_scoring.py [--rows 1000000]
+    .venv/bin/python scripts/bench_scoring.py [--rows 1000000 10000000] [--repeat 3]
 
-Prints rows per second and peak memory for kpilib's vectorized engine and, in the
-same run, the speed ratio against a straightforward per-row Python
-implementation of the same rules (which it also checks gives the same points).
+For each size, in a fresh process (so its peak memory is its own): the pandas/NumPy
+path, numbers only and with reasons written later (one person's, then everyone's
+on request), wall-clock and
+CPU seconds (best of ``--repeat``; the machine may be shared, and CPU time is what
+this process itself spent). At 1M rows also a straightforward per-row Python
+implementation of the same rules, which must give the same totals, and the
+speed-up over it in the same run. 1M rows come with string keys as the readers
+give them; 10M rows with dictionary-encoded (categorical) person and item columns,
+as a columnar reader hands them over: 10M Python strings alone would take 6 GB.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
+import os
 import resource
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -75,28 +85,38 @@ def plan() -> Plan:
     )
 
 
-def inputs(rows: int, rng: np.random.Generator):
+def inputs(rows: int, rng: np.random.Generator, categorical: bool = False):
+    """Targets and actuals of ``rows`` person-indicator rows; ``categorical``: the key
+    columns dictionary-encoded from the start (no Python string per row)."""
     people = rows // len(INDICATORS)
-    names = np.repeat([f"P{i:07d}" for i in range(people)], len(INDICATORS))
-    indicator = np.tile(list(INDICATORS), people)
-    target = np.tile([TARGETS[i] for i in INDICATORS], people)
-    level = np.repeat(rng.uniform(0.3, 1.3, people), len(INDICATORS))
+    k = len(INDICATORS)
+    labels = [f"P{i:07d}" for i in range(people)]
+    person_codes = np.repeat(np.arange(people), k)
+    indicator_codes = np.tile(np.arange(k), people)
+
+    def keys(labels, codes):
+        if categorical:
+            return pd.Categorical.from_codes(codes, labels)
+        return np.array(labels, dtype="U")[codes].astype(object)  # a string per row, as read
+
+    target = np.array([TARGETS[i] for i in INDICATORS])[indicator_codes]
+    level = np.repeat(rng.uniform(0.3, 1.3, people), k)
+    n = people * k
     actual = np.where(
         np.isnan(target),
-        rng.uniform(0, 0.4, len(names)),
-        np.nan_to_num(target) * level * rng.normal(1, 0.1, len(names)),
+        rng.uniform(0, 0.4, n),
+        np.nan_to_num(target) * level * rng.normal(1, 0.1, n),
     )
     actual = np.where(target >= 10, np.round(actual), np.round(actual, 4))
     actual = np.maximum(actual, 0)
-    n = len(names)
     rownum = np.arange(2, n + 2)
     targets = pd.DataFrame(
         {
-            "person": names,
+            "person": keys(labels, person_codes),
             "role": "",
             "english_name": "",
-            "indicator": indicator,
-            "item": indicator,
+            "indicator": keys(list(INDICATORS), indicator_codes),
+            "item": keys(list(INDICATORS), indicator_codes),
             "weight": 0.1,
             "target": target,
             "note": "",
@@ -106,8 +126,8 @@ def inputs(rows: int, rng: np.random.Generator):
     )
     actuals = pd.DataFrame(
         {
-            "person": names,
-            "item": indicator,
+            "person": keys(labels, person_codes),
+            "item": keys(list(INDICATORS), indicator_codes),
             "value": actual,
             "_file": "actuals",
             "_row": rownum,
@@ -170,62 +190,108 @@ def per_row(targets: pd.DataFrame, actuals: pd.DataFrame, explain: bool = False)
     return totals
 
 
+ENGINES = ("pandas",)  # the DuckDB SQL path is not built yet (issue 13 point 2)
+
+
+def timed(work, repeat: int):
+    """Best wall-clock and CPU seconds of ``repeat`` runs, and the last result."""
+    walls, cpus = [], []
+    for _ in range(repeat):
+        wall, cpu = time.perf_counter(), time.process_time()
+        out = work()
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    return min(walls), min(cpus), out
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child(rows: int, engine: str, repeat: int) -> dict:
+    """One size and one path, in this process; returns the figures as a dict."""
+    targets, actuals = inputs(rows, np.random.default_rng(7), categorical=rows > 1_000_000)
+    p = plan()
+    score(p, targets.head(100), actuals.head(100))  # imports, first calls
+    out = {"rows": rows, "engine": engine, "inputs_mb": peak_mb()}
+    out["numbers"] = timed(lambda: score(p, targets, actuals, explain=False), repeat)
+    result = out["numbers"][2]
+    out["people"], out["numbers"] = len(result.people), out["numbers"][:2]
+    out["peak_mb"] = peak_mb()
+    person = result.people["person"].iloc[len(result.people) // 2]
+    out["one_person"] = timed(lambda: result.reasons(person), repeat)[:2]
+    if rows <= 1_000_000:
+        out["all_reasons"] = timed(lambda: result.explained(), 1)[:2]
+        wall, cpu, reference = timed(lambda: per_row(targets, actuals), 1)
+        out["per_row"] = wall, cpu
+        out["per_row_reasons"] = timed(lambda: per_row(targets, actuals, explain=True), 1)[:2]
+        ours = result.people.set_index("person")["total"]
+        theirs = pd.Series(reference).reindex(ours.index)
+        out["same_as_per_row"] = bool(np.allclose(ours, theirs, atol=1e-6))
+    out["totals"] = float(result.people["total"].sum())
+    return out
+
+
+def run(rows: int, engine: str, repeat: int) -> dict:
+    """``child`` in a fresh interpreter, so peak memory is this size's alone."""
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", str(rows), engine, "--repeat", str(repeat)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def secs(pair) -> str:
+    return f"{pair[0]:.2f} s (CPU {pair[1]:.2f} s)"
+
+
+def report(sizes: list[int], repeat: int) -> None:
+    print(f"{os.cpu_count()} CPUs, best of {repeat}; CPU time is this process's own")
+    for rows in sizes:
+        runs = {engine: run(rows, engine, repeat) for engine in ENGINES}
+        first = runs["pandas"]
+        keys = "string keys" if rows <= 1_000_000 else "categorical keys"
+        print(
+            f"{rows:,} rows ({first['people']:,} people, {len(INDICATORS)} indicators, "
+            f"5 rule types; {keys}; inputs validated)"
+        )
+        for engine, r in runs.items():
+            n = r["rows"]
+            rate = n / r["numbers"][0]
+            line = f"  {engine:6} numbers only: {secs(r['numbers'])} = {rate:,.0f} rows/s"
+            if "per_row" in r:
+                line += f"; speed-up {r['per_row'][0] / r['numbers'][0]:.1f}x"
+            print(line)
+            reasons = f"one person's reasons when shown {r['one_person'][0] * 1000:.1f} ms"
+            if "all_reasons" in r:
+                reasons += f", everyone's on request {secs(r['all_reasons'])}"
+            print(f"  {engine:6} with reasons: {reasons}")
+            print(
+                f"  {engine:6} peak memory: {r['peak_mb']:,.0f} MB RSS "
+                f"(inputs alone: {r['inputs_mb']:,.0f} MB)"
+            )
+        if "per_row" in first:
+            print(
+                f"  per-row Python: {secs(first['per_row'])}; "
+                f"with reason strings {secs(first['per_row_reasons'])}"
+            )
+            assert first["same_as_per_row"], "per-row and vectorized totals differ"
+        assert len({r["totals"] for r in runs.values()}) == 1, "the paths differ"
+    print("same total for every person in every implementation")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    rows = parser.parse_args().rows
-    targets, actuals = inputs(rows, np.random.default_rng(7))
-    p = plan()
-    score(p, targets.head(100), actuals.head(100))  # warm-up: imports, first-call costs
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-    start = time.perf_counter()
-    result = score(p, targets, actuals, explain=False)
-    numbers = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    start = time.perf_counter()
-    explained = score(p, targets, actuals)
-    with_reasons = time.perf_counter() - start
-
-    start = time.perf_counter()
-    reference = per_row(targets, actuals)
-    looped = time.perf_counter() - start
-    start = time.perf_counter()
-    per_row(targets, actuals, explain=True)
-    looped_reasons = time.perf_counter() - start
-
-    ours = result.people.set_index("person")["total"]
-    theirs = pd.Series(reference).reindex(ours.index)
-    assert np.allclose(ours, theirs, atol=1e-6), "per-row and vectorized totals differ"
-    assert explained.people["total"].equals(result.people["total"])
-
-    for frame in (targets, actuals):  # dictionary-encoded, as a columnar reader hands them over
-        for column in ("person", "indicator", "item"):
-            if column in frame:
-                frame[column] = frame[column].astype("category")
-    start = time.perf_counter()
-    score(p, targets, actuals, explain=False)
-    categorical = time.perf_counter() - start
-
-    n = len(result.items)
-    print(
-        f"rows scored:      {n:,} ({len(result.people):,} people, {len(INDICATORS)} indicators, "
-        "5 rule types; inputs validated)"
-    )
-    print(
-        f"numbers only:     kpilib {numbers:.2f} s = {n / numbers:,.0f} rows/s; per-row Python "
-        f"{looped:.2f} s; speed-up {looped / numbers:.1f}x"
-    )
-    print(
-        f"categorical keys: kpilib {categorical:.2f} s = {n / categorical:,.0f} rows/s; "
-        f"speed-up {looped / categorical:.1f}x (person/item columns dictionary-encoded)"
-    )
-    print(
-        f"with reasons:     kpilib {with_reasons:.2f} s = {n / with_reasons:,.0f} rows/s; "
-        f"per-row Python {looped_reasons:.2f} s; speed-up {looped_reasons / with_reasons:.1f}x"
-    )
-    print(f"peak memory:      {peak:,.0f} MB RSS (inputs alone: {base:,.0f} MB)")
-    print("same total for every person in both implementations")
+    parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 10_000_000])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--child", nargs=2, metavar=("ROWS", "ENGINE"))
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(int(args.child[0]), args.child[1], args.repeat)))
+    else:
+        report(args.rows, args.repeat)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,8 @@ people
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -78,6 +79,26 @@ class Result:
     month: str | None
     items: pd.DataFrame
     people: pd.DataFrame
+    # scored with explain=False: writes reasons when asked (see reasons())
+    later: Callable[[str | None], pd.Series] | None = field(default=None, repr=False, compare=False)
+
+    def reasons(self, person: str | None = None) -> pd.Series:
+        """The reason of each item, or of ``person``'s items only, indexed like ``items``.
+
+        A result scored with ``explain=False`` writes them now, for the person shown
+        (a few milliseconds) or for everyone; the text is the same ``explain=True``
+        writes while scoring.
+        """
+        if self.later is not None:
+            return self.later(person)
+        reason = self.items["reason"]
+        return reason if person is None else reason[self.items["person"] == person]
+
+    def explained(self) -> Result:
+        """This result with every item's reason written in ``items``."""
+        if self.later is None:
+            return self
+        return replace(self, items=self.items.assign(reason=self.reasons().to_numpy()), later=None)
 
 
 def score(
@@ -103,8 +124,10 @@ def score(
     incidents, ratings : DataFrame, optional
         For ``incidents`` and ``rating`` rules.
     explain : bool
-        Write the human-readable ``reason`` of every item (the default). Bulk runs
-        that only need the numbers can skip it.
+        Write the human-readable ``reason`` of every item (the default). With
+        ``False`` (bulk runs) ``reason`` is left empty and the result writes the
+        same text when asked: :meth:`Result.reasons` for the person shown, or
+        :meth:`Result.explained` for everyone.
     adjustments : DataFrame, optional
         Recorded appeals and adjustments (:data:`kpilib.engine.adjustments.ADJUSTMENT_COLUMNS`):
         a corrected actual replaces the actual before the rules run, decided points
@@ -137,30 +160,84 @@ def score(
         raise DataError(problems)
     needs_measures = bool(plan.gates or plan.exclusions or plan.grade_ceilings)
     measures = _wide(values) if needs_measures else None
-    scored = _people(plan, _score_items(plan, items, explain), targets, measures)
+    # points first, reasons after: the same pass writes them now or for whoever is shown
+    items, people, hits = _people(plan, _score_items(plan, items, False), measures)
     if adjusting:  # the same month without them, row for row, gives the original figures
-        original = scored
-        items = _score_items(plan, adjust.replace_actuals(items, adjustments, at), explain)
-        items = adjust.replace_points(items, adjustments, at, explain)
-        scored = _people(plan, items, targets, measures)
-    items, people = adjust.mark(*scored, original if adjusting else None, adjustments, at)
+        original = (items, people)
+        items = _score_items(plan, adjust.replace_actuals(items, adjustments, at), False)
+        items = adjust.replace_points(items, adjustments, at, False)
+        items, people, hits = _people(plan, items, measures)
+    items, people = adjust.mark(items, people, original if adjusting else None, adjustments, at)
     people = teams.exclude_and_cap(plan, people.set_index("person"), measures, month)
+    later = _Reasons(plan, items, adjustments if adjusting else None, hits, people.index)
+    if explain:
+        items = items.assign(reason=later(None).to_numpy())
     return Result(
         plan,
         month,
         items[ITEM_COLUMNS + ADJUSTED_ITEM_COLUMNS],
         people.reset_index()[PEOPLE_COLUMNS + ADJUSTED_PEOPLE_COLUMNS],
+        None if explain else later,
     )
+
+
+@dataclass(frozen=True)
+class _Reasons:
+    """What a result keeps to write its reasons later: for one person, or for everyone."""
+
+    plan: Plan
+    items: pd.DataFrame
+    adjustments: pd.DataFrame | None
+    hits: list
+    persons: pd.Index
+
+    def __call__(self, person: str | None) -> pd.Series:
+        rows = slice(None)
+        if person is not None:
+            code = self.persons.get_indexer([person])[0]
+            rows = np.flatnonzero(self.items["_p"].to_numpy() == code)
+        items = self.items.iloc[rows]
+        reasons = _reasons(self.plan, items, self.adjustments, self.hits, len(self.persons))
+        return pd.Series(reasons, index=items.index, name="reason")
 
 
 def _at(row) -> dict:
     return {"file": row["_file"], "where": f"row {row['_row']}"}
 
 
+def _factorize(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes (first appearance order, -1 for blank) and the distinct values.
+
+    Every key column is hashed once, here, and only its codes travel on. A plain
+    object array hashes faster than pandas' string array; a categorical column
+    is hashed already, so only its integer codes are (cheaply) renumbered.
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype) and not values.hasnans:
+        codes, used = pd.factorize(values.cat.codes.to_numpy())
+        return codes, pd.Index(values.cat.categories[used], dtype=values.cat.categories.dtype)
+    codes, uniques = pd.factorize(values.to_numpy(object))
+    return codes, pd.Index(uniques)
+
+
 def _codes(values: pd.Series, book: pd.Index) -> np.ndarray:
     """Positions of ``values`` in ``book`` (-1 if absent), hashing each distinct value once."""
-    codes, uniques = pd.factorize(values)
+    codes, uniques = _factorize(values)
     return np.append(book.get_indexer(uniques), -1)[codes]
+
+
+def _positions(keys: np.ndarray, wanted: np.ndarray, size: int) -> np.ndarray:
+    """Where each of ``wanted`` first occurs in ``keys`` (-1 if nowhere); keys lie in [0, size).
+
+    Keys are person code × items + item code: while that range is small, a dense
+    table answers without hashing anything.
+    """
+    keys, wanted = np.asarray(keys, np.int64), np.asarray(wanted, np.int64)
+    if size <= 4 * (len(keys) + len(wanted)) + 4096:
+        table = np.full(size + 1, -1, np.int64)  # the last slot answers for -1 (no key)
+        table[keys[::-1]] = np.arange(len(keys) - 1, -1, -1)  # the first occurrence wins
+        return table[np.where(wanted < 0, size, wanted)]
+    first = np.flatnonzero(~pd.Series(keys).duplicated().to_numpy())
+    return np.append(first, -1)[pd.Index(keys[first]).get_indexer(wanted)]
 
 
 def _per_indicator(plan: Plan, items: pd.DataFrame, attribute) -> np.ndarray:
@@ -169,7 +246,15 @@ def _per_indicator(plan: Plan, items: pd.DataFrame, attribute) -> np.ndarray:
 
 
 def _check_targets(plan: Plan, targets: pd.DataFrame, problems: list) -> pd.DataFrame:
-    known = targets["indicator"].isin(list(plan.indicators))
+    book = pd.Index(list(plan.indicators))
+    i_codes, names = _factorize(targets["item"])
+    indicator = np.append(book.get_indexer(names), -1)[i_codes]
+    # most rows name their indicator as their item: comparing the two columns costs a
+    # fraction of hashing one, so only the other rows' indicators are hashed
+    other = targets["indicator"].to_numpy(object) != targets["item"].to_numpy(object)
+    if other.any():
+        indicator[other] = _codes(targets["indicator"][other], book)
+    known = indicator >= 0
     for _, row in targets[~known].iterrows():
         problems.append(
             Problem(
@@ -181,14 +266,17 @@ def _check_targets(plan: Plan, targets: pd.DataFrame, problems: list) -> pd.Data
                 **_at(row),
             )
         )
-    items = targets[known].reset_index(drop=True)
-    p_codes, persons = pd.factorize(items["person"])
-    i_codes, names = pd.factorize(items["item"])
-    items = items.assign(
-        _p=p_codes, _i=i_codes, _ind=_codes(items["indicator"], pd.Index(list(plan.indicators)))
-    )
+    items = targets.reset_index(drop=True)
+    if not known.all():
+        items = targets[known].reset_index(drop=True)
+        i_codes, names = _factorize(items["item"])
+    p_codes, persons = _factorize(items["person"])
+    items = items.assign(_p=p_codes, _i=i_codes, _ind=indicator[known])
     key = p_codes.astype(np.int64) * max(len(names), 1) + i_codes
-    dup = pd.Series(key).duplicated(keep=False).to_numpy()
+    size = len(persons) * max(len(names), 1)
+    dup = _positions(key, key, size) != np.arange(len(key))  # a later copy of a key
+    if dup.any():
+        dup = np.isin(key, key[dup])
     for (person, item), rows in items[dup].groupby(["person", "item"])["_row"]:
         problems.append(
             Problem(
@@ -277,9 +365,16 @@ def _values(
     known = ~stray & (i >= 0)
     key = np.where(known, p.astype(np.int64) * len(book) + i, -1)
     items["_key"] = items["_p"].to_numpy(np.int64) * len(book) + items["_i"].to_numpy()
+    size = len(persons) * len(book)
     is_measure = np.isin(book, [*plan.measures, *bonus])
-    own = known & (pd.Series(key).isin(items["_key"]).to_numpy() | is_measure[np.maximum(i, 0)])
-    in_plan = actuals["item"].isin(list(plan.indicators)).to_numpy()
+    own = known & (
+        (_positions(items["_key"].to_numpy(), key, size) >= 0) | is_measure[np.maximum(i, 0)]
+    )
+    # the item's code says whether the plan knows it; only names outside the book are looked up
+    in_plan = np.append(book.isin(list(plan.indicators)), False)[i]
+    outside = i < 0
+    if outside.any():
+        in_plan[outside] = actuals.loc[outside, "item"].isin(list(plan.indicators)).to_numpy()
     _unknown_names(plan, actuals[(i < 0) & ~in_plan & ~blank], problems)
     # wide sheets have a column for every indicator: a blank cell outside the
     # person's own items is simply not theirs
@@ -297,8 +392,10 @@ def _values(
             )
         )
     keep = own & ~blank
-    actuals = actuals[keep].assign(_key=key[keep])
-    dup = actuals["_key"].duplicated(keep=False).to_numpy()
+    actuals = (actuals if keep.all() else actuals[keep]).assign(_key=key[keep])
+    dup = _positions(key[keep], key[keep], size) != np.arange(keep.sum())
+    if dup.any():
+        dup = np.isin(key[keep], key[keep][dup])
     for (person, item), rows in actuals[dup].groupby(["person", "item"], sort=False)["_row"]:
         problems.append(
             Problem(
@@ -348,9 +445,10 @@ def _unknown_names(plan: Plan, given: pd.DataFrame, problems: list) -> None:
 
 
 def _attach_actuals(plan, items, values, problems) -> pd.DataFrame:
-    unique = values.drop_duplicates("_key")
-    at = pd.Index(unique["_key"]).get_indexer(items["_key"])
-    items["actual"] = np.append(unique["value"].to_numpy(float), np.nan)[at]
+    keys, wanted = values["_key"].to_numpy(np.int64), items["_key"].to_numpy(np.int64)
+    size = int(max(keys.max(initial=0), wanted.max(initial=0))) + 1
+    at = _positions(keys, wanted, size)
+    items["actual"] = np.append(values["value"].to_numpy(float), np.nan)[at]
     given = at >= 0
     formulas = {n: i for n, i in plan.indicators.items() if i.formula}
     measures = _wide(values) if formulas else None
@@ -681,14 +779,18 @@ def _score_items(plan: Plan, items: pd.DataFrame, explain: bool) -> pd.DataFrame
     items = items.reset_index(drop=True)
     items["full_points"] = items["weight"].to_numpy(float) * plan.scale
     codes = items["_ind"].to_numpy()
-    inputs = items[["full_points", "target", "actual", "deduction", "share", "detail"]]
+    columns = {c: items[c].to_numpy() for c in ["full_points", "target", "actual"]}
+    tallied = {c: items[c].to_numpy() for c in ["deduction", "share", "detail"]}
     completion, points = np.empty(len(items)), np.empty(len(items))
     reason = np.full(len(items), "", dtype=object)
     for code, ind in enumerate(plan.indicators.values()):  # one vectorized call per indicator
         rows = np.flatnonzero(codes == code)
         if not len(rows):
             continue
-        out = ind.rule.score(inputs.iloc[rows], ind.lower, ind.unit, explain)
+        # incident and rating rules also read what scoring tallied for them
+        given = {**columns, **tallied} if ind.rule.inputs != "actual" else columns
+        inputs = pd.DataFrame({c: v[rows] for c, v in given.items()}, copy=False)
+        out = ind.rule.score(inputs, ind.lower, ind.unit, explain)
         completion[rows], points[rows] = out["completion"], out["points"]
         if explain:
             reason[rows] = out["reason"]
@@ -702,10 +804,17 @@ def _score_items(plan: Plan, items: pd.DataFrame, explain: bool) -> pd.DataFrame
     return items
 
 
-def _people(plan: Plan, items: pd.DataFrame, targets: pd.DataFrame, measures):
-    persons = targets.drop_duplicates("person").set_index("person")[["role", "english_name"]]
-    order = persons.index.get_indexer(items["person"])
-    n = len(persons)
+def _people(plan: Plan, items: pd.DataFrame, measures):
+    """Per-person totals, gates, grades and ranks; items get the gates' multipliers.
+
+    Returns the items, the people and, per gate (in the order they apply), where it
+    holds per person code, which is all :func:`_reasons` needs to say so later.
+    """
+    order = items["_p"].to_numpy()
+    n = int(order.max(initial=-1)) + 1
+    first = np.empty(n, np.int64)  # each person's first row, in the targets' order
+    first[order[::-1]] = np.arange(len(order) - 1, -1, -1)
+    persons = items[["person", "role", "english_name"]].iloc[first].set_index("person")
 
     def per_person(values, mask):
         return np.bincount(order[mask], np.asarray(values, float)[mask], minlength=n)
@@ -715,25 +824,18 @@ def _people(plan: Plan, items: pd.DataFrame, targets: pd.DataFrame, measures):
     full = per_person(items["full_points"], weighted)
     with np.errstate(invalid="ignore", divide="ignore"):
         people = persons.assign(completion=np.where(full > 0, base / full, np.nan))
-    valid = pd.Series(True, index=persons.index)
-    fired = pd.Series("", index=persons.index, dtype=object)
-    # multipliers first, in the plan's order, then vetoes, which see the multiplied
-    # points (docs/plan-format.md), wherever the plan lists them
-    gates = sorted(plan.gates, key=lambda g: g.effect == "void")
-    for gate in gates:
-        hit = pd.Series(_gate_hits(gate, items, measures, persons.index), index=persons.index)
+    valid = np.ones(n, bool)
+    fired = np.full(n, "", dtype=object)
+    hits = []
+    for gate in _gates(plan):
+        hit = _gate_hits(gate, items, measures, persons.index)
+        hits.append(hit)
         fired = fired + np.where(hit, gate.name + "；", "")
         if gate.effect == "void":
             valid &= ~hit
         else:
-            m = ((items["indicator"] == gate.item) & items["person"].map(hit)).to_numpy()
-            items.loc[m, "points"] = round_points(items.loc[m, "points"] * gate.factor)
-            items.loc[m, "reason"] = text.cat(
-                items.loc[m, "reason"],
-                f"；{gate.name} ×{gate.factor:g} → ",
-                text.points(items.loc[m, "points"]),
-            )
-    block, items = teams.limit_sections(plan, items, order, n)
+            items = _multiply(plan, items, gate, hit, explain=False)
+    block, items = teams.limit_sections(plan, items, order, n, explain=False)
     people["weighted_points"] = per_person(items["points"], weighted) + block
     bonus = per_person(items["points"], ~weighted)
     if plan.bonus_cap is not None:
@@ -741,10 +843,54 @@ def _people(plan: Plan, items: pd.DataFrame, targets: pd.DataFrame, measures):
     people["bonus_points"] = bonus
     people["total"] = round_points(people["weighted_points"] + bonus)
     people["valid"] = valid
-    people["gates"] = fired.str.rstrip("；")
+    people["gates"] = pd.Series(fired, index=persons.index).str.rstrip("；") if hits else ""
     people["grade"] = _grade(plan, people["total"]).where(valid, plan.void_grade)
     people["rank"] = people["total"].where(valid).rank(ascending=False, method="min")
-    return items, people.reset_index()
+    return items, people.reset_index(), hits
+
+
+def _gates(plan: Plan) -> list:
+    # multipliers first, in the plan's order, then vetoes, which see the multiplied
+    # points (docs/plan-format.md), wherever the plan lists them
+    return sorted(plan.gates, key=lambda g: g.effect == "void")
+
+
+def _multiply(plan: Plan, items: pd.DataFrame, gate, hit: np.ndarray, explain: bool):
+    """A multiplier gate on ``gate.item`` for the people it holds for (``hit`` per person code)."""
+    code = list(plan.indicators).index(gate.item) if gate.item in plan.indicators else -2
+    m = (items["_ind"].to_numpy() == code) & hit[items["_p"].to_numpy()]
+    if not m.any():
+        return items
+    items = items.copy()
+    items.loc[m, "points"] = round_points(items.loc[m, "points"] * gate.factor)
+    if explain:
+        items.loc[m, "reason"] = text.cat(
+            items.loc[m, "reason"],
+            f"；{gate.name} ×{gate.factor:g} → ",
+            text.points(items.loc[m, "points"]),
+        )
+    return items
+
+
+def _reasons(plan: Plan, items: pd.DataFrame, adjustments, hits: list, n: int) -> np.ndarray:
+    """The reason of every row of ``items`` (all the items of the people in it).
+
+    The scored items keep what their rules read (targets, actuals, incidents,
+    ratings) and ``hits`` where each gate held, so the text is the same whether it is
+    written for everyone while scoring or later for the people being shown: the
+    rule's own reason, then an appeal's decision, the gates' multipliers, the team
+    and block notes, in the order the points went through them.
+    """
+    items = _score_items(plan, items, explain=True)
+    if adjustments is not None and len(adjustments):
+        mine = adjustments[adjustments["person"].isin(items["person"].unique())]
+        at = adjust.locate(items, mine, [])
+        items = adjust.replace_points(items, mine, at, explain=True)
+    for gate, hit in zip(_gates(plan), hits, strict=True):
+        if gate.effect != "void":
+            items = _multiply(plan, items, gate, hit, explain=True)
+    _, items = teams.limit_sections(plan, items, items["_p"].to_numpy(), n)
+    return items["reason"].to_numpy(object)
 
 
 def _grade(plan: Plan, total: pd.Series) -> pd.Series:

@@ -381,21 +381,21 @@ def team_note(team: Team) -> str:
 # ---------------------------------------------------------------- after scoring
 
 
-def limit_sections(plan, items: pd.DataFrame, order: np.ndarray, n: int):
+def limit_sections(plan, items: pd.DataFrame, order: np.ndarray, n: int, explain: bool = True):
     """Per-person points to add to the weighted points so each limited block stays in range.
 
     Returns the adjustment per person (negative above a cap, positive below a floor)
-    and the items with notes appended to their reasons: the block's limit where it
-    applied, and how a team actual was found.
+    and the items with notes appended to their reasons (unless ``explain`` is false):
+    the block's limit where it applied, and how a team actual was found.
     """
     adjust = np.zeros(n)
-    reason = items["reason"].to_numpy(object).copy()
+    reason = items["reason"].to_numpy(object).copy() if explain else None
     for name, ind in plan.indicators.items():
-        if ind.team is not None:
+        if ind.team is not None and explain:
             rows = (items["indicator"] == name).to_numpy()
             reason[rows] = text.cat(reason[rows], team_note(ind.team))
     if not plan.sections:
-        return adjust, items.assign(reason=reason)
+        return adjust, items.assign(reason=reason) if explain else items
     weighted = items["_weighted"].to_numpy(bool)
     section = items["section"].astype(object).to_numpy()
     for name, limit in plan.sections.items():  # a handful of blocks
@@ -411,7 +411,7 @@ def limit_sections(plan, items: pd.DataFrame, order: np.ndarray, n: int):
         delta = np.where(has, kept - round_points(got), 0.0)
         adjust += delta
         hit = rows & (delta != 0)[order]
-        if hit.any():
+        if hit.any() and explain:
             which = np.where(delta > 0, "保底", "封顶")[order[hit]]
             reason[hit] = text.cat(
                 reason[hit],
@@ -423,7 +423,7 @@ def limit_sections(plan, items: pd.DataFrame, order: np.ndarray, n: int):
                 text.points(kept[order[hit]]),
                 " 分",
             )
-    return adjust, items.assign(reason=reason)
+    return adjust, items.assign(reason=reason) if explain else items
 
 
 def staff_facts(plan, persons: pd.Index, month: str | None) -> pd.DataFrame:
@@ -513,7 +513,9 @@ def exclude_and_cap(plan, people: pd.DataFrame, measures: pd.DataFrame | None, m
         )
         grade = np.where(hit, rule.grade, grade)
     people["grade"] = np.where(excluded, plan.excluded_grade, grade)
-    people["ceiling"] = pd.Series(ceiling, index=people.index).str.rstrip("；")
+    people["ceiling"] = (
+        pd.Series(ceiling, index=people.index).str.rstrip("；") if plan.grade_ceilings else ""
+    )
     ranked = people["total"].where(people["valid"] & ~people["excluded"])
     people["rank"] = ranked.rank(ascending=False, method="min")
     return people

@@ -1,0 +1,71 @@
+"""Reasons written later, and the two scoring paths, give the same tables as scoring at once.
+
+issue 13 point 2: scoring hashes each key column once; reasons are built only when
+shown (one person) or on request (everyone) with the text ``explain=True`` writes.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import kpilib
+from kpilib.engine.scoring import score
+from kpilib.sheets.inputs import read_inputs
+from tests.conftest import ROOT, actuals, make_plan, targets
+
+PLANS = sorted(p.stem for p in (ROOT / "params").glob("*.yaml"))
+
+
+@pytest.fixture(scope="module", params=PLANS)
+def month_inputs(request):
+    plan = kpilib.load_plan(ROOT / f"params/{request.param}.yaml")
+    return plan, read_inputs(plan, "2024-11")
+
+
+def test_reasons_written_later_are_the_reasons_written_at_once(month_inputs):
+    plan, inputs = month_inputs
+    now = score(plan, month="2024-11", **inputs)
+    later = score(plan, month="2024-11", explain=False, **inputs)
+    assert (later.items["reason"] == "").all()
+    pd.testing.assert_frame_equal(
+        later.items.drop(columns="reason"), now.items.drop(columns="reason")
+    )
+    pd.testing.assert_frame_equal(later.people, now.people)
+    assert later.reasons().tolist() == now.items["reason"].tolist()
+    pd.testing.assert_frame_equal(later.explained().items, now.items)
+    for person in now.people["person"]:  # one person at a time, as a scorecard shows them
+        mine = now.items["person"] == person
+        assert later.reasons(person).tolist() == now.items.loc[mine, "reason"].tolist()
+        assert later.reasons(person).index.tolist() == now.items.index[mine].tolist()
+
+
+def test_a_later_reason_keeps_the_appeal_and_the_gate():
+    # seed 002 #12 (二): "若达到96%--100%,则此考核项权重得分上调50%", with an appeal on the same item
+    plan = make_plan(
+        {"A": {"rule": {"type": "ratio"}}, "B": {"rule": {"type": "ratio"}}},
+        gates=[
+            {"name": "上调", "when": "A >= 1", "effect": "multiply", "item": "B", "factor": 1.5}
+        ],
+    )
+    t = targets(
+        [("甲", "A", 0.5, 100), ("甲", "B", 0.5, 100), ("乙", "A", 0.5, 100), ("乙", "B", 0.5, 100)]
+    )
+    a = actuals([("甲", "A", 100), ("甲", "B", 40), ("乙", "A", 90), ("乙", "B", 40)])
+    adjustments = pd.DataFrame(
+        {
+            "adjustment_id": [1],
+            "person": ["甲"],
+            "item": ["B"],
+            "actual": [50.0],
+            "points": [None],
+            "note": ["漏计"],
+        }
+    )
+    now = score(plan, t, a, adjustments=adjustments)
+    later = score(plan, t, a, adjustments=adjustments, explain=False)
+    # 甲: B 50 / 100 = 50% × 50 = 25, appeal noted, then × 1.5 = 37.5
+    assert now.items.loc[1, "points"] == 37.5
+    assert now.items.loc[1, "reason"].endswith("；申诉调整（漏计）；上调 ×1.5 → 37.5")
+    assert later.reasons("甲").tolist() == now.items.loc[:1, "reason"].tolist()
+    assert later.reasons("乙").tolist() == now.items.loc[2:, "reason"].tolist()
