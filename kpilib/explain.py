@@ -361,7 +361,7 @@ def _gate_steps(plan: Plan, row: pd.Series) -> pd.DataFrame:
         "触发" if g.name in fired else ("见绩效奖金" if not hasattr(g, "effect") else "未触发")
         for g in gates
     ]
-    conditions = np.array([shown(g.when) for g in gates], object)
+    conditions = np.array([shown(g.when, plan) for g in gates], object)
     return _steps(
         "gate",
         names,
