@@ -28,6 +28,12 @@ def points(values) -> np.ndarray:
     )
 
 
+def table_points(values) -> np.ndarray:
+    """Points in a report's tables and cards: always two decimals, so ``76.80`` lines up
+    with ``74.42`` (a reason's arithmetic keeps :func:`points`)."""
+    return _map_unique(values, lambda x: f"{x:,.2f}", 2)
+
+
 def percent(values) -> np.ndarray:
     """Fractions as people write percentages: ``0.925 -> '92.5%'``."""
     return _map_unique(values, lambda x: f"{float(x) * 100:,.1f}%", 3)
