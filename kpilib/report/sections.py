@@ -30,7 +30,7 @@ from kpilib.engine.plan import Plan, load_plan
 from kpilib.engine.scoring import Result
 from kpilib.errors import KpiError
 from kpilib.months import MonthHistory, history
-from kpilib.outcomes.thresholds import any_hit, hits, thresholds
+from kpilib.outcomes.thresholds import hits, thresholds
 from kpilib.project import find_plan
 
 MAIN_INDICATORS = 4  # headline cards: the indicators carrying the most weight
@@ -611,14 +611,18 @@ def person_summary(row: pd.Series) -> str:
     return " · ".join(parts)
 
 
-def person_section(result: Result, person: str, recorded: pd.DataFrame | None = None) -> str:
+def person_section(
+    result: Result, person: str, recorded: pd.DataFrame | None = None, heading: bool = True
+) -> str:
     """HTML block explaining every point of one person's month (kpilib.explain, as
     the notebooks show it): items, gates, adjustments (``recorded``: the month's, as
-    :class:`kpilib.months.MonthHistory` has them), pay."""
+    :class:`kpilib.months.MonthHistory` has them), pay. ``heading=False``: without the
+    name and total line (a scorecard shows them once, above)."""
     from kpilib.explain import explain
 
     shown = recorded if recorded is not None else True
-    return explain(result.plan, person, result.month, result=result, adjustments=shown).html()
+    why = explain(result.plan, person, result.month, result=result, adjustments=shown)
+    return why.html(heading=heading)
 
 
 def _e(value) -> str:
