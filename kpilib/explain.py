@@ -88,15 +88,18 @@ class Explanation:
             lines.append(f"- [{label}] {row.name}：{body}")
         return "\n".join(lines)
 
-    def html(self) -> str:
-        """An HTML section (escaped) for notebooks, the report and the scorecards."""
+    def html(self, heading: bool = True) -> str:
+        """An HTML section (escaped) for notebooks, the report and the scorecards;
+        ``heading=False`` leaves out the name and total (a scorecard has them above)."""
         s = self.summary
         english = s.get("english_name") or ""
         name = f"{self.person}（{english}）" if english not in ("", "/") else self.person
         head = (
             f"<h3>{_e(name)} · {_e(s['role'])} · {_e(self.month)}</h3>"
-            f'<p class="summary">总分 {_e(text.points([s["total"]])[0])} · {_e(s["grade"])}'
+            f'<p class="summary">总分 {_e(text.table_points([s["total"]])[0])} · {_e(s["grade"])}'
             f" · 考核完成率 {_e(_pct(s['completion']))}</p>"
+            if heading
+            else ""
         )
         table = pd.DataFrame(
             {
@@ -105,7 +108,7 @@ class Explanation:
                 "规则": self.steps["rule"],
                 "输入": self.steps["inputs"],
                 "计算": self.steps["arithmetic"],
-                "得分": text.points(self.steps["points"]),
+                "得分": text.table_points(self.steps["points"]),
             }
         )
         return (
@@ -361,7 +364,7 @@ def _gate_steps(plan: Plan, row: pd.Series) -> pd.DataFrame:
         "触发" if g.name in fired else ("见绩效奖金" if not hasattr(g, "effect") else "未触发")
         for g in gates
     ]
-    conditions = np.array([shown(g.when) for g in gates], object)
+    conditions = np.array([shown(g.when, plan) for g in gates], object)
     return _steps(
         "gate",
         names,

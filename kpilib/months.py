@@ -150,6 +150,39 @@ class MonthHistory:
         found = flags(self.people, self.plan, self.items)
         return found[found["month"] == self.month].reset_index(drop=True)
 
+    def in_force(self) -> pd.DataFrame:
+        """The consequences in force this month: :meth:`flags`, and every flag of a rule
+        counted over several months (警告, 改进计划, 调岗...) raised earlier in this
+        calendar year, whose counts the seeds keep per year (年度累积). The store holds no
+        record of a consequence being resolved, so one stays listed to the year's end.
+        A one-month rule (免当月绩效奖金) or an award of an earlier month is not in force.
+
+        Returns
+        -------
+        DataFrame
+            As :func:`kpilib.outcomes.consequences.flags`: person, month (when it was
+            raised), rule, action, count, months (the triggering months), award, reason;
+            by person in the people's order, then month.
+        """
+        from kpilib.outcomes.consequences import flags
+
+        found = flags(self.people, self.plan, self.items)
+        rules = self.plan.consequences.rules if self.plan.consequences else []
+        lasting = {r.name for r in rules if r.over != "month" and r.award is None}
+        earlier = (
+            found["rule"].isin(lasting)
+            & (found["month"].str[:4] == self.month[:4])
+            & (found["month"] < self.month)
+        )
+        keep = found[(found["month"] == self.month) | earlier]
+        order = {p: i for i, p in enumerate(self.result.people["person"])}
+        return (
+            keep.assign(_o=keep["person"].map(order))
+            .sort_values(["_o", "month"], kind="stable")
+            .drop(columns="_o")
+            .reset_index(drop=True)
+        )
+
 
 def history(
     plan: str | Path | Plan,

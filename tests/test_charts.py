@@ -34,12 +34,18 @@ def test_charts_use_a_cjk_font_without_changing_matplotlib_globals():
 
 def test_every_report_chart_draws_chinese_without_missing_glyphs(result):
     history = pd.DataFrame(
-        {"person": ["胡百川", "胡百川"], "month": ["2024-10", "2024-11"], "total": [95.5, 100.82]}
+        {
+            "person": ["胡百川", "胡百川"],
+            "month": ["2024-10", "2024-11"],
+            "total": [95.5, 100.82],
+            "grade": ["优秀", "优秀"],
+            "valid": [True, False],
+        }
     )
     figures = [
         charts.completion_heatmap(result.items),
         charts.score_distribution(result.people, result.plan.grades),
-        charts.trend_heatmap(history),
+        charts.trend_heatmap(history, result.plan.grades),
     ]
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # "Glyph 渠 missing from font(s)" would fail here

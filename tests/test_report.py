@@ -215,18 +215,21 @@ def test_html_shows_the_seed_numbers(files):
     assert "渠道运营中心 · 2024-11 绩效考核报告" in html
     # seed 000: 潘君捷 GMV指标 70% target 1500000; 有产客户数 30% target 42.
     # Sample actuals 645,000 and 15: 645000/1500000 = 43.0% × 70 = 30.1;
-    # 15/42 = 35.7% × 30 = 10.71; total 40.81, completion 40.8% (< 60%)
-    assert "645,000 / 1,500,000 = 43.0% × 70 = 30.1" in html
-    assert "15 / 42 = 35.7% × 30 = 10.71" in html
+    # 15/42 = 35.7% × 30 = 10.71; total 40.81, completion 40.8% (< 60%). The workings are
+    # in the scorecards (test_one_scorecard_per_person_with_only_their_data), not here.
+    assert "645,000 / 1,500,000" not in html and "个人成绩单" in html
     # the plan's own pay gate: "1、每次月度考核完成率低于60%者，免当月绩效奖金；"
     below = html.split("考核完成率 &lt; 60%的人员</h3>")[1].split("</table>")[0]
     assert "1、每次月度考核完成率低于60%者，免当月绩效奖金" in below
     assert "潘君捷" in below and "40.8%" in below and "40.81" in below
     assert "胡百川" not in below
-    # the ranking table lists every person once, with each item's completion
+    # the ranking table lists every person once, with total, completion and pay:
+    # seed 000 商务岗 performance pay 2,000 × 40.81 / 100 = 816.20, waived below 60% → 0.00
     ranking = html.split("排名</h2>")[1].split("</table>")[0]
     assert [p for p in PEOPLE if ranking.count(f"<td>{p}</td>") != 1] == []
-    assert "GMV指标 43.0% · 有产客户数 35.7%" in ranking
+    row = ranking.split("<td>潘君捷</td>")[1].split("</tr>")[0]
+    assert '<td class="num">40.81</td>' in row and '<td class="num">40.8%</td>' in row
+    assert '<td class="num">0.00</td>' in row
     assert html.count('<figure class="chart">') == 3  # heatmap, distribution, trend
     # trend over the six sample months 2024-06 .. 2024-11
     assert "2024-06 至 2024-11，共 6 个月" in html
@@ -280,6 +283,25 @@ def test_pdf_is_a4_embeds_a_cjk_font_and_its_first_page_is_not_blank(files, tmp_
         check=True,
     ).stdout
     assert "渠道运营中心" in text and "考核人数" in text
+
+
+def test_the_pdf_body_is_a_few_pages_and_page_1_is_the_answer(files):
+    # 19 people: page 1 holds the cards and the whole ranking; per-person workings are in
+    # the scorecards, so the report is a few pages (it was 14 with them)
+    info = subprocess.run(
+        ["pdfinfo", files["pdf"]], capture_output=True, text=True, check=True
+    ).stdout
+    pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
+    assert pages <= 6, info
+    first = subprocess.run(
+        ["pdftotext", "-f", "1", "-l", "1", files["pdf"], "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "排名" in first and "考核人数" in first
+    assert [p for p in PEOPLE if p not in first] == []  # everyone is on page 1
+    assert "各指标汇总" not in first  # the indicator table follows on the next page
 
 
 def test_pdf_tables_are_not_cut_at_the_right_edge(files, tmp_path):

@@ -8,6 +8,7 @@ person's month (``completion < 60%``), checked here.
 
 from __future__ import annotations
 
+import ast
 import re
 from decimal import Decimal
 from typing import Annotated, Literal
@@ -34,9 +35,100 @@ LABELS = {
 _NAME = re.compile(r"\b(" + "|".join(NAMES) + r")\b")
 
 
-def shown(condition: str) -> str:
-    """A condition as a report shows it: ``completion < 60%`` → ``考核完成率 < 60%``."""
-    return _NAME.sub(lambda m: LABELS[m.group(1)], condition)
+def shown(condition: str, plan=None) -> str:
+    """A condition in words, as a report shows it.
+
+    Names become the report's labels, lookups the item's name, operators the signs
+    people write; values compared with a percentage read as percentages, points
+    carry 分. ``plan`` gives measures' units (``费用收缴率 < 0.75`` → ``< 75%``).
+
+    Examples
+    --------
+    >>> shown("completion < 60%")
+    '考核完成率 < 60%'
+    >>> shown('section("部门考评") <= 51')
+    '部门考评 ≤ 51 分'
+    >>> shown('actual("执行力") >= 4 or total < 60')
+    '执行力 ≥ 4 或 总分 < 60 分'
+    """
+    try:
+        formula = Formula.parse(condition)
+    except FormulaError:  # shown as written; the plan's validation names the problem
+        return _NAME.sub(lambda m: LABELS[m.group(1)], condition)
+    return _Words(formula.aliases, plan).text(formula.tree.body)
+
+
+_SIGNS = {"Lt": "<", "LtE": "≤", "Gt": ">", "GtE": "≥", "Eq": "=", "NotEq": "≠"}
+_ARITHMETIC = {"Add": "+", "Sub": "-", "Mult": "×", "Div": "/"}
+_POINTS = {"total", "weighted_points", "bonus_points"}
+_LOOKUP_WORDS = {"points": "{}得分", "completion": "{}完成率", "actual": "{}", "section": "{}"}
+
+
+class _Words:
+    """Walks a parsed condition (:mod:`ast`) and writes it in words."""
+
+    def __init__(self, aliases, plan):
+        self.aliases, self.plan = aliases, plan
+
+    def kind(self, node) -> str:
+        """``%`` for a percentage, ``分`` for points, ``""`` otherwise."""
+        if isinstance(node, ast.Name):
+            name = self.aliases.get(node.id, node.id)
+            if name == "completion":
+                return "%"
+            if name in _POINTS:
+                return "分"
+            unit = self.plan.unit(name) if self.plan is not None else None
+            return "%" if unit == "%" else ""
+        if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
+            fn, item = node.func.id, node.args[0].value
+            if fn in ("section", "points"):
+                return "分"
+            if fn == "completion":
+                return "%"
+            if fn == "actual" and self.plan is not None and self.plan.unit(item) == "%":
+                return "%"
+        return ""
+
+    def text(self, node, kind: str = "") -> str:
+        op = type(getattr(node, "op", None)).__name__
+        if isinstance(node, ast.Compare):
+            kinds = [self.kind(n) for n in (node.left, *node.comparators)]
+            kind = next((k for k in kinds if k), "")
+            parts = [self.text(node.left, kind)]
+            for sign, right in zip(node.ops, node.comparators, strict=True):
+                parts += [_SIGNS[type(sign).__name__], self.text(right, kind)]
+            return " ".join(parts)
+        if isinstance(node, ast.BoolOp):
+            joint = " 且 " if op == "And" else " 或 "
+            return joint.join(self.text(v, kind) for v in node.values)
+        if isinstance(node, ast.UnaryOp):
+            inner = self.text(node.operand, kind)
+            return f"非（{inner}）" if op == "Not" else f"-{inner}" if op == "USub" else inner
+        if isinstance(node, ast.BinOp):
+            if (  # 60% is parsed as (60/100)
+                op == "Div"
+                and isinstance(node.left, ast.Constant)
+                and isinstance(node.right, ast.Constant)
+                and node.right.value == 100
+            ):
+                return f"{node.left.value:g}%"
+            left, right = self.text(node.left), self.text(node.right)
+            return f"{left} {_ARITHMETIC.get(op, op)} {right}"
+        if isinstance(node, ast.Name):
+            name = self.aliases.get(node.id, node.id)
+            return LABELS.get(name, name)
+        if isinstance(node, ast.Call):
+            fn = node.func.id
+            if fn in _LOOKUP_WORDS and node.args and isinstance(node.args[0], ast.Constant):
+                return _LOOKUP_WORDS[fn].format(node.args[0].value)
+            return f"{fn}({', '.join(self.text(a) for a in node.args)})"
+        if isinstance(node, ast.Constant):
+            value = float(node.value)
+            if kind == "%":
+                return f"{value * 100:g}%"
+            return f"{value:g}" + (" 分" if kind == "分" else "")
+        return ast.unparse(node)
 
 
 ITEM_LOOKUPS = ("points", "completion", "actual")

@@ -153,7 +153,7 @@ def flags(people: pd.DataFrame, plan, items: pd.DataFrame | None = None) -> pd.D
                     "months": months,
                     "award": [rule.award] * len(rows),
                     "reason": [
-                        f"{m}：{shown(rule.when)}（{_describe(rule, k)}）"
+                        f"{m}：{shown(rule.when, plan)}（{_describe(rule, k)}）"
                         + (f" → {rule.action}" if rule.action else "")
                         for m, k in zip(months, n, strict=True)
                     ],

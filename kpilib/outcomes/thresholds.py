@@ -51,7 +51,7 @@ def thresholds(plan) -> list[Threshold]:
         rules = grouped.setdefault(when, [])
         if wording not in rules:
             rules.append(wording)
-    return [Threshold(when, shown(when), tuple(rules)) for when, rules in grouped.items()]
+    return [Threshold(when, shown(when, plan), tuple(rules)) for when, rules in grouped.items()]
 
 
 def hits(plan, people: pd.DataFrame, items: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -14,6 +14,8 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
+import pandas as pd
+
 from kpilib.errors import KpiError, Problem
 from kpilib.report.notebook import TEMPLATES, report_css
 
@@ -64,27 +66,37 @@ def _rebuild(folder: Path, month: str) -> Path:
         ):
             current[run["department"]] = run
     departments = []
-    for dept in sorted({r["department"] for r in runs}):
-        last = [r for r in runs if r["department"] == dept][-1]
+    for dept in {r["department"] for r in runs}:
+        own = [r for r in runs if r["department"] == dept]
         cur = current.get(dept)
         departments.append(
             {
                 "department": dept,
-                "name": (cur or last)["name"],
-                "current": cur and _with_links(cur),
-                "last_error": last["error"],
+                "name": (cur or own[-1])["name"],
+                "current": cur and _with_links(cur, _last_pdf(own, cur, folder)),
+                "last_error": own[-1]["error"],
             }
         )
+    # by department name, in pinyin order, as people look for them
+    from kpilib.text import local_time, pinyin_key
+
+    names = pd.Series([d["name"] for d in departments], dtype=object)
+    departments = [departments[i] for i in names.sort_values(key=pinyin_key).index]
     shown_runs = [
         {**_with_links(r), "is_current": current.get(r["department"]) is r} for r in reversed(runs)
     ]
+    for run in shown_runs:
+        run["made_at_text"] = local_time(run["made_at"])
+    for dept in departments:
+        if dept["current"]:
+            dept["current"]["made_at_text"] = local_time(dept["current"]["made_at"])
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
     page = env.get_template("index.html.j2").render(
         month=month,
         departments=departments,
         runs=shown_runs,
         css=report_css(),
-        updated=dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        updated=local_time(dt.datetime.now().astimezone()),
     )
     index = folder / "index.html"
     # the index and the run log are the only files rewritten: they are derived from
@@ -138,12 +150,27 @@ def _old_log(log: Path) -> list[dict]:
     return []
 
 
-def _with_links(run: dict) -> dict:
+def _last_pdf(own: list[dict], current: dict, folder: Path) -> tuple[str, str] | None:
+    """The newest PDF of a department when its current version was rendered without one
+    (``--format html``): the earlier PDF is still the one to print, not hidden."""
+    if "PDF" in (current.get("files") or {}):
+        return None
+    for run in sorted(own, key=lambda r: r.get("version") or 0, reverse=True):
+        href = (run.get("files") or {}).get("PDF")
+        if run["status"] == "ok" and href and (folder / href).exists():
+            return f"PDF（v{run['version']}）", href
+    return None
+
+
+def _with_links(run: dict, last_pdf: tuple[str, str] | None = None) -> dict:
+    """Links a person opens (HTML, PDF, scorecards); the executed notebook apart, for the
+    details row."""
     files = run.get("files") or {}
     links = [(label, quote(href)) for label, href in files.items() if label != "notebook"]
+    if last_pdf is not None:
+        links.append((last_pdf[0], quote(last_pdf[1])))
     if run.get("scorecards"):
         links.append(("个人成绩单", quote(f"{run['folder']}/scorecards/")))
-    if "notebook" in files:
-        links.append(("notebook", quote(files["notebook"])))
+    notebook = quote(files["notebook"]) if "notebook" in files else ""
     cards = [(person, quote(href)) for person, href in (run.get("cards") or {}).items()]
-    return {**run, "links": links, "cards": cards}
+    return {**run, "links": links, "notebook": notebook, "cards": cards}

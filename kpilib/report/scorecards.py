@@ -75,6 +75,7 @@ def write_scorecards(report, folder: Path, made_at: str = "") -> dict[str, Path]
         Each person's scorecard file (see :func:`card_names`).
     """
     import jinja2
+    import pandas as pd
 
     from kpilib import text
     from kpilib.files import write_atomically
@@ -87,18 +88,38 @@ def write_scorecards(report, folder: Path, made_at: str = "") -> dict[str, Path]
     history = report.history.sort_values("month")
     history_by_person = dict(list(history.groupby("person", sort=False)))
     met = hits(result.plan, result.people, result.items)
-    rules = {t.label: "；".join(t.rules) for t in thresholds(result.plan)}
+    rules = {
+        t.label: "；".join(r.rstrip("；;。") for r in t.rules) for t in thresholds(result.plan)
+    }
+    paid = report.paid.set_index("person") if report.paid is not None else None
+    force = report.months.in_force()
+    force_by_person = dict(list(force.groupby("person", sort=False)))
+    ranked = int(result.people["rank"].notna().sum())
     pages, files = {}, {}
     names = card_names(result.people["person"])
     for index, row in result.people.iterrows():  # rendering one page per person, not scoring
         person = row["person"]
         own = history_by_person.get(person, history.iloc[:0])
-        own_table = own.assign(
-            total=text.points(own["total"]), completion=text.percent(own["completion"])
+        own_table = pd.DataFrame(
+            {
+                "月份": own["month"].to_numpy(),
+                "总分": text.table_points(own["total"]),
+                "等级": own["grade"].to_numpy(),
+                "考核完成率": text.percent(own["completion"]),
+            }
         )
-        own_table = own_table[["month", "total", "grade", "completion"]]
-        own_table.columns = ["月份", "总分", "等级", "考核完成率"]
         english = row["english_name"] if row["english_name"] not in ("", "/") else ""
+        rank = "" if pd.isna(row["rank"]) else f" · 名次 {int(row['rank'])} / {ranked}"
+        pay_line = ""
+        if paid is not None:
+            mine = paid.loc[person]
+            grade = (
+                f"（等级校准：{mine['grade_before']} → {mine['grade']}）"
+                if mine["grade"] != mine["grade_before"]
+                else ""
+            )
+            pay_line = f"绩效工资 {text.money([mine['pay']])[0]} 元：{mine['pay_reason']}{grade}"
+        own_force = force_by_person.get(person, force.iloc[:0])
         files[person] = folder / names[str(person)]
         pages[files[person]] = template.render(
             person=person,
@@ -106,17 +127,22 @@ def write_scorecards(report, folder: Path, made_at: str = "") -> dict[str, Path]
             role=row["role"],
             plan=result.plan,
             month=result.month,
-            made_at=made_at,
+            made_at=text.local_time(made_at),
             css=css,
-            summary=person_summary(row),
+            summary=person_summary(row) + rank,
+            pay_line=pay_line,
+            consequences=[
+                f"{f.action}（{f.months} 触发，{f.month} 标记）"
+                for f in own_force.itertuples(index=False)  # a few flags
+            ],
             # the plan's own conditions this person meets, with the plan's wording
             below=[
                 f"本月{label}：方案规定 {rules[label]}" for label in met if met.at[index, label]
             ],
             items_table=person_section(
-                result, person, report.months.adjustments
-            ),  # the report's own explanation
-            history_table=own_table.to_html(index=False, classes="kpi", border=0, na_rep="—"),
+                result, person, report.months.adjustments, heading=False
+            ),  # the report's own explanation, without a second header
+            history_table=_history_table(own_table),
         )
     write_atomically(
         {
@@ -125,3 +151,10 @@ def write_scorecards(report, folder: Path, made_at: str = "") -> dict[str, Path]
         }
     )
     return files
+
+
+def _history_table(frame) -> str:
+    """The person's months: points and percentages right-aligned."""
+    from kpilib.report.sections import _table
+
+    return _table(frame, numeric=("总分", "考核完成率"))

@@ -15,21 +15,31 @@ section can be added, dropped or reordered by editing one cell. A new section
 
 from __future__ import annotations
 
+import ast
 import html
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from kpilib import text
+from kpilib.engine.formula import Formula
 from kpilib.engine.plan import Plan, load_plan
 from kpilib.engine.scoring import Result
+from kpilib.errors import KpiError
 from kpilib.months import MonthHistory, history
-from kpilib.outcomes.thresholds import any_hit, hits, thresholds
+from kpilib.outcomes.thresholds import hits, thresholds
 from kpilib.project import find_plan
 
 MAIN_INDICATORS = 4  # headline cards: the indicators carrying the most weight
+# Units whose figures add up across people (money and counts); anything else (%, 倍, 秒,
+# 分, an unknown unit) or a figure derived by a division is a ratio, never summed.
+ADDITIVE_UNITS = frozenset(
+    "元 万元 千元 亿元 户 人 人次 次 单 项 个 件 笔 份 家 台 张 条 起 位 名 套 场 篇 辆 箱".split()
+)
+BASIS = {"sum": "合计", "ratio": "部门比率", "median": "中位数"}
 
 
 class Html:
@@ -50,6 +60,7 @@ class MonthReport:
     """One department's month and the months before it, as the results store holds them."""
 
     months: MonthHistory
+    actuals: str | Path | None = None  # the month's actuals file, when not the plan's
 
     @classmethod
     def load(
@@ -79,7 +90,7 @@ class MonthReport:
             Save the months that had to be scored (``kpi report --no-store``: False).
         """
         plan = load_plan(plan_path or find_plan(department))
-        return cls(history(plan, month, save=save, actuals=actuals))
+        return cls(history(plan, month, save=save, actuals=actuals), actuals)
 
     @property
     def result(self) -> Result:
@@ -87,8 +98,9 @@ class MonthReport:
 
     @property
     def history(self) -> pd.DataFrame:
-        """person, month, total, completion, grade, valid, rank of every month up to this one."""
-        columns = ["person", "month", "total", "completion", "grade", "valid", "rank"]
+        """person, month, total, completion, grade, valid, rank, gates of every month up to
+        this one."""
+        columns = ["person", "month", "total", "completion", "grade", "valid", "rank", "gates"]
         return self.months.people[columns]
 
     @property
@@ -110,80 +122,188 @@ class MonthReport:
         )
 
     def headline(self) -> Html:
-        """Cards: people, average, per grade, per condition of the plan's own pay gates and
-        consequence rules; and the main indicators vs target."""
+        """Cards: people, average, people per grade, pay, people per condition of the plan's
+        pay gates and consequence rules met this month, and the main indicators.
+
+        Only additive figures (money, counts) are summed; a ratio or rate is the
+        department's own ratio or a median (:func:`indicator_totals`)."""
         people = self.result.people
         valid = people[people["valid"]]
         counts = people["grade"].value_counts()
         order = [g.name for g in self.plan.grades] + [self.plan.void_grade]
+        scale = "" if self.plan.scale == 100 else f"（满分 {self.plan.scale:g}）"
         cards = [
-            ("考核人数", f"{len(people)}"),
-            ("平均得分", text.points([valid["total"].mean()])[0] if len(valid) else "—"),
+            ("考核人数", f"{len(people)} 人"),
+            (
+                f"平均得分{scale}",
+                text.table_points([valid["total"].mean()])[0] if len(valid) else "—",
+            ),
             *(
                 (g, f"{counts.get(g, 0)} 人")
                 for g in order
                 if g != self.plan.void_grade or g in counts
             ),
         ]
-        # the plan's own conditions (pay gates, consequence rules), none if it has none
-        cards += [(label, f"{int(hit.sum())} 人") for label, hit in self._hits().items()]
-        indicators = indicator_totals(self.result.items, self.plan)
-        main = indicators.head(MAIN_INDICATORS)
+        if self.paid is not None:
+            cards.append(("绩效工资合计（元）", text.money([sum(self.paid["pay"])])[0]))
+        # the plan's own conditions met this month; one nobody meets is left out
         cards += [
-            (f"{name}", f"{a} / {t}<br><small>{p}</small>")
-            for name, a, t, p in zip(
-                main["indicator"],
-                text.number(main["actual"]),
-                text.number(main["target"]),
-                text.percent(main["completion"]),
-                strict=True,
+            (label, f"{int(hit.sum())} 人") for label, hit in self._hits().items() if hit.any()
+        ]
+        main = self.indicators_frame().head(MAIN_INDICATORS)
+        cards += [
+            (
+                f"{r.indicator}（{BASIS[r.basis]}）",
+                f"{r.actual_text} / {r.target_text}<br><small>完成率 {r.completion_text}"
+                + ("（中位数）" if r.basis != "sum" else "")
+                + "</small>",
             )
+            for r in main.itertuples(index=False)  # four cards
         ]
         markup = "".join(
             f'<div class="card"><div class="label">{_e(k)}</div><div class="value">{v}</div></div>'
             for k, v in cards
         )
-        table = indicators.assign(
-            target=text.number(indicators["target"]),
-            actual=text.number(indicators["actual"]),
-            completion=text.percent(indicators["completion"]),
+        return Html(f'<section class="block"><div class="cards">{markup}</div></section>')
+
+    def indicators(self) -> Html:
+        """Every indicator with a target: how it is scored, who carries it, the department's
+        target, actual and completion (summed only where the figures add up)."""
+        frame = self.indicators_frame()
+        if frame.empty:
+            return _section(
+                "各指标汇总", "<p>本方案的指标都没有目标值（评级、扣分、加分类），无汇总。</p>"
+            )
+        table = pd.DataFrame(
+            {
+                "指标": frame["indicator"].to_numpy(),
+                "计分方式": frame["rule"].to_numpy(),
+                "人数": frame["people"].to_numpy(),
+                "口径": frame["basis"].map(BASIS).to_numpy(),
+                "目标": frame["target_text"].to_numpy(),
+                "实际": frame["actual_text"].to_numpy(),
+                "完成率": frame["completion_text"].to_numpy(),
+            }
         )
-        table.columns = ["指标", "人数", "目标合计", "实际合计", "完成率"]
+        note = (
+            '<p class="note">合计：金额与数量，目标与实际为全部门之和，完成率 = Σ实际 / Σ目标。'
+            "部门比率：比率类指标（公式为 分子 / 分母）取 Σ分子 / Σ分母；中位数：其余比率、"
+            "均值类指标取各人的中位数（各人目标相同时即为该目标）。这两类的完成率为各人完成率的"
+            "中位数，从不把各人的比率相加。</p>"
+        )
         return _section(
-            "概览",
-            f'<div class="cards">{markup}</div>',
-            f"<h3>各指标合计（按权重排序）</h3>{_table(table)}",
-        )  # may flow on
+            "各指标汇总（按权重排序）",
+            _table(table, numeric=("人数", "目标", "实际", "完成率")),
+            note,
+            page_break=True,
+        )
+
+    def indicators_frame(self) -> pd.DataFrame:
+        """:func:`indicator_totals` of the month, with the measures behind its ratios."""
+        return indicator_totals(self.result.items, self.plan, self._measures)
+
+    @cached_property
+    def _measures(self) -> pd.DataFrame | None:
+        """Person × measure values of the month's actuals, for ratios' Σ numerator / Σ
+        denominator; None when no indicator is a ratio of measures or the file cannot be
+        read (the ratios then show medians)."""
+        if not any(_ratio_parts(i) for i in self.plan.indicators.values()):
+            return None
+        from kpilib.parse import to_number
+        from kpilib.sheets.inputs import read_inputs
+
+        try:
+            long = read_inputs(self.plan, self.result.month, self.actuals)["actuals"]
+            values, _ = to_number(long, "value", allow_negative=True)
+        except (KpiError, KeyError, ValueError, OSError):
+            return None
+        long = long.assign(value=values).drop_duplicates(["person", "item"])
+        return long.pivot(index="person", columns="item", values="value")
+
+    @cached_property
+    def paid(self) -> pd.DataFrame | None:
+        """Each person's pay this month (after grade quotas), in the people's order: person,
+        grade (calibrated), grade_before, pay (Decimal yuan: performance pay plus any pool
+        bonus paid now), pay_reason; None when the plan sets no pay."""
+        from kpilib.outcomes import calibrate, pay
+
+        people = calibrate.calibrate(self.result, self.plan, overrides=self.months.grade_reviews)
+        if self.plan.pay is None:
+            return None
+        paid = pay.compute(people, self.plan, items=self.result.items)
+        amount = paid["performance_pay"]
+        if "pool_paid" in paid:
+            amount = amount + paid["pool_paid"]
+        return pd.DataFrame(
+            {
+                "person": paid["person"].to_numpy(object),
+                "grade": people["grade"].to_numpy(object),
+                "grade_before": people["grade_before"].to_numpy(object),
+                "pay": amount.to_numpy(object),
+                "pay_reason": paid["pay_reason"].to_numpy(object),
+            }
+        )
 
     def ranking(self) -> Html:
-        """Each person's rank, total, grade, completion and every item's completion."""
+        """The answer: each person's rank, total, grade, completion, pay, the plan's
+        conditions met this month and the consequences in force."""
         people = self.result.people.sort_values(
             ["rank", "total"], ascending=[True, False], na_position="last"
         )
-        items = self.result.items
-        each = (
-            (items["item"] + " " + text.percent(items["completion"]))
-            .groupby(items["person"], sort=False)
-            .agg(" · ".join)
+        hits = self._hits().loc[people.index]
+        met = (
+            pd.Series(
+                [
+                    "；".join(c for c, on in zip(hits.columns, row, strict=True) if on)
+                    for row in hits.to_numpy(bool)
+                ],  # a few conditions per person
+                index=people.index,
+            )
+            if hits.shape[1]
+            else pd.Series("", index=people.index)
         )
-        table = pd.DataFrame(
-            {
-                "名次": people["rank"].astype("Int64").astype(str).replace("<NA>", "—").to_numpy(),
-                "姓名": people["person"].to_numpy(),
-                "岗位": people["role"].to_numpy(),
-                "总分": text.points(people["total"]),
-                # a voided month says which gate voided it; an adjusted one says so
-                "等级": text.cat(
-                    people["grade"].to_numpy(object),
-                    np.where(people["gates"] != "", "（" + people["gates"] + "）", ""),
-                    np.where(people.get("adjusted", False), "（已调整）", ""),
+        force = self.months.in_force()
+        actions = force.groupby("person", sort=False)["action"].agg(
+            lambda a: "、".join(dict.fromkeys(a))
+        )
+        grade = people["grade"].to_numpy(object)
+        if self.paid is not None:  # the grade pay is computed on, after any quota
+            paid = self.paid.set_index("person").loc[people["person"]]
+            moved = (paid["grade"] != paid["grade_before"]).to_numpy(bool)
+            grade = np.where(
+                moved,
+                text.cat(
+                    paid["grade"].to_numpy(object),
+                    "（校准前 ",
+                    paid["grade_before"].to_numpy(object),
+                    "）",
                 ),
-                "考核完成率": text.percent(people["completion"]),
-                "各项完成率": each.reindex(people["person"]).to_numpy(),
-            }
-        )
-        low = any_hit(self.plan, people, self.result.items)
-        return _section("排名", _table(table, low_rows=low, wide_last=True), self._review())
+                grade,
+            )
+        columns = {
+            "名次": people["rank"].astype("Int64").astype(str).replace("<NA>", "—").to_numpy(),
+            "姓名": people["person"].to_numpy(),
+            "岗位": people["role"].to_numpy(),
+            "总分": text.table_points(people["total"]),
+            # a voided month says which gate voided it; an adjusted one says so
+            "等级": text.cat(
+                grade,
+                np.where(people["gates"] != "", "（" + people["gates"] + "）", ""),
+                np.where(people.get("adjusted", False), "（已调整）", ""),
+            ),
+            "考核完成率": text.percent(people["completion"]),
+        }
+        numeric = ["名次", "总分", "考核完成率"]
+        if self.paid is not None:
+            columns["绩效工资(元)"] = text.money(paid["pay"])
+            numeric.append("绩效工资(元)")
+        if hits.shape[1]:
+            columns["本月触发条件"] = met.replace("", "—").to_numpy(object)
+        if self.plan.consequences is not None:
+            columns["在执行的处理"] = actions.reindex(people["person"]).fillna("—").to_numpy(object)
+        table = pd.DataFrame(columns)
+        low = (met != "").to_numpy(bool) | people["person"].isin(actions.index).to_numpy(bool)
+        return _section("排名", _table(table, low_rows=low, numeric=numeric), self._review())
 
     def _review(self) -> str:
         """Adjustments filed against inputs that changed since: shown, not applied."""
@@ -208,24 +328,37 @@ class MonthReport:
         return _section("各项指标完成率", _figure(charts.completion_heatmap(self.result.items)))
 
     def distribution(self):
-        """Histogram of totals over the plan's grade bands."""
+        """Histogram of totals over the plan's grade bands, on the plan's scale."""
         from kpilib.report import charts
 
-        chart = charts.score_distribution(self.result.people, self.plan.grades)
+        chart = charts.score_distribution(
+            self.result.people, self.plan.grades, scale=self.plan.scale
+        )
         return _section("得分分布", _figure(chart))
 
     def trend(self):
-        """Each person's total in every month with data, up to this one."""
+        """Each person's total in every month with data, up to this one, coloured by the
+        plan's grades; a voided month is marked 无效 and its reason listed below."""
         from kpilib.report import charts
 
-        months = sorted(set(self.history["month"]))
+        history = self.history
+        months = sorted(set(history["month"]))
+        void = history[~history["valid"].astype(bool)]
+        reasons = "；".join(
+            f"{r.person} {r.month}（{r.gates or '无效'}）"
+            for r in void.sort_values(["person", "month"]).itertuples(index=False)  # few
+        )
         note = "".join(f'<p class="note">{_e(n)}</p>' for n in self.notes)
+        if reasons:
+            note = f'<p class="note">无效月份（否决条件）：{_e(reasons)}</p>' + note
         caption = f"{months[0]} 至 {months[-1]}，共 {len(months)} 个月" if months else ""
-        return _section("月度趋势", _figure(charts.trend_heatmap(self.history), caption), note)
+        chart = charts.trend_heatmap(history, self.plan.grades)
+        return _section("月度趋势", _figure(chart, caption), note)
 
     def below_threshold(self) -> Html:
         """Per condition the plan ties pay or consequences to (its pay gates and
-        consequence rules): the rule as the plan words it, and who meets it this month."""
+        consequence rules): the rule as the plan words it, and who meets it this month.
+        A condition nobody meets is one line."""
         people = self.result.people
         found = thresholds(self.plan)
         if not found:
@@ -237,19 +370,25 @@ class MonthReport:
         met = self._hits()
         for threshold in found:
             low = people[met[threshold.label].to_numpy()].sort_values("completion")
+            if low.empty:
+                blocks.append(
+                    f'<p class="none"><span class="h">{_e(threshold.label)}的人员：无</span>'
+                    f"（方案规定：{_e('；'.join(threshold.rules))}）</p>"
+                )
+                continue
             rules = "".join(f"<li>{_e(r)}</li>" for r in threshold.rules)
             table = pd.DataFrame(
                 {
                     "姓名": low["person"].to_numpy(),
                     "岗位": low["role"].to_numpy(),
                     "考核完成率": text.percent(low["completion"]),
-                    "总分": text.points(low["total"]),
+                    "总分": text.table_points(low["total"]),
                     "等级": low["grade"].to_numpy(),
                 }
             )
-            body = _table(table) if len(table) else "<p>本月无人。</p>"
             blocks.append(
-                f"<h3>{_e(threshold.label)}的人员</h3><p>方案规定：</p><ul>{rules}</ul>{body}"
+                f"<h3>{_e(threshold.label)}的人员</h3><p>方案规定：</p><ul>{rules}</ul>"
+                + _table(table, numeric=("考核完成率", "总分"))
             )
         return _section("考核结果处理条件", blocks[0], "".join(blocks[1:]))
 
@@ -257,12 +396,14 @@ class MonthReport:
         return hits(self.plan, self.result.people, self.result.items)
 
     def pay(self) -> Html:
-        """Performance pay (after grade quotas) and the consequence flags with their months.
+        """Performance pay (after grade quotas) and every consequence in force, with the
+        months that triggered it.
 
-        Flags come from this month and the months before it, as the results store holds
-        them (appeals included): exactly the flags the payroll workbook carries.
+        This month's flags are exactly those the payroll workbook carries
+        (:meth:`MonthHistory.flags`); a 警告, 改进计划 or 调岗 flagged earlier in the year
+        stays listed (:meth:`MonthHistory.in_force`).
         """
-        from kpilib.outcomes import calibrate, pay
+        from kpilib.outcomes import calibrate
 
         plan, result = self.plan, self.result
         blocks = []
@@ -281,35 +422,43 @@ class MonthReport:
                 "<h3>等级比例校准</h3>"
                 + (_table(table) if len(table) else "<p>本月无人因比例限制调整等级。</p>")
             )
-        if plan.pay is not None:
-            paid = pay.compute(people, plan, items=result.items)
+        if self.paid is not None:
+            paid = self.paid.merge(result.people[["person", "role", "total"]], on="person")
             table = pd.DataFrame(
                 {
                     "姓名": paid["person"].to_numpy(),
                     "岗位": paid["role"].to_numpy(),
                     "等级": paid["grade"].to_numpy(),
-                    "总分": text.points(paid["total"]),
-                    "绩效工资(元)": text.money(paid["performance_pay"]),
+                    "总分": text.table_points(paid["total"]),
+                    "绩效工资(元)": text.money(paid["pay"]),
                     "计算说明": paid["pay_reason"].to_numpy(),
                 }
             )
-            total = text.money([sum(paid["performance_pay"])])[0]
+            total = text.money([sum(paid["pay"])])[0]
             blocks.append(
-                f"<h3>绩效工资</h3><p>合计 {total} 元。</p>" + _table(table, wide_last=True)
+                f"<h3>绩效工资</h3><p>合计 {total} 元。</p>"
+                + _table(table, wide_last=True, numeric=("总分", "绩效工资(元)"))
             )
         if plan.consequences is not None:
-            flags = self.months.flags()
+            force = self.months.in_force()
             table = pd.DataFrame(
                 {
-                    "姓名": flags["person"].to_numpy(),
-                    "处理": flags["action"].to_numpy(),
-                    "触发月份": flags["months"].to_numpy(),
-                    "说明": flags["reason"].to_numpy(),
+                    "姓名": force["person"].to_numpy(),
+                    "处理": force["action"].to_numpy(),
+                    "标记于": force["month"].to_numpy(),
+                    "触发月份": force["months"].to_numpy(),
+                    "说明": force["reason"].to_numpy(),
                 }
             )
             blocks.append(
-                "<h3>连续考核结果处理</h3>"
-                + (_table(table, wide_last=True) if len(table) else "<p>本月无人触发。</p>")
+                "<h3>在执行的考核结果处理</h3>"
+                + (
+                    _table(table, wide_last=True)
+                    + '<p class="note">本月标记的处理与工资表一致；本年度早前标记的警告、改进计划、'
+                    "调岗等处理，结果库中没有解除记录，继续列出至年底。</p>"
+                    if len(table)
+                    else "<p>无。</p>"
+                )
             )
         if not blocks:
             return _section(
@@ -318,36 +467,142 @@ class MonthReport:
         return _section("绩效工资与处理", blocks[0], "".join(blocks[1:]))
 
     def explanations(self) -> Html:
-        """Per person: every item's target, actual, completion, points and the reason."""
+        """Per person: every item's target, actual, completion, points and the reason.
+
+        Not in the department report (its scorecards carry each person's workings, so
+        the report stays a few pages); for a notebook in JupyterLab."""
         recorded = self.months.adjustments
         blocks = [person_section(self.result, p, recorded) for p in self.result.people["person"]]
         return _section("逐人得分说明", blocks[0] if blocks else "", "".join(blocks[1:]))
 
+    def workings(self) -> Html:
+        """Where each person's workings are: their scorecard, one page each."""
+        return Html(
+            '<section class="block"><p class="note">逐人逐项的目标、实际、完成率、得分与依据'
+            "见各人的个人成绩单（本报告旁的 scorecards 文件夹，每人一页，只含本人数据）；"
+            "在 JupyterLab 中运行 report.explanations() 可一次查看全部。</p></section>"
+        )
 
-def indicator_totals(items: pd.DataFrame, plan: Plan) -> pd.DataFrame:
-    """Per indicator with a target: people, summed target and actual, completion.
 
-    Percentages (rates) are not summable and are left out; ordered by the
-    total weight the indicator carries in the department.
+def indicator_totals(
+    items: pd.DataFrame, plan: Plan, measures: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Per indicator with a target: how the department did, without summing ratios.
+
+    ``basis`` says how: ``sum`` for money and counts (target and actual summed,
+    completion Σ actual / Σ target); ``ratio`` for an indicator whose formula is
+    ``a / b`` of measures, when ``measures`` (person × measure) has them for every
+    holder (actual Σa / Σb); ``median`` for any other rate, ratio or average
+    (ROI, 客单价, 转化率, 投诉率, seconds, points). For ratio and median the target
+    is the holders' common target (or their median) and the completion the median
+    of the holders' completions. Ordered by the total weight the indicator carries.
+
+    Returns
+    -------
+    DataFrame
+        indicator, rule (完成率, 分档...), people, basis, target, actual, completion,
+        and the same three as text (``target_text``...).
     """
-    summable = items.dropna(subset=["target", "actual"])
-    rates = [name for name in plan.indicators if plan.unit(name) == "%"]
-    summable = summable[~summable["indicator"].isin(rates)]
-    grouped = summable.groupby("indicator", sort=False).agg(
+    scored = items.dropna(subset=["target", "actual"])
+    scored = scored[scored["target"] != 0]
+    columns = ["indicator", "rule", "people", "basis", "target", "actual", "completion"]
+    if scored.empty:
+        return pd.DataFrame(columns=[*columns, "target_text", "actual_text", "completion_text"])
+    grouped = scored.groupby("indicator", sort=False).agg(
         people=("person", "nunique"),
-        target=("target", "sum"),
-        actual=("actual", "sum"),
         weight=("weight", "sum"),
+        target_sum=("target", "sum"),
+        actual_sum=("actual", "sum"),
+        target_median=("target", "median"),
+        actual_median=("actual", "median"),
+        completion_median=("completion", "median"),
     )
-    grouped = grouped[grouped["target"] > 0].sort_values("weight", ascending=False, kind="stable")
-    grouped["completion"] = grouped["actual"] / grouped["target"]
-    return grouped.reset_index()[["indicator", "people", "target", "actual", "completion"]]
+    grouped = grouped.sort_values("weight", ascending=False, kind="stable")
+    names = grouped.index
+    catalogue = plan.indicators
+    additive = np.array([_additive(catalogue[n], plan) for n in names], bool)
+    higher = np.array([catalogue[n].direction == "higher" for n in names], bool)
+    ratio = np.full(len(names), np.nan)
+    for k, name in enumerate(names):  # one division per indicator, a few dozen
+        parts = _ratio_parts(catalogue[name])
+        if parts and measures is not None and not additive[k]:
+            holders = scored.loc[scored["indicator"] == name, "person"].unique()
+            frame = measures.reindex(index=holders, columns=list(parts))
+            if frame.notna().all().all() and frame[parts[1]].sum() != 0:
+                ratio[k] = frame[parts[0]].sum() / frame[parts[1]].sum()
+    basis = np.where(additive, "sum", np.where(np.isnan(ratio), "median", "ratio"))
+    target = np.where(additive, grouped["target_sum"], grouped["target_median"])
+    actual = np.where(
+        additive, grouped["actual_sum"], np.where(np.isnan(ratio), grouped["actual_median"], ratio)
+    )
+    completion = np.where(
+        additive & higher,
+        grouped["actual_sum"] / grouped["target_sum"],
+        grouped["completion_median"],
+    )
+    units = [plan.unit(n) for n in names]
+    out = pd.DataFrame(
+        {
+            "indicator": names,
+            "rule": [catalogue[n].rule.label or catalogue[n].rule.type for n in names],
+            "people": grouped["people"].to_numpy(),
+            "basis": basis,
+            "target": target,
+            "actual": actual,
+            "completion": completion,
+        }
+    )
+    return out.assign(
+        target_text=[_figure_text(v, u, b) for v, u, b in zip(target, units, basis, strict=True)],
+        actual_text=[_figure_text(v, u, b) for v, u, b in zip(actual, units, basis, strict=True)],
+        completion_text=text.percent(completion),
+    )
+
+
+def _additive(indicator, plan: Plan) -> bool:
+    """Money or a count, not derived by a division: it adds up across people."""
+    if indicator.unit not in ADDITIVE_UNITS:
+        return False
+    if indicator.formula is None:
+        return True
+    tree = Formula.parse(indicator.formula).tree
+    return not any(
+        isinstance(n, ast.BinOp)
+        and isinstance(n.op, ast.Div)
+        and not isinstance(n.right, ast.Constant)
+        for n in ast.walk(tree)
+    )
+
+
+def _ratio_parts(indicator) -> tuple[str, str] | None:
+    """``(a, b)`` when the indicator's formula is ``a / b`` of two names, else None."""
+    if indicator.formula is None:
+        return None
+    formula = Formula.parse(indicator.formula)
+    body = formula.tree.body
+    if not (
+        isinstance(body, ast.BinOp)
+        and isinstance(body.op, ast.Div)
+        and isinstance(body.left, ast.Name)
+        and isinstance(body.right, ast.Name)
+    ):
+        return None
+    return tuple(formula.aliases.get(n.id, n.id) for n in (body.left, body.right))
+
+
+def _figure_text(value: float, unit: str | None, basis: str) -> str:
+    """A department figure: a sum as a number, a rate as a percentage, a ratio to 0.01."""
+    if unit == "%":
+        return text.percent([value])[0]
+    if basis == "sum":
+        return text.number([value])[0]
+    return f"{value:,.2f}"
 
 
 def person_summary(row: pd.Series) -> str:
     """``总分 100.82 · 优秀 · 考核完成率 100.8%`` and any gate that fired."""
     parts = [
-        f"总分 {text.points([row['total']])[0]}",
+        f"总分 {text.table_points([row['total']])[0]}",
         str(row["grade"]),
         f"考核完成率 {text.percent([row['completion']])[0]}",
     ]
@@ -356,42 +611,53 @@ def person_summary(row: pd.Series) -> str:
     return " · ".join(parts)
 
 
-def person_section(result: Result, person: str, recorded: pd.DataFrame | None = None) -> str:
+def person_section(
+    result: Result, person: str, recorded: pd.DataFrame | None = None, heading: bool = True
+) -> str:
     """HTML block explaining every point of one person's month (kpilib.explain, as
     the notebooks show it): items, gates, adjustments (``recorded``: the month's, as
-    :class:`kpilib.months.MonthHistory` has them), pay."""
+    :class:`kpilib.months.MonthHistory` has them), pay. ``heading=False``: without the
+    name and total line (a scorecard shows them once, above)."""
     from kpilib.explain import explain
 
     shown = recorded if recorded is not None else True
-    return explain(result.plan, person, result.month, result=result, adjustments=shown).html()
+    why = explain(result.plan, person, result.month, result=result, adjustments=shown)
+    return why.html(heading=heading)
 
 
 def _e(value) -> str:
     return html.escape("" if value is None else str(value))
 
 
-def _section(heading: str, first: str, rest: str = "") -> Html:
+def _section(heading: str, first: str, rest: str = "", page_break: bool = False) -> Html:
     # the heading and the first block stay on one printed page; the rest may flow on
+    start = " page-start" if page_break else ""
     return Html(
-        f'<section class="block"><div class="keep"><h2>{_e(heading)}</h2>{first}</div>'
+        f'<section class="block{start}"><div class="keep"><h2>{_e(heading)}</h2>{first}</div>'
         f"{rest}</section>"
     )
 
 
-def _table(frame: pd.DataFrame, low_rows=None, wide_last: bool = False) -> str:
-    markup = frame.to_html(index=False, escape=True, classes="kpi", border=0, na_rep="—")
-    if low_rows is not None:
-        # mark rows meeting one of the plan's conditions; pandas writes one <tr> per row, in order
-        head, body = markup.split("<tbody>")
-        rows = body.split("<tr>")
-        rows = [rows[0]] + [
-            ('<tr class="low">' if low else "<tr>") + r
-            for r, low in zip(rows[1:], low_rows, strict=True)
-        ]
-        markup = head + "<tbody>" + "".join(rows)
-    if wide_last:
-        markup = markup.replace('class="dataframe kpi"', 'class="dataframe kpi wide-last"')
-    return markup
+def _table(frame: pd.DataFrame, low_rows=None, wide_last: bool = False, numeric=()) -> str:
+    """A report table: ``numeric`` columns right-aligned, ``low_rows`` shaded."""
+    right = ["num" if c in numeric else "" for c in frame.columns]
+    head = "".join(
+        f'<th class="{k}">{_e(c)}</th>' if k else f"<th>{_e(c)}</th>"
+        for c, k in zip(frame.columns, right, strict=True)
+    )
+    low = np.zeros(len(frame), bool) if low_rows is None else np.asarray(low_rows, bool)
+    values = frame.astype(object).where(frame.notna(), "—").to_numpy()
+    rows = "".join(  # rendering a table of people, not scoring them
+        ('<tr class="low">' if shade else "<tr>")
+        + "".join(
+            f'<td class="{k}">{_e(v)}</td>' if k else f"<td>{_e(v)}</td>"
+            for v, k in zip(row, right, strict=True)
+        )
+        + "</tr>"
+        for row, shade in zip(values, low, strict=True)
+    )
+    kind = "kpi wide-last" if wide_last else "kpi"
+    return f'<table class="{kind}"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
 
 
 def _figure(fig, caption: str = "") -> str:
