@@ -137,8 +137,8 @@ def check_template(pattern: str) -> str:
     evaluate attribute access such as ``{month.__class__}``.
     """
     try:
-        fields = [f for _, f, spec, conv in string.Formatter().parse(pattern) if f is not None]
-        specs = [(spec, conv) for _, f, spec, conv in string.Formatter().parse(pattern) if f]
+        fields = [f for _text, f, spec, conv in string.Formatter().parse(pattern) if f is not None]
+        specs = [(spec, conv) for _text, f, spec, conv in string.Formatter().parse(pattern) if f]
     except ValueError as exc:
         raise ValueError(
             _(
