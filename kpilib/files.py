@@ -62,7 +62,7 @@ def write_atomically(outputs: dict[Path, Callable[[Path], object]], force: bool 
             tmp.chmod(0o666 & ~umask)  # mkstemp makes 0600; reports are meant to be shared
             os.replace(tmp, dest)
     finally:
-        for tmp, _ in staged:
+        for tmp, _dest in staged:
             tmp.unlink(missing_ok=True)
 
 

@@ -187,3 +187,34 @@ def test_messages_are_templates_not_formatted_strings():
             ):
                 wrong.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert wrong == []
+
+
+def _binds_underscore(function: ast.AST) -> bool:
+    """Whether ``function`` assigns ``_`` in its own scope (not in a comprehension or a
+    nested function), which makes every ``_("…")`` in it an UnboundLocalError."""
+    stack = list(ast.iter_child_nodes(function))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.comprehension):
+            continue
+        if isinstance(node, ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp):
+            continue
+        if isinstance(node, ast.Name) and node.id == "_" and isinstance(node.ctx, ast.Store):
+            return True
+        stack.extend(ast.iter_child_nodes(node))
+    return False
+
+
+def test_no_function_hides_the_translation_function():
+    """``for _, row in ...`` beside ``_("…")`` in one function breaks only on the error path."""
+    wrong = []
+    for path in (ROOT / "kpilib").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and _binds_underscore(node):
+                calls = any(
+                    isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "_"
+                    for n in ast.walk(node)
+                )
+                if calls:
+                    wrong.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}")
+    assert wrong == []
