@@ -86,7 +86,9 @@ def message(err: dict) -> tuple[str, str]:
     else:  # a kind no plan has met yet: pydantic's own words, marked as such
         text = _("取值不对（{detail}）").format(detail=err.get("msg", kind))
     got = err.get("input")
-    if kind != "missing" and not isinstance(got, dict | list) and "input" in err:
+    # a validator's own message already names the value it refuses
+    said = kind in ("missing", "value_error", "assertion_error")
+    if not said and not isinstance(got, dict | list) and "input" in err:
         text += _("（读到 {got!r}）").format(got=got)
     return text, fix
 

@@ -628,7 +628,7 @@ def _read_table(grid, state, r, cols, labels, fallback):
                 kind = "ignore"
         spec.append((c, header, kind, name, weight))
     by_kind = {}
-    for c, _header, kind, _name, _weight in spec:
+    for c, _head, kind, _name, _weight in spec:
         if kind and kind != "ignore":
             by_kind.setdefault(kind, []).append(c)
     indicator_cols = by_kind.get("indicator", [])
