@@ -107,7 +107,9 @@ def record_money(
                     _("{department} 在结果库中没有 {month} 的结果").format(
                         department=plan.department, month=month
                     ),
-                    _("先计分：kpi score {plan} --month {month}").format(plan=plan.path, month=month),
+                    _("先计分：kpi score {plan} --month {month}").format(
+                        plan=plan.path, month=month
+                    ),
                     code="month_not_stored",
                     **where,
                 )

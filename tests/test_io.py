@@ -54,7 +54,9 @@ def test_weights_written_as_plain_percentage_points(tmp_path):
 
 def test_text_in_a_weight_is_named(tmp_path):
     path = write_csv(tmp_path, "姓名,指标,权重,目标值\n甲,GMV指标,七成,100\n")
-    with pytest.raises(DataError, match=r"f.csv，第 2 行，人员 甲，列 权重：'七成' 不是数字") as info:
+    with pytest.raises(
+        DataError, match=r"f.csv，第 2 行，人员 甲，列 权重：'七成' 不是数字"
+    ) as info:
         read_targets(path, "long")
     (problem,) = info.value.problems
     assert (problem.person, problem.column, problem.code) == ("甲", "权重", "not_a_number")

@@ -150,8 +150,8 @@ class Formula:
         except SyntaxError as exc:
             raise FormulaError(
                 _(
-                    "无法解析公式 {formula!r}（{error}）；不是单纯词语的名称（含空格、符号或以数字开头）"
-                    "要写在方括号里，例如 [7日留存率]"
+                    "无法解析公式 {formula!r}（{error}）；"
+                    "不是单纯词语的名称（含空格、符号或以数字开头）要写在方括号里，例如 [7日留存率]"
                 ).format(formula=text, error=exc.msg)
             ) from None
         _check_size(tree, text)

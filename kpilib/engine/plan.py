@@ -188,9 +188,9 @@ class Sources(Frozen):
         wrong = {h: n for h, n in self.columns.items() if n is not None and n not in allowed}
         if wrong:
             raise ValueError(
-                _("columns: {wrong} 映射到的名称不认识；请用 {names} 之一，或 null（忽略该列）").format(
-                    wrong=wrong, names="、".join(sorted(allowed))
-                )
+                _(
+                    "columns: {wrong} 映射到的名称不认识；请用 {names} 之一，或 null（忽略该列）"
+                ).format(wrong=wrong, names="、".join(sorted(allowed)))
             )
         return self
 
@@ -244,8 +244,9 @@ class Plan(Frozen):
         if not DEPARTMENT_ID.fullmatch(value):
             raise ValueError(
                 _(
-                    "部门 ID {value!r} 只能由字母、数字、_、- 或汉字组成（不能有 /、..、空格或路径），"
-                    "它用作报告文件夹名；请改成方案文件名（不含 .yaml）"
+                    "部门 ID {value!r} 只能由字母、数字、_、- 或汉字组成"
+                    "（不能有 /、..、空格或路径），它用作报告文件夹名；"
+                    "请改成方案文件名（不含 .yaml）"
                 ).format(value=value)
             )
         return value
@@ -395,9 +396,9 @@ def _decode(raw: bytes, path: Path) -> str:
     except UnicodeDecodeError:
         raise PlanError(
             Problem(
-                _(
-                    "方案文件不是 UTF-8 也不是 GBK/GB18030 编码（第 {byte} 字节无法解码）"
-                ).format(byte=utf8_error.start),
+                _("方案文件不是 UTF-8 也不是 GBK/GB18030 编码（第 {byte} 字节无法解码）").format(
+                    byte=utf8_error.start
+                ),
                 _("用编辑器把它另存为 UTF-8 编码（记事本：另存为 → 编码选 UTF-8）"),
                 file=str(path),
                 code="bad_encoding",

@@ -61,7 +61,9 @@ def parse_condition(text: str) -> Formula:
     unknown = sorted(formula.names - set(NAMES))
     if unknown:
         raise ValueError(
-            _("条件 {condition!r} 用到不认识的名称 {names}；条件只能用 {allowed} 和 {lookups}").format(
+            _(
+                "条件 {condition!r} 用到不认识的名称 {names}；条件只能用 {allowed} 和 {lookups}"
+            ).format(
                 condition=text,
                 names="、".join(map(repr, unknown)),
                 allowed=", ".join(NAMES),
@@ -142,9 +144,7 @@ def _money(value):
     if isinstance(value, str):
         value = Decimal(value.replace(",", "").replace("元", "").strip())
     if isinstance(value, Decimal) and value != value.quantize(FEN):
-        raise ValueError(
-            _("{value} 超过两位小数；金额以元为单位，精确到分").format(value=value)
-        )
+        raise ValueError(_("{value} 超过两位小数；金额以元为单位，精确到分").format(value=value))
     return value
 
 
@@ -408,9 +408,7 @@ class Ratio(Frozen):
         if self.share is not None and (self.min is not None or self.max is not None):
             raise ValueError(_("写 share，或写 min/max，不能同时写"))
         if self.min is not None and self.max is not None and self.min > self.max:
-            raise ValueError(
-                _("min {low:g} 大于 max {high:g}").format(low=self.min, high=self.max)
-            )
+            raise ValueError(_("min {low:g} 大于 max {high:g}").format(low=self.min, high=self.max))
         return self
 
 

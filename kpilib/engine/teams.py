@@ -218,7 +218,9 @@ def check_plan(plan) -> list[Problem]:
         if ind.team and ind.formula:
             problems.append(
                 Problem(
-                    _("{name!r} 同时写了 formula 和 team；实际值只能来自其中之一").format(name=name),
+                    _("{name!r} 同时写了 formula 和 team；实际值只能来自其中之一").format(
+                        name=name
+                    ),
                     _("删掉 formula 或 team"),
                     file=where,
                     where=f"indicators.{name}",
@@ -268,7 +270,9 @@ def derive_targets(plan, targets: pd.DataFrame, problems: list) -> pd.DataFrame:
         for person in lacking:
             problems.append(
                 Problem(
-                    _("{name!r} 的目标是{what}的 {share:g}%，但 {person!r} 没有 {item!r} 的目标").format(
+                    _(
+                        "{name!r} 的目标是{what}的 {share:g}%，但 {person!r} 没有 {item!r} 的目标"
+                    ).format(
                         name=name, what=what, share=of.share * 100, person=person, item=of.item
                     ),
                     _("在目标表里加上 {item!r} 及其目标值").format(item=of.item),
@@ -283,7 +287,8 @@ def derive_targets(plan, targets: pd.DataFrame, problems: list) -> pd.DataFrame:
             problems.append(
                 Problem(
                     _(
-                        "{item!r} 的目标是 {target}，但方案推算出 {derived:,.2f}（{what}的 {share:g}%）"
+                        "{item!r} 的目标是 {target}，"
+                        "但方案推算出 {derived:,.2f}（{what}的 {share:g}%）"
                     ).format(
                         item=row["item"],
                         target=row["target"],

@@ -45,11 +45,11 @@ def message(err: dict) -> tuple[str, str]:
 
     Examples
     --------
-    >>> message({"type": N_("extra_forbidden"), "loc": ("rule", "cpa"), "input": 1.2})
+    >>> message({"type": "extra_forbidden", "loc": ("rule", "cpa"), "input": 1.2})
     ("不认识的键 'cpa'（读到 1.2）", '删掉它，或对照 docs/plan-format.md 检查拼写')
-    >>> message({"type": N_("greater_than"), "loc": ("scale",), "input": 0, "ctx": {"gt": 0}})
+    >>> message({"type": "greater_than", "loc": ("scale",), "input": 0, "ctx": {"gt": 0}})
     ('应大于 0（读到 0）', '见 docs/plan-format.md')
-    >>> message({"type": N_("value_error"), "loc": (), "ctx": {"error": ValueError("封顶低于保底")}})
+    >>> message({"type": "value_error", "loc": (), "ctx": {"error": ValueError("封顶低于保底")}})
     ('封顶低于保底', '见 docs/plan-format.md')
     """
     kind, ctx, loc = err["type"], err.get("ctx") or {}, err.get("loc") or ("",)

@@ -92,9 +92,9 @@ def _settings(reading, sheet, columns) -> dict:
         & {p for p, w in _weights(reading).items() if w > 1 + 1e-6}
     )
     if over:
-        settings["bonus"] = _(
-            "权重合计超过 100%（{people}）：在加分的指标上写 bonus: true"
-        ).format(people="、".join(over))
+        settings["bonus"] = _("权重合计超过 100%（{people}）：在加分的指标上写 bonus: true").format(
+            people="、".join(over)
+        )
     return settings
 
 
@@ -258,22 +258,20 @@ def render(report: dict) -> str:
             )
     if report["skipped"]:
         lines.append(_("跳过的行："))
-        lines += [
-            _("  {sheet} 第 {row} 行：{why}").format(**s) for s in report["skipped"]
-        ]
+        lines += [_("  {sheet} 第 {row} 行：{why}").format(**s) for s in report["skipped"]]
     if report["notes"]:
         lines.append(_("说明："))
         lines += [f"  {n}" for n in report["notes"]]
     for d in report.get("reconciled", []):
         if "sheet_total" in d:
             lines.append(
-                _("总分不一致：{person} 表内 {sheet_total:g}，kit {kit_total:g}，差 {difference:+g}")
-                .format(**d)
+                _(
+                    "总分不一致：{person} 表内 {sheet_total:g}，"
+                    "kit {kit_total:g}，差 {difference:+g}"
+                ).format(**d)
             )
         else:
-            lines.append(
-                _("等级不一致：{person} 表内 {sheet_grade}，kit {kit_grade}").format(**d)
-            )
+            lines.append(_("等级不一致：{person} 表内 {sheet_grade}，kit {kit_grade}").format(**d))
     if "reconciled" in report and not report["reconciled"]:
         lines.append(_("表内总分、等级与 kit 的结果一致"))
     if report["problems"]:

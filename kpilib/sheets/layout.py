@@ -616,7 +616,9 @@ def _read_table(grid, state, r, cols, labels, fallback):
         if c in grid.hidden_cols and kind not in ("person", "code") and kind != "ignore":
             if normalize(header) not in state.columns:  # the plan may name a hidden column
                 state.notes.append(
-                    _("{sheet}：「{header}」是隐藏列，未读取").format(sheet=grid.sheet, header=header)
+                    _("{sheet}：「{header}」是隐藏列，未读取").format(
+                        sheet=grid.sheet, header=header
+                    )
                 )
                 spec.append((c, header, "hidden", name, None))
                 continue
@@ -695,7 +697,11 @@ def _skip_row(grid, state, r, cols) -> str | None:
     m = SKIP.match(normalize(first))
     if m:
         state.skipped.append(
-            {"sheet": grid.sheet, "row": r + 1, "why": _("「{label}」行，不是人员").format(label=m.group(1))}
+            {
+                "sheet": grid.sheet,
+                "row": r + 1,
+                "why": _("「{label}」行，不是人员").format(label=m.group(1)),
+            }
         )
         return m.group(1)
     return None
@@ -855,7 +861,7 @@ def _value(grid, r, cols, kind):
 
 
 def _map_columns(table, spec, person_col, indicator_cols, section_col=None) -> None:
-    for c, header, kind, _, _ in spec:
+    for c, header, kind, _name, _weight in spec:
         if not header:
             if c == person_col:
                 table["columns"]["(无表头)"] = "姓名"

@@ -191,7 +191,7 @@ def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
 
 def _uncached(raw) -> list[str]:
     refs = []
-    for _, cell in ElementTree.iterparse(raw):
+    for _event, cell in ElementTree.iterparse(raw):
         if cell.tag != f"{_NS}c":
             continue
         if cell.find(f"{_NS}f") is not None:

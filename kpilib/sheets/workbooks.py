@@ -508,8 +508,8 @@ def check_template_targets(path: str | Path, targets: pd.DataFrame) -> None:
         problems.append(
             Problem(
                 _(
-                    "录入表的目标值 {shown:,.10g} 与目标表 {file} 中 {indicator} 的目标 {now} 不同；"
-                    "计分只用目标表"
+                    "录入表的目标值 {shown:,.10g} 与目标表 {file} 中 {indicator} 的目标 {now} "
+                    "不同；计分只用目标表"
                 ).format(
                     shown=shown.iat[i],
                     file=targets["_file"].iat[0],
