@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+
+# Tests assert the kit's default language, Chinese, whatever the machine's LANG says;
+# set before kpilib chooses its catalog (once per process, at the first message).
+# Subprocesses (the CLI, papermill's kernels) inherit it.
+os.environ["KPI_LANG"] = "zh"
 
 
 @pytest.fixture(autouse=True)

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from kpilib.engine.plan import ARCHIVE
 from kpilib.errors import KpiError, PlanError, Problem
+from kpilib.i18n import _
 
 SOURCES = ("targets", "actuals", "incidents", "ratings")
 HISTORY = ARCHIVE  # beside params/, so a kept plan's relative paths still hold
@@ -58,15 +59,24 @@ def publish(
 
     draft = Path(draft).resolve()
     if not draft.exists():
-        raise PlanError(Problem(f"草稿 {draft} 不存在", "检查路径；草稿在 params/drafts/ 下"))
+        raise PlanError(
+            Problem(
+                _("草稿 {path} 不存在").format(path=draft),
+                _("检查路径；草稿在 params/drafts/ 下"),
+                code="no_such_file",
+            )
+        )
     load_plan(draft)  # a draft that does not load is not published
     params = draft.parent.parent if draft.parent.name == "drafts" else draft.parent
     if department is None and not re.search(r"_whatif\d*$", draft.stem):
         raise KpiError(
             Problem(
-                f"看不出草稿 {draft.name} 要替换哪个部门的方案（文件名不以 _whatif 结尾）",
-                "用 --as 部门 指定，例如 kpi plan publish 草稿.yaml --as channel_ops",
+                _("看不出草稿 {name} 要替换哪个部门的方案（文件名不以 _whatif 结尾）").format(
+                    name=draft.name
+                ),
+                _("用 --as 部门 指定，例如 kpi plan publish 草稿.yaml --as channel_ops"),
                 file=str(draft),
+                code="unknown_department",
             )
         )
     department = department or re.sub(r"_whatif\d*$", "", draft.stem)
@@ -74,9 +84,10 @@ def publish(
     if target == draft:
         raise KpiError(
             Problem(
-                f"{draft} 已经在 params/ 中，不是草稿",
-                "草稿放在 params/drafts/；或用 --as 指定要替换的部门",
+                _("{path} 已经在 params/ 中，不是草稿").format(path=draft),
+                _("草稿放在 params/drafts/；或用 --as 指定要替换的部门"),
                 file=str(draft),
+                code="not_a_draft",
             )
         )
     stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
@@ -103,14 +114,24 @@ def publish(
         sources[key] = Path(os.path.relpath(where, params)).as_posix()
     for copy, source in copies.items():
         outputs[copy] = lambda p, source=source: shutil.copyfile(source, p)
-    header = [f"# 由草稿 {os.path.relpath(draft, params)} 于 {stamp} 发布（kpi plan publish）。"]
+    header = [
+        _("# 由草稿 {draft} 于 {stamp} 发布（kpi plan publish）。").format(
+            draft=os.path.relpath(draft, params), stamp=stamp
+        )
+    ]
     if kept is not None:
-        header.append(f"# 上一版原样保存在 {os.path.relpath(kept, params.parent)}。")
+        header.append(
+            _("# 上一版原样保存在 {kept}。").format(kept=os.path.relpath(kept, params.parent))
+        )
     header += _draft_comments(draft)
     body = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
     taken = [str(p) for p in outputs if p.exists()]
     if taken:  # kept plans and copied targets are never replaced
-        raise KpiError(Problem(f"{'、'.join(taken)} 已存在", "过一秒再发布"))
+        raise KpiError(
+            Problem(
+                _("{paths} 已存在").format(paths="、".join(taken)), _("过一秒再发布"), code="exists"
+            )
+        )
     outputs[target] = lambda p: p.write_text("\n".join(header) + "\n" + body, encoding="utf-8")
     write_atomically(outputs, force=True)  # only the plan in force is replaced
     load_plan(target)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kpilib.i18n import _
+
 SHOW_AT_MOST = 10
 
 
@@ -18,7 +20,8 @@ class Problem:
     Parameters
     ----------
     message : str
-        What is wrong, with the value received and what was expected.
+        What is wrong, with the value received and what was expected (already in
+        the user's language: ``_("…").format(...)``).
     fix : str
         What the analyst should do about it.
     file, where, person, column : str, optional
@@ -37,13 +40,17 @@ class Problem:
     code: str | None = None
 
     def __str__(self) -> str:
+        """``位置：消息。改法：修复`` (``place: message. Fix: fix`` in English)."""
         place = [p for p in (self.file, self.where) if p]
         if self.person:
-            place.append(f"person {self.person}")
+            place.append(_("人员 {person}").format(person=self.person))
         if self.column:
-            place.append(f"column {self.column}")
-        text = f"{', '.join(place)}: {self.message}" if place else self.message
-        return f"{text}. Fix: {self.fix}" if self.fix else text
+            place.append(_("列 {column}").format(column=self.column))
+        message = self.message.rstrip("。.")
+        text = message
+        if place:
+            text = _("{place}：{message}").format(place=_("，").join(place), message=message)
+        return _("{text}。改法：{fix}").format(text=text, fix=self.fix) if self.fix else text
 
 
 class KpiError(Exception):
@@ -60,10 +67,11 @@ class KpiError(Exception):
     def _text(self) -> str:
         if len(self.problems) == 1:
             return str(self.problems[0])
-        lines = [f"{len(self.problems)} problems:"]
+        lines = [_("{count} 个问题：").format(count=len(self.problems))]
         lines += [f"  - {p}" for p in self.problems[:SHOW_AT_MOST]]
         if len(self.problems) > SHOW_AT_MOST:
-            lines.append(f"  ... and {len(self.problems) - SHOW_AT_MOST} more")
+            more = len(self.problems) - SHOW_AT_MOST
+            lines.append(_("  ……另有 {count} 个").format(count=more))
         return "\n".join(lines)
 
 

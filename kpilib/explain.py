@@ -29,19 +29,24 @@ from kpilib.engine.policy import shown
 from kpilib.engine.rules import outside_weights
 from kpilib.engine.scoring import Result
 from kpilib.errors import KpiError, Problem
+from kpilib.i18n import N_, _
 
 STEP_COLUMNS = ["kind", "name", "rule", "inputs", "arithmetic", "points"]
-KIND_LABELS = {
-    "item": "考核项",
-    "bonus": "加减分",
-    "bonus_cap": "加分封顶",
-    "gate": "否决/调整条件",
-    "adjustment": "申诉调整",
-    "total": "总分",
-    "grade": "等级",
-    "pay": "绩效奖金",
-    "pool": "奖金包",
+KIND_LABELS = {  # shown through _()
+    "item": N_("考核项"),
+    "bonus": N_("加减分"),
+    "bonus_cap": N_("加分封顶"),
+    "gate": N_("否决/调整条件"),
+    "adjustment": N_("申诉调整"),
+    "total": N_("总分"),
+    "grade": N_("等级"),
+    "pay": N_("绩效奖金"),
+    "pool": N_("奖金包"),
 }
+
+
+def _kind(kind: str) -> str:
+    return _(KIND_LABELS[kind]) if kind in KIND_LABELS else kind
 
 
 def _pct(value) -> str:
@@ -79,12 +84,11 @@ class Explanation:
         s = self.summary
         lines = [
             f"{self.person} · {s['role']} · {self.plan.name} · {self.month}",
-            f"总分 {text.points([s['total']])[0]} · {s['grade']} · "
-            f"考核完成率 {_pct(s['completion'])}",
+            self._headline(),
         ]
         for row in self.steps.itertuples(index=False):  # a person has a few dozen steps
-            label = KIND_LABELS.get(row.kind, row.kind)
-            body = "；".join(p for p in (row.rule, row.inputs, row.arithmetic) if p)
+            label = _kind(row.kind)
+            body = _("；").join(p for p in (row.rule, row.inputs, row.arithmetic) if p)
             lines.append(f"- [{label}] {row.name}：{body}")
         return "\n".join(lines)
 
@@ -96,19 +100,18 @@ class Explanation:
         name = f"{self.person}（{english}）" if english not in ("", "/") else self.person
         head = (
             f"<h3>{_e(name)} · {_e(s['role'])} · {_e(self.month)}</h3>"
-            f'<p class="summary">总分 {_e(text.table_points([s["total"]])[0])} · {_e(s["grade"])}'
-            f" · 考核完成率 {_e(_pct(s['completion']))}</p>"
+            f'<p class="summary">{_e(self._headline())}</p>'
             if heading
             else ""
         )
         table = pd.DataFrame(
             {
-                "步骤": self.steps["kind"].map(KIND_LABELS).fillna(self.steps["kind"]),
-                "项目": self.steps["name"],
-                "规则": self.steps["rule"],
-                "输入": self.steps["inputs"],
-                "计算": self.steps["arithmetic"],
-                "得分": text.table_points(self.steps["points"]),
+                _("步骤"): self.steps["kind"].map(_kind),
+                _("项目"): self.steps["name"],
+                _("规则"): self.steps["rule"],
+                _("输入"): self.steps["inputs"],
+                _("计算"): self.steps["arithmetic"],
+                _("得分"): text.table_points(self.steps["points"]),
             }
         )
         return (
@@ -118,6 +121,14 @@ class Explanation:
 
     def _repr_html_(self) -> str:
         return self.html()
+
+    def _headline(self) -> str:
+        s = self.summary
+        return _("总分 {total} · {grade} · 考核完成率 {completion}").format(
+            total=text.table_points([s["total"]])[0],
+            grade=s["grade"],
+            completion=_pct(s["completion"]),
+        )
 
 
 def _e(value) -> str:
@@ -178,10 +189,15 @@ def explain(
     if person not in set(everyone["person"]):
         raise KpiError(
             Problem(
-                f"no person {person!r} in {plan.department} {month}"
-                f"{nearest(person, everyone['person'])}",
-                "use the name as written in the targets (姓名)",
+                _("{department} {month} 的结果里没有 {person!r}{hint}").format(
+                    department=plan.department,
+                    month=month,
+                    person=person,
+                    hint=nearest(person, everyone["person"]),
+                ),
+                _("按目标表里写的姓名填写"),
                 person=person,
+                code="unknown_person",
             )
         )
     items = items[items["person"] == person]

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from kpilib.errors import KpiError, Problem
+from kpilib.i18n import _
 
 
 def refuse_existing(paths, force: bool = False) -> None:
@@ -17,8 +18,9 @@ def refuse_existing(paths, force: bool = False) -> None:
     if existing and not force:
         raise KpiError(
             Problem(
-                f"{'、'.join(map(str, existing))} 已存在",
-                "换一个 --out 文件夹，或加 --force 覆盖",
+                _("{paths} 已存在").format(paths="、".join(map(str, existing))),
+                _("换一个 --out 文件夹，或加 --force 覆盖"),
+                code="exists",
             )
         )
 
@@ -45,10 +47,13 @@ def write_atomically(outputs: dict[Path, Callable[[Path], object]], force: bool 
                     raise
                 raise KpiError(
                     Problem(
-                        f"无法写入 {dest}（{exc.strerror}）",
-                        "腾出磁盘空间或检查文件夹权限后重新运行；已有文件保持原样，"
-                        "本次什么都没有写入",
+                        _("无法写入 {path}（{reason}）").format(path=dest, reason=exc.strerror),
+                        _(
+                            "腾出磁盘空间或检查文件夹权限后重新运行；已有文件保持原样，"
+                            "本次什么都没有写入"
+                        ),
                         file=str(dest),
+                        code="cannot_write",
                     )
                 ) from None
         umask = os.umask(0)
@@ -57,7 +62,7 @@ def write_atomically(outputs: dict[Path, Callable[[Path], object]], force: bool 
             tmp.chmod(0o666 & ~umask)  # mkstemp makes 0600; reports are meant to be shared
             os.replace(tmp, dest)
     finally:
-        for tmp, _ in staged:
+        for tmp, _dest in staged:
             tmp.unlink(missing_ok=True)
 
 
@@ -68,17 +73,21 @@ def _make_folder(folder: Path) -> None:
         blocker = next((p for p in (folder, *folder.parents) if p.is_file()), folder)
         raise KpiError(
             Problem(
-                f"输出位置 {folder} 不是文件夹：{blocker} 是一个文件",
-                "用 --out 指向一个文件夹（不存在时会新建），或把这个文件移走",
+                _("输出位置 {folder} 不是文件夹：{blocker} 是一个文件").format(
+                    folder=folder, blocker=blocker
+                ),
+                _("用 --out 指向一个文件夹（不存在时会新建），或把这个文件移走"),
                 file=str(blocker),
+                code="not_a_folder",
             )
         ) from None
     except OSError as exc:
         raise KpiError(
             Problem(
-                f"无法建立文件夹 {folder}（{exc.strerror}）",
-                "检查权限和磁盘空间，或用 --out 指向别处",
+                _("无法建立文件夹 {folder}（{reason}）").format(folder=folder, reason=exc.strerror),
+                _("检查权限和磁盘空间，或用 --out 指向别处"),
                 file=str(folder),
+                code="cannot_write",
             )
         ) from None
 

@@ -22,6 +22,7 @@ import pandas as pd
 
 from kpilib.engine.plan import Plan, load_plan, nearest
 from kpilib.errors import DataError, KpiError, Problem
+from kpilib.i18n import _
 from kpilib.project import store_path
 from kpilib.rounding import yuan
 from kpilib.store import connect
@@ -86,8 +87,8 @@ def record_money(
     if value is None or not value.is_finite() or value == 0 or value != yuan(value):
         problems.append(
             Problem(
-                f"金额 {amount!r} 不是到分的非零元数",
-                "写成元，最多两位小数，罚款为负数（例如 -50），奖励为正数（例如 500）",
+                _("金额 {amount!r} 不是到分的非零元数").format(amount=amount),
+                _("写成元，最多两位小数，罚款为负数（例如 -50），奖励为正数（例如 500）"),
                 column="金额",
                 code="bad_amount",
                 **where,
@@ -96,8 +97,8 @@ def record_money(
     if not str(reason).strip() or not str(by).strip():
         problems.append(
             Problem(
-                "罚款或奖励必须写明原因和决定人",
-                "加上 --reason 原因 和 --by 决定人",
+                _("罚款或奖励必须写明原因和决定人"),
+                _("加上 --reason 原因 和 --by 决定人"),
                 code="missing_reason",
                 **where,
             )
@@ -146,8 +147,10 @@ def _check_person(con, plan: Plan, month: str, person: str, where: dict) -> None
     if not scored:
         raise DataError(
             Problem(
-                f"{plan.department} 在结果库中没有 {month} 的结果",
-                f"先计分：kpi score {plan.path} --month {month}",
+                _("{department} 在结果库中没有 {month} 的结果").format(
+                    department=plan.department, month=month
+                ),
+                _("先计分：kpi score {plan} --month {month}").format(plan=plan.path, month=month),
                 code="month_not_stored",
                 **where,
             )
@@ -155,8 +158,10 @@ def _check_person(con, plan: Plan, month: str, person: str, where: dict) -> None
     if person not in scored:
         raise DataError(
             Problem(
-                f"{month} 的结果里没有 {person!r}{nearest(person, scored)}",
-                "按当月结果里的姓名填写",
+                _("{month} 的结果里没有 {person!r}{hint}").format(
+                    month=month, person=person, hint=nearest(person, scored)
+                ),
+                _("按当月结果里的姓名填写"),
                 code="unknown_person",
                 **where,
             )

@@ -14,6 +14,7 @@ import pandas as pd
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 
 from kpilib.errors import Problem
+from kpilib.i18n import _
 
 
 class Frozen(BaseModel):
@@ -84,29 +85,29 @@ def to_number(
     problems = []
     name = label or column
     for mask, what, fix, code in (
-        (bad, "is not a number", "write a plain number such as 2400000 or 92.5%", "not_a_number"),
-        (blank & ~np.asarray(allow_blank), "is blank", "fill in the value", "blank"),
-        (negative, "is negative", "check the sign; this column takes 0 or more", "negative"),
+        (bad, _("{value!r} 不是数字"), _("填写数字，如 2400000 或 92.5%"), "not_a_number"),
+        (blank & ~np.asarray(allow_blank), _("值为空"), _("填上这个值"), "blank"),
+        (negative, _("{value!r} 是负数"), _("检查正负号；这一列只能填 0 或正数"), "negative"),
         (
             non_finite,
-            "不是有限的数(无穷大或 NaN)",
-            "填写实际的数值，如 2400000 或 92.5%",
+            _("{value!r} 不是有限的数（无穷大或 NaN）"),
+            _("填写实际的数值，如 2400000 或 92.5%"),
             "non_finite",
         ),
         (
             too_large,
-            f"超过 {LARGEST:.0e}，不像真实的考核数据",
-            "检查这个单元格(多打了位数，或公式溢出)，填写实际的数值",
+            _("{value!r} 超过 {largest:.0e}，不像真实的考核数据"),
+            _("检查这个单元格（多打了位数，或公式溢出），填写实际的数值"),
             "too_large",
         ),
     ):
-        for _, row in frame[mask].iterrows():  # error path only: a handful of rows
+        for _index, row in frame[mask].iterrows():  # error path only: a handful of rows
             problems.append(
                 Problem(
-                    f"{row[column]!r} {what}" if what != "is blank" else f"value {what}",
+                    what.format(value=row[column], largest=LARGEST),
                     fix,
                     file=row["_file"],
-                    where=f"row {row['_row']}",
+                    where=_("第 {row} 行").format(row=row["_row"]),
                     person=row.get("person") or None,
                     column=row.get("_column", name),
                     code=code,

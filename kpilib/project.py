@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 from kpilib.errors import PlanError, Problem
+from kpilib.i18n import _
 
 STORE_NAME = Path("data") / "results.duckdb"
 
@@ -45,8 +46,11 @@ def find_plan(department: str, start: str | Path = ".") -> Path:
             return candidate
     raise PlanError(
         Problem(
-            f"no plan params/{department}.yaml above {start}",
-            "check the department ID, or pass plan_path",
+            _("在 {start} 及其上级文件夹里找不到方案 params/{department}.yaml").format(
+                start=start, department=department
+            ),
+            _("检查部门 ID，或直接给出方案文件的路径（plan_path）"),
+            code="no_such_plan",
         )
     )
 

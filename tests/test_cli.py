@@ -47,14 +47,14 @@ def test_bad_actuals_write_nothing_and_exit_non_zero(tmp_path, capsys):
         main(["score", PLAN, "--month", "2024-11", "--actuals", str(bad), "--out", str(out)]) == 2
     )
     err = capsys.readouterr().err
-    assert "bad.csv, row 2, person 危鹤坚, column 实际值: 'abc' is not a number" in err
+    assert "bad.csv，第 2 行，人员 危鹤坚，列 实际值：'abc' 不是数字" in err
     assert "person '何嘉健' is in the targets but has no actuals" in err
     assert not out.exists()
 
 
 def test_a_month_without_actuals(capsys):
     assert main(["score", PLAN, "--month", "2023-01"]) == 2
-    assert "no actuals for 2023-01" in capsys.readouterr().err
+    assert "没有 2023-01 的实际值" in capsys.readouterr().err
 
 
 def test_help_explains_itself():

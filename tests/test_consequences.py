@@ -195,8 +195,10 @@ def test_a_rule_naming_an_unknown_condition_is_a_plan_error(tmp_path):
     plan = tmp_path / "channel_ops.yaml"
     text = (ROOT / "params/channel_ops.yaml").read_text(encoding="utf-8")
     plan.write_text(text.replace("when: probation", "when: probatoin"), encoding="utf-8")
-    with pytest.raises(PlanError, match="consequences.rules.4.when.*unknown 'probatoin'"):
+    with pytest.raises(PlanError, match="用到不认识的名称 'probatoin'") as info:
         kpilib.load_plan(plan)
+    (problem,) = info.value.problems
+    assert (problem.where, problem.code) == ("consequences.rules.4.when", "value_error")
 
 
 def test_annual_score_is_the_mean_of_the_valid_months():

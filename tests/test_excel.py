@@ -177,10 +177,12 @@ def test_unreadable_cell_names_sheet_row_column_and_fix(tmp_path):
     book.save(path)
     with pytest.raises(
         DataError,
-        match=r"\(sheet 11月数据\), row 6, person 王丽华, column 实际值: "
-        r"'约两千' is not a number. Fix: write a plain number",
-    ):
+        match=r"（工作表 11月数据），第 6 行，人员 王丽华，列 实际值："
+        r"'约两千' 不是数字。改法：填写数字",
+    ) as info:
         kpilib.score_month(ROOT / "params/member_retail.yaml", MONTH, actuals=path)
+    bad = next(p for p in info.value.problems if p.code == "not_a_number")
+    assert (bad.person, bad.column, bad.where) == ("王丽华", "实际值", "第 6 行")
 
 
 # ---- results workbook and formula injection

@@ -98,9 +98,10 @@ def test_a_recorded_adjustment_changes_the_points_and_is_listed(tmp_path):
 
 def test_an_unknown_person_is_an_error_with_a_suggestion():
     with pytest.raises(
-        KpiError, match=r"no person '危鹤' in channel_ops 2024-11 \(did you mean '危鹤坚'\?\)"
-    ):
+        KpiError, match=r"channel_ops 2024-11 的结果里没有 '危鹤'（是不是 '危鹤坚'？）"
+    ) as info:
         explain(PLAN, "危鹤", "2024-11")
+    assert info.value.problems[0].code == "unknown_person"
 
 
 def test_text_and_html_carry_every_step_and_escape_names():

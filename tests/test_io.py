@@ -55,9 +55,11 @@ def test_weights_written_as_plain_percentage_points(tmp_path):
 def test_text_in_a_weight_is_named(tmp_path):
     path = write_csv(tmp_path, "姓名,指标,权重,目标值\n甲,GMV指标,七成,100\n")
     with pytest.raises(
-        DataError, match=r"f.csv, row 2, person 甲, column 权重: '七成' is not a number"
-    ):
+        DataError, match=r"f.csv，第 2 行，人员 甲，列 权重：'七成' 不是数字"
+    ) as info:
         read_targets(path, "long")
+    (problem,) = info.value.problems
+    assert (problem.person, problem.column, problem.code) == ("甲", "权重", "not_a_number")
 
 
 def test_wide_actuals_in_excel_with_merged_title(tmp_path):
@@ -91,14 +93,16 @@ def test_long_actuals_in_csv(tmp_path):
 
 def test_actuals_of_another_month_are_refused(tmp_path):
     path = write_csv(tmp_path, "月份,姓名,指标,实际值\n2024-10,危鹤坚,GMV指标,2160000\n")
-    with pytest.raises(DataError, match="month column says '2024-10' but this run is for 2024-11"):
+    with pytest.raises(DataError, match="月份列写的是 '2024-10'，本次计算的是 2024-11") as info:
         read_actuals(path, "2024-11")
+    assert info.value.problems[0].code == "wrong_month"
 
 
 def test_a_file_without_a_person_column(tmp_path):
     path = write_csv(tmp_path, "a,b\n1,2\n")
-    with pytest.raises(DataError, match="no header row with a person column"):
+    with pytest.raises(DataError, match="没有找到带姓名列的表头行") as info:
         read_sheet(path)
+    assert info.value.problems[0].code == "no_header"
 
 
 def test_write_atomically_never_replaces_silently(tmp_path):
@@ -151,7 +155,7 @@ def test_a_hidden_first_sheet_is_not_read_and_the_analyst_is_told(tmp_path):
     book.save(tmp_path / "a.xlsx")
     with pytest.warns(HiddenSheetWarning, match="隐藏的工作表「10月」里有数据"):
         a = read_actuals(tmp_path / "a.xlsx")
-    assert a["value"].tolist() == ["2160000"] and a["_file"].iloc[0].endswith("(sheet 11月)")
+    assert a["value"].tolist() == ["2160000"] and a["_file"].iloc[0].endswith("（工作表 11月）")
 
 
 def test_gbk_csv_is_read_and_errors_name_the_encoding(tmp_path):
@@ -159,5 +163,5 @@ def test_gbk_csv_is_read_and_errors_name_the_encoding(tmp_path):
     path.write_bytes("姓名,指标,权重,目标值\n甲,GMV指标,七成,100\n".encode("gbk"))
     with pytest.raises(DataError) as err:
         read_targets(path, "long")
-    assert err.value.problems[0].file == f"{path} (GB18030)"
+    assert err.value.problems[0].file == f"{path}（GB18030）"
     assert err.value.problems[0].column == "权重"

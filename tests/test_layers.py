@@ -20,6 +20,7 @@ LAYERS = [
     (
         "base",
         [
+            "kpilib.i18n",
             "kpilib.errors",
             "kpilib.text",
             "kpilib.parse",

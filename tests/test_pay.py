@@ -136,12 +136,12 @@ def test_a_pool_of_zero_is_refused():
 
 def test_a_role_with_no_base_pay_names_the_person_and_role():
     plan = make_plan(RATIO, pay={"base": {"主管": 600}})
-    with pytest.raises(PlanError, match="pay.base, person 乙: role '助理' has no base"):
+    with pytest.raises(PlanError, match="pay.base，人员 乙：role '助理' has no base"):
         pay.compute(people([("甲", "主管", 80, 0.8), ("乙", "助理", 80, 0.8)]), plan)
 
 
 def test_money_with_more_than_two_decimals_is_a_plan_error():
-    with pytest.raises(Exception, match="more than two decimals"):
+    with pytest.raises(Exception, match="600.005 超过两位小数"):
         make_plan(RATIO, pay={"base": {"主管": "600.005"}})
 
 

@@ -28,56 +28,69 @@ def test_every_shipped_plan_loads():
 
 
 @pytest.mark.parametrize(
-    "body, message",
-    [
+    "body, found, values",
+    [  # found: (where, code) of each problem; values: what the messages must name
         (
             "indicators: {GMV: {rule: {type: ratioo}}}",
-            r"indicators.GMV.rule: unknown rule type 'ratioo'. Fix: use one of: ratio, count, bands",
+            [("indicators.GMV.rule", "unknown_rule_type")],
+            ["'ratioo'"],
         ),
         (
             "indicators: {GMV: {rule: {type: ratio, cap: 0.5, floor: 0.8}}}",
-            r"indicators.GMV.rule: .*cap 0.5 is below floor 0.8",
+            [("indicators.GMV.rule", "rule_parameter")],
+            ["0.5", "0.8"],
         ),
         (
             "indicators: {GMV: {rule: {type: ratio}, weight: 3}}",
-            r"indicators.GMV.weight: unknown key 'weight'",
+            [("indicators.GMV.weight", "extra_forbidden")],
+            ["'weight'"],
         ),
         (
             "indicators: {GMV: {rule: {type: bands, bands: [{at_most: 0.3, share: 1}, "
             "{at_most: 0.1, share: 0.5}]}}}",
-            r"out of order",
+            [("indicators.GMV.rule", "rule_parameter")],
+            ["0.3", "0.1"],
         ),
         (
             "indicators: {转化率: {formula: 买家 / UV, rule: {type: ratio}}}\nmeasures: {买家数: {}}",
-            r"formula '买家 / UV' names unknown measure 'UV'.*\n.*unknown measure '买家' \(did you mean '买家数'\?\)",
+            [("indicators.转化率.formula", "unknown_measure")] * 2,
+            ["'UV'", "'买家'", "'买家数'"],  # the last: the suggestion for 买家
         ),
         (
             "indicators: {GMV: {rule: {type: ratio}}}\ngates: [{name: x, when: 'section(\"联检\") < 1', "
             "effect: void}]",
-            r"section\('联检'\): no such indicator or section",
+            [("gates.0.when", "unknown_item")],
+            ["section('联检')"],
         ),
         (
             "indicators: {GMV: {rule: {type: ratio}}}\ngates: [{name: x, when: 'GMV < 1', "
             "effect: multiply, item: GMW, factor: 2}]",
-            r"multiplies unknown item 'GMW' \(did you mean 'GMV'",
+            [("gates.0.item", "unknown_item")],
+            ["'GMW'", "'GMV'"],
         ),
         (
             "indicators: {GMV: {rule: {type: ratio}}}\ngrades: [{name: a, min: 60}, {name: b, min: 80}, "
             "{name: c}]",
-            r"must go strictly down",
+            [("", "value_error")],
+            ["[60.0, 80.0]"],
         ),
-        ("indicators: [GMV", r"not valid YAML"),
+        ("indicators: [GMV", [(None, "bad_yaml")], ["line 5"]),
     ],
 )
-def test_bad_plans_are_explained(tmp_path, body, message):
-    with pytest.raises(PlanError, match=message) as info:
+def test_bad_plans_are_explained(tmp_path, body, found, values):
+    with pytest.raises(PlanError) as info:
         load_plan(plan_file(tmp_path, body))
-    assert str(tmp_path / "t.yaml") in str(info.value)
+    problems = info.value.problems
+    assert [(p.where, p.code) for p in problems] == found
+    assert all(p.file == str(tmp_path / "t.yaml") for p in problems)
+    assert all(v in str(info.value) for v in values)
+    assert all(p.fix for p in problems)  # every problem says what to do
 
 
 def test_missing_plan_file():
-    with pytest.raises(PlanError, match="does not exist"):
+    with pytest.raises(PlanError, match="方案文件 params/nope.yaml 不存在") as info:
         load_plan("params/nope.yaml")
+    assert info.value.problems[0].code == "no_such_file"
 
 
 def test_channel_ops_plan_states_its_assumptions():

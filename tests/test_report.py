@@ -155,14 +155,14 @@ def test_the_good_department_completes_while_the_others_fail(batch):
     [
         (
             "no_actuals",
-            r"no actuals for 2024-11: .*missing/2024-11\.csv does not exist.*"
+            r"没有 2024-11 的实际值：.*missing/2024-11\.csv 不存在.*"
             r"no month has an actuals file yet",
         ),
         (
             "bad_actuals",
-            r"2024-11\.csv, row \d+, person 潘君捷, column 实际值: '六十万' is not a number",
+            r"2024-11\.csv，第 \d+ 行，人员 潘君捷，列 实际值：'六十万' 不是数字",
         ),
-        ("untagged", r"untagged\.ipynb: the notebook has no cell tagged 'parameters'.*add the tag"),
+        ("untagged", r"untagged\.ipynb：the notebook has no cell tagged 'parameters'.*add the tag"),
         (
             "failing",
             r"cell 2 \(In \[\d\]: raise ValueError.*failed: ValueError: boom: 数据不全.*"

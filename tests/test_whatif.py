@@ -147,12 +147,12 @@ def test_a_bad_tweak_says_what_and_where(session, changes, message):
 
 
 def test_unknown_indicator_and_weights_outside_0_to_100_are_errors(session):
-    with pytest.raises(PlanError, match=r"no indicator 'GMV指' .*did you mean 'GMV指标'"):
+    with pytest.raises(PlanError, match=r"no indicator 'GMV指' .*（是不是 'GMV指标'？）"):
         with_rule(session.plan, "GMV指", cap=1)
     with pytest.raises(PlanError, match=r"weight 1\.2 for 'GMV指标' is outside 0-100%"):
         session.compare(weights={"GMV指标": "120%"})
     with pytest.raises(
-        PlanError, match=r"indicators\.投诉解决\.rule\.bands: 2 band edges given for 5 bands"
+        PlanError, match=r"indicators\.投诉解决\.rule\.bands：2 band edges given for 5 bands"
     ):
         plan = load_plan(ROOT / "params/mall_floor.yaml")
         with_rule(plan, "投诉解决", edges=[0.1, 0.2])

@@ -221,5 +221,6 @@ def test_a_filled_template_with_changed_targets_is_refused(tmp_path):
     with pytest.raises(DataError) as caught:
         kpilib.score_month(ROOT / "params/bank_branch.yaml", MONTH, actuals=path)
     (problem,) = caught.value.problems
-    assert (problem.person, problem.column, problem.where) == ("陈晓燕", "目标值", f"row {row}")
+    assert (problem.person, problem.column, problem.where) == ("陈晓燕", "目标值", f"第 {row} 行")
+    assert problem.code == "template_target_changed"
     assert "80,000" in problem.message and "100,000" in problem.message

@@ -19,6 +19,7 @@ from kpilib import text
 from kpilib.engine.plan import nearest
 from kpilib.engine.rules import Bands, Bonus, Incidents, Rating, Ratio, Step, round_points
 from kpilib.errors import Problem
+from kpilib.i18n import _
 
 ADJUSTMENT_COLUMNS = ["adjustment_id", "person", "item", "actual", "points", "note"]
 """adjustment_id, person, item, actual (a corrected actual) or points (decided points),
@@ -33,11 +34,16 @@ def locate(items: pd.DataFrame, adjustments: pd.DataFrame, problems: list) -> np
         mine = items.loc[items["person"] == row.person, "item"]
         problems.append(
             Problem(
-                f"第 {row.adjustment_id} 号调整针对的 {row.person} 的 {row.item!r} 本月不存在"
-                f"{nearest(row.item, mine) if len(mine) else ''}",
-                "核对姓名和指标；若目标表已改，用 kpi adjust 按本月的项目重新登记",
+                _("第 {id} 号调整针对的 {person} 的 {item!r} 本月不存在{hint}").format(
+                    id=row.adjustment_id,
+                    person=row.person,
+                    item=row.item,
+                    hint=nearest(row.item, mine) if len(mine) else "",
+                ),
+                _("核对姓名和指标；若目标表已改，用 kpi adjust 按本月的项目重新登记"),
                 person=row.person,
                 column="item",
+                code="unknown_item",
             )
         )
     return at
@@ -68,8 +74,8 @@ def replace_points(
         reason = items.loc[rows, "reason"].to_numpy(object)
         tail = np.where(
             has_points,
-            text.cat("；申诉调整（", note, "）→ ", text.points(items.loc[rows, "points"])),
-            text.cat("；申诉调整（", note, "）"),
+            text.cat(_("；申诉调整（"), note, _("）→ "), text.points(items.loc[rows, "points"])),
+            text.cat(_("；申诉调整（"), note, _("）")),
         )
         items.loc[rows, "reason"] = text.cat(reason, tail)
     return items
@@ -131,7 +137,7 @@ def points_range(rule, full_points: float) -> tuple[float, float]:
             rule.floor if rule.floor is not None else -np.inf,
             rule.cap if rule.cap is not None else np.inf,
         )
-    raise TypeError(f"no points range for rule {rule.type!r}")
+    raise TypeError(f"no points range for rule {rule.type!r}")  # a programming error
 
 
 __all__ = ["ADJUSTMENT_COLUMNS", "locate", "replace_actuals", "replace_points", "mark"]

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from kpilib import compare
+from kpilib.i18n import _
 
 _BRACKETED = re.compile(r"\[([^\[\]]+)\]")
 _PERCENT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*[%％]")
@@ -132,20 +133,26 @@ class Formula:
         # names in [brackets] are set aside first, so a % inside a name stays a name
         if len(str(text)) > MAX_LENGTH:
             raise FormulaError(
-                f"公式过长（{len(str(text))} 个字符，上限 {MAX_LENGTH}）；"
-                "请拆成几个中间指标（measures）分步计算"
+                _(
+                    "公式过长（{length} 个字符，上限 {limit}）；"
+                    "请拆成几个中间指标（measures）分步计算"
+                ).format(length=len(str(text)), limit=MAX_LENGTH)
             )
         source = _PERCENT.sub(r"(\1/100)", _BRACKETED.sub(alias, str(text)))
         try:
             tree = ast.parse(source, mode="eval")
         except (RecursionError, MemoryError):
             raise FormulaError(
-                f"公式 {_short(text)} 嵌套过深，无法解析；请拆成几个中间指标（measures）分步计算"
+                _(
+                    "公式 {formula} 嵌套过深，无法解析；请拆成几个中间指标（measures）分步计算"
+                ).format(formula=_short(text))
             ) from None
         except SyntaxError as exc:
             raise FormulaError(
-                f"cannot parse formula {text!r} ({exc.msg}); write names that are not plain "
-                "words in [brackets], e.g. [7日留存率]"
+                _(
+                    "无法解析公式 {formula!r}（{error}）；"
+                    "不是单纯词语的名称（含空格、符号或以数字开头）要写在方括号里，例如 [7日留存率]"
+                ).format(formula=text, error=exc.msg)
             ) from None
         _check_size(tree, text)
         names, lookups = set(), set()
@@ -161,7 +168,9 @@ class Formula:
                 and isinstance(node.value, str)
                 and (id(node) not in quoted)
             ):
-                raise FormulaError(f"formula {text!r}: {node.value!r} is not a number")
+                raise FormulaError(
+                    _("公式 {formula!r}：{value!r} 不是数字").format(formula=text, value=node.value)
+                )
             if isinstance(node, ast.Name):
                 names.add(aliases.get(node.id, node.id))
             if isinstance(node, ast.Call) and node.func.id in LOOKUPS:
@@ -194,7 +203,7 @@ class Formula:
             if isinstance(node.op, ast.Div):
                 zero = np.asarray(right == 0)
                 if zero.any():
-                    exc = FormulaError(f"formula {self.text!r} divides by zero")
+                    exc = FormulaError(_("公式 {formula!r} 除以 0").format(formula=self.text))
                     exc.where = zero
                     raise exc
                 return left / right
@@ -226,7 +235,9 @@ class Formula:
             for a in args[1:]:
                 out = ELEMENTWISE[fn](out, a)
             return out
-        raise FormulaError(f"unsupported expression in {self.text!r}")  # pragma: no cover
+        raise FormulaError(  # pragma: no cover
+            _("公式 {formula!r} 里有不支持的写法").format(formula=self.text)
+        )
 
 
 def _short(text) -> str:
@@ -243,8 +254,16 @@ def _check_size(tree: ast.Expression, text) -> None:
         level.extend((child, d + 1) for child in ast.iter_child_nodes(node))
     if count > MAX_NODES or depth > MAX_DEPTH:
         raise FormulaError(
-            f"公式 {_short(text)} 过大（{count} 个节点、嵌套 {depth} 层；上限 {MAX_NODES} 个、"
-            f"{MAX_DEPTH} 层）；请拆成几个中间指标（measures）分步计算"
+            _(
+                "公式 {formula} 过大（{count} 个节点、嵌套 {depth} 层；上限 {max_nodes} 个、"
+                "{max_depth} 层）；请拆成几个中间指标（measures）分步计算"
+            ).format(
+                formula=_short(text),
+                count=count,
+                depth=depth,
+                max_nodes=MAX_NODES,
+                max_depth=MAX_DEPTH,
+            )
         )
 
 
@@ -261,7 +280,11 @@ def _check_divisor(node: ast.AST, text) -> None:
     except FormulaError:
         return  # a nested literal division by zero is reported on its own node
     if value == 0:
-        raise FormulaError(f"公式 {_short(text)} 除以常数 0（{ast.unparse(node)}）；请改正除数")
+        raise FormulaError(
+            _("公式 {formula} 除以常数 0（{divisor}）；请改正除数").format(
+                formula=_short(text), divisor=ast.unparse(node)
+            )
+        )
 
 
 def _as_float(value):
@@ -292,25 +315,39 @@ _ALLOWED = (
 def _check_node(node: ast.AST, text: str) -> None:
     if not isinstance(node, _ALLOWED):
         raise FormulaError(
-            f"formula {text!r} uses {type(node).__name__}, which is not allowed; formulas "
-            "may use + - * /, comparisons, and/or, numbers, measure names and "
-            f"the functions {', '.join([*ELEMENTWISE, *UNARY, *GROUP, *LOOKUPS])}"
+            _(
+                "公式 {formula!r} 用了不允许的写法 {node}；公式只能用 + - * /、比较、and/or、"
+                "数字、量的名称和函数 {functions}"
+            ).format(formula=text, node=type(node).__name__, functions=_functions())
         )
     if isinstance(node, ast.Constant) and not isinstance(node.value, int | float | str):
-        raise FormulaError(f"formula {text!r}: constant {node.value!r} is not a number")
+        raise FormulaError(
+            _("公式 {formula!r}：常量 {value!r} 不是数字").format(formula=text, value=node.value)
+        )
     if isinstance(node, ast.Call):
         fn = getattr(node.func, "id", None)
         if fn not in (*ELEMENTWISE, *UNARY, *GROUP, *LOOKUPS) or node.keywords:
             raise FormulaError(
-                f"formula {text!r} calls {ast.unparse(node.func)}(); allowed functions are "
-                f"{', '.join([*ELEMENTWISE, *UNARY, *GROUP, *LOOKUPS])}"
+                _("公式 {formula!r} 调用了 {function}()；可用的函数只有 {functions}").format(
+                    formula=text, function=ast.unparse(node.func), functions=_functions()
+                )
             )
         if fn in LOOKUPS and not (
             len(node.args) == 1
             and isinstance(node.args[0], ast.Constant)
             and isinstance(node.args[0].value, str)
         ):
-            raise FormulaError(f'formula {text!r}: write {fn}("name") with one quoted name')
+            raise FormulaError(
+                _('公式 {formula!r}：写成 {function}("名称")，括号里是一个带引号的名称').format(
+                    formula=text, function=fn
+                )
+            )
         one_arg = fn in (*UNARY, *GROUP)
         if (one_arg and len(node.args) != 1) or (fn in ELEMENTWISE and len(node.args) < 2):
-            raise FormulaError(f"formula {text!r}: wrong number of arguments to {fn}()")
+            raise FormulaError(
+                _("公式 {formula!r}：{function}() 的参数个数不对").format(formula=text, function=fn)
+            )
+
+
+def _functions() -> str:
+    return ", ".join([*ELEMENTWISE, *UNARY, *GROUP, *LOOKUPS])

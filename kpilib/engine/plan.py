@@ -20,6 +20,7 @@ from typing import Literal
 import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
+from kpilib.engine import validation
 from kpilib.engine.formula import LOOKUPS, Formula, FormulaError
 from kpilib.engine.policy import Calibration, Consequences, Pay
 from kpilib.engine.rules import RULES, AnyRule
@@ -33,6 +34,7 @@ from kpilib.engine.teams import (
     check_plan,
 )
 from kpilib.errors import PlanError, Problem
+from kpilib.i18n import _
 from kpilib.parse import Fraction, Frozen
 
 
@@ -115,9 +117,9 @@ class Gate(Frozen):
     @model_validator(mode="after")
     def _check(self):
         if self.effect == "multiply" and (self.item is None or self.factor is None):
-            raise ValueError("a multiply gate needs item and factor")
+            raise ValueError(_("effect: multiply 的关卡要写 item（哪一项）和 factor（乘数）"))
         if self.effect == "void" and (self.item is not None or self.factor is not None):
-            raise ValueError("a void gate takes no item or factor")
+            raise ValueError(_("effect: void 的关卡不写 item 和 factor（它作废整月）"))
         return self
 
 
@@ -135,25 +137,33 @@ def check_template(pattern: str) -> str:
     evaluate attribute access such as ``{month.__class__}``.
     """
     try:
-        fields = [f for _, f, spec, conv in string.Formatter().parse(pattern) if f is not None]
-        specs = [(spec, conv) for _, f, spec, conv in string.Formatter().parse(pattern) if f]
+        fields = [f for _text, f, spec, conv in string.Formatter().parse(pattern) if f is not None]
+        specs = [(spec, conv) for _text, f, spec, conv in string.Formatter().parse(pattern) if f]
     except ValueError as exc:
         raise ValueError(
-            f"路径 {pattern!r} 中的花括号不成对（{exc}）；"
-            "只能写 {month}，例如 actuals/{month}.csv"
+            _(
+                "路径 {pattern!r} 中的花括号不成对（{error}）；"
+                "只能写 {{month}}，例如 actuals/{{month}}.csv"
+            ).format(pattern=pattern, error=exc)
         ) from None
     for field in fields:
         if field in RESERVED_FIELDS:
             raise ValueError(
-                f"路径 {pattern!r} 中的 {{{field}}} 是保留字段，尚未支持；目前只能写 {{month}}"
+                _(
+                    "路径 {pattern!r} 中的 {{{field}}} 是保留字段，尚未支持；目前只能写 {{month}}"
+                ).format(pattern=pattern, field=field)
             )
         if field not in SOURCE_FIELDS:
             raise ValueError(
-                f"路径 {pattern!r} 中的 {{{field}}} 不是可用字段；只能写 {{month}}"
-                "（月份 YYYY-MM），例如 actuals/{month}.csv"
+                _(
+                    "路径 {pattern!r} 中的 {{{field}}} 不是可用字段；只能写 {{month}}"
+                    "（月份 YYYY-MM），例如 actuals/{{month}}.csv"
+                ).format(pattern=pattern, field=field)
             )
     if any(spec or conv for spec, conv in specs):
-        raise ValueError(f"路径 {pattern!r}：{{month}} 后面不能带格式或转换（: 或 !）")
+        raise ValueError(
+            _("路径 {pattern!r}：{{month}} 后面不能带格式或转换（: 或 !）").format(pattern=pattern)
+        )
     return pattern
 
 
@@ -178,7 +188,9 @@ class Sources(Frozen):
         wrong = {h: n for h, n in self.columns.items() if n is not None and n not in allowed}
         if wrong:
             raise ValueError(
-                f"columns: {wrong} map to unknown names; use one of {'、'.join(allowed)} or null"
+                _(
+                    "columns: {wrong} 映射到的名称不认识；请用 {names} 之一，或 null（忽略该列）"
+                ).format(wrong=wrong, names="、".join(sorted(allowed)))
             )
         return self
 
@@ -231,8 +243,11 @@ class Plan(Frozen):
     def _plain_id(cls, value: str) -> str:
         if not DEPARTMENT_ID.fullmatch(value):
             raise ValueError(
-                f"部门 ID {value!r} 只能由字母、数字、_、- 或汉字组成（不能有 /、..、空格或路径），"
-                "它用作报告文件夹名；请改成方案文件名（不含 .yaml）"
+                _(
+                    "部门 ID {value!r} 只能由字母、数字、_、- 或汉字组成"
+                    "（不能有 /、..、空格或路径），它用作报告文件夹名；"
+                    "请改成方案文件名（不含 .yaml）"
+                ).format(value=value)
             )
         return value
 
@@ -240,9 +255,11 @@ class Plan(Frozen):
     def _check(self):
         mins = [g.min for g in self.grades[:-1]]
         if any(m is None for m in mins):
-            raise ValueError("grades: every grade but the last needs min")
+            raise ValueError(_("grades：除最后一个等级外，每个等级都要写 min（最低分）"))
         if any(b >= a for a, b in zip(mins, mins[1:], strict=False)):
-            raise ValueError(f"grades: min values {mins} must go strictly down")
+            raise ValueError(
+                _("grades：各等级的 min {mins} 必须从高到低逐个变小").format(mins=mins)
+            )
         return self
 
     def source(self, key: str, month: str | None = None) -> Path | None:
@@ -259,9 +276,9 @@ class Plan(Frozen):
 
 
 def nearest(name: str, choices) -> str:
-    """`` (did you mean 'GMV指标'?)`` or an empty string."""
+    """``（是不是 'GMV指标'？）`` or an empty string."""
     close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=1, cutoff=0.4)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    return _("（是不是 {name!r}？）").format(name=close[0]) if close else ""
 
 
 def load_plan(path: str | Path) -> Plan:
@@ -276,30 +293,55 @@ def load_plan(path: str | Path) -> Plan:
     path = Path(path)
     if not path.exists():
         raise PlanError(
-            Problem(f"plan file {path} does not exist", "check the path; plans live in params/")
+            Problem(
+                _("方案文件 {path} 不存在").format(path=path),
+                _("检查路径；方案文件放在 params/ 下"),
+                file=str(path),
+                code="no_such_file",
+            )
         )
     if not path.is_file():
         raise PlanError(
             Problem(
-                f"方案路径 {path} 是文件夹，不是方案文件",
-                f"请写出文件夹里的某个方案文件，例如 {path / 'channel_ops.yaml'}",
+                _("方案路径 {path} 是文件夹，不是方案文件").format(path=path),
+                _("请写出文件夹里的某个方案文件，例如 {example}").format(
+                    example=path / "channel_ops.yaml"
+                ),
                 file=str(path),
+                code="not_a_file",
             )
         )
     try:
         raw_bytes = path.read_bytes()
     except OSError as exc:
         raise PlanError(
-            Problem(f"无法读取方案文件（{exc.strerror}）", "检查文件权限后重试", file=str(path))
+            Problem(
+                _("无法读取方案文件（{reason}）").format(reason=exc.strerror),
+                _("检查文件权限后重试"),
+                file=str(path),
+                code="unreadable",
+            )
         ) from None
     try:
         data = yaml.load(_decode(raw_bytes, path), Loader=_PlanLoader)  # SafeLoader: no objects
     except yaml.YAMLError as exc:
         raise PlanError(
-            Problem(f"not valid YAML: {exc}", "fix the YAML syntax", file=str(path))
+            Problem(
+                _("不是有效的 YAML：{error}").format(error=exc),
+                _("改正 YAML 语法（缩进、冒号、引号）"),
+                file=str(path),
+                code="bad_yaml",
+            )
         ) from None
     if not isinstance(data, dict):
-        raise PlanError(Problem("a plan must be a mapping of keys", file=str(path)))
+        raise PlanError(
+            Problem(
+                _("方案文件应是一组“键: 值”，读到的是 {kind}").format(kind=type(data).__name__),
+                _("按 docs/plan-format.md 写方案，例如 department: channel_ops"),
+                file=str(path),
+                code="not_a_mapping",
+            )
+        )
     try:
         plan = Plan.model_validate(
             {**data, "path": path, "digest": hashlib.sha256(raw_bytes).hexdigest()}
@@ -311,10 +353,15 @@ def load_plan(path: str | Path) -> Plan:
         # department's next version and become current
         raise PlanError(
             Problem(
-                f"文件名 {path.name} 与 department: {plan.department} 不一致",
-                f"把文件改名为 {plan.department}.yaml，或把 department: 改成 {path.stem}",
+                _("文件名 {name} 与 department: {department} 不一致").format(
+                    name=path.name, department=plan.department
+                ),
+                _("把文件改名为 {department}.yaml，或把 department: 改成 {stem}").format(
+                    department=plan.department, stem=path.stem
+                ),
                 file=str(path),
                 where="department",
+                code="department_mismatch",
             )
         )
     _check_formulas(plan)
@@ -349,33 +396,29 @@ def _decode(raw: bytes, path: Path) -> str:
     except UnicodeDecodeError:
         raise PlanError(
             Problem(
-                f"方案文件不是 UTF-8 也不是 GBK/GB18030 编码（第 {utf8_error.start} 字节无法解码）",
-                "用编辑器把它另存为 UTF-8 编码（记事本：另存为 → 编码选 UTF-8）",
+                _("方案文件不是 UTF-8 也不是 GBK/GB18030 编码（第 {byte} 字节无法解码）").format(
+                    byte=utf8_error.start
+                ),
+                _("用编辑器把它另存为 UTF-8 编码（记事本：另存为 → 编码选 UTF-8）"),
                 file=str(path),
+                code="bad_encoding",
             )
         ) from None
 
 
 def _problem(path: Path, err: dict) -> Problem:
+    """One pydantic error as a problem in the user's language; its code is pydantic's type
+    (``extra_forbidden``, ``missing``, ``value_error``, ``unknown_rule_type``...)."""
     where = ".".join(str(p) for p in err["loc"] if not str(p).startswith("function-"))
     kind, ctx = err["type"], err.get("ctx", {})
-    if kind == "extra_forbidden":
-        return Problem(
-            f"unknown key {err['loc'][-1]!r}",
-            "remove it or check its spelling against docs/plan-format.md",
-            file=str(path),
-            where=where,
-        )
     if kind == "unknown_rule_type":
-        return Problem(
-            f"unknown rule type {ctx.get('tag')!r}",
-            f"use one of: {', '.join(RULES)}",
-            file=str(path),
-            where=where,
-        )
-    got = err.get("input")
-    got = "" if isinstance(got, dict) else f" (got {got!r})"
-    return Problem(f"{err['msg']}{got}", "see docs/plan-format.md", file=str(path), where=where)
+        text = _("不认识的规则类型 {tag!r}").format(tag=ctx.get("tag"))
+        fix = _("改用其中之一：{types}").format(types="、".join(RULES))
+    elif kind == "rule_parameter":  # kpilib.engine.rules has put the parameter's place first
+        text, fix = err["msg"], _("见 {docs}").format(docs=validation.DOCS)
+    else:
+        text, fix = validation.message(err)
+    return Problem(text, fix, file=str(path), where=where, code=kind)
 
 
 def _check_formulas(plan: Plan) -> None:
@@ -389,29 +432,45 @@ def _check_formulas(plan: Plan) -> None:
         try:
             formula = Formula.parse(text)
         except FormulaError as exc:
-            problems.append(Problem(str(exc), "fix the formula", file=str(plan.path), where=where))
+            problems.append(
+                Problem(
+                    str(exc), _("改正公式"), file=str(plan.path), where=where, code="bad_formula"
+                )
+            )
             return
         for name in sorted(formula.names - known):
             problems.append(
                 Problem(
-                    f"formula {text!r} names unknown measure {name!r}{nearest(name, known)}",
-                    "declare it under measures: or fix the name",
+                    _("公式 {formula!r} 用到未定义的量 {name!r}{hint}").format(
+                        formula=text, name=name, hint=nearest(name, known)
+                    ),
+                    _("在 measures: 下声明它，或改正名称"),
                     file=str(plan.path),
                     where=where,
+                    code="unknown_measure",
                 )
             )
         for fn, arg in sorted(formula.lookups):
             if not allow_lookups:
                 problems.append(
-                    Problem(f"{fn}() is only for gate conditions", file=str(plan.path), where=where)
+                    Problem(
+                        _("{function}() 只能用在 gates 的条件里").format(function=fn),
+                        _("在指标公式里直接写量的名称"),
+                        file=str(plan.path),
+                        where=where,
+                        code="lookup_outside_gate",
+                    )
                 )
             elif arg not in items_and_sections:
                 problems.append(
                     Problem(
-                        f"{fn}({arg!r}): no such indicator or section"
-                        f"{nearest(arg, items_and_sections)}",
+                        _("{function}({name!r})：没有这个指标或类别{hint}").format(
+                            function=fn, name=arg, hint=nearest(arg, items_and_sections)
+                        ),
+                        _("写方案里的指标名或类别名"),
                         file=str(plan.path),
                         where=where,
+                        code="unknown_item",
                     )
                 )
 
@@ -423,10 +482,13 @@ def _check_formulas(plan: Plan) -> None:
         if gate.item is not None and gate.item not in plan.indicators:
             problems.append(
                 Problem(
-                    f"gate {gate.name!r} multiplies unknown item {gate.item!r}"
-                    f"{nearest(gate.item, plan.indicators)}",
+                    _("关卡 {gate!r} 要乘的项目 {item!r} 不存在{hint}").format(
+                        gate=gate.name, item=gate.item, hint=nearest(gate.item, plan.indicators)
+                    ),
+                    _("item: 写方案里的指标名"),
                     file=str(plan.path),
                     where=f"gates.{i}.item",
+                    code="unknown_item",
                 )
             )
     problems.extend(check_plan(plan))

@@ -16,6 +16,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
 
 from kpilib.engine.formula import Formula, FormulaError
+from kpilib.i18n import _
 from kpilib.parse import Fraction, Frozen
 
 NAMES = ("total", "completion", "rank", "valid", "weighted_points", "bonus_points", "probation")
@@ -152,19 +153,28 @@ def parse_condition(text: str) -> Formula:
     unknown = sorted(formula.names - set(NAMES))
     if unknown:
         raise ValueError(
-            f"condition {text!r} names unknown {', '.join(map(repr, unknown))}; "
-            f"a condition may use {', '.join(NAMES)} and "
-            f"{_LOOKUP_HELP}"
+            _(
+                "条件 {condition!r} 用到不认识的名称 {names}；条件只能用 {allowed} 和 {lookups}"
+            ).format(
+                condition=text,
+                names="、".join(map(repr, unknown)),
+                allowed=", ".join(NAMES),
+                lookups=_LOOKUP_HELP,
+            )
         )
     if formula.group:
         raise ValueError(
-            f"条件 {text!r} 用了 {'、'.join(sorted(formula.group))}()：按部门统计的函数只能用在"
-            "指标公式和 gates 中（这里的条件按月逐行判断，跨月统计会混在一起）"
+            _(
+                "条件 {condition!r} 用了 {functions}()：按部门统计的函数只能用在"
+                "指标公式和 gates 中（这里的条件按月逐行判断，跨月统计会混在一起）"
+            ).format(condition=text, functions="、".join(sorted(formula.group)))
         )
-    bad = sorted(fn for fn, _ in formula.lookups if fn not in ITEM_LOOKUPS)
+    bad = sorted(fn for fn, _arg in formula.lookups if fn not in ITEM_LOOKUPS)
     if bad:
         raise ValueError(
-            f"condition {text!r}: {bad[0]}() is not available here; use {', '.join(ITEM_LOOKUPS)}"
+            _("条件 {condition!r}：这里不能用 {function}()；可用 {lookups}").format(
+                condition=text, function=bad[0], lookups=", ".join(ITEM_LOOKUPS)
+            )
         )
     return formula
 
@@ -199,9 +209,13 @@ class ConsequenceRule(Frozen):
     @model_validator(mode="after")
     def _check(self):
         if (self.over == "window") != (self.window is not None):
-            raise ValueError("window: is required for over: window, and only there")
+            raise ValueError(_("over: window 必须写 window:，其他 over: 不写 window:"))
         if self.window is not None and self.months > self.window:
-            raise ValueError(f"months ({self.months}) cannot exceed window ({self.window})")
+            raise ValueError(
+                _("months（{months}）不能大于 window（{window}）").format(
+                    months=self.months, window=self.window
+                )
+            )
         return self
 
 
@@ -222,7 +236,7 @@ def _money(value):
     if isinstance(value, str):
         value = Decimal(value.replace(",", "").replace("元", "").strip())
     if isinstance(value, Decimal) and value != value.quantize(FEN):
-        raise ValueError(f"{value} has more than two decimals; money is in yuan to the fen")
+        raise ValueError(_("{value} 超过两位小数；金额以元为单位，精确到分").format(value=value))
     return value
 
 
@@ -313,7 +327,7 @@ class Band(Frozen):
     @model_validator(mode="after")
     def _check(self):
         if self.upto is not None and self.upto_amount is not None:
-            raise ValueError("一个档位只写 upto（目标的百分比）或 upto_amount（元）之一")
+            raise ValueError(_("一个档位只写 upto（目标的百分比）或 upto_amount（元）之一"))
         return self
 
 
@@ -334,14 +348,14 @@ class Commission(Frozen):
     def _check(self):
         *inner, last = self.bands
         if any(b.upto is None and b.upto_amount is None for b in inner):
-            raise ValueError("只有最后一档可以不写上限（upto 或 upto_amount）")
+            raise ValueError(_("只有最后一档可以不写上限（upto 或 upto_amount）"))
         if last.upto is not None or last.upto_amount is not None:
-            raise ValueError("最后一档不写上限：它管上一档以上的全部金额")
+            raise ValueError(_("最后一档不写上限：它管上一档以上的全部金额"))
         if len({b.upto is None for b in inner}) > 1:
-            raise ValueError("各档上限要么都写 upto（目标的百分比），要么都写 upto_amount（元）")
+            raise ValueError(_("各档上限要么都写 upto（目标的百分比），要么都写 upto_amount（元）"))
         edges = [b.upto if b.upto is not None else b.upto_amount for b in inner]
         if any(b <= a for a, b in zip(edges, edges[1:], strict=False)):
-            raise ValueError(f"档位上限 {edges} 必须逐档变大")
+            raise ValueError(_("档位上限 {edges} 必须逐档变大").format(edges=edges))
         return self
 
 
@@ -367,13 +381,19 @@ class BonusPool(Frozen):
     def _check(self):
         if (self.amount is None) == (self.mean_of is None):
             raise ValueError(
-                f"奖金池 {self.name}：写 amount（按积分分配）或 mean_of（平均奖×系数）之一"
+                _("奖金池 {name}：写 amount（按积分分配）或 mean_of（平均奖×系数）之一").format(
+                    name=self.name
+                )
             )
         if self.amount is not None and not self.split:
-            raise ValueError(f"奖金池 {self.name}：按积分分配要写 split（板块或指标: 权重）")
+            raise ValueError(
+                _("奖金池 {name}：按积分分配要写 split（板块或指标: 权重）").format(name=self.name)
+            )
         if self.split and abs(sum(self.split.values()) - 1) > 1e-9:
             raise ValueError(
-                f"奖金池 {self.name}：split 的权重合计 {sum(self.split.values()):g}，不是 100%"
+                _("奖金池 {name}：split 的权重合计 {total:g}，不是 100%").format(
+                    name=self.name, total=sum(self.split.values())
+                )
             )
         return self
 
@@ -396,7 +416,7 @@ class Deferral(Frozen):
     @model_validator(mode="after")
     def _check(self):
         if (self.below is None) != (self.top_up is None):
-            raise ValueError("below 和 top_up 要一起写")
+            raise ValueError(_("below 和 top_up 要一起写"))
         return self
 
 
@@ -425,7 +445,11 @@ class Levels(Frozen):
     def _check(self):
         unknown = sorted({self.default, *self.start.values()} - set(self.base))
         if unknown:
-            raise ValueError(f"等级 {'、'.join(unknown)} 不在 base 中（{'、'.join(self.base)}）")
+            raise ValueError(
+                _("等级 {unknown} 不在 base 中（{levels}）").format(
+                    unknown="、".join(unknown), levels="、".join(self.base)
+                )
+            )
         return self
 
 
@@ -474,9 +498,9 @@ class Ratio(Frozen):
     @model_validator(mode="after")
     def _check(self):
         if self.share is not None and (self.min is not None or self.max is not None):
-            raise ValueError("give share, or min/max, not both")
+            raise ValueError(_("写 share，或写 min/max，不能同时写"))
         if self.min is not None and self.max is not None and self.min > self.max:
-            raise ValueError(f"min {self.min:g} is above max {self.max:g}")
+            raise ValueError(_("min {low:g} 大于 max {high:g}").format(low=self.min, high=self.max))
         return self
 
 

@@ -33,6 +33,7 @@ from kpilib import compare, text
 from kpilib.engine.formula import Formula, FormulaError
 from kpilib.engine.rules import round_points
 from kpilib.errors import DataError, Problem
+from kpilib.i18n import _
 from kpilib.parse import Fraction, Frozen
 
 # names a staff condition (exclusions, grade ceilings) may use besides the month's measures
@@ -62,11 +63,11 @@ class SectionLimit(Frozen):
     @model_validator(mode="after")
     def _check(self):
         if self.cap is not None and self.cap_points is not None:
-            raise ValueError("give cap or cap_points, not both")
+            raise ValueError(_("写 cap 或 cap_points 之一，不能同时写"))
         if self.floor is not None and self.floor_points is not None:
-            raise ValueError("give floor or floor_points, not both")
+            raise ValueError(_("写 floor 或 floor_points 之一，不能同时写"))
         if all(v is None for v in (self.cap, self.floor, self.cap_points, self.floor_points)):
-            raise ValueError("a section limit needs cap, floor, cap_points or floor_points")
+            raise ValueError(_("类别限额要写 cap、floor、cap_points 或 floor_points"))
         return self
 
 
@@ -81,7 +82,11 @@ class Staff(Frozen):
     @model_validator(mode="after")
     def _check(self):
         if self.hired and self.regular and self.regular < self.hired:
-            raise ValueError(f"转正日期 {self.regular} is before 入职日期 {self.hired}")
+            raise ValueError(
+                _("转正日期 {regular} 早于入职日期 {hired}").format(
+                    regular=self.regular, hired=self.hired
+                )
+            )
         return self
 
 
@@ -144,10 +149,11 @@ def check_plan(plan) -> list[Problem]:
         if name not in sections:
             problems.append(
                 Problem(
-                    f"sections: {name!r} is not the section of any indicator",
-                    f"use one of: {'、'.join(sorted(sections)) or '(none)'}",
+                    _("sections：{name!r} 不是任何指标的类别（section）").format(name=name),
+                    _("改用其中之一：{types}").format(types="、".join(sorted(sections)) or "—"),
                     file=where,
                     where=f"sections.{name}",
+                    code="unknown_section",
                 )
             )
     grades = [g.name for g in plan.grades]
@@ -158,23 +164,39 @@ def check_plan(plan) -> list[Problem]:
                 unknown = sorted(Formula.parse(entry.when).names - allowed)
             except FormulaError as exc:
                 unknown = []
-                problems.append(Problem(str(exc), file=where, where=f"{key}.{i}.when"))
+                problems.append(
+                    Problem(
+                        str(exc),
+                        _("改正公式"),
+                        file=where,
+                        where=f"{key}.{i}.when",
+                        code="bad_formula",
+                    )
+                )
             for name in unknown:
                 problems.append(
                     Problem(
-                        f"{key}: condition {entry.when!r} names unknown {name!r}",
-                        f"use a measure of the plan or one of {', '.join(STAFF_NAMES)}",
+                        _("{key}：条件 {condition!r} 用到不认识的名称 {name!r}").format(
+                            key=key, condition=entry.when, name=name
+                        ),
+                        _("用方案里的量（measures），或 {names} 之一").format(
+                            names=", ".join(STAFF_NAMES)
+                        ),
                         file=where,
                         where=f"{key}.{i}.when",
+                        code="unknown_measure",
                     )
                 )
             if key == "grade_ceilings" and entry.grade not in grades:
                 problems.append(
                     Problem(
-                        f"grade ceiling {entry.name!r} names unknown grade {entry.grade!r}",
-                        f"use one of: {', '.join(grades)}",
+                        _("等级上限 {name!r} 用了不存在的等级 {grade!r}").format(
+                            name=entry.name, grade=entry.grade
+                        ),
+                        _("改用其中之一：{types}").format(types="、".join(grades)),
                         file=where,
                         where=f"{key}.{i}.grade",
+                        code="unknown_grade",
                     )
                 )
     for name, ind in plan.indicators.items():
@@ -186,18 +208,25 @@ def check_plan(plan) -> list[Problem]:
                 if other not in plan.indicators and other not in plan.measures:
                     problems.append(
                         Problem(
-                            f"{name}.{key} names unknown item {other!r}",
-                            "name an indicator or measure of the plan",
+                            _("{name}.{key} 用了不存在的项目 {other!r}").format(
+                                name=name, key=key, other=other
+                            ),
+                            _("写方案里的指标名或量（measures）的名称"),
                             file=where,
                             where=f"indicators.{name}.{key}",
+                            code="unknown_item",
                         )
                     )
         if ind.team and ind.formula:
             problems.append(
                 Problem(
-                    f"{name!r} has both formula and team; an actual comes from one of them",
+                    _("{name!r} 同时写了 formula 和 team；实际值只能来自其中之一").format(
+                        name=name
+                    ),
+                    _("删掉 formula 或 team"),
                     file=where,
                     where=f"indicators.{name}",
+                    code="formula_and_team",
                 )
             )
     return problems + check_pay_names(plan)
@@ -285,7 +314,9 @@ def derive_targets(plan, targets: pd.DataFrame, problems: list) -> pd.DataFrame:
             picked = of_target[of_item["person"].isin(of.people).to_numpy()]
             lacking = sorted(set(of.people) - set(of_item["person"]))
             base = np.full(rows.sum(), picked.sum() if not lacking else np.nan)
-            what = f"{'、'.join(of.people)} 的 {of.item} 目标合计"
+            what = _("{people} 的 {item} 目标合计").format(
+                people="、".join(of.people), item=of.item
+            )
         else:
             base = (
                 of_target.groupby(of_item["person"])
@@ -294,14 +325,17 @@ def derive_targets(plan, targets: pd.DataFrame, problems: list) -> pd.DataFrame:
                 .to_numpy(float)
             )
             lacking = list(targets.loc[rows, "person"][np.isnan(base)])
-            what = f"本人 {of.item} 目标"
+            what = _("本人 {item} 目标").format(item=of.item)
         want = base * of.share
         for person in lacking:
             problems.append(
                 Problem(
-                    f"{name!r}: target is {of.share * 100:g}% of {what}, "
-                    f"but {person!r} has no target for {of.item!r}",
-                    f"add {of.item!r} with its target to the targets",
+                    _(
+                        "{name!r} 的目标是{what}的 {share:g}%，但 {person!r} 没有 {item!r} 的目标"
+                    ).format(
+                        name=name, what=what, share=of.share * 100, person=person, item=of.item
+                    ),
+                    _("在目标表里加上 {item!r} 及其目标值").format(item=of.item),
                     person=person,
                     column="目标值",
                     code="missing_target",
@@ -309,17 +343,25 @@ def derive_targets(plan, targets: pd.DataFrame, problems: list) -> pd.DataFrame:
             )
         have = given[rows].to_numpy(float)
         clash = ~np.isnan(have) & ~np.isnan(want) & ~compare.equal(have, want)
-        for (_, row), w in zip(targets[rows][clash].iterrows(), want[clash], strict=True):
+        for (_index, row), w in zip(targets[rows][clash].iterrows(), want[clash], strict=True):
             problems.append(
                 Problem(
-                    f"target of {row['item']!r} is {row['target']}, but the plan derives "
-                    f"{w:,.2f} ({of.share * 100:g}% of {what})",
-                    "leave 目标值 blank to use the derived target, or fix target_of in the plan",
+                    _(
+                        "{item!r} 的目标是 {target}，"
+                        "但方案推算出 {derived:,.2f}（{what}的 {share:g}%）"
+                    ).format(
+                        item=row["item"],
+                        target=row["target"],
+                        derived=w,
+                        what=what,
+                        share=of.share * 100,
+                    ),
+                    _("把目标值留空以使用推算的目标，或改正方案里的 target_of"),
                     person=row["person"],
                     column="目标值",
                     code="target_mismatch",
                     file=row["_file"],
-                    where=f"row {row['_row']}",
+                    where=_("第 {row} 行").format(row=row["_row"]),
                 )
             )
         targets.loc[rows, "target"] = np.where(np.isnan(have), want, have)
@@ -349,8 +391,10 @@ def team_actuals(plan, items: pd.DataFrame, values: pd.DataFrame, problems: list
             for person in sorted(set(team.people) - set(roles.index)):
                 problems.append(
                     Problem(
-                        f"{name!r}: team member {person!r} is not in the month's targets",
-                        "fix the name under team.people, or add the person's targets",
+                        _("{name!r}：团队成员 {person!r} 不在本月的目标表里").format(
+                            name=name, person=person
+                        ),
+                        _("改正 team.people 下的姓名，或在目标表里加上此人的目标"),
                         person=person,
                         code="unknown_person",
                     )
@@ -373,9 +417,9 @@ def team_actuals(plan, items: pd.DataFrame, values: pd.DataFrame, problems: list
 
 def team_note(team: Team) -> str:
     """How a team actual is found, for the item's reason."""
-    who = "、".join(team.people or team.roles) or "全体人员"
-    how = {"sum": "合计", "mean": "平均"}[team.how]
-    return f"；实际值 = {who}的{'、'.join(team.items)}{how}"
+    who = "、".join(team.people or team.roles) or _("全体人员")
+    how = {"sum": _("合计"), "mean": _("平均")}[team.how]
+    return _("；实际值 = {who}的{items}{how}").format(who=who, items="、".join(team.items), how=how)
 
 
 # ---------------------------------------------------------------- after scoring
@@ -412,16 +456,16 @@ def limit_sections(plan, items: pd.DataFrame, order: np.ndarray, n: int, explain
         adjust += delta
         hit = rows & (delta != 0)[order]
         if hit.any() and explain:
-            which = np.where(delta > 0, "保底", "封顶")[order[hit]]
+            which = np.where(delta > 0, _("保底"), _("封顶"))[order[hit]]
             reason[hit] = text.cat(
                 reason[hit],
-                f"；{name}合计 ",
+                _("；{section}合计 ").format(section=name),
                 text.points(round_points(got)[order[hit]]),
-                " 分，",
+                _(" 分，"),
                 which,
                 " ",
                 text.points(kept[order[hit]]),
-                " 分",
+                _(" 分"),
             )
     return adjust, items.assign(reason=reason) if explain else items
 
@@ -480,8 +524,9 @@ def exclude_and_cap(plan, people: pd.DataFrame, measures: pd.DataFrame | None, m
     if (plan.exclusions or plan.grade_ceilings) and plan.staff and month is None:
         raise DataError(
             Problem(
-                "the plan declares staff dates, but no month was given to score",
-                "score with month='YYYY-MM' so probation and tenure can be worked out",
+                _("方案写了员工的入职/转正日期，但计分时没有给月份"),
+                _("计分时给出 month='YYYY-MM'，才能算出试用期和入职月数"),
+                code="no_month",
             )
         )
     table = pd.concat(
@@ -509,7 +554,9 @@ def exclude_and_cap(plan, people: pd.DataFrame, measures: pd.DataFrame | None, m
         now = position.reindex(grade).to_numpy(float)  # void grades are NaN: left alone
         hit = _holds(rule.when, table) & open_ & (now < position[rule.grade])
         ceiling = np.where(
-            hit, text.cat(ceiling, rule.name, "：最高", rule.grade, "（原", grade, "）；"), ceiling
+            hit,
+            text.cat(ceiling, rule.name, _("：最高"), rule.grade, _("（原"), grade, _("）；")),
+            ceiling,
         )
         grade = np.where(hit, rule.grade, grade)
     people["grade"] = np.where(excluded, plan.excluded_grade, grade)

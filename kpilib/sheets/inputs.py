@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from kpilib.errors import DataError, Problem, raise_if
+from kpilib.i18n import _
 from kpilib.parse import to_number
 
 # Canonical column -> header spellings accepted (Chinese first: it is what HR writes).
@@ -52,18 +53,25 @@ def read_sheet(path: str | Path, sheet: str | int = 0, need_rows: bool = False) 
     """
     path = Path(path)
     if not path.exists():
-        raise DataError(Problem(f"file {path} does not exist", "check the path", file=str(path)))
+        raise DataError(
+            Problem(
+                _("文件 {path} 不存在").format(path=path),
+                _("检查路径"),
+                file=str(path),
+                code="no_such_file",
+            )
+        )
     where = str(path)
     encoding = None
     if path.suffix.lower() in EXCEL:
         raw, sheet_name = _read_workbook(path, sheet)
-        where = f"{path} (sheet {sheet_name})"
+        where = _("{path}（工作表 {sheet}）").format(path=path, sheet=sheet_name)
     else:
         from kpilib.sheets.layout import decode_csv
         from kpilib.sheets.opening import csv_rows, empty_csv
 
         text, encoding = decode_csv(path)
-        where = str(path) if encoding == "UTF-8" else f"{path} ({encoding})"
+        where = str(path) if encoding == "UTF-8" else f"{path}（{encoding}）"
         rows = csv_rows(text)
         empty = empty_csv(path, rows, encoding)
         if empty is not None and (need_rows or empty.code == "empty_file"):
@@ -83,10 +91,12 @@ def read_sheet(path: str | Path, sheet: str | int = 0, need_rows: bool = False) 
     if need_rows and body.empty:
         raise DataError(
             Problem(
-                f"{Path(path).name} 第 {header_at + 1} 行是表头，下面没有数据行",
-                "在表头下面填上每人的数据，或换成填好数据的文件",
+                _("{name} 第 {row} 行是表头，下面没有数据行").format(
+                    name=Path(path).name, row=header_at + 1
+                ),
+                _("在表头下面填上每人的数据，或换成填好数据的文件"),
                 file=where,
-                where=f"第 {header_at + 1} 行",
+                where=_("第 {row} 行").format(row=header_at + 1),
                 code="header_only",
             )
         )
@@ -120,9 +130,12 @@ def _read_workbook(path: Path, sheet: str | int) -> tuple[pd.DataFrame, str]:
     ):
         raise DataError(
             Problem(
-                f"no sheet {sheet!r}; the workbook has {names}",
-                "rename the sheet or point the plan at one of these",
+                _("工作簿里没有工作表 {sheet!r}；有：{names}").format(
+                    sheet=sheet, names="、".join(names)
+                ),
+                _("改工作表名，或让方案指向其中之一（targets_sheet）"),
                 file=str(path),
+                code="no_such_sheet",
             )
         )
     name = sheet if isinstance(sheet, str) else names[sheet]
@@ -153,9 +166,10 @@ def _warn_hidden(book, path: Path, used: str) -> None:
     ]
     if hidden:
         warnings.warn(
-            f"{path.name}：读取的是第一个可见工作表「{used}」；隐藏的工作表"
-            f"「{'」「'.join(hidden)}」里有数据，未读取"
-            "（要读它，在 plan 里写 targets_sheet: 表名）",
+            _(
+                "{name}：读取的是第一个可见工作表「{used}」；隐藏的工作表「{hidden}」里有数据，"
+                "未读取（要读它，在 plan 里写 targets_sheet: 表名）"
+            ).format(name=path.name, used=used, hidden="」「".join(hidden)),
             HiddenSheetWarning,
             stacklevel=4,
         )
@@ -176,13 +190,18 @@ def _find_header(cells: pd.DataFrame, path: Path, encoding: str | None = None) -
     for i in range(min(len(cells), 30)):
         if any(normalize(c) in persons for c in cells.iloc[i] if c):
             return i
-    read_as = f" (read as {encoding})" if encoding and encoding != "UTF-8" else ""
+    read_as = _("（按 {encoding} 读取）").format(encoding=encoding)
     raise DataError(
         Problem(
-            f"no header row with a person column found in the first 30 rows{read_as}",
-            f"add a header row naming the person column ({' or '.join(COLUMNS['person'][:2])}); "
-            "for a workbook as HR keeps it, run `kpi inspect FILE` and use targets_layout: sheet",
+            _("前 30 行里没有找到带姓名列的表头行{read_as}").format(
+                read_as=read_as if encoding and encoding != "UTF-8" else ""
+            ),
+            _(
+                "加一行表头，写明姓名列（{names}）；HR 原样的工作簿，先运行 `kpi inspect 文件`，"
+                "再在方案里写 targets_layout: sheet"
+            ).format(names=_("或").join(COLUMNS["person"][:2])),
             file=str(path),
+            code="no_header",
         )
     )
 
@@ -190,12 +209,15 @@ def _find_header(cells: pd.DataFrame, path: Path, encoding: str | None = None) -
 def _require(frame: pd.DataFrame, columns: list[str], path) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        wanted = ", ".join(f"{c} ({'/'.join(COLUMNS[c][:2])})" for c in missing)
+        wanted = "、".join(COLUMNS[c][0] for c in missing)
         raise DataError(
             Problem(
-                f"missing column(s) {wanted}; found {list(frame.columns[:-2])}",
-                "add the column header",
+                _("缺少列：{wanted}；表里有：{found}").format(
+                    wanted=wanted, found="、".join(map(str, frame.columns[:-2]))
+                ),
+                _("加上这些列的表头"),
                 file=str(path),
+                code="missing_column",
             )
         )
 
@@ -235,14 +257,15 @@ def read_targets(path: str | Path, layout: str = "hr", sheet: str | int = 0) -> 
         frame["item"] = frame["item"] if "item" in frame else frame["indicator"]
     problems = []
     for col, label in (("person", "姓名"), ("indicator", "指标")):
-        for _, row in frame[frame[col] == ""].iterrows():
+        for _index, row in frame[frame[col] == ""].iterrows():
             problems.append(
                 Problem(
-                    f"{label} is empty",
-                    f"fill in {label}",
+                    _("{label}为空").format(label=label),
+                    _("填上{label}").format(label=label),
                     file=row["_file"],
-                    where=f"row {row['_row']}",
+                    where=_("第 {row} 行").format(row=row["_row"]),
                     column=label,
+                    code="blank",
                 )
             )
     frame["weight"], p1 = to_number(frame, "weight", label="权重", percent_points=True)
@@ -274,13 +297,16 @@ def read_actuals(path: str | Path, month: str | None = None, sheet: str | int = 
     problems = []
     if month and "month" in frame:
         wrong = frame[(frame["month"] != "") & (frame["month"].str[:7] != month)]
-        for _, row in wrong.head(1).iterrows():
+        for _index, row in wrong.head(1).iterrows():
             problems.append(
                 Problem(
-                    f"month column says {row['month']!r} but this run is for {month}",
-                    "pass the file of the right month",
+                    _("月份列写的是 {written!r}，本次计算的是 {month}").format(
+                        written=row["month"], month=month
+                    ),
+                    _("换成该月的文件"),
                     file=str(path),
-                    where=f"row {row['_row']}",
+                    where=_("第 {row} 行").format(row=row["_row"]),
+                    code="wrong_month",
                 )
             )
     if "indicator" in frame and "value" in frame:
@@ -340,9 +366,10 @@ def read_inputs(plan, month: str, actuals: str | Path | None = None) -> dict:
     if not path.exists():
         raise DataError(
             Problem(
-                f"no actuals for {month}: {path} does not exist",
-                "put the month's actuals there, or name another actuals file",
+                _("没有 {month} 的实际值：{path} 不存在").format(month=month, path=path),
+                _("把该月的实际值放在这里，或指定另一个实际值文件"),
                 file=str(path),
+                code="no_actuals",
             )
         )
     if plan.sources.targets_layout == "sheet":

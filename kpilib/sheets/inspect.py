@@ -5,7 +5,8 @@ used and skipped, the columns and what each was mapped to, every row read, the
 totals and grades the sheet states, the rows skipped and why, the problems, and
 the plan settings that read the file this way. With a plan it also checks the
 file against the plan and compares the sheet's own totals and grades with the
-kit's (``reconciled``). :func:`render` writes the same in Chinese for a terminal.
+kit's (``reconciled``). :func:`render` writes the same for a terminal, in the user's
+language (Chinese by default, :mod:`kpilib.i18n`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kpilib.errors import KpiError, Problem
+from kpilib.i18n import _
 from kpilib.sheets.layout import read_file, to_inputs
 
 ROW_KEYS = ("person", "indicator", "weight", "target", "actual", "score")
@@ -90,7 +92,9 @@ def _settings(reading, sheet, columns) -> dict:
         & {p for p, w in _weights(reading).items() if w > 1 + 1e-6}
     )
     if over:
-        settings["bonus"] = f"权重合计超过 100%（{'、'.join(over)}）：在加分的指标上写 bonus: true"
+        settings["bonus"] = _("权重合计超过 100%（{people}）：在加分的指标上写 bonus: true").format(
+            people="、".join(over)
+        )
     return settings
 
 
@@ -142,9 +146,10 @@ def _check_against(plan, reading, people, report) -> list[Problem]:
     for name, persons in unknown.items():
         problems.append(
             Problem(
-                f"指标「{name}」不在 plan 的 indicators 里{nearest(name, plan.indicators)}"
-                f"（{len(persons)} 人有这一项）",
-                "在 plan 的 indicators: 里加上它，或改成 plan 里的名字",
+                _("指标「{name}」不在 plan 的 indicators 里{hint}（{count} 人有这一项）").format(
+                    name=name, hint=nearest(name, plan.indicators), count=len(persons)
+                ),
+                _("在 plan 的 indicators: 里加上它，或改成 plan 里的名字"),
                 file=reading.file,
                 column="指标",
                 code="unknown_indicator",
@@ -163,8 +168,8 @@ def _check_against(plan, reading, people, report) -> list[Problem]:
         if abs(weight - 1) > 1e-6:
             problems.append(
                 Problem(
-                    f"权重合计 {weight * 100:g}%，不是 100%",
-                    "核对权重；额外的加分列在 plan 里写 bonus: true",
+                    _("权重合计 {total:g}%，不是 100%").format(total=weight * 100),
+                    _("核对权重；额外的加分列在 plan 里写 bonus: true"),
                     file=reading.file,
                     person=person,
                     column="权重",
@@ -212,60 +217,74 @@ def reconcile(totals: dict, grades: dict, people) -> list[dict]:
 
 
 def render(report: dict) -> str:
-    """The report in Chinese, for a terminal."""
+    """The report for a terminal, in the user's language."""
+    encoding = _("（编码 {encoding}）").format(encoding=report["encoding"])
     lines = [
-        f"文件：{report['file']}" + (f"（编码 {report['encoding']}）" if report["encoding"] else "")
+        _("文件：{path}").format(path=report["file"]) + (encoding if report["encoding"] else "")
     ]
     for s in report["sheets"]:
-        state = "已读" if s["used"] else "未读"
-        hidden = "，隐藏" if s["hidden"] else ""
+        state = _("已读") if s["used"] else _("未读")
+        hidden = _("，隐藏") if s["hidden"] else ""
+        why = _("，{why}").format(why=s["why"]) if s["why"] else ""
         lines.append(
-            f"工作表「{s['name']}」：{state}{hidden}" + (f"，{s['why']}" if s["why"] else "")
+            _("工作表「{name}」：{state}{hidden}{why}").format(
+                name=s["name"], state=state, hidden=hidden, why=why
+            )
         )
     if report["what"]:
-        lines.append(f"这个文件看起来是{report['what']}")
+        lines.append(_("这个文件看起来是{what}").format(what=report["what"]))
     for k, t in enumerate(report["tables"], 1):
         rows = "、".join(map(str, t["header_rows"]))
         lines.append(
-            f"表 {k}：工作表「{t['sheet']}」第 {rows} 行是表头，按「{t.get('layout', '')}」读取"
+            _("表 {number}：工作表「{sheet}」第 {rows} 行是表头，按「{layout}」读取").format(
+                number=k, sheet=t["sheet"], rows=rows, layout=t.get("layout", "")
+            )
         )
-        mapped = [f"{h} → {m or '忽略'}" for h, m in t["columns"].items()]
-        lines.append("  列：" + "；".join(mapped))
+        ignored = _("忽略")
+        mapped = [f"{h} → {m or ignored}" for h, m in t["columns"].items()]
+        lines.append(_("  列：") + _("；").join(mapped))
     if report["people"]:
-        lines.append(f"人员 {len(report['people'])} 人：")
+        lines.append(_("人员 {count} 人：").format(count=len(report["people"])))
         for person, p in report["people"].items():
             total = report["totals"].get(person)
             grade = report["grades"].get(person)
-            extra = (f"  表内总分 {total:g}" if total is not None else "") + (
-                f"  表内等级 {grade}" if grade else ""
+            extra = (_("  表内总分 {total:g}").format(total=total) if total is not None else "") + (
+                _("  表内等级 {grade}").format(grade=grade) if grade else ""
             )
-            lines.append(f"  {person}  {p['items']} 项  权重合计 {p['weight'] * 100:g}%{extra}")
+            lines.append(
+                _("  {person}  {items} 项  权重合计 {weight:g}%{extra}").format(
+                    person=person, items=p["items"], weight=p["weight"] * 100, extra=extra
+                )
+            )
     if report["skipped"]:
-        lines.append("跳过的行：")
-        lines += [f"  {s['sheet']} 第 {s['row']} 行：{s['why']}" for s in report["skipped"]]
+        lines.append(_("跳过的行："))
+        lines += [_("  {sheet} 第 {row} 行：{why}").format(**s) for s in report["skipped"]]
     if report["notes"]:
-        lines.append("说明：")
+        lines.append(_("说明："))
         lines += [f"  {n}" for n in report["notes"]]
     for d in report.get("reconciled", []):
         if "sheet_total" in d:
             lines.append(
-                f"总分不一致：{d['person']} 表内 {d['sheet_total']:g}，kit {d['kit_total']:g}，"
-                f"差 {d['difference']:+g}"
+                _(
+                    "总分不一致：{person} 表内 {sheet_total:g}，"
+                    "kit {kit_total:g}，差 {difference:+g}"
+                ).format(**d)
             )
         else:
-            lines.append(f"等级不一致：{d['person']} 表内 {d['sheet_grade']}，kit {d['kit_grade']}")
+            lines.append(_("等级不一致：{person} 表内 {sheet_grade}，kit {kit_grade}").format(**d))
     if "reconciled" in report and not report["reconciled"]:
-        lines.append("表内总分、等级与 kit 的结果一致")
+        lines.append(_("表内总分、等级与 kit 的结果一致"))
     if report["problems"]:
-        lines.append(f"问题 {len(report['problems'])} 个：")
+        lines.append(_("问题 {count} 个：").format(count=len(report["problems"])))
         for p in report["problems"]:
             place = " ".join(p.get(k, "") for k in ("where", "person", "column") if p.get(k))
-            lines.append(f"  - {place + '：' if place else ''}{p['message']}")
+            where = _("{place}：").format(place=place) if place else ""
+            lines.append(f"  - {where}{p['message']}")
             if p.get("fix"):
-                lines.append(f"    改法：{p['fix']}")
+                lines.append(_("    改法：{fix}").format(fix=p["fix"]))
     import yaml
 
-    lines.append("按这样读取的 plan 设置：")
+    lines.append(_("按这样读取的 plan 设置："))
     settings = yaml.safe_dump(report["settings"], allow_unicode=True, default_flow_style=None)
     lines += [f"  {line}" for line in settings.splitlines()]
     return "\n".join(lines)

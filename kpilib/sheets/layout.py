@@ -24,6 +24,7 @@ from pathlib import Path
 
 from kpilib.engine.plan import KIT_NAMES
 from kpilib.errors import DataError, Problem
+from kpilib.i18n import N_, _
 
 # Header words per kind of column, as HR writes them (after normalize()).
 WORDS = {
@@ -217,8 +218,10 @@ def decode_csv(path: Path) -> tuple[str, str]:
     if best is None:
         raise DataError(
             Problem(
-                f"无法识别 {path.name} 的编码（不是 UTF-8，也不是 GBK/GB18030 或 UTF-16）",
-                "在 Excel 里另存为「CSV UTF-8（逗号分隔）」或 .xlsx",
+                _("无法识别 {name} 的编码（不是 UTF-8，也不是 GBK/GB18030 或 UTF-16）").format(
+                    name=path.name
+                ),
+                _("在 Excel 里另存为「CSV UTF-8（逗号分隔）」或 .xlsx"),
                 file=str(path),
                 code="unknown_encoding",
             )
@@ -260,8 +263,10 @@ def load_grids(path: Path, sheet: str | int | None = None):
     if sheet is not None and sheet not in names:
         raise DataError(
             Problem(
-                f"工作簿里没有工作表「{sheet}」；有：{'、'.join(names)}",
-                "把 plan 的 sources.targets_sheet（或 --sheet）改成其中之一",
+                _("工作簿里没有工作表「{sheet}」；有：{names}").format(
+                    sheet=sheet, names="、".join(names)
+                ),
+                _("把 plan 的 sources.targets_sheet（或 --sheet）改成其中之一"),
                 file=str(path),
                 code="no_such_sheet",
             )
@@ -270,14 +275,16 @@ def load_grids(path: Path, sheet: str | int | None = None):
     hidden_cols = hidden_columns(path)
     for name in names:
         if sheet is not None and name != sheet:
-            sheets.append(_sheet_entry(name, False, name in hidden, "未选用（只读指定的工作表）"))
+            sheets.append(
+                _sheet_entry(name, False, name in hidden, _("未选用（只读指定的工作表）"))
+            )
             continue
         grid = _grid(book, name, path)
         if name in hidden_cols:
             grid = replace(grid, hidden_cols=hidden_cols[name])
         has_data = any(any(row) for row in grid.cells)
         if name in hidden and sheet is None:
-            why = "隐藏的工作表，里面有数据，未读取" if has_data else "隐藏的工作表（空）"
+            why = _("隐藏的工作表，里面有数据，未读取") if has_data else _("隐藏的工作表（空）")
             sheets.append(_sheet_entry(name, False, True, why))
             continue
         grids.append(grid)
@@ -363,7 +370,12 @@ def read_file(
     path = Path(path)
     if not path.exists():
         raise DataError(
-            Problem(f"文件 {path} 不存在", "检查路径", file=str(path), code="no_such_file")
+            Problem(
+                _("文件 {path} 不存在").format(path=path),
+                _("检查路径"),
+                file=str(path),
+                code="no_such_file",
+            )
         )
     if path.is_dir():
         return _read_folder(path, sheet, columns, roster)
@@ -375,7 +387,7 @@ def read_file(
         _read_grid(grid, state, fallback=_person_from_name(path.stem))
         if len(state.tables) == before:
             entry = next(s for s in sheets if s["name"] == grid.sheet)
-            entry["why"] = "没有找到考核表"
+            entry["why"] = _("没有找到考核表")
     codes = _roster(roster) if roster else None
     if codes is not None:
         for row in state.rows:
@@ -527,9 +539,9 @@ def _read_grid(grid: Grid, state: _State, fallback: str | None) -> None:
                     if "total" in found or "grade" in found:
                         _stated(state, last_person, found, grid.sheet, r)
             else:
-                why = "表格外的文字（标题或说明）"
+                why = _("表格外的文字（标题或说明）")
                 if SKIP.match(next(t for t in grid.cells[r] if t)):
-                    why = "签字、日期或说明行"
+                    why = _("签字、日期或说明行")
                 state.skipped.append({"sheet": grid.sheet, "row": r + 1, "why": why})
             r += 1
             continue
@@ -603,18 +615,22 @@ def _read_table(grid, state, r, cols, labels, fallback):
         kind, name, weight = classify(header, state.columns)
         if c in grid.hidden_cols and kind not in ("person", "code") and kind != "ignore":
             if normalize(header) not in state.columns:  # the plan may name a hidden column
-                state.notes.append(f"{grid.sheet}：「{header}」是隐藏列，未读取")
+                state.notes.append(
+                    _("{sheet}：「{header}」是隐藏列，未读取").format(
+                        sheet=grid.sheet, header=header
+                    )
+                )
                 spec.append((c, header, "hidden", name, None))
                 continue
         if kind is None and "/" in header:  # 评分/自评: the child names the kind
-            child_kind, _, _ = classify(header.rsplit("/", 1)[1], state.columns)
+            child_kind = classify(header.rsplit("/", 1)[1], state.columns)[0]
             if child_kind in VALUES:
                 kind = child_kind
             if kind is None and normalize(header) in state.columns:
                 kind = "ignore"
         spec.append((c, header, kind, name, weight))
     by_kind = {}
-    for c, _, kind, _, _ in spec:
+    for c, _head, kind, _name, _weight in spec:
         if kind and kind != "ignore":
             by_kind.setdefault(kind, []).append(c)
     indicator_cols = by_kind.get("indicator", [])
@@ -629,24 +645,32 @@ def _read_table(grid, state, r, cols, labels, fallback):
         if indicator_cols and kind in (None, "self_score", "leader_score") and _PERCENT.search(h)
     ]
     if raters:  # 360: 上级（40%）、同事（30%）… each a rater with a weight
-        shown = "「" + "」「".join(h for _, h in raters) + "」"
-        rater_cols = {c for c, _ in raters}
+        shown = "「" + "」「".join(h for _c, h in raters) + "」"
+        rater_cols = {c for c, _h in raters}
         by_kind = {k: [x for x in v if x not in rater_cols] for k, v in by_kind.items()}
         spec = [(c, h, "rater" if c in rater_cols else k, n, w) for c, h, k, n, w in spec]
         if not by_kind.get("score"):
             state.problems.append(
                 Problem(
-                    f"{grid.sheet} 第 {r + 1} 行的 {shown} 是多位评价人的评分列（360 度），"
-                    "表里没有每项的加权得分列，kit 不替表格加权",
-                    "在表里加一列「加权得分」（按评价人权重算好的每项得分），"
-                    "或在 plan 的 columns: 里把已有的得分列映射为 得分",
-                    where=f"{grid.sheet} 第 {r + 1} 行",
+                    _(
+                        "{sheet} 第 {row} 行的 {shown} 是多位评价人的评分列（360 度），"
+                        "表里没有每项的加权得分列，kit 不替表格加权"
+                    ).format(sheet=grid.sheet, row=r + 1, shown=shown),
+                    _(
+                        "在表里加一列「加权得分」（按评价人权重算好的每项得分），"
+                        "或在 plan 的 columns: 里把已有的得分列映射为 得分"
+                    ),
+                    where=_("{sheet} 第 {row} 行").format(sheet=grid.sheet, row=r + 1),
                     code="rater_columns",
                 )
             )
-            state.tables.append(table | {"layout": "360 评价（未读取）"})
+            state.tables.append(table | {"layout": _("360 评价（未读取）")})
             return max(_body_rows(grid, r + depth, cols), default=r), None
-        state.notes.append(f"{grid.sheet}：{shown} 是评价人评分列，每项得分取「加权得分」列")
+        state.notes.append(
+            _("{sheet}：{shown} 是评价人评分列，每项得分取「加权得分」列").format(
+                sheet=grid.sheet, shown=shown
+            )
+        )
     if indicator_cols:
         end, person = _read_long(
             grid, state, r + depth, cols, spec, by_kind, labels, fallback, table
@@ -673,7 +697,11 @@ def _skip_row(grid, state, r, cols) -> str | None:
     m = SKIP.match(normalize(first))
     if m:
         state.skipped.append(
-            {"sheet": grid.sheet, "row": r + 1, "why": f"「{m.group(1)}」行，不是人员"}
+            {
+                "sheet": grid.sheet,
+                "row": r + 1,
+                "why": _("「{label}」行，不是人员").format(label=m.group(1)),
+            }
         )
         return m.group(1)
     return None
@@ -703,20 +731,26 @@ def _read_long(grid, state, start, cols, spec, by_kind, labels, fallback, table)
     if person_col is None:
         form_person = labels.get("person", ("",))[0] or None
         if form_person:
-            table["layout"] = "单人表"
-            _, cell, at = labels["person"]
+            table["layout"] = _("单人表")
+            cell, at = labels["person"][1:]
             state.notes.append(
-                f"{grid.sheet} 第 {at} 行的「{cell}」是标注单元格，不是表头；该表按「单人表」读取"
+                _(
+                    "{sheet} 第 {row} 行的「{cell}」是标注单元格，不是表头；该表按「单人表」读取"
+                ).format(sheet=grid.sheet, row=at, cell=cell)
             )
         elif fallback or _person_from_name(grid.sheet):
             form_person = _person_from_name(grid.sheet) or fallback
-            table["layout"] = "单人表"
-            where = "工作表名" if _person_from_name(grid.sheet) else "文件名"
-            state.notes.append(f"{grid.sheet}：表里没有姓名列，人员「{form_person}」取自{where}")
+            table["layout"] = _("单人表")
+            where = _("工作表名") if _person_from_name(grid.sheet) else _("文件名")
+            state.notes.append(
+                _("{sheet}：表里没有姓名列，人员「{person}」取自{where}").format(
+                    sheet=grid.sheet, person=form_person, where=where
+                )
+            )
         else:
-            table["layout"] = "单人表"
+            table["layout"] = _("单人表")
     else:
-        table["layout"] = "每人每项一行"
+        table["layout"] = _("每人每项一行")
     indicator_cols = by_kind["indicator"]
     section_col = (by_kind.get("section") or [None])[0]
     ind_col = indicator_cols[0]
@@ -764,7 +798,9 @@ def _read_long(grid, state, start, cols, spec, by_kind, labels, fallback, table)
         if found and all(_LABEL.match(grid.at(r, c)) for c in cols if grid.at(r, c)):
             if person:
                 _stated(state, person, found, grid.sheet, r)
-            state.skipped.append({"sheet": grid.sheet, "row": r + 1, "why": "标注行（如 等级：B）"})
+            state.skipped.append(
+                {"sheet": grid.sheet, "row": r + 1, "why": _("标注行（如 等级：B）")}
+            )
             continue
         if person_col is not None:
             name = grid.at(r, person_col)
@@ -825,7 +861,7 @@ def _value(grid, r, cols, kind):
 
 
 def _map_columns(table, spec, person_col, indicator_cols, section_col=None) -> None:
-    for c, header, kind, _, _ in spec:
+    for c, header, kind, _name, _weight in spec:
         if not header:
             if c == person_col:
                 table["columns"]["(无表头)"] = "姓名"
@@ -908,7 +944,7 @@ def _chosen(item, prefer: str = "leader"):
 def _read_wide(grid, state, start, cols, spec, by_kind, table):
     """One row per person, a column per indicator (weights in the header text or in a
     paired 权重 column right of it), 总分 and 等级 columns stated per person."""
-    table["layout"] = "每人一行"
+    table["layout"] = _("每人一行")
     person_col = (by_kind.get("person") or by_kind.get("code") or [None])[0]
     if person_col is None and not spec[0][1]:
         person_col = spec[0][0]
@@ -928,7 +964,9 @@ def _read_wide(grid, state, start, cols, spec, by_kind, table):
         texts = [grid.at(r, c) for r in body if grid.at(r, c)]
         if texts and all(number(t) is None for t in texts):
             table["columns"][header] = None  # names, departments, free text: not a measure
-            state.notes.append(f"「{header}」列全是文字，不是数值：按说明列忽略")
+            state.notes.append(
+                _("「{header}」列全是文字，不是数值：按说明列忽略").format(header=header)
+            )
             continue
         paired = spec[k + 1][0] if k + 1 < len(spec) and spec[k + 1][2] == "weight" else None
         values.append((c, header, name, weight, paired))
@@ -946,7 +984,7 @@ def _read_wide(grid, state, start, cols, spec, by_kind, table):
             continue
         name = grid.at(r, person_col)
         if not name:
-            state.skipped.append({"sheet": grid.sheet, "row": r + 1, "why": "姓名为空"})
+            state.skipped.append({"sheet": grid.sheet, "row": r + 1, "why": _("姓名为空")})
             continue
         person = name
         for c, header, indicator, weight, paired in values:
@@ -989,8 +1027,8 @@ def _empty(path, grids, tables) -> Problem | None:
     """A workbook with no cells, or whose tables are headers with nothing under them."""
     if not any(any(row) for g in grids for row in g.cells):
         return Problem(
-            f"{path.name} 是空的，读取的工作表里没有任何内容",
-            "确认导出的是这个月的数据；数据在别的工作表里时用 --sheet 或 targets_sheet 指定",
+            _("{name} 是空的，读取的工作表里没有任何内容").format(name=path.name),
+            _("确认导出的是这个月的数据；数据在别的工作表里时用 --sheet 或 targets_sheet 指定"),
             file=str(path),
             code="empty_file",
         )
@@ -998,14 +1036,16 @@ def _empty(path, grids, tables) -> Problem | None:
     below = [
         (t, by_sheet[t["sheet"]], t["header_rows"][-1]) for t in tables if t["sheet"] in by_sheet
     ]
-    if below and all(r >= len(g.cells) or g.blank(r) for _, g, r in below):
+    if below and all(r >= len(g.cells) or g.blank(r) for _t, g, r in below):
         t = below[0][0]
         rows = "、".join(map(str, t["header_rows"]))
         return Problem(
-            f"{path.name} 的工作表「{t['sheet']}」第 {rows} 行是表头，下面没有数据行",
-            "在表头下面填上每人的数据，或换成填好数据的文件",
+            _("{name} 的工作表「{sheet}」第 {rows} 行是表头，下面没有数据行").format(
+                name=path.name, sheet=t["sheet"], rows=rows
+            ),
+            _("在表头下面填上每人的数据，或换成填好数据的文件"),
             file=str(path),
-            where=f"{t['sheet']} 第 {rows} 行",
+            where=_("{sheet} 第 {row} 行").format(sheet=t["sheet"], row=rows),
             code="header_only",
         )
     return None
@@ -1013,11 +1053,14 @@ def _empty(path, grids, tables) -> Problem | None:
 
 def _no_person(grid, r) -> Problem:
     return Problem(
-        f"{grid.sheet} 第 {r + 1} 行起的表没有姓名列，表上方也没有「姓名：」标注，"
-        "工作表名也不是人名",
-        "在表上方写一格「姓名：张三」，或把工作表命名为人名（如「研发部-李四」），"
-        "或在 plan 的 columns: 里指明哪一列是姓名",
-        where=f"{grid.sheet} 第 {r + 1} 行",
+        _(
+            "{sheet} 第 {row} 行起的表没有姓名列，表上方也没有「姓名：」标注，工作表名也不是人名"
+        ).format(sheet=grid.sheet, row=r + 1),
+        _(
+            "在表上方写一格「姓名：张三」，或把工作表命名为人名（如「研发部-李四」），"
+            "或在 plan 的 columns: 里指明哪一列是姓名"
+        ),
+        where=_("{sheet} 第 {row} 行").format(sheet=grid.sheet, row=r + 1),
         code="no_person",
     )
 
@@ -1033,17 +1076,23 @@ def _no_table(path, grids) -> Problem:
     if labels:
         sheet, r, cell = labels[0]
         return Problem(
-            f"{sheet} 第 {r + 1} 行的「{cell}」是标注单元格，不是表头；其下没有找到考核项目表"
-            "（需要 考核项目/指标 与 权重 或 得分 的表头行）",
-            "在项目表上方加一行表头（考核项目、权重、得分），"
-            "或在 plan 的 columns: 里把表头映射到 指标/权重/得分",
+            _(
+                "{sheet} 第 {row} 行的「{cell}」是标注单元格，不是表头；其下没有找到考核项目表"
+                "（需要 考核项目/指标 与 权重 或 得分 的表头行）"
+            ).format(sheet=sheet, row=r + 1, cell=cell),
+            _(
+                "在项目表上方加一行表头（考核项目、权重、得分），"
+                "或在 plan 的 columns: 里把表头映射到 指标/权重/得分"
+            ),
             file=str(path),
             code="no_table",
         )
     return Problem(
-        "前 60 行里没有找到表头行"
-        "（需要 姓名/被考核人 或 考核项目/指标 列，外加 权重、目标值、实际值或得分）",
-        "在 plan 的 columns: 里把本文件的表头映射到 姓名、指标、权重、目标值、实际值 或 得分",
+        _(
+            "前 60 行里没有找到表头行"
+            "（需要 姓名/被考核人 或 考核项目/指标 列，外加 权重、目标值、实际值或得分）"
+        ),
+        _("在 plan 的 columns: 里把本文件的表头映射到 姓名、指标、权重、目标值、实际值 或 得分"),
         file=str(path),
         code="no_header",
     )
@@ -1052,9 +1101,9 @@ def _no_table(path, grids) -> Problem:
 # ---------------------------------------------------------------- not appraisal data
 
 
-_NEEDS = (
+_NEEDS = N_(
     "kit 需要的是考核数据：每人每个指标一行（姓名、指标、权重、目标值、实际值或得分），"
-    "或每人一行、每个指标一列"
+    "或每人一行、每个指标一列；见 docs/plan-format.md 与 kpi inspect 的示例"
 )
 
 
@@ -1066,13 +1115,17 @@ def _not_appraisal(state: _State, grids) -> tuple[str, Problem] | None:
     what = None
     commission = sorted(h for h in headers if "提成" in h)
     if commission and not any(isinstance(r["weight"], float) for r in rows):
-        what = f"销售提成核算表（有「{'」「'.join(commission)}」列，没有权重）"
+        what = _("销售提成核算表（有「{columns}」列，没有权重）").format(
+            columns="」「".join(commission)
+        )
     elif len(headers & _ROSTER_WORDS) >= 2:
-        what = f"员工花名册（有「{'、'.join(sorted(headers & _ROSTER_WORDS))}」列，没有指标和数值）"
+        what = _("员工花名册（有「{columns}」列，没有指标和数值）").format(
+            columns="、".join(sorted(headers & _ROSTER_WORDS))
+        )
     elif "日期" in headers and _repeats_by_date(grids):
-        what = "每日流水记录（同一人按日期多行）"
+        what = _("每日流水记录（同一人按日期多行）")
     elif not rows and any(t.get("empty") for t in state.tables):
-        what = "评分标准表或 KPI 指标库（有考核项目和权重，没有得分和实际值）"
+        what = _("评分标准表或 KPI 指标库（有考核项目和权重，没有得分和实际值）")
     elif (
         rows
         and any(r["actual"] == 0 or r["score"] == 0 for r in rows)  # not a targets-only file
@@ -1083,14 +1136,14 @@ def _not_appraisal(state: _State, grids) -> tuple[str, Problem] | None:
         )
         and all(v in (0, 0.0) for v in state.totals.values())
     ):
-        what = "全是 0 的统计表（还没有填数，或是奖金台账）"
+        what = _("全是 0 的统计表（还没有填数，或是奖金台账）")
     elif not rows and all_cells and sum(len(t) for t in all_cells) / len(all_cells) > 25:
-        what = "文字材料（如自评、述职，没有数值表格）"
+        what = _("文字材料（如自评、述职，没有数值表格）")
     if what is None:
         return None
     return what, Problem(
-        f"这个文件看起来是{what}，不是考核数据",
-        _NEEDS + "；见 docs/plan-format.md 与 kpi inspect 的示例",
+        _("这个文件看起来是{what}，不是考核数据").format(what=what),
+        _(_NEEDS),
         file=state.file,
         code="not_appraisal",
     )
@@ -1139,8 +1192,8 @@ def to_inputs(reading: Reading, plan) -> dict:
     targets, actuals = [], []
     for row in reading.rows:
         where = {
-            "file": f"{reading.file} (sheet {row['sheet']})",
-            "where": f"第 {row['row']} 行",
+            "file": _("{path}（工作表 {sheet}）").format(path=reading.file, sheet=row["sheet"]),
+            "where": _("第 {row} 行").format(row=row["row"]),
             "person": row["person"],
         }
         item = row["indicator"]
@@ -1153,8 +1206,9 @@ def to_inputs(reading: Reading, plan) -> dict:
         if not isinstance(weight, float):
             problems.append(
                 Problem(
-                    f"「{item}」没有权重（读到 {weight!r}）" if weight else f"「{item}」没有权重",
-                    "在权重列填上百分比，或在表头里写明权重（如「GMV 45%」）",
+                    _("「{item}」没有权重").format(item=item)
+                    + (_("（读到 {got!r}）").format(got=weight) if weight else ""),
+                    _("在权重列填上百分比，或在表头里写明权重（如「GMV 45%」）"),
                     column="权重",
                     code="no_weight",
                     **where,
@@ -1170,8 +1224,10 @@ def to_inputs(reading: Reading, plan) -> dict:
             if isinstance(value, float) and not (0 <= value <= top + 1e-9):
                 problems.append(
                     Problem(
-                        f"「{item}」的评分 {value:g} 超出 0–{top:g}",
-                        "核对评分；满分不是 100 时在规则里写 out_of，得分即分值时写 as: points",
+                        _("「{item}」的评分 {value:g} 超出 0–{top:g}").format(
+                            item=item, value=value, top=top
+                        ),
+                        _("核对评分；满分不是 100 时在规则里写 out_of，得分即分值时写 as: points"),
                         column="得分",
                         code="score_out_of_range",
                         **where,

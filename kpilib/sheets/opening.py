@@ -21,28 +21,34 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from kpilib.errors import DataError, Problem
+from kpilib.i18n import N_, _
 
-SAVE_AS = "在 Excel 或 WPS 里打开它，另存为 .xlsx（或「CSV UTF-8（逗号分隔）」）再用"
+SAVE_AS = N_("在 Excel 或 WPS 里打开它，另存为 .xlsx（或「CSV UTF-8（逗号分隔）」）再用")
+# what a text file renamed to .xlsx is: it also takes the fix "rename it back to .csv"
+TEXT_FILES = (
+    N_("文本文件（UTF-16，多半是改了扩展名的 CSV 或「Unicode 文本」）"),
+    N_("文本文件（多半是改了扩展名的 CSV）"),
+)
 
 
 def _what_it_is(data: bytes) -> str | None:
     """What the first bytes of a file say it is, when that is not a workbook."""
     head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if not data:
-        return "空文件（0 字节）"
+        return _("空文件（0 字节）")
     if head.startswith((b"<html", b"<!doctype html", b"<table", b"<?xml")) or b"<html" in head:
-        return "网页（HTML/XML）文件，只是扩展名是 Excel 的（很多 HR 系统这样导出）"
+        return _("网页（HTML/XML）文件，只是扩展名是 Excel 的（很多 HR 系统这样导出）")
     if data.startswith((b"\xd0\xcf\x11\xe0", b"PK\x03\x04")):
         return None  # an OLE (.xls, or an encrypted .xlsx) or a zip (.xlsx) container
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "文本文件（UTF-16，多半是改了扩展名的 CSV 或「Unicode 文本」）"
+        return _(TEXT_FILES[0])
     for encoding in ("utf-8", "gb18030"):
         try:  # incremental: a character cut at byte 4000 is not an error
             text = codecs.getincrementaldecoder(encoding)().decode(data[:4000])
         except UnicodeDecodeError:
             continue
         if not re.search(r"[\x00-\x08\x0e-\x1f]", text):
-            return "文本文件（多半是改了扩展名的 CSV）"
+            return _(TEXT_FILES[1])
     return None
 
 
@@ -69,20 +75,25 @@ def open_workbook(path: Path):
         ):
             raise DataError(
                 Problem(
-                    f"{path.name} 设了打开密码，读不了",
-                    "在 Excel 或 WPS 里打开，去掉密码（文件 > 信息 > 保护工作簿）后另存为 .xlsx",
+                    _("{name} 设了打开密码，读不了").format(name=path.name),
+                    _("在 Excel 或 WPS 里打开，去掉密码（文件 > 信息 > 保护工作簿）后另存为 .xlsx"),
                     file=str(path),
                     code="encrypted",
                 )
             ) from None
-        if what and what.startswith("文本文件"):
-            fix = f"把扩展名改回 .csv（{path.stem}.csv），或{SAVE_AS}"
+        if what in map(_, TEXT_FILES):
+            fix = _("把扩展名改回 .csv（{stem}.csv），或{save_as}").format(
+                stem=path.stem, save_as=_(SAVE_AS)
+            )
         else:
-            fix = SAVE_AS
+            fix = _(SAVE_AS)
         raise DataError(
             Problem(
-                f"{path.name} 不是能读的 Excel 工作簿：它是{what or '损坏的文件'}"
-                f"（{type(exc).__name__}: {exc}）",
+                _("{name} 不是能读的 Excel 工作簿：它是{what}（{error}）").format(
+                    name=path.name,
+                    what=what or _("损坏的文件"),
+                    error=f"{type(exc).__name__}: {exc}",
+                ),
                 fix,
                 file=str(path),
                 code="not_a_workbook",
@@ -101,10 +112,12 @@ def sheet_cells(book, name: str, path: Path):
     except (CalamineError, ValueError) as exc:
         raise DataError(
             Problem(
-                f"{path.name} 的工作表「{name}」读不出来（{exc}）",
-                SAVE_AS,
+                _("{file} 的工作表「{name}」读不出来（{error}）").format(
+                    file=path.name, name=name, error=exc
+                ),
+                _(SAVE_AS),
                 file=str(path),
-                where=f"工作表 {name}",
+                where=_("工作表 {name}").format(name=name),
                 code="not_a_workbook",
             )
         ) from None
@@ -146,12 +159,14 @@ def check_formulas(path: Path, sheets: list[str]) -> None:
                 found += [(name, ref) for ref in _uncached(raw)]
     if found:
         cells = "、".join(f"「{s}」{ref}" for s, ref in found[:SHOW])
-        more = f" 等 {len(found)} 个单元格" if len(found) > SHOW else ""
+        more = _(" 等 {count} 个单元格").format(count=len(found)) if len(found) > SHOW else ""
         raise DataError(
             Problem(
-                f"{path.name} 的公式单元格 {cells}{more} 没有计算结果（文件由程序生成，"
-                "从未在 Excel 里打开保存过），读出来会是空的",
-                "在 Excel 或 WPS 里打开这个文件，保存一次（公式会算出结果），再运行",
+                _(
+                    "{name} 的公式单元格 {cells}{more} 没有计算结果（文件由程序生成，"
+                    "从未在 Excel 里打开保存过），读出来会是空的"
+                ).format(name=path.name, cells=cells, more=more),
+                _("在 Excel 或 WPS 里打开这个文件，保存一次（公式会算出结果），再运行"),
                 file=str(path),
                 where=f"{found[0][0]} {found[0][1]}",
                 code="formula_without_value",
@@ -176,7 +191,7 @@ def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
 
 def _uncached(raw) -> list[str]:
     refs = []
-    for _, cell in ElementTree.iterparse(raw):
+    for _event, cell in ElementTree.iterparse(raw):
         if cell.tag != f"{_NS}c":
             continue
         if cell.find(f"{_NS}f") is not None:
@@ -228,21 +243,24 @@ def csv_rows(text: str) -> list[list[str]]:
 def empty_csv(path: Path, rows: list[list[str]], encoding: str | None) -> Problem | None:
     """A CSV with no cells, or with a header and no data rows: one problem, not dozens."""
     filled = [r for r in rows if any(c for c in r)]
-    shown = f"（编码 {encoding}）" if encoding and encoding != "UTF-8" else ""
+    shown = _("（编码 {encoding}）").format(encoding=encoding)
+    shown = shown if encoding and encoding != "UTF-8" else ""
     if not filled:
         return Problem(
-            f"{path.name}{shown} 是空的，没有任何内容",
-            "确认导出的是这个月的数据，或重新从 Excel 另存为 CSV",
+            _("{name}{encoding} 是空的，没有任何内容").format(name=path.name, encoding=shown),
+            _("确认导出的是这个月的数据，或重新从 Excel 另存为 CSV"),
             file=str(path),
             code="empty_file",
         )
     if len(filled) == 1:
         header = "、".join(c for c in filled[0] if c)[:60]
         return Problem(
-            f"{path.name}{shown} 只有表头（{header}），没有数据行",
-            "在表头下面填上每人的数据，或换成填好数据的文件",
+            _("{name}{encoding} 只有表头（{header}），没有数据行").format(
+                name=path.name, encoding=shown, header=header
+            ),
+            _("在表头下面填上每人的数据，或换成填好数据的文件"),
             file=str(path),
-            where="第 1 行",
+            where=_("第 {row} 行").format(row=1),
             code="header_only",
         )
     return None

@@ -26,6 +26,7 @@ from kpilib.engine.formula import Formula
 from kpilib.engine.plan import Plan
 from kpilib.engine.scoring import Result
 from kpilib.files import write_atomically
+from kpilib.i18n import _
 from kpilib.rounding import yuan
 from kpilib.sheets.inputs import TEMPLATE_SHEETS, read_targets
 
@@ -222,11 +223,11 @@ def template_rows(plan: Plan, targets: pd.DataFrame) -> pd.DataFrame:
                 continue
             if ind.formula:
                 for name in sorted(Formula.parse(ind.formula).names):
-                    add(name, f"用于 {item} = {ind.formula}")
+                    add(name, _("用于 {item} = {formula}").format(item=item, formula=ind.formula))
             else:
                 add(item, "", target)
         for name in extra:
-            add(name, "加分项或否决条件用，没有可留空")
+            add(name, _("加分项或否决条件用，没有可留空"))
     return pd.DataFrame(rows)
 
 
@@ -309,8 +310,9 @@ def _number_validation(sheet, cells: list[str], negative: bool) -> None:
         formula2="1E+15",
         allow_blank=True,
         showErrorMessage=True,
-        errorTitle="请填写数字",
-        error="这里只能填数字，例如 2400000、92.5% 或 0.925" + ("" if negative else "（不能为负）"),
+        errorTitle=_("请填写数字"),
+        error=_("这里只能填数字，例如 2400000、92.5% 或 0.925")
+        + ("" if negative else _("（不能为负）")),
     )
     for where in cells:
         check.add(where)
@@ -321,8 +323,10 @@ def _actuals_sheet(sheet, plan: Plan, month: str, rows: pd.DataFrame) -> None:
     sheet.title = TEMPLATE_SHEETS["actuals"]
     _title(
         sheet,
-        f"{plan.name} {month} 实际值录入表 — 在黄色的「实际值」列填数字，"
-        "百分比写 92.5% 或 0.925；不适用的留空",
+        _(
+            "{name} {month} 实际值录入表 — 在黄色的「实际值」列填数字，"
+            "百分比写 92.5% 或 0.925；不适用的留空"
+        ).format(name=plan.name, month=month),
     )
     headers = ["月份", "岗位", "姓名", "指标", "名称", "单位", "目标值", "实际值", "说明"]
     _header(sheet, 2, headers)
@@ -352,8 +356,8 @@ def _list_validation(sheet, source: str, where: str, what: str) -> None:
         formula1=source,
         allow_blank=True,
         showErrorMessage=True,
-        errorTitle=f"{what}不在清单中",
-        error=f"请从下拉清单中选择{what}",
+        errorTitle=_("{what}不在清单中").format(what=what),
+        error=_("请从下拉清单中选择{what}").format(what=what),
     )
     check.add(where)
     sheet.add_data_validation(check)
@@ -365,8 +369,10 @@ def _incidents_sheets(book, plan: Plan, month: str, items: pd.DataFrame) -> None
     sheet = book.create_sheet(TEMPLATE_SHEETS["incidents"])
     _title(
         sheet,
-        f"{plan.name} {month} 扣分记录 — 一行一件事；类型和扣分标准见「扣分标准」；"
-        "「扣分」只在标准为区间时填写",
+        _(
+            "{name} {month} 扣分记录 — 一行一件事；类型和扣分标准见「扣分标准」；"
+            "「扣分」只在标准为区间时填写"
+        ).format(name=plan.name, month=month),
     )
     _header(sheet, 2, ["姓名", "指标", "类型", "次数", "扣分", "日期", "说明"])
     standard = book.create_sheet("扣分标准")
@@ -378,13 +384,12 @@ def _incidents_sheets(book, plan: Plan, month: str, items: pd.DataFrame) -> None
         for kind, spec in rule.kinds.items():
             if spec.points is None:
                 points = f"{spec.min:g}–{spec.max:g}"
-                note = "区间：在扣分记录的「扣分」列填写认定的分数"
+                note = _("区间：在扣分记录的「扣分」列填写认定的分数")
             else:
                 points, note = spec.points, ""
                 if spec.escalate_after is not None:
-                    note = (
-                        f"前 {spec.escalate_after} 次每次 {spec.points:g} 分，"
-                        f"之后每次 {spec.then:g} 分"
+                    note = _("前 {count} 次每次 {points:g} 分，之后每次 {then:g} 分").format(
+                        count=spec.escalate_after, points=spec.points, then=spec.then
                     )
             for col, value in enumerate([name, kind, points, note], start=1):
                 put(standard, r, col, value)
@@ -412,8 +417,8 @@ def _incidents_sheets(book, plan: Plan, month: str, items: pd.DataFrame) -> None
         formula2="10000",
         allow_blank=True,
         showErrorMessage=True,
-        errorTitle="请填写次数",
-        error="次数是 1 或以上的整数；留空算 1 次",
+        errorTitle=_("请填写次数"),
+        error=_("次数是 1 或以上的整数；留空算 1 次"),
     )
     count.add(f"D3:D{last}")
     sheet.add_data_validation(count)
@@ -432,7 +437,12 @@ def _incidents_sheets(book, plan: Plan, month: str, items: pd.DataFrame) -> None
 
 def _ratings_sheet(book, plan: Plan, month: str, items: pd.DataFrame) -> None:
     sheet = book.create_sheet(TEMPLATE_SHEETS["ratings"])
-    _title(sheet, f"{plan.name} {month} 评分记录 — 在黄色的「等级」列从下拉清单选择")
+    _title(
+        sheet,
+        _("{name} {month} 评分记录 — 在黄色的「等级」列从下拉清单选择").format(
+            name=plan.name, month=month
+        ),
+    )
     _header(sheet, 2, ["姓名", "岗位", "指标", "评价人", "等级", "可选等级"])
     r = 3
     for person, role, item, indicator in zip(
@@ -494,17 +504,27 @@ def check_template_targets(path: str | Path, targets: pd.DataFrame) -> None:
     differs = ~np.isclose(shown.to_numpy(dtype=float), expected, rtol=1e-9, atol=1e-9)
     for i in np.flatnonzero(differs & ~np.isnan(shown.to_numpy(dtype=float))):
         row = sheet.iloc[i]
-        now = "没有这一项" if np.isnan(expected[i]) else f"{expected[i]:,.10g}"
+        now = _("没有这一项") if np.isnan(expected[i]) else f"{expected[i]:,.10g}"
         problems.append(
             Problem(
-                f"录入表的目标值 {shown.iat[i]:,.10g} 与目标表 {targets['_file'].iat[0]} "
-                f"中 {row['indicator']} 的目标 {now} 不同；计分只用目标表",
-                "目标请在目标表中修改，再用 kpi template 重新生成录入表；"
-                "录入表里的目标值只作参考，不要改",
+                _(
+                    "录入表的目标值 {shown:,.10g} 与目标表 {file} 中 {indicator} 的目标 {now} "
+                    "不同；计分只用目标表"
+                ).format(
+                    shown=shown.iat[i],
+                    file=targets["_file"].iat[0],
+                    indicator=row["indicator"],
+                    now=now,
+                ),
+                _(
+                    "目标请在目标表中修改，再用 kpi template 重新生成录入表；"
+                    "录入表里的目标值只作参考，不要改"
+                ),
                 file=row["_file"],
-                where=f"row {row['_row']}",
+                where=_("第 {row} 行").format(row=row["_row"]),
                 person=row["person"],
                 column="目标值",
+                code="template_target_changed",
             )
         )
     raise_if(problems, DataError)
