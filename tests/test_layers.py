@@ -25,6 +25,7 @@ LAYERS = [
             "kpilib.parse",
             "kpilib.compare",
             "kpilib.rounding",
+            "kpilib.periods",
             "kpilib.files",
             "kpilib.project",
         ],

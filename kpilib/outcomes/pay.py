@@ -313,10 +313,14 @@ def year_end(
     out.insert(1, "role", out["person"].map(role))
     score = out["annual_score"].fillna(-np.inf).to_numpy(float)
     q = out["qualifying_months"].to_numpy(int)
+    roles = out["role"].to_numpy(object)
     conds = [
-        ((q >= t.months) if t.months is not None else False)
-        | (compare.at_least(score, t.annual) if t.annual is not None else False)
-        | (t.months is None and t.annual is None)
+        (
+            ((q >= t.months) if t.months is not None else False)
+            | (compare.at_least(score, t.annual) if t.annual is not None else False)
+            | (t.months is None and t.annual is None)
+        )
+        & (np.isin(roles, t.roles) if t.roles else True)
         for t in config.tiers
     ]
     conds = [np.broadcast_to(c, q.shape) for c in conds]
