@@ -288,6 +288,25 @@ class MallFloor(Department):
     def _report_odds(lvl: float) -> list[float]:
         return [0.5, 0.3, 0.15, 0.05, 0.0] if lvl >= 0.9 else [0.2, 0.3, 0.3, 0.15, 0.05]
 
+    # the rest of 2024 for the annual roll-up and the year-end bonus (issue 14); 孙婷's
+    # floor collects under 75% in March and July, so those two months are void (seed
+    # 002 mall 七(二): 本月考核成绩无效,同时也不计入本年度全年考核成绩)
+    REST_OF_YEAR = ["2024-01", "2024-02", "2024-03", "2024-04", "2024-05", "2024-06", "2024-07",
+                    "2024-08", "2024-12"]
+    VOIDED = {("孙婷", "2024-03"), ("孙婷", "2024-07")}
+
+    def write_rest_of_year(self) -> None:
+        base = ROOT / "data" / self.name
+        normal = dict(self.COLLECTION)
+        for month in self.REST_OF_YEAR:
+            self.COLLECTION = {
+                p: 0.70 if (p, month) in self.VOIDED else c for p, c in normal.items()
+            }
+            actuals, _, ratings = self.month(month)
+            write_csv(base / "actuals" / f"{month}.csv", ["姓名", "指标", "实际值"], actuals)
+            write_csv(base / "ratings" / f"{month}.csv", ["姓名", "指标", "评价人", "等级"], ratings)
+        self.COLLECTION = normal
+
 
 class BankBranch(Department):
     """Seed 002 #5: tellers (incidents + tasks + bonus flags) and account managers."""
@@ -636,6 +655,9 @@ def main() -> None:
     for department in DEPARTMENTS:
         department(rng).write()
         print(f"wrote data/{department.name}: targets.csv and {', '.join(MONTHS)}")
+    # after every department, from its own random stream: the months above stay as they were
+    MallFloor(np.random.default_rng(SEED + 1)).write_rest_of_year()
+    print(f"wrote data/mall_floor: {', '.join(MallFloor.REST_OF_YEAR)}")
 
 
 if __name__ == "__main__":

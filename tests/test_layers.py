@@ -32,8 +32,17 @@ LAYERS = [
     ),
     ("engine", ["kpilib.engine"]),
     ("outcomes", ["kpilib.outcomes"]),
-    ("store", ["kpilib.store", "kpilib.ledger"]),
-    ("month", ["kpilib.sheets", "kpilib.months", "kpilib.explain", "kpilib.drafts"]),
+    ("store", ["kpilib.store", "kpilib.ledger", "kpilib.period_store"]),
+    (
+        "month",
+        [
+            "kpilib.sheets",
+            "kpilib.months",
+            "kpilib.period_results",
+            "kpilib.explain",
+            "kpilib.drafts",
+        ],
+    ),
     ("outputs", ["kpilib.report", "kpilib.interactive"]),
     ("cli", ["kpilib.cli"]),
 ]

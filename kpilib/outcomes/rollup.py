@@ -129,9 +129,10 @@ def roll_up(
     names["valid_months"] = valid_cells.sum(axis=1).astype(float)
     names["voided_months"] = voided.sum(axis=1).astype(float)
     names["missing_months"] = missing.sum(axis=1).astype(float)
-    completion = grid("completion", np.nan)
-    with np.errstate(invalid="ignore"):
-        names["completion"] = np.nanmean(np.where(counted, completion, np.nan), axis=1)
+    completion = np.where(counted, grid("completion", np.nan), np.nan)
+    known = ~np.isnan(completion)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        names["completion"] = np.nansum(completion, axis=1) / known.sum(axis=1)
     names["qualifying_months"] = _qualifying(spec, mine, items, persons, labels)
     # the department has scored every month of the period; a person's own missing month
     # makes it incomplete only when the plan says so
@@ -267,8 +268,8 @@ def _stats(used: np.ndarray, counted: np.ndarray, n: np.ndarray) -> dict:
 
 def _formula(formula: str, names: dict) -> np.ndarray:
     parsed = parse_period_formula(formula)
-    value = parsed.evaluate(lambda name: np.asarray(names[name], float))
-    return np.broadcast_to(np.asarray(value, float), names["months"].shape).copy()
+    value = parsed.evaluate(lambda name: pd.Series(np.asarray(names[name], float)))
+    return np.broadcast_to(np.asarray(value, float), np.shape(names["months"])).copy()
 
 
 def _grade(grades, total: np.ndarray) -> np.ndarray:
