@@ -647,6 +647,20 @@ class Ecommerce(Department):
         return rows, None, None
 
 
+def write_regional_sales() -> None:
+    """Seed 002 regional sales: 地区主管 appraised per two-month period (2024-B5, 2024-B6)
+    on 回款 against the period's task; fixed figures, so each pay tier shows."""
+    base = ROOT / "data" / "regional_sales"
+    people = [("A级地区主管", "白云飞", 4_000_000), ("B级地区主管", "苏晴", 3_000_000),
+              ("C级地区主管", "贺新", 2_000_000)]
+    done = {"2024-B5": (1.02, 0.91, 0.80), "2024-B6": (0.96, 0.88, 0.83)}
+    for period, shares in done.items():
+        write_csv(base / "targets" / f"{period}.csv", ["岗位", "姓名", "指标", "权重", "目标值"],
+                  [(role, p, "回款", "100%", task) for role, p, task in people])
+        write_csv(base / "actuals" / f"{period}.csv", ["姓名", "指标", "实际值"],
+                  [(p, "回款", round(task * s)) for (_, p, task), s in zip(people, shares)])
+
+
 DEPARTMENTS = [MemberOps, MemberRetail, MallFloor, BankBranch, Procurement, Ecommerce]
 
 
@@ -658,6 +672,8 @@ def main() -> None:
     # after every department, from its own random stream: the months above stay as they were
     MallFloor(np.random.default_rng(SEED + 1)).write_rest_of_year()
     print(f"wrote data/mall_floor: {', '.join(MallFloor.REST_OF_YEAR)}")
+    write_regional_sales()
+    print("wrote data/regional_sales: 2024-B5, 2024-B6")
 
 
 if __name__ == "__main__":
