@@ -174,7 +174,9 @@ def period_result(
                 note="" if stored is None else "月份结果或方案已变，重新汇总",
                 store=store,
             )
-    return PeriodResult(plan, period, spec, frame, people, items, pd.DataFrame(), version, past.notes)
+    return PeriodResult(
+        plan, period, spec, frame, people, items, pd.DataFrame(), version, past.notes
+    )
 
 
 def _spec(plan: Plan, period: Period) -> PeriodSpec:

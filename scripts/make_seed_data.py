@@ -291,8 +291,17 @@ class MallFloor(Department):
     # the rest of 2024 for the annual roll-up and the year-end bonus (issue 14); 孙婷's
     # floor collects under 75% in March and July, so those two months are void (seed
     # 002 mall 七(二): 本月考核成绩无效,同时也不计入本年度全年考核成绩)
-    REST_OF_YEAR = ["2024-01", "2024-02", "2024-03", "2024-04", "2024-05", "2024-06", "2024-07",
-                    "2024-08", "2024-12"]
+    REST_OF_YEAR = [
+        "2024-01",
+        "2024-02",
+        "2024-03",
+        "2024-04",
+        "2024-05",
+        "2024-06",
+        "2024-07",
+        "2024-08",
+        "2024-12",
+    ]
     VOIDED = {("孙婷", "2024-03"), ("孙婷", "2024-07")}
 
     def write_rest_of_year(self) -> None:
@@ -304,7 +313,9 @@ class MallFloor(Department):
             }
             actuals, _, ratings = self.month(month)
             write_csv(base / "actuals" / f"{month}.csv", ["姓名", "指标", "实际值"], actuals)
-            write_csv(base / "ratings" / f"{month}.csv", ["姓名", "指标", "评价人", "等级"], ratings)
+            write_csv(
+                base / "ratings" / f"{month}.csv", ["姓名", "指标", "评价人", "等级"], ratings
+            )
         self.COLLECTION = normal
 
 
@@ -651,14 +662,23 @@ def write_regional_sales() -> None:
     """Seed 002 regional sales: 地区主管 appraised per two-month period (2024-B5, 2024-B6)
     on 回款 against the period's task; fixed figures, so each pay tier shows."""
     base = ROOT / "data" / "regional_sales"
-    people = [("A级地区主管", "白云飞", 4_000_000), ("B级地区主管", "苏晴", 3_000_000),
-              ("C级地区主管", "贺新", 2_000_000)]
+    people = [
+        ("A级地区主管", "白云飞", 4_000_000),
+        ("B级地区主管", "苏晴", 3_000_000),
+        ("C级地区主管", "贺新", 2_000_000),
+    ]
     done = {"2024-B5": (1.02, 0.91, 0.80), "2024-B6": (0.96, 0.88, 0.83)}
     for period, shares in done.items():
-        write_csv(base / "targets" / f"{period}.csv", ["岗位", "姓名", "指标", "权重", "目标值"],
-                  [(role, p, "回款", "100%", task) for role, p, task in people])
-        write_csv(base / "actuals" / f"{period}.csv", ["姓名", "指标", "实际值"],
-                  [(p, "回款", round(task * s)) for (_, p, task), s in zip(people, shares)])
+        write_csv(
+            base / "targets" / f"{period}.csv",
+            ["岗位", "姓名", "指标", "权重", "目标值"],
+            [(role, p, "回款", "100%", task) for role, p, task in people],
+        )
+        write_csv(
+            base / "actuals" / f"{period}.csv",
+            ["姓名", "指标", "实际值"],
+            [(p, "回款", round(task * s)) for (_, p, task), s in zip(people, shares)],
+        )
 
 
 DEPARTMENTS = [MemberOps, MemberRetail, MallFloor, BankBranch, Procurement, Ecommerce]

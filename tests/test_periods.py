@@ -104,7 +104,9 @@ def test_seed_002_mall_annual_score_is_the_mean_of_the_ten_valid_months():
 
 def test_voided_months_counted_as_zero_when_the_plan_says_so():
     spec = PeriodSpec.model_validate({"rollup": "mean", "voided": "zero"})
-    frame = roll_up(months("甲", [90, 60, 90], [True, False, True]), Period.parse("2024-Q1"), spec, [])
+    frame = roll_up(
+        months("甲", [90, 60, 90], [True, False, True]), Period.parse("2024-Q1"), spec, []
+    )
     assert frame.iloc[0]["total"] == 60.0  # (90 + 0 + 90) / 3
 
 
@@ -125,7 +127,10 @@ def test_an_incomplete_quarter_says_so_and_is_not_graded():
     plan = load_plan(ROOT / "params/member_ops.yaml")
     q4 = Period.parse("2024-Q4")
     frame = roll_up(
-        months("周晓梅", [92, 94], month_list=list(q4.months)), q4, plan.periods.quarter, plan.grades
+        months("周晓梅", [92, 94], month_list=list(q4.months)),
+        q4,
+        plan.periods.quarter,
+        plan.grades,
     )
     row = frame.iloc[0]
     assert not row["complete"]

@@ -169,7 +169,9 @@ class PeriodSpec(Frozen):
         if (self.rollup == "formula") != (self.formula is not None):
             raise ValueError("rollup: formula 要写 formula:，且只有它写 formula:")
         if (self.source == "actuals") != (self.sources is not None):
-            raise ValueError("from: actuals 要写 sources:（周期自己的目标和实际值文件），且只有它写")
+            raise ValueError(
+                "from: actuals 要写 sources:（周期自己的目标和实际值文件），且只有它写"
+            )
         mins = [g.min for g in self.grades[:-1]]
         if any(m is None for m in mins):
             raise ValueError("grades：除最后一档外每档都要写 min")
