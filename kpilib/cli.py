@@ -273,7 +273,7 @@ def _report_parser(commands) -> None:
         description="按月份为每个方案打分，执行部门报告笔记本，写出 OUT/月份/部门/vN/ 下的"
         "报告（HTML、PDF）和个人成绩单，以及 OUT/月份/index.html。旧版本保留，索引标出当前版本。",
     )
-    _month(parser)
+    _month_or_period(parser)
     which = parser.add_mutually_exclusive_group()
     which.add_argument(
         "--dept", nargs="+", metavar="部门", help="部门 ID（params/ 下的方案文件名）"
@@ -292,6 +292,9 @@ def _report_parser(commands) -> None:
 
 
 def _report(args) -> int:
+    period = _period_of(args)
+    if period is not None:
+        return _report_period(args, period)
     from kpilib.report.batch import make_reports
 
     outcomes = make_reports(
@@ -319,6 +322,41 @@ def _report(args) -> int:
         print(
             f"{len(outcomes)} 个部门中 {len(failed)} 个失败：{'、'.join(failed)}", file=sys.stderr
         )
+    return 1 if failed else 0
+
+
+def _report_period(args, period) -> int:
+    """``kpi report --period``: the period report of each department that declares the
+    period (notebooks/period.ipynb); a department that does not is listed as skipped."""
+    from kpilib import load_plan
+    from kpilib.report.period import make_period_report
+
+    chosen = args.dept or sorted(p.stem for p in Path(args.params).glob("*.yaml"))
+    failed = []
+    for department in chosen:
+        try:
+            plan = load_plan(Path(args.params) / f"{department}.yaml")
+            if plan.periods is None or plan.periods.spec(period.kind.value) is None:
+                if args.dept:
+                    raise KpiError(
+                        Problem(
+                            f"方案 {department} 没有{period.kind.label}考核",
+                            f"在 params/{department}.yaml 中加 periods: {period.kind.value}: …"
+                            "（docs/plan-format.md）",
+                            code="period_not_declared",
+                        )
+                    )
+                print(f"跳过  {department}：方案没有{period.kind.label}考核")
+                continue
+            made = make_period_report(
+                department, period.key, args.params, args.out, args.format, not args.no_store
+            )
+        except KpiError as exc:
+            print(f"失败  {department}：{exc}", file=sys.stderr)
+            failed.append(department)
+            continue
+        shown = ", ".join(str(v) for k, v in made.items() if k not in ("version", "notebook"))
+        print(f"完成  {department} {period.label} 第 {made['version']} 版：{shown}")
     return 1 if failed else 0
 
 

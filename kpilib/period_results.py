@@ -193,8 +193,8 @@ def _spec(plan: Plan, period: Period) -> PeriodSpec:
         declared = "、".join(plan.periods.kinds) if plan.periods else "无"
         raise PlanError(
             Problem(
-                f"方案 {plan.department} 没有{period.kind.label}考核（periods.{period.kind.value}）；"
-                f"已声明的周期：{declared}",
+                f"方案 {plan.department} 没有{period.kind.label}考核"
+                f"（periods.{period.kind.value}）；已声明的周期：{declared}",
                 f"在方案中加 periods: {period.kind.value}: …（docs/plan-format.md），或换一个周期",
                 file=str(plan.path),
                 where="periods",

@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from kpilib.errors import Problem
 
 _CN_DIGITS = "〇一二三四五六七八九十"
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     """How long a period is, with its number of months."""
 
     month = "month"

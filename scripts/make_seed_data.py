@@ -677,7 +677,7 @@ def write_regional_sales() -> None:
         write_csv(
             base / "actuals" / f"{period}.csv",
             ["姓名", "指标", "实际值"],
-            [(p, "回款", round(task * s)) for (_, p, task), s in zip(people, shares)],
+            [(p, "回款", round(task * s)) for (_, p, task), s in zip(people, shares, strict=True)],
         )
 
 

@@ -290,3 +290,66 @@ def test_a_period_the_plan_does_not_declare_is_refused():
     with pytest.raises(PlanError) as info:
         period_result(ROOT / "params/mall_floor.yaml", "2024-Q4")
     assert info.value.problems[0].code == "period_not_declared"
+
+
+# --- the CLI -----------------------------------------------------------------------------
+
+
+def kpi(*argv) -> int:
+    from kpilib.cli import main
+
+    return main([str(a) for a in argv])
+
+
+def test_kpi_score_period_says_an_incomplete_quarter_is_incomplete(tmp_path, capsys):
+    # member_ops ships 2024-09..11: its fourth quarter lacks December
+    code = kpi("score", ROOT / "params/member_ops.yaml", "--period", "2024-Q4", "--out", tmp_path)
+    said = capsys.readouterr().out
+    assert code == 0
+    assert "周期未完整：2024-12 尚未计分" in said
+    table = pd.read_csv(tmp_path / "period.csv", encoding="utf-8-sig")
+    assert set(table["grade"]) == {"未完整"}
+    assert not table["complete"].any()
+
+
+def test_kpi_takes_exactly_one_of_month_and_period(capsys):
+    plan = ROOT / "params/mall_floor.yaml"
+    for argv in (["--month", "2024-11", "--period", "2024"], []):
+        with pytest.raises(SystemExit) as info:
+            kpi("score", plan, *argv)
+        assert info.value.code == 2
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        kpi("payroll", plan, "--period", "2024-Q5")
+    assert "编号只能是 1–4" in capsys.readouterr().err
+
+
+def test_kpi_payroll_period_writes_the_mall_year_end_workbook(tmp_path, capsys):
+    from openpyxl import load_workbook
+
+    out = tmp_path / "年底奖金.xlsx"
+    assert kpi("payroll", ROOT / "params/mall_floor.yaml", "--period", "2024", "--out", out) == 0
+    sheet = load_workbook(out).active
+    headers = [c.value for c in sheet[3]]
+    assert "年底奖金(元)" in headers and "达标月数" in headers and "周期完整" in headers
+    assert "年底奖金合计" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_kpi_report_period_renders_the_year(tmp_path, capsys):
+    code = kpi(
+        "report",
+        "--period",
+        "2024",
+        "--dept",
+        "channel_ops",
+        "--params",
+        ROOT / "params",
+        "--out",
+        tmp_path,
+        "--format",
+        "html",
+    )
+    assert code == 0, capsys.readouterr()
+    page = (tmp_path / "2024/channel_ops/v1/channel_ops.html").read_text(encoding="utf-8")
+    assert "2024年度 考核报告" in page and "各月得分" in page and "12月" in page

@@ -150,7 +150,9 @@ def period_frame(plan, period, store=None) -> pd.DataFrame:
     if "salary_months" in table:
         table["salary_months"] = table["salary_months"].astype(float)
     flags = result.flags()
-    said = flags.groupby("person")["reason"].agg("；".join) if len(flags) else pd.Series()
+    said = (
+        flags.groupby("person")["reason"].agg("；".join) if len(flags) else pd.Series(dtype=object)
+    )
     table["flags"] = table["person"].map(said).fillna("")
     return table
 
