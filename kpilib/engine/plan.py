@@ -24,6 +24,7 @@ from kpilib.engine.formula import LOOKUPS, Formula, FormulaError
 from kpilib.engine.period_plan import Periods
 from kpilib.engine.policy import Calibration, Consequences, Pay
 from kpilib.engine.rules import RULES, AnyRule
+from kpilib.engine.to_date import YearToDate
 from kpilib.engine.teams import (
     Exclusion,
     GradeCeiling,
@@ -85,7 +86,18 @@ class Indicator(Frozen):
     # the actual aggregated over other people (kpilib.engine.teams), the target derived
     team: Team | None = None
     target_of: TargetOf | None = None
+    # scored on the sum since January against the annual or pro-rated target (engine/to_date.py)
+    year_to_date: YearToDate | None = None
     rule: AnyRule
+
+    @model_validator(mode="after")
+    def _year_to_date_reads_its_own_actual(self):
+        if self.year_to_date is not None and (self.formula or self.team or self.target_of):
+            raise ValueError(
+                "year_to_date 只用于直接读实际值的指标（不能和 formula、team、target_of 同用）："
+                "公式算出的比率逐月相加没有意义"
+            )
+        return self
 
     @property
     def lower(self) -> bool:
