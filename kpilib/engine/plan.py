@@ -24,7 +24,6 @@ from kpilib.engine.formula import LOOKUPS, Formula, FormulaError
 from kpilib.engine.period_plan import Periods
 from kpilib.engine.policy import Calibration, Consequences, Pay
 from kpilib.engine.rules import RULES, AnyRule
-from kpilib.engine.to_date import YearToDate
 from kpilib.engine.teams import (
     Exclusion,
     GradeCeiling,
@@ -34,6 +33,7 @@ from kpilib.engine.teams import (
     Team,
     check_plan,
 )
+from kpilib.engine.to_date import YearToDate
 from kpilib.errors import PlanError, Problem
 from kpilib.parse import Fraction, Frozen
 from kpilib.periods import Period
