@@ -103,7 +103,11 @@ class Department:
     def write(self) -> None:
         base = ROOT / "data" / self.name
         write_csv(base / "targets.csv", ["岗位", "姓名", "指标", "权重", "目标值"], self.targets())
-        for month in MONTHS:
+        self.write_months(MONTHS)
+
+    def write_months(self, months: list[str]) -> None:
+        base = ROOT / "data" / self.name
+        for month in months:
             actuals, incidents, ratings = self.month(month)
             write_csv(base / "actuals" / f"{month}.csv", ["姓名", "指标", "实际值"], actuals)
             if incidents is not None:
@@ -339,7 +343,7 @@ class BankBranch(Department):
         "存款": ("2%", 100000),
         "发卡量": ("2%", 20),
         "网银": ("4%", 5),
-        "分红保险": ("2%", 420),
+        "分红保险": ("2%", 5000),  # 全年任务5000元: scored year to date (issue 14)
         "POS商户": ("5%", 1),
     }
     MANAGER = {
@@ -366,7 +370,7 @@ class BankBranch(Department):
 
     def month(self, month):
         rows, incidents = [], []
-        m = MONTHS.index(month) + 9  # calendar month, for year-to-date counts
+        m = int(month[5:7])  # calendar month, for year-to-date counts
         day = f"{month}-15"
         tellers = [p for r, p in self.people if r == "柜员"]
         errors = {p: int(self.rng.poisson(2.5 * (1.1 - LEVEL[p]) * 4)) for p in tellers}
@@ -681,6 +685,8 @@ def write_regional_sales() -> None:
         )
 
 
+BANK_EARLIER = [f"2024-{m:02d}" for m in range(1, 9)]
+
 DEPARTMENTS = [MemberOps, MemberRetail, MallFloor, BankBranch, Procurement, Ecommerce]
 
 
@@ -692,6 +698,9 @@ def main() -> None:
     # after every department, from its own random stream: the months above stay as they were
     MallFloor(np.random.default_rng(SEED + 1)).write_rest_of_year()
     print(f"wrote data/mall_floor: {', '.join(MallFloor.REST_OF_YEAR)}")
+    # the bank's 分红保险 and POS商户 are scored year to date: January to August too
+    BankBranch(np.random.default_rng(SEED + 2)).write_months(BANK_EARLIER)
+    print(f"wrote data/bank_branch: {', '.join(BANK_EARLIER)}")
     write_regional_sales()
     print("wrote data/regional_sales: 2024-B5, 2024-B6")
 
