@@ -76,6 +76,26 @@ class PeriodResult:
         """The period's rules applied (seed 004: 年度 ≥ 80 → 提升培训, < 60 → 降级)."""
         return period_flags(self.people, self.spec, self.period)
 
+    def calibrated(self) -> pd.DataFrame:
+        """The period's people with its grade quotas applied (``periods.<kind>.calibration``):
+        ``grade_before``, ``grade``, ``calibrated``, ``calibration`` as for a month; an
+        incomplete person is outside the quota's count and places."""
+        from types import SimpleNamespace
+
+        from kpilib.outcomes.calibrate import calibrate
+
+        people = self.people.assign(valid=self.people["valid"] & self.people["complete"])
+        plan = self.plan.model_copy(
+            update={
+                "grades": self.spec.grades or self.plan.grades,
+                "calibration": self.spec.calibration,
+            }
+        )
+        # a period has no items: the tie-break by the heaviest item's completion is empty
+        items = pd.DataFrame({"person": [], "weight": [], "completion": []})
+        out = calibrate(SimpleNamespace(people=people, items=items), plan)
+        return out.assign(valid=self.people["valid"])
+
     def pay(self) -> pd.DataFrame:
         """The period's pay (``periods.<kind>.pay``): a year-end bonus in months of base
         salary, or performance pay on the period's result; an incomplete period pays nothing."""

@@ -208,6 +208,27 @@ def test_an_incomplete_year_applies_no_rule():
     assert period_flags(frame, plan.periods.year, year).empty  # 50 < 60, but December is open
 
 
+def test_seed_004_annual_excellent_grade_within_its_quota():
+    # seed 004: "被确定为年度考核优秀等次人员应在“教职工职业道德情况考核”优秀人员内产生,并控制在
+    # 乡中心下达指标额度之内" — the year's 优秀 within a quota, here at most 20%
+    from kpilib.period_results import PeriodResult
+
+    plan = load_plan(ROOT / "params/member_ops.yaml")
+    quota = {"quotas": [{"grade": "优秀", "at_most": "20%"}]}
+    spec = PeriodSpec.model_validate(
+        {**plan.periods.year.model_dump(by_alias=True), "calibration": quota}
+    )
+    people = pd.concat(
+        [months(p, [t] * 12) for p, t in zip("甲乙丙丁戊", (95, 93, 91, 85, 70), strict=True)]
+    )
+    year = Period.parse("2024")
+    frame = roll_up(people, year, spec, plan.grades)
+    out = PeriodResult(plan, year, spec, frame, people).calibrated().set_index("person")
+    # floor(20% × 5 people) = 1 place: 甲 (95) keeps 优秀; 乙 93 and 丙 91 move to 良好
+    assert out["grade"].tolist() == ["优秀", "良好", "良好", "良好", "合格"]
+    assert out.loc["乙", "grade_before"] == "优秀" and out.loc["乙", "calibrated"]
+
+
 # --- pay on a period ---------------------------------------------------------------------
 
 

@@ -25,7 +25,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from kpilib.engine.formula import Formula, FormulaError
-from kpilib.engine.policy import Condition, Pay
+from kpilib.engine.policy import Calibration, Condition, Pay
 from kpilib.parse import Frozen
 
 # what a period's own conditions and formulas may name, per person
@@ -156,6 +156,8 @@ class PeriodSpec(Frozen):
     # a qualifying month (seed 002 mall: 累计费用收缴率达96%——100%有十个月)
     qualifying: Condition | None = None
     grades: list[PeriodGrade] = []
+    # grade quotas on the period (seed 004: 年度考核优秀等次...控制在...指标额度之内)
+    calibration: Calibration | None = None
     sources: PeriodSources | None = None
     rules: list[PeriodRule] = []
     pay: Pay | None = None
