@@ -200,6 +200,26 @@ def test_seed_001_annual_grade_decides_the_raise():
     assert flags.loc["黄俊杰", "rule"] == "降薪或其他处理"
 
 
+def test_seed_002_mall_three_voided_months_in_the_year_mean_transfer_or_dismissal():
+    # seed 002 mall 七(六): "全年以自然月计算,连续有两个月或累计有三个月绩效考核成绩无效者,
+    # 则做调岗或辞退处理" (the 累计 part, over the year)
+    plan = load_plan(ROOT / "params/mall_floor.yaml")
+    two = [m not in (2, 6) for m in range(12)]
+    three = [m not in (2, 6, 9) for m in range(12)]
+    people = pd.concat(
+        [
+            months("孙婷", [90] * 12, two),
+            months("钱进", [90] * 12, three),
+            months("吴佳", [40] * 12, [False] * 12, role="楼面助理"),
+        ]
+    )
+    year = Period.parse("2024")
+    frame = roll_up(people, year, plan.periods.year, [], items=collection_items(people, 0.9))
+    flags = period_flags(frame, plan.periods.year, year)
+    moved = flags[flags["rule"] == "调岗或辞退"]
+    assert moved["person"].tolist() == ["钱进", "吴佳"]  # three and twelve voided months
+
+
 def test_an_incomplete_year_applies_no_rule():
     plan = load_plan(ROOT / "params/procurement.yaml")
     year = Period.parse("2024")

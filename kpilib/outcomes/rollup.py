@@ -214,10 +214,12 @@ def from_result(people: pd.DataFrame, period: Period, grades, void_grade: str) -
 def period_flags(frame: pd.DataFrame, spec: PeriodSpec, period: Period) -> pd.DataFrame:
     """The period's rules (``periods.<kind>.rules``) over its result: who they apply to.
 
-    Only a complete, valid period applies a rule: an incomplete year decides no demotion.
+    Only a complete period applies a rule: an incomplete year decides no demotion. A
+    period without a counted month (every month voided) has no total: a rule on
+    ``total`` does not hold for it, one on ``voided_months`` does.
     """
     out = []
-    settled = frame["complete"].to_numpy(bool) & frame["valid"].to_numpy(bool)
+    settled = frame["complete"].to_numpy(bool)
     names = {n: frame[n].to_numpy(float) for n in RULE_NAMES}
     for rule in spec.rules:
         if rule.grade is not None:
