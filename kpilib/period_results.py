@@ -144,8 +144,9 @@ def period_result(
     Examples
     --------
     >>> result = period_result("params/mall_floor.yaml", "2024")
-    >>> result.people.set_index("person").loc["赵一鸣", "valid_months"]
-    np.int64(10)
+    >>> row = result.people.set_index("person").loc["孙婷"]  # March, July (收缴率 70%), April (调研培训≤6分)
+    >>> int(row["valid_months"]), int(row["voided_months"]), row["grade"]
+    (9, 3, '优秀')
     """
     plan = plan if isinstance(plan, Plan) else load_plan(plan)
     period = period if isinstance(period, Period) else Period.parse(period)

@@ -320,8 +320,8 @@ def test_the_shipped_mall_year_is_stored_once_and_read_back(tmp_path):
     first = period_result(ROOT / "params/mall_floor.yaml", "2024", store)
     again = period_result(ROOT / "params/mall_floor.yaml", "2024", store)
     assert first.version == again.version == 1
-    # 孙婷's March and July are voided by the sample data (收缴率 70% < 75%), and one of
-    # September-November as shipped before: nine valid months
+    # 孙婷's March and July are voided by the sample data (收缴率 70% < 75%) and April by
+    # 调研培训≤6分 (her training rated 未完成 that month): nine valid months
     row = first.people.set_index("person").loc["孙婷"]
     assert (row["months"], row["voided_months"]) == (9, 3)
     assert first.complete
