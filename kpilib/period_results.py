@@ -144,7 +144,7 @@ def period_result(
     Examples
     --------
     >>> result = period_result("params/mall_floor.yaml", "2024")
-    >>> row = result.people.set_index("person").loc["孙婷"]  # March, July (收缴率 70%), April (调研培训≤6分)
+    >>> row = result.people.set_index("person").loc["孙婷"]  # March, April, July voided
     >>> int(row["valid_months"]), int(row["voided_months"]), row["grade"]
     (9, 3, '优秀')
     """
