@@ -19,6 +19,8 @@ import importlib
 _HOMES = {
     "score_month": "kpilib.months",
     "month_result": "kpilib.months",
+    "period_result": "kpilib.period_results",
+    "Period": "kpilib.periods",
     "load_plan": "kpilib.engine.plan",
     "Plan": "kpilib.engine.plan",
     "score": "kpilib.engine.scoring",

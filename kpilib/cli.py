@@ -80,6 +80,39 @@ def _month(parser) -> None:
     parser.add_argument("--month", required=True, type=month_arg, help="月份 YYYY-MM，例如 2024-11")
 
 
+def period_arg(value: str) -> str:
+    """argparse type for a period: ``2024-11``, ``2024-B6``, ``2024-Q4``, ``2024-H2``, ``2024``."""
+    from kpilib.periods import Period
+
+    try:
+        return Period.parse(value).key
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _month_or_period(parser) -> None:
+    """``--month`` (the short form) or ``--period``: exactly one of them."""
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--month", type=month_arg, help="月份 YYYY-MM，例如 2024-11")
+    which.add_argument(
+        "--period",
+        type=period_arg,
+        help="考核周期：2024-11（月）、2024-B6（双月）、2024-Q4（季度）、2024-H2（半年）、2024（全年）",
+    )
+
+
+def _period_of(args):
+    """The args' longer period (a Period), or None when they name a month (args.month set)."""
+    from kpilib.periods import Period
+
+    if args.month is None:
+        period = Period.parse(args.period)
+        if not period.is_month:
+            return period
+        args.month = period.key
+    return None
+
+
 # --- kpi score -------------------------------------------------------------------------
 
 
@@ -91,7 +124,7 @@ def _score_parser(commands) -> None:
         "（总分、等级、完成率）。已有文件不加 --force 不会被覆盖；输入有任何错误时什么都不写。",
     )
     _plan_arg(parser)
-    _month(parser)
+    _month_or_period(parser)
     parser.add_argument(
         "--actuals", type=Path, help="实际值文件（CSV 或 .xlsx，长表或宽表）；默认用方案里写的"
     )
@@ -112,6 +145,9 @@ def _score(args) -> int:
     from kpilib.report.summary import summary
 
     plan = load_plan(args.plan)
+    period = _period_of(args)
+    if period is not None:
+        return _score_period(args, plan, period)
     out = args.out or Path("reports") / args.month / plan.department
     from kpilib.sheets.workbooks import defuse
 
@@ -148,6 +184,62 @@ def _score(args) -> int:
     return 0
 
 
+def _score_period(args, plan, period) -> int:
+    """``kpi score --period``: the period's result (rolled up or scored from its own files),
+    written as period.csv (and items.csv for a period with its own files)."""
+    from kpilib.files import refuse_existing, write_atomically
+    from kpilib.period_results import period_result
+    from kpilib.sheets.workbooks import defuse
+
+    if args.actuals is not None:
+        raise KpiError(
+            Problem(
+                "--actuals 只能和 --month 一起用",
+                "周期的实际值由方案的 periods: 决定（各月结果汇总，或周期自己的文件）",
+            )
+        )
+    out = args.out or Path("reports") / period.key / plan.department
+    files = {
+        out / "period.csv": lambda p: defuse(result.people).to_csv(
+            p, index=False, encoding="utf-8-sig"
+        ),
+        out / "flags.csv": lambda p: defuse(result.flags()).to_csv(
+            p, index=False, encoding="utf-8-sig"
+        ),
+    }
+    refuse_existing(files, args.force)
+    result = period_result(plan, period, args.store, not args.no_store)
+    if len(result.items):
+        files[out / "items.csv"] = lambda p: defuse(result.items).to_csv(
+            p, index=False, encoding="utf-8-sig"
+        )
+        refuse_existing({out / "items.csv": None}, args.force)
+    write_atomically(files, force=args.force)
+    print(period_summary(result))
+    print(f"已写出 {', '.join(str(p) for p in files)}")
+    if result.version is not None:
+        print(f"结果库 {plan.department} {period.key} 当前为第 {result.version} 版")
+    return 0
+
+
+def period_summary(result) -> str:
+    """A period's result in a few lines of Chinese, incomplete periods said first."""
+    people = result.people
+    lines = [f"{result.plan.name} {result.period.label}：{len(people)} 人"]
+    if result.unscored:
+        lines.append(
+            f"周期未完整：{'、'.join(result.unscored)} 尚未计分；等级暂不评定（显示为 "
+            f"{result.spec.incomplete_grade}）"
+        )
+    for row in people.itertuples(index=False):
+        grade = row.grade + (f"（暂评 {row.provisional_grade}）" if row.provisional_grade else "")
+        total = "—" if row.total != row.total else f"{row.total:.2f}"
+        lines.append(f"  {row.person}  {total}  {grade}  {row.reason}")
+    for row in result.flags().itertuples(index=False):
+        lines.append(f"  → {row.person}：{row.reason}")
+    return "\n".join(lines)
+
+
 def _print_review(plan, month: str, path) -> None:
     from kpilib import store
 
@@ -182,7 +274,7 @@ def _report_parser(commands) -> None:
         description="按月份为每个方案打分，执行部门报告笔记本，写出 OUT/月份/部门/vN/ 下的"
         "报告（HTML、PDF）和个人成绩单，以及 OUT/月份/index.html。旧版本保留，索引标出当前版本。",
     )
-    _month(parser)
+    _month_or_period(parser)
     which = parser.add_mutually_exclusive_group()
     which.add_argument(
         "--dept", nargs="+", metavar="部门", help="部门 ID（params/ 下的方案文件名）"
@@ -201,6 +293,9 @@ def _report_parser(commands) -> None:
 
 
 def _report(args) -> int:
+    period = _period_of(args)
+    if period is not None:
+        return _report_period(args, period)
     from kpilib.report.batch import make_reports
 
     outcomes = make_reports(
@@ -231,6 +326,41 @@ def _report(args) -> int:
     return 1 if failed else 0
 
 
+def _report_period(args, period) -> int:
+    """``kpi report --period``: the period report of each department that declares the
+    period (notebooks/period.ipynb); a department that does not is listed as skipped."""
+    from kpilib import load_plan
+    from kpilib.report.period import make_period_report
+
+    chosen = args.dept or sorted(p.stem for p in Path(args.params).glob("*.yaml"))
+    failed = []
+    for department in chosen:
+        try:
+            plan = load_plan(Path(args.params) / f"{department}.yaml")
+            if plan.periods is None or plan.periods.spec(period.kind.value) is None:
+                if args.dept:
+                    raise KpiError(
+                        Problem(
+                            f"方案 {department} 没有{period.kind.label}考核",
+                            f"在 params/{department}.yaml 中加 periods: {period.kind.value}: …"
+                            "（docs/plan-format.md）",
+                            code="period_not_declared",
+                        )
+                    )
+                print(f"跳过  {department}：方案没有{period.kind.label}考核")
+                continue
+            made = make_period_report(
+                department, period.key, args.params, args.out, args.format, not args.no_store
+            )
+        except KpiError as exc:
+            print(f"失败  {department}：{exc}", file=sys.stderr)
+            failed.append(department)
+            continue
+        shown = ", ".join(str(v) for k, v in made.items() if k not in ("version", "notebook"))
+        print(f"完成  {department} {period.label} 第 {made['version']} 版：{shown}")
+    return 1 if failed else 0
+
+
 # --- kpi history / adjust --------------------------------------------------------------
 
 
@@ -242,6 +372,11 @@ def _history_parser(commands) -> None:
         "以及申诉和调整的审计记录。",
     )
     parser.add_argument("--department", help="只看这个部门（方案文件名）")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--month", type=month_arg, help="只看这个月份")
+    which.add_argument(
+        "--period", type=period_arg, help="只看这个考核周期（2024-Q4、2024 ...）及其中的月份"
+    )
     parser.add_argument("--store", type=Path, help=STORE_HELP)
     parser.set_defaults(func=_history)
 
@@ -255,6 +390,17 @@ RUN_HEADERS = {
     "people": "人数",
     "files": "输入文件数",
     "plan_digest": "方案校验码",
+    "note": "备注",
+}
+PERIOD_HEADERS = {
+    "department": "部门",
+    "period": "周期",
+    "version": "版本",
+    "current": "当前",
+    "complete": "完整",
+    "source": "来源",
+    "scored_at": "计分时间",
+    "people": "人数",
     "note": "备注",
 }
 AUDIT_HEADERS = {
@@ -292,6 +438,12 @@ def _history(args) -> int:
                 )
             )
         table = table[table["department"] == args.department]
+    chosen = None
+    if args.month or args.period:
+        from kpilib.periods import Period
+
+        chosen = Period.parse(args.month or args.period)
+        table = table[table["month"].isin(chosen.months)]
     if table.empty:
         print(f"{store.store_path(args.store)}：还没有已计分的月份")
         return 0
@@ -317,8 +469,23 @@ def _history(args) -> int:
             )
             print("\n调整记录（审计）：")
             print(trail[list(AUDIT_HEADERS)].rename(columns=AUDIT_HEADERS).to_string(index=False))
-        from kpilib import ledger
+        from kpilib import ledger, period_store
 
+        periods = period_store.runs(args.store, args.department)
+        if chosen is not None and len(periods):
+            periods = periods[periods["period"] == chosen.key]
+        if len(periods):
+            periods = periods.assign(
+                current=periods["current"].map({True: "*", False: ""}),
+                complete=periods["complete"].map({True: "是", False: "否（未完整）"}),
+                scored_at=periods["scored_at"].dt.strftime("%Y-%m-%d %H:%M:%S"),
+                source=periods["source"].map({"months": "各月汇总", "actuals": "本周期文件"}),
+                note=periods["note"].fillna(""),
+            )
+            print("\n考核周期：")
+            print(
+                periods[list(PERIOD_HEADERS)].rename(columns=PERIOD_HEADERS).to_string(index=False)
+            )
         for title, frame in (
             ("罚款与奖励", ledger.money_items(args.department, store=args.store)),
             ("薪酬等级", ledger.pay_levels(args.department, store=args.store)),
@@ -453,7 +620,7 @@ def _payroll_parser(commands) -> None:
         description="按结果库中当月的当前结果（已含调整）每人一行写出等级、得分、绩效工资和标记。",
     )
     _plan_arg(parser)
-    _month(parser)
+    _month_or_period(parser)
     parser.add_argument("--pool", help="本月奖金池（元），方案有奖金池时用")
     parser.add_argument("--out", type=Path, help="工作簿路径；默认 reports/月份/部门/payroll.xlsx")
     parser.add_argument("--store", type=Path, help=STORE_HELP)
@@ -468,6 +635,9 @@ def _payroll(args) -> int:
     from kpilib.sheets import payroll
 
     plan = load_plan(args.plan)
+    period = _period_of(args)
+    if period is not None:
+        return _payroll_period(args, plan, period)
     table = payroll.frame(plan, args.month, args.store, args.pool)
     out = args.out or Path("reports") / args.month / plan.department / "payroll.xlsx"
     payroll.write(table, out, plan.name, args.month, force=args.force)
@@ -478,6 +648,24 @@ def _payroll(args) -> int:
         ledger.save_levels(levels, plan.department, args.store)
     total = sum(table["performance_pay"], Decimal("0.00"))
     print(f"已写出 {out}：{len(table)} 人，绩效工资合计 {total:,.2f} 元")
+    return 0
+
+
+def _payroll_period(args, plan, period) -> int:
+    """``kpi payroll --period``: the year-end bonus workbook (or a period's performance pay)."""
+    from decimal import Decimal
+
+    from kpilib.sheets import payroll
+
+    table = payroll.period_frame(plan, period, args.store)
+    out = args.out or Path("reports") / period.key / plan.department / "payroll.xlsx"
+    payroll.write(table, out, plan.name, period.label, force=args.force)
+    money = "year_end_bonus" if "year_end_bonus" in table else "performance_pay"
+    total = sum(table[money], Decimal("0.00"))
+    what = "年底奖金" if money == "year_end_bonus" else "绩效工资"
+    print(f"已写出 {out}：{len(table)} 人，{what}合计 {total:,.2f} 元")
+    if not table["complete"].eq("是").all():
+        print(f"注意：{period.label}未完整，未完整的人员本期不发放（见“周期完整”列）")
     return 0
 
 

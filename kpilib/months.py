@@ -32,7 +32,7 @@ from kpilib.engine.scoring import (
     Result,
     score,
 )
-from kpilib.errors import KpiError
+from kpilib.errors import DataError, KpiError
 from kpilib.project import available_months, input_files, store_path
 from kpilib.sheets.inputs import read_inputs
 from kpilib.sheets.workbooks import check_template_targets
@@ -330,7 +330,23 @@ def _inputs(plan: Plan, month: str, actuals) -> dict:
     inputs = read_inputs(plan, month, actuals)
     if actuals is not None:  # a filled template's targets must be the plan's
         check_template_targets(actuals, inputs["targets"])
+    if any(i.year_to_date for i in plan.indicators.values()):
+        inputs = _year_to_date(plan, month, inputs)
     return inputs
+
+
+def _year_to_date(plan: Plan, month: str, inputs: dict) -> dict:
+    """Year-to-date items: the months from January are read from their actuals files
+    (project.input_files lists them, so a change to one re-scores this month)."""
+    from kpilib.engine import to_date
+    from kpilib.sheets.inputs import read_actuals
+
+    missing = to_date.missing_months(month, set(available_months(plan)))
+    if missing:
+        raise DataError(to_date.missing_problem(plan, month, missing))
+    earlier = {m: read_actuals(plan.source("actuals", m), m) for m in to_date.earlier_months(month)}
+    targets, actuals = to_date.apply(plan, month, inputs["targets"], inputs["actuals"], earlier)
+    return {**inputs, "targets": targets, "actuals": actuals}
 
 
 def _or_empty(frame: pd.DataFrame | None) -> pd.DataFrame:

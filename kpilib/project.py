@@ -64,6 +64,10 @@ def input_files(plan, month: str, actuals: str | Path | None = None) -> list[Pat
         plan.source("incidents", month),
         plan.source("ratings", month),
     ]
+    ytd = any(getattr(i, "year_to_date", None) for i in plan.indicators.values())
+    if ytd and re.fullmatch(r"\d{4}-\d{2}", month):
+        # year-to-date items read the actuals of every month from January
+        paths += [plan.source("actuals", f"{month[:4]}-{m:02d}") for m in range(1, int(month[5:7]))]
     return [Path(p).resolve() for p in paths if p is not None and Path(p).exists()]
 
 

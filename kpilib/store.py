@@ -127,6 +127,27 @@ SCHEMA = [
         person VARCHAR NOT NULL, grade VARCHAR NOT NULL, reason VARCHAR NOT NULL,
         made_by VARCHAR NOT NULL, filed_at TIMESTAMP NOT NULL);
     """,
+    # 7: appraisal periods beyond the month (kpilib/period_store.py): each version of a
+    # period says what it was made from (basis: the month versions rolled up, or its own
+    # input files), whether it is complete, and holds its people and (scored directly
+    # from its own files) items
+    """
+    CREATE TABLE period_runs (
+        run_id INTEGER PRIMARY KEY, department VARCHAR NOT NULL, period VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL, version INTEGER NOT NULL, scored_at TIMESTAMP NOT NULL,
+        plan_digest VARCHAR NOT NULL, source VARCHAR NOT NULL, basis VARCHAR NOT NULL,
+        complete BOOLEAN NOT NULL, note VARCHAR, UNIQUE (department, period, version));
+    CREATE TABLE period_people (
+        run_id INTEGER NOT NULL, person VARCHAR NOT NULL, role VARCHAR, total DOUBLE,
+        completion DOUBLE, grade VARCHAR, provisional_grade VARCHAR, rank DOUBLE,
+        valid BOOLEAN, complete BOOLEAN, months INTEGER, valid_months INTEGER,
+        voided_months INTEGER, missing_months INTEGER, qualifying_months INTEGER,
+        month_totals VARCHAR, reason VARCHAR);
+    CREATE TABLE period_items (
+        run_id INTEGER NOT NULL, person VARCHAR NOT NULL, role VARCHAR, indicator VARCHAR,
+        item VARCHAR NOT NULL, section VARCHAR, weight DOUBLE, target DOUBLE, actual DOUBLE,
+        completion DOUBLE, points DOUBLE, full_points DOUBLE, rule VARCHAR, reason VARCHAR);
+    """,
 ]
 STATUS = {"applied": "已应用", "review": "待复核", "superseded": "已被取代"}
 SCHEMA_VERSION = len(SCHEMA)

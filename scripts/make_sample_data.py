@@ -3,8 +3,9 @@
     python scripts/make_sample_data.py
 
 Writes data/channel_ops/targets.xlsx (seed 000's table, exactly as the seed
-gives it, in the HR layout) and data/channel_ops/actuals/2024-06.csv ..
-2024-11.csv (long layout). The actuals are plausible against the targets: each
+gives it, in the HR layout) and data/channel_ops/actuals/2024-01.csv ..
+2024-12.csv (long layout; 2024-06..11 first, then the rest of the year from a second
+random stream). The actuals are plausible against the targets: each
 person has a steady level (most around 80-110%, a few well below 60%) plus
 month-to-month noise; task counts are whole numbers.
 """
@@ -287,10 +288,17 @@ def items():
     return out
 
 
-def write_actuals(folder: Path, rng: np.random.Generator) -> None:
+# the rest of 2024, for the annual report and roll-ups (issue 14): made after MONTHS with
+# their own random stream, so the files of MONTHS stay byte for byte as they were
+REST_OF_YEAR = ["2024-01", "2024-02", "2024-03", "2024-04", "2024-05", "2024-12"]
+
+
+def write_actuals(
+    folder: Path, rng: np.random.Generator, months=MONTHS, trend_of=lambda m: 0.96 + 0.015 * m
+) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    for m, month in enumerate(MONTHS):
-        trend = 0.96 + 0.015 * m  # the year picks up towards November
+    for m, month in enumerate(months):
+        trend = trend_of(m)  # the year picks up towards November
         with open(folder / f"{month}.csv", "w", newline="", encoding="utf-8") as f:
             out = csv.writer(f)
             out.writerow(["姓名", "指标", "实际值"])
@@ -307,7 +315,14 @@ def main() -> None:
     rng = np.random.default_rng(20241130)
     write_targets(ROOT / "data/channel_ops/targets.xlsx")
     write_actuals(ROOT / "data/channel_ops/actuals", rng)
-    print("wrote data/channel_ops/targets.xlsx and actuals for", ", ".join(MONTHS))
+    calendar = [int(m[5:]) for m in REST_OF_YEAR]
+    write_actuals(
+        ROOT / "data/channel_ops/actuals",
+        np.random.default_rng(20241231),
+        REST_OF_YEAR,
+        lambda m: 0.96 + 0.015 * (calendar[m] - 6),  # the same trend, January to December
+    )
+    print("wrote data/channel_ops/targets.xlsx and actuals for", ", ".join(MONTHS + REST_OF_YEAR))
 
 
 if __name__ == "__main__":

@@ -103,7 +103,11 @@ class Department:
     def write(self) -> None:
         base = ROOT / "data" / self.name
         write_csv(base / "targets.csv", ["岗位", "姓名", "指标", "权重", "目标值"], self.targets())
-        for month in MONTHS:
+        self.write_months(MONTHS)
+
+    def write_months(self, months: list[str]) -> None:
+        base = ROOT / "data" / self.name
+        for month in months:
             actuals, incidents, ratings = self.month(month)
             write_csv(base / "actuals" / f"{month}.csv", ["姓名", "指标", "实际值"], actuals)
             if incidents is not None:
@@ -288,6 +292,36 @@ class MallFloor(Department):
     def _report_odds(lvl: float) -> list[float]:
         return [0.5, 0.3, 0.15, 0.05, 0.0] if lvl >= 0.9 else [0.2, 0.3, 0.3, 0.15, 0.05]
 
+    # the rest of 2024 for the annual roll-up and the year-end bonus (issue 14); 孙婷's
+    # floor collects under 75% in March and July, so those two months are void (seed
+    # 002 mall 七(二): 本月考核成绩无效,同时也不计入本年度全年考核成绩)
+    REST_OF_YEAR = [
+        "2024-01",
+        "2024-02",
+        "2024-03",
+        "2024-04",
+        "2024-05",
+        "2024-06",
+        "2024-07",
+        "2024-08",
+        "2024-12",
+    ]
+    VOIDED = {("孙婷", "2024-03"), ("孙婷", "2024-07")}
+
+    def write_rest_of_year(self) -> None:
+        base = ROOT / "data" / self.name
+        normal = dict(self.COLLECTION)
+        for month in self.REST_OF_YEAR:
+            self.COLLECTION = {
+                p: 0.70 if (p, month) in self.VOIDED else c for p, c in normal.items()
+            }
+            actuals, _, ratings = self.month(month)
+            write_csv(base / "actuals" / f"{month}.csv", ["姓名", "指标", "实际值"], actuals)
+            write_csv(
+                base / "ratings" / f"{month}.csv", ["姓名", "指标", "评价人", "等级"], ratings
+            )
+        self.COLLECTION = normal
+
 
 class BankBranch(Department):
     """Seed 002 #5: tellers (incidents + tasks + bonus flags) and account managers."""
@@ -309,7 +343,7 @@ class BankBranch(Department):
         "存款": ("2%", 100000),
         "发卡量": ("2%", 20),
         "网银": ("4%", 5),
-        "分红保险": ("2%", 420),
+        "分红保险": ("2%", 5000),  # 全年任务5000元: scored year to date (issue 14)
         "POS商户": ("5%", 1),
     }
     MANAGER = {
@@ -336,7 +370,7 @@ class BankBranch(Department):
 
     def month(self, month):
         rows, incidents = [], []
-        m = MONTHS.index(month) + 9  # calendar month, for year-to-date counts
+        m = int(month[5:7])  # calendar month, for year-to-date counts
         day = f"{month}-15"
         tellers = [p for r, p in self.people if r == "柜员"]
         errors = {p: int(self.rng.poisson(2.5 * (1.1 - LEVEL[p]) * 4)) for p in tellers}
@@ -628,6 +662,31 @@ class Ecommerce(Department):
         return rows, None, None
 
 
+def write_regional_sales() -> None:
+    """Seed 002 regional sales: 地区主管 appraised per two-month period (2024-B5, 2024-B6)
+    on 回款 against the period's task; fixed figures, so each pay tier shows."""
+    base = ROOT / "data" / "regional_sales"
+    people = [
+        ("A级地区主管", "白云飞", 4_000_000),
+        ("B级地区主管", "苏晴", 3_000_000),
+        ("C级地区主管", "贺新", 2_000_000),
+    ]
+    done = {"2024-B5": (1.02, 0.91, 0.80), "2024-B6": (0.96, 0.88, 0.83)}
+    for period, shares in done.items():
+        write_csv(
+            base / "targets" / f"{period}.csv",
+            ["岗位", "姓名", "指标", "权重", "目标值"],
+            [(role, p, "回款", "100%", task) for role, p, task in people],
+        )
+        write_csv(
+            base / "actuals" / f"{period}.csv",
+            ["姓名", "指标", "实际值"],
+            [(p, "回款", round(task * s)) for (_, p, task), s in zip(people, shares, strict=True)],
+        )
+
+
+BANK_EARLIER = [f"2024-{m:02d}" for m in range(1, 9)]
+
 DEPARTMENTS = [MemberOps, MemberRetail, MallFloor, BankBranch, Procurement, Ecommerce]
 
 
@@ -636,6 +695,14 @@ def main() -> None:
     for department in DEPARTMENTS:
         department(rng).write()
         print(f"wrote data/{department.name}: targets.csv and {', '.join(MONTHS)}")
+    # after every department, from its own random stream: the months above stay as they were
+    MallFloor(np.random.default_rng(SEED + 1)).write_rest_of_year()
+    print(f"wrote data/mall_floor: {', '.join(MallFloor.REST_OF_YEAR)}")
+    # the bank's 分红保险 and POS商户 are scored year to date: January to August too
+    BankBranch(np.random.default_rng(SEED + 2)).write_months(BANK_EARLIER)
+    print(f"wrote data/bank_branch: {', '.join(BANK_EARLIER)}")
+    write_regional_sales()
+    print("wrote data/regional_sales: 2024-B5, 2024-B6")
 
 
 if __name__ == "__main__":

@@ -81,7 +81,7 @@ def fill_template(plan_name: str, path) -> None:
     "plan_name, person, total",
     [
         # hand-computed in tests/test_seed_plans.py from the same inputs
-        ("bank_branch", "陈晓燕", 102.16),  # actuals + incidents sheets
+        ("bank_branch", "陈晓燕", 102.46),  # actuals + incidents; 分红保险 year to date
         ("bank_branch", "周敏", 81.68),  # 30,000 表外利息 is not a whole 5万: no bonus
         ("mall_floor", "赵一鸣", 113.43),  # actuals + ratings sheets
         ("procurement", "唐莉", 199),  # incidents + ratings, bonus-only actuals

@@ -165,8 +165,8 @@ def test_a_divisor_that_depends_on_data_is_checked_per_person():
         "{month:>20}.csv",
         "{}.csv",
         "{month.csv",
-        "{period}.csv",
-        "{year}/{month}.csv",
+        "{quarter}.csv",
+        "{year!s}/{month}.csv",
     ],
 )
 def test_a_source_template_names_only_month(tmp_path, template):
@@ -180,6 +180,13 @@ def test_a_source_template_names_only_month(tmp_path, template):
 def test_the_month_template_still_works(tmp_path):
     plan = load_plan(write_plan(tmp_path, actuals="actuals/{month}.csv"))
     assert plan.source("actuals", "2024-11") == (tmp_path / "actuals/2024-11.csv").resolve()
+
+
+def test_period_and_year_fields_fill_from_a_period_key(tmp_path):
+    # issue 14: {period}/{year} were reserved for the periods work; now they are filled
+    plan = load_plan(write_plan(tmp_path, actuals="actuals/{year}/{period}.csv"))
+    assert plan.source("actuals", "2024-Q4") == (tmp_path / "actuals/2024/2024-Q4.csv").resolve()
+    assert plan.source("actuals", "2024-11") == (tmp_path / "actuals/2024/2024-11.csv").resolve()
 
 
 # --- group 10: CSV cells a spreadsheet would run are neutralized -------------------------

@@ -328,14 +328,14 @@ def test_a_month_is_scored_once_then_read_from_the_store(tmp_path, monkeypatch):
     real = months.score
     monkeypatch.setattr(months, "score", lambda *a, **k: calls.append(k["month"]) or real(*a, **k))
     MonthReport.load("channel_ops", "2024-11", plan_path=CHANNEL)
-    # the six sample months 2024-06..11, each scored once
-    assert calls == ["2024-06", "2024-07", "2024-08", "2024-09", "2024-10", "2024-11"]
+    # the sample months 2024-01..11 (December is after the month), each scored once
+    assert calls == [f"2024-{m:02d}" for m in range(1, 12)]
     MonthReport.load("channel_ops", "2024-11", plan_path=CHANNEL)
     explain(CHANNEL, "曾志伟", "2024-11")
     from kpilib.sheets import payroll
 
     payroll.frame(CHANNEL, "2024-11")
-    assert len(calls) == 6  # nothing re-scored
+    assert len(calls) == 11  # nothing re-scored
     assert set(history.runs()["version"]) == {1}
 
 
@@ -454,11 +454,11 @@ def test_kpi_report_scores_each_month_once_and_saves_it(tmp_path, monkeypatch):
     run = {"params": tmp_path / "params", "out": tmp_path / "reports", "formats": ("html",)}
     (outcome,) = make_reports("2024-11", ["channel_ops"], jobs=1, progress=False, **run)
     assert outcome.status == "ok", outcome.error
-    assert calls == ["2024-06", "2024-07", "2024-08", "2024-09", "2024-10", "2024-11"]
+    assert calls == [f"2024-{m:02d}" for m in range(1, 12)]  # January to November
     (again,) = make_reports("2024-11", ["channel_ops"], jobs=1, progress=False, **run)
-    assert again.status == "ok" and len(calls) == 6  # the second report scores nothing
+    assert again.status == "ok" and len(calls) == 11  # the second report scores nothing
     runs = history.runs()
-    assert len(runs) == 6 and set(runs["version"]) == {1}
+    assert len(runs) == 11 and set(runs["version"]) == {1}
     # --no-store: scored, nothing saved
     store = tmp_path / "other.duckdb"
     monkeypatch.setenv("KPI_STORE", str(store))

@@ -231,8 +231,8 @@ def test_html_shows_the_seed_numbers(files):
     assert '<td class="num">40.81</td>' in row and '<td class="num">40.8%</td>' in row
     assert '<td class="num">0.00</td>' in row
     assert html.count('<figure class="chart">') == 3  # heatmap, distribution, trend
-    # trend over the six sample months 2024-06 .. 2024-11
-    assert "2024-06 至 2024-11，共 6 个月" in html
+    # trend over the sample months up to the report's: 2024-01 .. 2024-11
+    assert "2024-01 至 2024-11，共 11 个月" in html
 
 
 def test_html_in_chromium_offline_has_no_console_errors_and_shows_everyone(files):

@@ -160,23 +160,24 @@ def test_distribution_runs_to_the_plans_scale():
 # --- 4. consequences in force --------------------------------------------------------------
 
 
-def test_a_transfer_flagged_in_august_is_still_in_force_in_november():
+def test_a_transfer_flagged_in_march_is_still_in_force_in_november():
     # seed 000 rule 4: "年度累积三次考核完成率低于60%者，公司将无条件对其作调岗、降薪或淘汰处理".
-    # 曾志伟's completion: June 46.4%, July 58.1%, August 55.1%: the third in August.
+    # 曾志伟's completion (the sample year): January 46.0%, February 35.8%, March 43.5%:
+    # the third in March.
     report = load("channel_ops")
     force = report.months.in_force()
     mine = force[force["person"] == "曾志伟"].set_index("action")
-    assert mine.loc["调岗、降薪或淘汰处理", "month"] == "2024-08"
-    assert mine.loc["调岗、降薪或淘汰处理", "months"] == "2024-06、2024-07、2024-08"
-    # rule 2 (年度累积两次 → 作警告处理) and rule 3 (连续两次 → 纳入绩效改进计划): July
-    assert mine.loc["作警告处理", "months"] == "2024-06、2024-07"
-    assert mine.loc["纳入绩效改进计划", "month"] == "2024-07"
+    assert mine.loc["调岗、降薪或淘汰处理", "month"] == "2024-03"
+    assert mine.loc["调岗、降薪或淘汰处理", "months"] == "2024-01、2024-02、2024-03"
+    # rule 2 (年度累积两次 → 作警告处理) and rule 3 (连续两次 → 纳入绩效改进计划): February
+    assert mine.loc["作警告处理", "months"] == "2024-01、2024-02"
+    assert mine.loc["纳入绩效改进计划", "month"] == "2024-02"
     # rule 1 is this month's only: 免当月绩效奖金 for 2024-11, none for earlier months
     assert list(mine.loc["免当月绩效奖金", ["month"]]) == ["2024-11"]
     # payroll's flags are this month's only (its awards are paid once)
     assert set(report.months.flags()["action"]) == {"免当月绩效奖金"}
     section = str(report.pay())
-    assert "在执行的考核结果处理" in section and "2024-06、2024-07、2024-08" in section
+    assert "在执行的考核结果处理" in section and "2024-01、2024-02、2024-03" in section
 
 
 # --- 5. rules in words ---------------------------------------------------------------------
@@ -218,7 +219,8 @@ def test_a_scorecard_has_the_pay_line_and_consequences_once(tmp_path):
     card = cards["潘君捷"].read_text(encoding="utf-8")
     # 2,000 × 40.81 / 100 = 816.20, then "免当月绩效奖金" (completion 40.8% < 60%) → 0.00
     assert "绩效工资 0.00 元：2,000.00 × 40.81 / 100 = 816.20" in card
-    assert "调岗、降薪或淘汰处理（2024-06、2024-07、2024-08 触发，2024-08 标记）" in card
+    # 潘君捷 below 60% in January (35.2%), February (44.5%) and March (39.5%): the third in March
+    assert "调岗、降薪或淘汰处理（2024-01、2024-02、2024-03 触发，2024-03 标记）" in card
     # no second header from the explanation
     assert card.count('class="summary">总分 40.81') == 1 and "<h3>" not in card
     assert "&#34;" not in card.split("</style>")[0]  # the font family is not escaped

@@ -440,15 +440,15 @@ def test_a_saved_draft_keeps_the_block_cap_and_the_ratios(tmp_path):
     )
     saved = load_plan(path)
     assert saved.sections["考核任务"].cap == pytest.approx(0.8)
-    # 5 people: 优秀 at most floor(20% × 5) = 1 (陈晓燕 102.16; 杨帆 92.69 and 黄志强 84.00
-    # go to 良好), 不合格 at least ceil(20% × 5) = 1 (the last, 周敏 80.50)
+    # 5 people: 优秀 at most floor(20% × 5) = 1 (陈晓燕 100.55; 杨帆 91.16 and 黄志强 84.00
+    # go to 良好), 不合格 at least ceil(20% × 5) = 1 (the last: 刘伟 80.27, below 周敏 80.50)
     cmp = compare(plan, saved, MONTH)
     assert cmp.people.set_index("person")["grade_after"].to_dict() == {
         "陈晓燕": "优秀",
-        "刘伟": "良好",
+        "刘伟": "不合格",
         "杨帆": "良好",
         "黄志强": "良好",
-        "周敏": "不合格",
+        "周敏": "良好",
     }
     shown = WhatIf(plan, MONTH).compare(tweaked)
     assert shown.people["grade_after"].tolist() == cmp.people["grade_after"].tolist()

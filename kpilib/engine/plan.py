@@ -22,6 +22,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 
 from kpilib.engine import validation
 from kpilib.engine.formula import LOOKUPS, Formula, FormulaError
+from kpilib.engine.period_plan import Periods
 from kpilib.engine.policy import Calibration, Consequences, Pay
 from kpilib.engine.rules import RULES, AnyRule
 from kpilib.engine.teams import (
@@ -33,9 +34,11 @@ from kpilib.engine.teams import (
     Team,
     check_plan,
 )
+from kpilib.engine.to_date import YearToDate
 from kpilib.errors import PlanError, Problem
 from kpilib.i18n import _
 from kpilib.parse import Fraction, Frozen
+from kpilib.periods import Period
 
 
 class _PlanLoader(yaml.SafeLoader):
@@ -85,7 +88,18 @@ class Indicator(Frozen):
     # the actual aggregated over other people (kpilib.engine.teams), the target derived
     team: Team | None = None
     target_of: TargetOf | None = None
+    # scored on the sum since January against the annual or pro-rated target (engine/to_date.py)
+    year_to_date: YearToDate | None = None
     rule: AnyRule
+
+    @model_validator(mode="after")
+    def _year_to_date_reads_its_own_actual(self):
+        if self.year_to_date is not None and (self.formula or self.team or self.target_of):
+            raise ValueError(
+                "year_to_date 只用于直接读实际值的指标（不能和 formula、team、target_of 同用）："
+                "公式算出的比率逐月相加没有意义"
+            )
+        return self
 
     @property
     def lower(self) -> bool:
@@ -123,15 +137,16 @@ class Gate(Frozen):
         return self
 
 
-# The only fields a source path may name; the others are reserved for the periods work.
-SOURCE_FIELDS = ("month",)
-RESERVED_FIELDS = ("period", "year")
+# The fields a source path may name: {month} (YYYY-MM), {period} (2024-Q4, 2024-B6, 2024 ...:
+# kpilib.periods) and {year} (2024)
+SOURCE_FIELDS = ("month", "period", "year")
 # A department ID names files and folders: letters, digits, _ and -, or Chinese characters
 DEPARTMENT_ID = re.compile(r"[A-Za-z0-9_\-\u4e00-\u9fff]+")
 
 
 def check_template(pattern: str) -> str:
-    """Refuse a source path that names anything but a bare ``{month}``.
+    """Refuse a source path that names anything but a bare ``{month}``, ``{period}`` or
+    ``{year}``.
 
     ``str.format`` would otherwise raise ``KeyError`` for ``{mon}`` or ``{0}`` and
     evaluate attribute access such as ``{month.__class__}``.
@@ -143,26 +158,21 @@ def check_template(pattern: str) -> str:
         raise ValueError(
             _(
                 "路径 {pattern!r} 中的花括号不成对（{error}）；"
-                "只能写 {{month}}，例如 actuals/{{month}}.csv"
+                "只能写 {{month}}、{{period}} 或 {{year}}，例如 actuals/{{month}}.csv"
             ).format(pattern=pattern, error=exc)
         ) from None
     for field in fields:
-        if field in RESERVED_FIELDS:
-            raise ValueError(
-                _(
-                    "路径 {pattern!r} 中的 {{{field}}} 是保留字段，尚未支持；目前只能写 {{month}}"
-                ).format(pattern=pattern, field=field)
-            )
         if field not in SOURCE_FIELDS:
             raise ValueError(
                 _(
                     "路径 {pattern!r} 中的 {{{field}}} 不是可用字段；只能写 {{month}}"
-                    "（月份 YYYY-MM），例如 actuals/{{month}}.csv"
+                    "（月份 YYYY-MM）、{{period}}（考核周期，如 2024-Q4）或 {{year}}（年份），"
+                    "例如 actuals/{{month}}.csv"
                 ).format(pattern=pattern, field=field)
             )
     if any(spec or conv for spec, conv in specs):
         raise ValueError(
-            _("路径 {pattern!r}：{{month}} 后面不能带格式或转换（: 或 !）").format(pattern=pattern)
+            _("路径 {pattern!r}：花括号字段后面不能带格式或转换（: 或 !）").format(pattern=pattern)
         )
     return pattern
 
@@ -235,6 +245,11 @@ class Plan(Frozen):
     pay: Pay | None = None
     calibration: Calibration | None = None
     consequences: Consequences | None = None
+    # appraisal periods beyond the month (kpilib/engine/period_plan.py)
+    periods: Periods | None = None
+    # false: the plan appraises only its longer periods (a two-month 考核区间): the monthly
+    # kpi report --all leaves it out, and --month is refused for it
+    monthly: bool = True
     path: Path | None = Field(default=None, exclude=True)
     digest: str | None = Field(default=None, exclude=True)
 
@@ -260,19 +275,39 @@ class Plan(Frozen):
             raise ValueError(
                 _("grades：各等级的 min {mins} 必须从高到低逐个变小").format(mins=mins)
             )
+        for kind in self.periods.kinds if self.periods else ():
+            spec = self.periods.spec(kind)
+            known = {g.name for g in (spec.grades or self.grades)}
+            wrong = [r.grade for r in spec.rules if r.grade is not None and r.grade not in known]
+            if wrong:
+                raise ValueError(
+                    f"periods.{kind}.rules：等级 {'、'.join(wrong)} 不在周期等级"
+                    f"（{'、'.join(known)}）中"
+                )
         return self
 
     def source(self, key: str, month: str | None = None) -> Path | None:
-        """Path of a source file (``targets``, ``actuals``...) for ``month``."""
+        """Path of a source file (``targets``, ``actuals``...) for ``month`` (or a period key,
+        ``2024-Q4``: then ``{period}`` and ``{year}`` are filled and ``{month}`` is the key)."""
         pattern = getattr(self.sources, key)
         if pattern is None:
             return None
         base = self.path.parent if self.path else Path(".")
-        return (base / pattern.format(month=month)).resolve()
+        return (base / pattern.format(**source_fields(month))).resolve()
 
     def unit(self, name: str) -> str | None:
         entry = self.indicators.get(name) or self.measures.get(name)
         return entry.unit if entry else None
+
+
+def source_fields(key: str | None) -> dict[str, str | None]:
+    """``{month}``, ``{period}`` and ``{year}`` for a month or period key; a placeholder
+    that is no period (``MONTH``, used to find files) fills every field."""
+    try:
+        period = Period.parse(key)
+    except (ValueError, TypeError):
+        return dict.fromkeys(SOURCE_FIELDS, key)
+    return {"month": period.key, **period.fields()}
 
 
 def nearest(name: str, choices) -> str:

@@ -272,6 +272,8 @@ class YearEndTier(Frozen):
     months: int | None = Field(default=None, ge=0)
     annual: float | None = None
     salary_months: Decimal = Field(ge=0)
+    # only for these roles (seed 002 mall: 事务主管 一个半月, 前台 一个月); empty: every role
+    roles: list[str] = []
 
 
 class YearEnd(Frozen):

@@ -261,7 +261,11 @@ def _pool(pay: pd.DataFrame, config: Pool, amount: Decimal, eligible: np.ndarray
 
 
 def year_end(
-    people: pd.DataFrame, plan, year: int | None = None, items: pd.DataFrame | None = None
+    people: pd.DataFrame,
+    plan,
+    year: int | None = None,
+    items: pd.DataFrame | None = None,
+    scores: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Year-end bonus per person from a year of stored months (seed 002 mall rules 七-十).
 
@@ -276,6 +280,10 @@ def year_end(
     plan : Plan
     year : int, optional
         Defaults to the latest year in ``people``.
+    scores : DataFrame, optional
+        The year's period result (:mod:`kpilib.period_results`: person, total, complete):
+        its total is the annual score, as the plan's ``periods.year`` rolls it up, and
+        a person whose year is incomplete gets no year-end bonus yet.
 
     Returns
     -------
@@ -297,6 +305,11 @@ def year_end(
     if items is not None:
         items = items[items["month"].str[:4].astype(int) == year]
     out = annual(months)
+    incomplete = np.zeros(len(out), bool)
+    if scores is not None:
+        by_person = scores.set_index("person")
+        out["annual_score"] = out["person"].map(by_person["total"]).to_numpy(float)
+        incomplete = ~out["person"].map(by_person["complete"]).fillna(False).to_numpy(bool)
     hit = (
         evaluate(config.qualifying, months, items)
         if config.qualifying
@@ -313,14 +326,19 @@ def year_end(
     out.insert(1, "role", out["person"].map(role))
     score = out["annual_score"].fillna(-np.inf).to_numpy(float)
     q = out["qualifying_months"].to_numpy(int)
+    roles = out["role"].to_numpy(object)
     conds = [
-        ((q >= t.months) if t.months is not None else False)
-        | (compare.at_least(score, t.annual) if t.annual is not None else False)
-        | (t.months is None and t.annual is None)
+        (
+            ((q >= t.months) if t.months is not None else False)
+            | (compare.at_least(score, t.annual) if t.annual is not None else False)
+            | (t.months is None and t.annual is None)
+        )
+        & (np.isin(roles, t.roles) if t.roles else True)
         for t in config.tiers
     ]
     conds = [np.broadcast_to(c, q.shape) for c in conds]
     tenths = np.select(conds, [int(t.salary_months * 10) for t in config.tiers], 0)
+    tenths = np.where(incomplete, 0, tenths)
     salary = out["role"].map({r: to_fen(v) for r, v in config.salary.items()})
     if salary.isna().any():
         bad = out.loc[salary.isna(), ["person", "role"]].itertuples(index=False)
@@ -340,6 +358,7 @@ def year_end(
     out["salary_months"] = [Decimal(int(t)) / 10 for t in tenths]
     out["year_end_bonus"] = _decimal(bonus)
     out["reason"] = text.cat(
+        np.where(incomplete, "全年未完整，暂不发放；", ""),
         "全年考核成绩 ",
         text.points(out["annual_score"]),
         "（有效月 ",

@@ -31,6 +31,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from kpilib.errors import KpiError, Problem
+from kpilib.i18n import _
 
 FORMATS = ("html", "pdf")
 
@@ -140,6 +141,16 @@ def _build(job: Job, base: dict, printer, state: dict) -> Outcome:
         )
     plan = load_plan(plan_path)
     base["name"] = plan.name
+    if not plan.monthly:
+        raise KpiError(
+            Problem(
+                _("{name} 只按考核周期考核（方案写明 monthly: false），没有月度报告").format(
+                    name=plan.name
+                ),
+                _("用 kpi report --period 出这个部门的周期报告"),
+                file=str(plan_path),
+            )
+        )
     source = notebook.find_notebook(plan, job.params)
     declared = notebook.check_parameters(source)
     if not job.save and "save" not in declared:
@@ -288,7 +299,7 @@ def make_reports(
 
     params, out = Path(params).resolve(), Path(out).resolve()
     _check_folders(params, out, month)
-    departments = departments or sorted(p.stem for p in params.glob("*.yaml"))
+    departments = departments or [p.stem for p in sorted(params.glob("*.yaml")) if _monthly(p)]
     if not departments:
         raise KpiError(Problem(f"no plans in {params}", "add params/<department>.yaml"))
     # a department without a plan is refused here: it makes no folder and no index entry
@@ -331,6 +342,17 @@ def _check_folders(params: Path, out: Path, month: str) -> None:
             )
     if problems:
         raise KpiError(problems)
+
+
+def _monthly(plan_path: Path) -> bool:
+    """Whether ``--all`` reports this plan for a month; a plan that does not load is kept,
+    so its own report says what is wrong."""
+    from kpilib.engine.plan import load_plan
+
+    try:
+        return load_plan(plan_path).monthly
+    except KpiError:
+        return True
 
 
 def _unknown(department: str, month: str, params: Path) -> Outcome | None:

@@ -37,9 +37,18 @@ COLUMNS = {
     "money": ("罚款/奖励(元)", "#,##0.00", 13),
     "commission": ("提成(元)", "#,##0.00", 12),
     "payable": ("本月应发合计(元)", "#,##0.00", 15),
+    # a period's payroll (kpi payroll --period): the year-end bonus (年底奖金)
+    "annual_score": ("全年考核成绩", "0.00", 12),
+    "valid_months": ("有效月数", "0", 9),
+    "qualifying_months": ("达标月数", "0", 9),
+    "salary_months": ("奖金月数", "0.0", 9),
+    "year_end_bonus": ("年底奖金(元)", "#,##0.00", 13),
+    "complete": ("周期完整", None, 9),
+    "month_totals": ("各月得分", None, 40),
     "flags": ("考核结果应用", None, 30),
     "adjusted": ("申诉调整", None, 9),
     "pay_reason": ("绩效工资说明", None, 50),
+    "reason": ("年底奖金说明", None, 50),
     "calibration": ("校准说明", None, 40),
     "money_reason": ("罚款/奖励说明", None, 40),
     "level_reason": ("薪酬等级说明", None, 30),
@@ -122,6 +131,30 @@ def frame(plan, month: str, store=None, pool=None) -> pd.DataFrame:
         order, key=lambda c: pinyin_key(c) if c.name == "person" else c.str.zfill(20)
     )
     return out[[c for c in COLUMNS if c in out]].reset_index(drop=True)
+
+
+def period_frame(plan, period, store=None) -> pd.DataFrame:
+    """The payroll table of a period (:mod:`kpilib.period_results`): the year-end bonus
+    when the period's pay declares ``year_end``, else the period's performance pay; with
+    the period's grade, whether it is complete, the months' scores and the period's rules.
+    """
+    from kpilib.period_results import period_result
+
+    result = period_result(plan, period, store)
+    people = result.people.set_index("person")
+    table = result.pay()
+    table["grade"] = table["person"].map(people["grade"])
+    table["total"] = table["person"].map(people["total"])
+    table["complete"] = table["person"].map(people["complete"]).map({True: "是", False: "否"})
+    table["month_totals"] = table["person"].map(people["month_totals"])
+    if "salary_months" in table:
+        table["salary_months"] = table["salary_months"].astype(float)
+    flags = result.flags()
+    said = (
+        flags.groupby("person")["reason"].agg("；".join) if len(flags) else pd.Series(dtype=object)
+    )
+    table["flags"] = table["person"].map(said).fillna("")
+    return table
 
 
 def employee_ids(plan, month: str) -> pd.Series:

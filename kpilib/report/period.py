@@ -1,0 +1,221 @@
+"""A department's period report (quarter, half-year, two-month period, year).
+
+``notebooks/period.ipynb`` reads like the monthly report::
+
+    report = PeriodReport.load("channel_ops", "2024-Q4")
+    report.title()
+    report.summary()    # the rolled-up score, grade, rank; incomplete periods said first
+    report.months()     # the months side by side
+    report.rules()      # what the period's result decides (培训, 降级, 调薪 ...)
+    report.pay()        # year-end bonus or the period's performance pay
+
+``make_period_report`` executes the notebook for one department and period and
+writes ``reports/<period>/<department>/v<N>/`` (notebook, HTML, PDF), as the
+monthly batch does for a month.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from kpilib import text
+from kpilib.period_results import PeriodResult, period_result
+from kpilib.project import find_plan
+from kpilib.report.sections import Html, _e, _section, _table
+
+NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "period.ipynb"
+
+
+@dataclass(frozen=True)
+class PeriodReport:
+    """One department's period, as :func:`kpilib.period_results.period_result` gives it."""
+
+    result: PeriodResult
+
+    @classmethod
+    def load(
+        cls, department: str, period: str, plan_path: str | Path | None = None, save: bool = True
+    ) -> PeriodReport:
+        """``department``'s ``period`` (``2024-Q4``, ``2024``...), from the results store."""
+        plan = plan_path or find_plan(department)
+        return cls(period_result(plan, period, save=save))
+
+    @property
+    def people(self) -> pd.DataFrame:
+        return self.result.people
+
+    def title(self) -> Html:
+        plan, period = self.result.plan, self.result.period
+        return Html(
+            f'<div class="kpi-title"><h1>{_e(plan.name)} · {_e(period.label)} 考核报告</h1>'
+            f"<p>考核方案：{_e(plan.title or plan.name)}（{_e(plan.department)}，版本 "
+            f"{_e((plan.digest or '')[:12])}）；{_e(self._how())}</p></div>"
+        )
+
+    def summary(self) -> Html:
+        """Incompleteness first, then each person's period score, grade and rank."""
+        result, people = self.result, self.people
+        notice = ""
+        if result.unscored or not result.complete:
+            missing = "、".join(result.unscored) or "部分人员的月份"
+            notice = (
+                f'<p class="low"><strong>本周期未完整</strong>：{_e(missing)} 尚未计分；'
+                f"等级暂不评定（显示为 {_e(result.spec.incomplete_grade)}，括号内为暂评等级）。</p>"
+            )
+        grade = np.where(
+            people["provisional_grade"].astype(str) != "",
+            text.cat(
+                people["grade"].to_numpy(object), "（暂评 ", people["provisional_grade"], "）"
+            ),
+            people["grade"].to_numpy(object),
+        )
+        table = pd.DataFrame(
+            {
+                "姓名": people["person"],
+                "岗位": people["role"],
+                "周期得分": text.points(people["total"]),
+                "等级": grade,
+                "名次": people["rank"].map(lambda r: "—" if r != r else f"{int(r)}"),
+                "计入月数": people["months"],
+                "无效月数": people["voided_months"],
+                "说明": people["reason"],
+            }
+        )
+        low = ~people["complete"].to_numpy(bool) | ~people["valid"].to_numpy(bool)
+        return _section("周期得分", notice + _table(table, low_rows=low, wide_last=True))
+
+    def months(self) -> Html:
+        """The months of the period side by side: each person's monthly total (无效, 未计分)."""
+        result = self.result
+        if result.spec.source == "actuals":
+            return _section("各月得分", "<p>本周期按周期自己的目标和实际值计分，不由各月汇总。</p>")
+        months = result.months
+        labels = list(result.period.months)
+        shown = months.assign(
+            cell=np.where(months["valid"].astype(bool), text.points(months["total"]), "无效")
+        )
+        grid = (
+            shown.pivot_table(index="person", columns="month", values="cell", aggfunc="last")
+            .reindex(index=self.people["person"], columns=labels)
+            .fillna("未计分")
+        )
+        grid.columns = [f"{int(m[5:7])}月" for m in labels]
+        grid = grid.reset_index().rename(columns={"person": "姓名"})
+        grid["周期得分"] = text.points(self.people["total"])
+        return _section("各月得分", _table(grid))
+
+    def rules(self) -> Html:
+        """What the period's result decides (``periods.<kind>.rules``)."""
+        flags = self.result.flags()
+        if flags.empty:
+            body = "<p>本周期没有触发方案规定的结果应用。</p>"
+            if not self.result.complete:
+                body = "<p>周期未完整：结果应用待周期完整后判定。</p>"
+            return _section("考核结果应用", body)
+        table = flags.rename(columns={"person": "姓名", "rule": "规则", "action": "处理"})
+        return _section("考核结果应用", _table(table[["姓名", "规则", "处理", "reason"]]))
+
+    def pay(self) -> Html:
+        """The period's pay, when the plan declares one (year-end bonus, period pay)."""
+        if self.result.spec.pay is None:
+            return Html("")
+        paid = self.result.pay()
+        if "year_end_bonus" in paid:
+            table = pd.DataFrame(
+                {
+                    "姓名": paid["person"],
+                    "岗位": paid["role"],
+                    "达标月数": paid["qualifying_months"],
+                    "年底奖金(元)": text.money(paid["year_end_bonus"]),
+                    "说明": paid["reason"],
+                }
+            )
+            return _section("年底奖金", _table(table, wide_last=True))
+        table = pd.DataFrame(
+            {
+                "姓名": paid["person"],
+                "绩效工资(元)": text.money(paid["performance_pay"]),
+                "说明": paid["pay_reason"],
+            }
+        )
+        return _section("本周期绩效工资", _table(table, wide_last=True))
+
+    def _how(self) -> str:
+        spec = self.result.spec
+        if spec.source == "actuals":
+            return "按本周期的目标和实际值计分"
+        how = {"mean": "各月平均", "sum": "各月合计", "last": "末月得分", "formula": spec.formula}
+        voided = "无效月不计入" if spec.voided == "exclude" else "无效月计 0 分"
+        return f"由各月结果汇总：{how[spec.rollup]}，{voided}"
+
+
+def make_period_report(
+    department: str,
+    period: str,
+    params: Path = Path("params"),
+    out: Path = Path("reports"),
+    formats: tuple[str, ...] = ("html", "pdf"),
+    save: bool = True,
+) -> dict:
+    """Execute ``notebooks/period.ipynb`` for one department's period and write its files.
+
+    Returns
+    -------
+    dict
+        version and the paths written (label -> path).
+    """
+    from kpilib.files import write_atomically
+    from kpilib.periods import Period
+    from kpilib.report import notebook
+    from kpilib.report.versions import finish, new_version
+
+    key = Period.parse(period).key
+    plan_path = (Path(params) / f"{department}.yaml").resolve()
+    report = PeriodReport(period_result(plan_path, key, save=save))  # refuses before any file
+    work, version = new_version(Path(out) / key / department)
+    stem = work / department
+    parameters = {
+        "department": department,
+        "period": key,
+        "plan_path": str(plan_path),
+        "save": save,
+    }
+    import papermill
+
+    # the monthly check wants a month parameter; the period notebook declares period instead
+    declared = set(papermill.inspect_notebook(str(NOTEBOOK)))
+    executed = notebook.execute(NOTEBOOK, stem.with_suffix(".ipynb"), parameters, declared)
+    title = f"{report.result.plan.name} {report.result.period.label} 考核报告"
+    html = notebook.to_html(executed, title)
+    html_path = stem.with_suffix(".html")
+    write_atomically({html_path: lambda p: p.write_text(html, encoding="utf-8")})
+    files = {"notebook": stem.with_suffix(".ipynb"), "HTML": html_path}
+    if "pdf" in formats:
+        from kpilib.report.pdf import Printer
+
+        with Printer() as printer:
+            pdf_path = stem.with_suffix(".pdf")
+            write_atomically({pdf_path: lambda p: printer.print(html_path, p, title)})
+        files["PDF"] = pdf_path
+    if "html" not in formats:
+        html_path.unlink()
+        del files["HTML"]
+    final = finish(
+        work,
+        {
+            "department": department,
+            "period": key,
+            "version": version,
+            "complete": report.result.complete,
+            "made_at": datetime.now().isoformat(timespec="seconds"),
+        },
+    )
+    return {"version": version, **{k: final / Path(v).name for k, v in files.items()}}
+
+
+__all__ = ["PeriodReport", "make_period_report"]
