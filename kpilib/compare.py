@@ -23,12 +23,17 @@ False
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 DECIMALS = 9
 
 
-def settle(values):
+def settle(values: ArrayLike) -> np.ndarray:
     """``values`` rounded to :data:`DECIMALS` decimals (``-0.0`` becomes ``0.0``).
 
     Works on scalars, arrays and Series alike and keeps NaN as NaN.
@@ -36,37 +41,37 @@ def settle(values):
     return np.round(values, DECIMALS) + 0.0
 
 
-def at_least(values, edge):
+def at_least(values: ArrayLike, edge: ArrayLike) -> np.ndarray:
     """``values >= edge`` at the plan's precision (an edge is inclusive: 含)."""
     return settle(values) >= settle(edge)
 
 
-def at_most(values, edge):
+def at_most(values: ArrayLike, edge: ArrayLike) -> np.ndarray:
     """``values <= edge`` at the plan's precision."""
     return settle(values) <= settle(edge)
 
 
-def less(values, edge):
+def less(values: ArrayLike, edge: ArrayLike) -> np.ndarray:
     """``values < edge`` at the plan's precision: 59.9999999999% is not below 60%."""
     return settle(values) < settle(edge)
 
 
-def greater(values, edge):
+def greater(values: ArrayLike, edge: ArrayLike) -> np.ndarray:
     """``values > edge`` at the plan's precision."""
     return settle(values) > settle(edge)
 
 
-def equal(values, edge):
+def equal(values: ArrayLike, edge: ArrayLike) -> np.ndarray:
     """``values == edge`` at the plan's precision."""
     return settle(values) == settle(edge)
 
 
-def not_equal(values, edge):
+def not_equal(values: ArrayLike, edge: ArrayLike) -> np.ndarray:
     """``values != edge`` at the plan's precision."""
     return settle(values) != settle(edge)
 
 
-def places(share, people: int) -> int:
+def places(share: float, people: int) -> int:
     """Places a quota gives: ``floor(share × people)`` at the plan's precision.
 
     20% of 19 people is 3.8: 3 places, never 4; 29% of 100 people is

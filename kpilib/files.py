@@ -7,12 +7,16 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kpilib.errors import KpiError, Problem
 from kpilib.i18n import _
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
-def refuse_existing(paths, force: bool = False) -> None:
+
+def refuse_existing(paths: Iterable[str | Path], force: bool = False) -> None:
     """Refuse to go on when any of ``paths`` exists, unless ``force``."""
     existing = [p for p in paths if Path(p).exists()]
     if existing and not force:

@@ -55,7 +55,7 @@ def record_money(
     plan: str | Path | Plan,
     month: str,
     person: str,
-    amount,
+    amount: Decimal | float | str,
     *,
     reason: str,
     by: str,

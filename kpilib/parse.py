@@ -23,7 +23,7 @@ class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-def parse_fraction(value):
+def parse_fraction(value: object) -> object:
     """Accept ``1.2``, ``"120%"`` or ``"１２０％"`` for ratio-like parameters."""
     if isinstance(value, str):
         raw = unicodedata.normalize("NFKC", value).strip().replace(",", "")

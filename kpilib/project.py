@@ -10,9 +10,13 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kpilib.errors import PlanError, Problem
 from kpilib.i18n import _
+
+if TYPE_CHECKING:
+    from kpilib.engine.plan import Plan
 
 STORE_NAME = Path("data") / "results.duckdb"
 
@@ -55,7 +59,7 @@ def find_plan(department: str, start: str | Path = ".") -> Path:
     )
 
 
-def input_files(plan, month: str, actuals: str | Path | None = None) -> list[Path]:
+def input_files(plan: Plan, month: str, actuals: str | Path | None = None) -> list[Path]:
     """The files a month's score reads (for checksums in reports and the store)."""
     paths = [
         plan.path,
@@ -71,7 +75,7 @@ def input_files(plan, month: str, actuals: str | Path | None = None) -> list[Pat
     return [Path(p).resolve() for p in paths if p is not None and Path(p).exists()]
 
 
-def available_months(plan) -> list[str]:
+def available_months(plan: Plan) -> list[str]:
     """The months (``YYYY-MM``) that have an actuals file, oldest first."""
     pattern = plan.source("actuals", "MONTH")
     folder = pattern.parent

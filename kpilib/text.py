@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from datetime import datetime
+
+    from numpy.typing import ArrayLike
 
 
 def _map_unique(values, fmt, decimals: int = 4) -> np.ndarray:
@@ -16,25 +24,25 @@ def _map_unique(values, fmt, decimals: int = 4) -> np.ndarray:
     return texts[codes]
 
 
-def number(values) -> np.ndarray:
+def number(values: ArrayLike) -> np.ndarray:
     """``2160000 -> '2,160,000'``, ``0.125 -> '0.125'``, ``-3 -> '-3'``."""
     return _map_unique(values, lambda x: f"{x:,.4f}".rstrip("0").rstrip("."))
 
 
-def points(values) -> np.ndarray:
+def points(values: ArrayLike) -> np.ndarray:
     """Points as stored (two decimals), showing at least one: ``63 -> '63.0'``, ``42.82``."""
     return _map_unique(
         values, lambda x: f"{x:,.2f}"[:-1] if f"{x:.2f}"[-1] == "0" else f"{x:,.2f}", 2
     )
 
 
-def table_points(values) -> np.ndarray:
+def table_points(values: ArrayLike) -> np.ndarray:
     """Points in a report's tables and cards: always two decimals, so ``76.80`` lines up
     with ``74.42`` (a reason's arithmetic keeps :func:`points`)."""
     return _map_unique(values, lambda x: f"{x:,.2f}", 2)
 
 
-def local_time(moment) -> str:
+def local_time(moment: str | datetime) -> str:
     """A time as people here read it, in this machine's time zone:
     ``2024-12-02T01:30:00+00:00`` → ``2024年12月2日 09:30:00`` (in UTC+8); text that is
     not an ISO time is returned as it is."""
@@ -48,12 +56,12 @@ def local_time(moment) -> str:
     return f"{value.year}年{value.month}月{value.day}日 {value:%H:%M:%S}"
 
 
-def percent(values) -> np.ndarray:
+def percent(values: ArrayLike) -> np.ndarray:
     """Fractions as people write percentages: ``0.925 -> '92.5%'``."""
     return _map_unique(values, lambda x: f"{float(x) * 100:,.1f}%", 3)
 
 
-def money(values, signed: bool = False) -> np.ndarray:
+def money(values: Iterable, signed: bool = False) -> np.ndarray:
     """Yuan to the fen: ``Decimal("3024.6") -> '3,024.60'``; ``+`` on gains if ``signed``.
 
     Works on Decimals (exact) as well as floats; a missing value shows as ``—``.
@@ -67,12 +75,12 @@ def money(values, signed: bool = False) -> np.ndarray:
     return np.array([fmt(v) for v in values], dtype=object)
 
 
-def by_unit(values, unit: str | None) -> np.ndarray:
+def by_unit(values: ArrayLike, unit: str | None) -> np.ndarray:
     """Format an indicator's values in its unit: percentages for ``%``, else numbers."""
     return percent(values) if unit == "%" else number(values)
 
 
-def cat(*parts) -> np.ndarray:
+def cat(*parts: ArrayLike | str) -> np.ndarray:
     """Concatenate string arrays and scalars elementwise."""
     out = np.asarray(parts[0], dtype=object)
     for part in parts[1:]:

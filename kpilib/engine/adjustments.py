@@ -12,6 +12,8 @@ adjustment's points are checked against.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
@@ -20,6 +22,9 @@ from kpilib.engine.plan import nearest
 from kpilib.engine.rules import Bands, Bonus, Incidents, Rating, Ratio, Step, round_points
 from kpilib.errors import Problem
 from kpilib.i18n import _
+
+if TYPE_CHECKING:
+    from kpilib.engine.rules import Rule
 
 ADJUSTMENT_COLUMNS = ["adjustment_id", "person", "item", "actual", "points", "note"]
 """adjustment_id, person, item, actual (a corrected actual) or points (decided points),
@@ -87,7 +92,7 @@ def mark(
     original: tuple[pd.DataFrame, pd.DataFrame] | None,
     adjustments: pd.DataFrame | None = None,
     at: np.ndarray | None = None,
-):
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Add ``adjusted``, ``adjustment_id``, ``original_points``, ``original_actual`` to the
     items and ``adjusted``, ``original_total`` to the people; ``original`` is the same
     month scored without the adjustments (row for row), ``None`` when there were none."""
@@ -111,7 +116,7 @@ def mark(
     return items, people
 
 
-def points_range(rule, full_points: float) -> tuple[float, float]:
+def points_range(rule: Rule, full_points: float) -> tuple[float, float]:
     """The lowest and highest points ``rule`` can give an item worth ``full_points``.
 
     Ratios: floor to cap (without a cap: full points; zero below a threshold: 0);

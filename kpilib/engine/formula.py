@@ -180,7 +180,9 @@ class Formula:
         names -= {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call)}
         return cls(text, tree, aliases, frozenset(names), frozenset(lookups))
 
-    def evaluate(self, name: Callable[[str], object], lookup=None) -> object:
+    def evaluate(
+        self, name: Callable[[str], object], lookup: Callable[[str, str], object] | None = None
+    ) -> object:
         """Evaluate over Series (or scalars) returned by ``name(measure)``.
 
         ``lookup(function, argument)`` resolves ``points("x")`` and friends.

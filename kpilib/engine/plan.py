@@ -15,7 +15,7 @@ import hashlib
 import re
 import string
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -39,6 +39,9 @@ from kpilib.errors import PlanError, Problem
 from kpilib.i18n import _
 from kpilib.parse import Fraction, Frozen
 from kpilib.periods import Period
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 
 class _PlanLoader(yaml.SafeLoader):
@@ -310,7 +313,7 @@ def source_fields(key: str | None) -> dict[str, str | None]:
     return {"month": period.key, **period.fields()}
 
 
-def nearest(name: str, choices) -> str:
+def nearest(name: str, choices: Iterable) -> str:
     """``（是不是 'GMV指标'？）`` or an empty string."""
     close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=1, cutoff=0.4)
     return _("（是不是 {name!r}？）").format(name=close[0]) if close else ""

@@ -11,13 +11,16 @@ from __future__ import annotations
 import ast
 import re
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
 
 from kpilib.engine.formula import Formula, FormulaError
 from kpilib.i18n import _
 from kpilib.parse import Fraction, Frozen
+
+if TYPE_CHECKING:
+    from kpilib.engine.plan import Plan
 
 NAMES = ("total", "completion", "rank", "valid", "weighted_points", "bonus_points", "probation")
 
@@ -36,7 +39,7 @@ LABELS = {
 _NAME = re.compile(r"\b(" + "|".join(NAMES) + r")\b")
 
 
-def shown(condition: str, plan=None) -> str:
+def shown(condition: str, plan: Plan | None = None) -> str:
     """A condition in words, as a report shows it.
 
     Names become the report's labels, lookups the item's name, operators the signs

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
@@ -35,6 +35,9 @@ from kpilib.engine.rules import round_points
 from kpilib.errors import DataError, Problem
 from kpilib.i18n import _
 from kpilib.parse import Fraction, Frozen
+
+if TYPE_CHECKING:
+    from kpilib.engine.plan import Plan
 
 # names a staff condition (exclusions, grade ceilings) may use besides the month's measures
 STAFF_NAMES = ("probation", "tenure_months", "total", "completion")
@@ -139,7 +142,7 @@ class TargetOf(Frozen):
 # ---------------------------------------------------------------- checks at plan load
 
 
-def check_plan(plan) -> list[Problem]:
+def check_plan(plan: Plan) -> list[Problem]:
     """Problems of the plan keys this module owns (names that do not exist), and of the
     names under ``pay:`` (:func:`check_pay_names`)."""
     problems = []
@@ -238,7 +241,7 @@ def _close(name: str, choices) -> str:
     return f"（相近的：{'、'.join(close)}）" if close else ""
 
 
-def check_pay_names(plan) -> list[Problem]:
+def check_pay_names(plan: Plan) -> list[Problem]:
     """Names under ``pay:`` that must exist in the plan: fines' and commission's items,
     pools' ``split`` keys (an indicator or a section) and ``mean_of`` (an earlier pool)."""
     pay = plan.pay
@@ -293,7 +296,7 @@ def check_pay_names(plan) -> list[Problem]:
 # ---------------------------------------------------------------- before scoring
 
 
-def derive_targets(plan, targets: pd.DataFrame, problems: list) -> pd.DataFrame:
+def derive_targets(plan: Plan, targets: pd.DataFrame, problems: list) -> pd.DataFrame:
     """Fill the targets the plan derives from other targets (``target_of:``).
 
     A blank target is filled; a target written in the sheet must equal the derived
@@ -368,7 +371,9 @@ def derive_targets(plan, targets: pd.DataFrame, problems: list) -> pd.DataFrame:
     return targets
 
 
-def team_actuals(plan, items: pd.DataFrame, values: pd.DataFrame, problems: list) -> pd.DataFrame:
+def team_actuals(
+    plan: Plan, items: pd.DataFrame, values: pd.DataFrame, problems: list
+) -> pd.DataFrame:
     """Actuals of ``team:`` indicators: the members' actuals of the named items, aggregated.
 
     ``values`` are the month's actuals (person, item, value); members are everyone in
@@ -425,7 +430,9 @@ def team_note(team: Team) -> str:
 # ---------------------------------------------------------------- after scoring
 
 
-def limit_sections(plan, items: pd.DataFrame, order: np.ndarray, n: int, explain: bool = True):
+def limit_sections(
+    plan: Plan, items: pd.DataFrame, order: np.ndarray, n: int, explain: bool = True
+) -> tuple[np.ndarray, pd.DataFrame]:
     """Per-person points to add to the weighted points so each limited block stays in range.
 
     Returns the adjustment per person (negative above a cap, positive below a floor)
@@ -470,7 +477,7 @@ def limit_sections(plan, items: pd.DataFrame, order: np.ndarray, n: int, explain
     return adjust, items.assign(reason=reason) if explain else items
 
 
-def staff_facts(plan, persons: pd.Index, month: str | None) -> pd.DataFrame:
+def staff_facts(plan: Plan, persons: pd.Index, month: str | None) -> pd.DataFrame:
     """``probation`` (0/1) and ``tenure_months`` per person for ``month`` (``YYYY-MM``).
 
     On probation: 转正日期 falls after the month's first day (some of the month on
@@ -512,7 +519,9 @@ def _holds(condition: str, table: pd.DataFrame) -> np.ndarray:
     return value & np.logical_and.reduce(seen) if seen else value.copy()
 
 
-def exclude_and_cap(plan, people: pd.DataFrame, measures: pd.DataFrame | None, month):
+def exclude_and_cap(
+    plan: Plan, people: pd.DataFrame, measures: pd.DataFrame | None, month: str | None
+) -> pd.DataFrame:
     """The exclusion and grade-ceiling columns of the people table.
 
     ``people`` is indexed by person with total, completion, grade and valid. Returns

@@ -13,6 +13,10 @@ from __future__ import annotations
 import re
 from functools import cache
 from importlib.resources import files
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from IPython.display import HTML
 
 SCOPE = ".jp-OutputArea-output"
 
@@ -61,7 +65,7 @@ def _scoped(selector: str) -> str:
     return f"{SCOPE} {selector}"
 
 
-def style():
+def style() -> HTML:
     """The report's styles for a notebook: display it (or leave it last in a cell).
 
     Examples

@@ -10,6 +10,7 @@ still not a number is reported with its file, row, person and column.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,9 @@ import pandas as pd
 from kpilib.errors import DataError, Problem, raise_if
 from kpilib.i18n import _
 from kpilib.parse import to_number
+
+if TYPE_CHECKING:
+    from kpilib.engine.plan import Plan
 
 # Canonical column -> header spellings accepted (Chinese first: it is what HR writes).
 COLUMNS = {
@@ -354,7 +358,7 @@ def read_ratings(path: str | Path, sheet: str | int = 0) -> pd.DataFrame:
     return frame[["person", "item", "rater", *named, "level", "_file", "_row"]]
 
 
-def read_inputs(plan, month: str, actuals: str | Path | None = None) -> dict:
+def read_inputs(plan: Plan, month: str, actuals: str | Path | None = None) -> dict:
     """Read every input a plan needs for ``month``: the keyword arguments of ``score``.
 
     A missing actuals file is an error naming the expected path; missing

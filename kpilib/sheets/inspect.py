@@ -12,16 +12,25 @@ language (Chinese by default, :mod:`kpilib.i18n`).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kpilib.errors import KpiError, Problem
 from kpilib.i18n import _
 from kpilib.sheets.layout import read_file, to_inputs
 
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from kpilib.engine.plan import Plan
+
 ROW_KEYS = ("person", "indicator", "weight", "target", "actual", "score")
 
 
 def inspect_file(
-    path: str | Path, plan=None, sheet: str | None = None, columns: dict | None = None
+    path: str | Path,
+    plan: Plan | None = None,
+    sheet: str | None = None,
+    columns: dict | None = None,
 ) -> dict:
     """How ``path`` is read, as a plain dict (numbers as numbers, weights as fractions).
 
@@ -186,7 +195,7 @@ def _check_against(plan, reading, people, report) -> list[Problem]:
     return problems
 
 
-def reconcile(totals: dict, grades: dict, people) -> list[dict]:
+def reconcile(totals: dict, grades: dict, people: pd.DataFrame) -> list[dict]:
     """Every person whose sheet total or grade differs from the kit's.
 
     Returns

@@ -21,10 +21,14 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kpilib.engine.plan import KIT_NAMES
 from kpilib.errors import DataError, Problem
 from kpilib.i18n import N_, _
+
+if TYPE_CHECKING:
+    from kpilib.engine.plan import Plan
 
 # Header words per kind of column, as HR writes them (after normalize()).
 WORDS = {
@@ -94,7 +98,7 @@ _ROSTER_WORDS = {
 }
 
 
-def normalize(text, lower: bool = True) -> str:
+def normalize(text: object, lower: bool = True) -> str:
     """A header as compared: full-width to half-width, traditional to simplified
     (header characters), no spaces or line breaks, no trailing colon, lower case.
 
@@ -114,7 +118,9 @@ def normalize(text, lower: bool = True) -> str:
     return out.lower() if lower else out
 
 
-def classify(header: str, columns: dict[str, str | None] | None = None):
+def classify(
+    header: str, columns: dict[str, str | None] | None = None
+) -> tuple[str | None, str, float | None]:
     """``(kind, name, weight)`` of a header: kind from the header words (or the
     plan's ``columns:``), the name without brackets and percent, a weight written
     into the header (``GMV（业绩）45%`` → 0.45) or None.
@@ -139,7 +145,7 @@ def classify(header: str, columns: dict[str, str | None] | None = None):
     return kind, base if (kind or weight is not None) else shown, weight
 
 
-def number(text, percent_points: bool = False):
+def number(text: object, percent_points: bool = False) -> float | None:
     """A cell as a number (``2,400,000``, ``70%``, ``≥95%``, full-width digits), else None."""
     if text is None or text == "":
         return None
@@ -175,12 +181,12 @@ class Grid:
             return self.cells[r][c]
         return ""
 
-    def blank(self, r: int, cols=None) -> bool:
+    def blank(self, r: int, cols: list = None) -> bool:
         cols = range(len(self.cells[r])) if cols is None else cols
         return all(self.at(r, c) == "" for c in cols)
 
 
-def cell_text(value) -> str:
+def cell_text(value: object) -> str:
     """A cell as the analyst reads it: ``2400000`` not ``2400000.0``, dates as ISO dates."""
     if value is None or (isinstance(value, float) and value != value):
         return ""
@@ -232,7 +238,9 @@ def decode_csv(path: Path) -> tuple[str, str]:
     return data.decode(encoding), encoding.upper().replace("_", "-")
 
 
-def load_grids(path: Path, sheet: str | int | None = None):
+def load_grids(
+    path: Path, sheet: str | int | None = None
+) -> tuple[list[Grid], list[dict], str | None]:
     """``(grids, sheets, encoding)``: the sheets to read as :class:`Grid` and what was
     done with each sheet (``{"name", "used", "hidden", "why"}``).
 
@@ -1172,7 +1180,7 @@ def _roster(path) -> dict[str, str]:
 # ---------------------------------------------------------------- to scoring
 
 
-def to_inputs(reading: Reading, plan) -> dict:
+def to_inputs(reading: Reading, plan: Plan) -> dict:
     """The ``targets`` and ``actuals`` frames :func:`kpilib.engine.scoring.score` takes, from a
     reading: an item's actual is the sheet's given score for ``score`` rules (the
     leader's or the self score, as the rule's ``prefer`` says), else the actual.

@@ -18,10 +18,14 @@ import io
 import re
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
 from kpilib.errors import DataError, Problem
 from kpilib.i18n import N_, _
+
+if TYPE_CHECKING:
+    from python_calamine import CalamineWorkbook
 
 SAVE_AS = N_("在 Excel 或 WPS 里打开它，另存为 .xlsx（或「CSV UTF-8（逗号分隔）」）再用")
 # what a text file renamed to .xlsx is: it also takes the fix "rename it back to .csv"
@@ -52,7 +56,7 @@ def _what_it_is(data: bytes) -> str | None:
     return None
 
 
-def open_workbook(path: Path):
+def open_workbook(path: Path) -> CalamineWorkbook:
     """A ``CalamineWorkbook`` for ``path``, or a DataError saying what the file really is.
 
     Raises
@@ -101,7 +105,7 @@ def open_workbook(path: Path):
         ) from None
 
 
-def sheet_cells(book, name: str, path: Path):
+def sheet_cells(book: CalamineWorkbook, name: str, path: Path) -> tuple[object, list[list]]:
     """``(sheet, cells from A1)`` of one sheet, parsed once; a damaged sheet is a
     DataError naming it."""
     from python_calamine import CalamineError

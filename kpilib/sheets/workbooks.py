@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -29,6 +30,11 @@ from kpilib.files import write_atomically
 from kpilib.i18n import _
 from kpilib.rounding import yuan
 from kpilib.sheets.inputs import TEMPLATE_SHEETS, read_targets
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+    from openpyxl.cell import Cell
+    from openpyxl.worksheet.worksheet import Worksheet
 
 # openpyxl is imported inside the functions: `kpi --help` and `kpi score` without
 # --xlsx do not pay for it
@@ -71,7 +77,7 @@ ITEM_HEADERS = {
 }
 
 
-def formula_like(text) -> bool:
+def formula_like(text: object) -> bool:
     """Whether a spreadsheet would read ``text`` as a formula (``=HYPERLINK(...)``,
     ``+cmd|' /C calc'!A0``, ``@SUM(...)``); a plain negative number is not."""
     return isinstance(text, str) and re.match(_FORMULA_LIKE, text) is not None
@@ -94,7 +100,9 @@ def defuse(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def put(sheet, row: int, col: int, value, number_format: str | None = None):
+def put(
+    sheet: Worksheet, row: int, col: int, value: object, number_format: str | None = None
+) -> Cell:
     """Write one cell; text is always a text cell, never a formula.
 
     openpyxl turns any string starting with ``=`` into a formula. Strings are
@@ -136,7 +144,7 @@ def _title(sheet, text: str) -> None:
     put(sheet, 1, 1, text).font = Font(bold=True, size=13)
 
 
-def fit_columns(sheet, header_row: int, low: int = 6, high: int = 60) -> None:
+def fit_columns(sheet: Worksheet, header_row: int, low: int = 6, high: int = 60) -> None:
     """Column widths that fit the header and the widest value, within [low, high]."""
     from openpyxl.utils import get_column_letter
 
@@ -148,7 +156,7 @@ def fit_columns(sheet, header_row: int, low: int = 6, high: int = 60) -> None:
             sheet.column_dimensions[get_column_letter(col)].width = width
 
 
-def unit_format(unit: str | None, value=None) -> str:
+def unit_format(unit: str | None, value: object = None) -> str:
     """Excel number format for an indicator's unit and, for plain numbers, its value.
 
     ``%`` → 0.0%, 元 → #,##0.00; other numbers: whole ones as integers (#,##0: a
@@ -231,7 +239,7 @@ def template_rows(plan: Plan, targets: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def template(plan: Plan, month: str):
+def template(plan: Plan, month: str) -> Workbook:
     """Build the month's input workbook for ``plan``.
 
     Parameters

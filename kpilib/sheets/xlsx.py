@@ -16,9 +16,16 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from xlsxwriter.format import Format
+    from xlsxwriter.worksheet import Worksheet
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 HEADER_FILL = "#DDEBF7"
@@ -44,7 +51,7 @@ class Book:
         )
         self._formats: dict = {}
 
-    def format(self, **props):
+    def format(self, **props: object) -> Format:
         """The shared format for ``props`` (xlsxwriter property names), vertically centred."""
         props = {"valign": "vcenter", **props}
         key = tuple(sorted(props.items()))
@@ -52,14 +59,14 @@ class Book:
             self._formats[key] = self.book.add_format(props)
         return self._formats[key]
 
-    def sheet(self, name: str):
+    def sheet(self, name: str) -> Worksheet:
         return self.book.add_worksheet(sheet_title(name))
 
     def close(self) -> None:
         self.book.close()
 
 
-def cells(values) -> list:
+def cells(values: Iterable) -> list:
     """A column as Python values ready to write: ``None`` for blanks, floats for numbers.
 
     Decimals (yuan to the fen) become the nearest float, which Excel shows to the
@@ -74,7 +81,13 @@ def cells(values) -> list:
 
 
 def write_column(
-    book: Book, sheet, first_row: int, col: int, values, number_format=None, **props
+    book: Book,
+    sheet: Worksheet,
+    first_row: int,
+    col: int,
+    values: Iterable,
+    number_format: str | None = None,
+    **props: object,
 ) -> None:
     """Write ``values`` down column ``col`` from ``first_row`` (0-based).
 
@@ -103,14 +116,16 @@ def write_column(
             write_number(r, col, float(value), fmt)
 
 
-def header(book: Book, sheet, row: int, names: list[str]) -> None:
+def header(book: Book, sheet: Worksheet, row: int, names: list[str]) -> None:
     """Bold, filled, centred, wrapped header cells."""
     fmt = book.format(bold=True, bg_color=HEADER_FILL, align="center", text_wrap=True, border=1)
     for col, name in enumerate(names):
         sheet.write_string(row, col, name, fmt)
 
 
-def title(book: Book, sheet, text: str, last_col: int, row: int = 0, **props) -> None:
+def title(
+    book: Book, sheet: Worksheet, text: str, last_col: int, row: int = 0, **props: object
+) -> None:
     """A title across the table's width (merged), bold 13 pt unless ``props`` say otherwise."""
     fmt = book.format(**(props or {"bold": True, "font_size": 13}))
     if last_col > 0:
@@ -146,7 +161,7 @@ WIDE = np.array(
 )
 
 
-def display_widths(texts) -> np.ndarray:
+def display_widths(texts: Iterable[str]) -> np.ndarray:
     """Widths in Excel's character units, vectorized: a Chinese character counts two.
 
     Examples
@@ -178,7 +193,13 @@ def _shown(value: float, number_format: str | None) -> str:
     return f"{value:,.2f}"
 
 
-def column_width(values, number_format=None, header: str = "", low: int = 6, high: int = 60):
+def column_width(
+    values: Iterable,
+    number_format: str | None = None,
+    header: str = "",
+    low: int = 6,
+    high: int = 60,
+) -> float:
     """A column width that fits ``header`` and the widest value, within [low, high].
 
     Only the candidates for the widest cell are measured: a text of ``n``
@@ -200,7 +221,7 @@ def column_width(values, number_format=None, header: str = "", low: int = 6, hig
     return min(max(width + 2, low), high)
 
 
-def line_counts(values, width: int) -> np.ndarray:
+def line_counts(values: Iterable, width: int) -> np.ndarray:
     """Lines each text takes wrapped in a column ``width`` wide (1 for a blank).
 
     Only texts that may not fit (over half the width in characters) are measured.
@@ -214,7 +235,7 @@ def line_counts(values, width: int) -> np.ndarray:
     return np.maximum(lines, 1)
 
 
-def print_setup(sheet, last_row: int, last_col: int, repeat: tuple[int, int]) -> None:
+def print_setup(sheet: Worksheet, last_row: int, last_col: int, repeat: tuple[int, int]) -> None:
     """A4 landscape, one page wide, rows ``repeat`` (0-based, inclusive) on every page."""
     sheet.set_paper(A4)
     sheet.set_landscape()
@@ -225,7 +246,7 @@ def print_setup(sheet, last_row: int, last_col: int, repeat: tuple[int, int]) ->
     sheet.set_footer("&C第 &P 页，共 &N 页")
 
 
-def money_sum(values) -> Decimal:
+def money_sum(values: Iterable) -> Decimal:
     """Yuan added exactly, as the 合计 row shows it."""
     return sum((Decimal(str(v)) for v in values if v is not None and v == v), Decimal("0.00"))
 
