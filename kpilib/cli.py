@@ -10,8 +10,12 @@ import argparse
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kpilib.errors import KpiError, Problem
+
+if TYPE_CHECKING:
+    from kpilib.period_results import PeriodResult
 
 DESCRIPTION = """\
 kpi：按方案文件做月度绩效考核（绩效考核）。
@@ -222,7 +226,7 @@ def _score_period(args, plan, period) -> int:
     return 0
 
 
-def period_summary(result) -> str:
+def period_summary(result: PeriodResult) -> str:
     """A period's result in a few lines of Chinese, incomplete periods said first."""
     people = result.people
     lines = [f"{result.plan.name} {result.period.label}：{len(people)} 人"]

@@ -128,7 +128,10 @@ class PeriodResult:
 
 
 def period_result(
-    plan: str | Path | Plan, period: str | Period, store=None, save: bool = True
+    plan: str | Path | Plan,
+    period: str | Period,
+    store: str | Path | None = None,
+    save: bool = True,
 ) -> PeriodResult:
     """The department's period: the stored version if it is up to date, else made and saved.
 

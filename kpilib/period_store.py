@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from contextlib import suppress
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -19,10 +20,15 @@ from kpilib.outcomes.rollup import PERIOD_COLUMNS
 from kpilib.project import store_path
 from kpilib.store import connect
 
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from kpilib.periods import Period
+
 
 def save(
     department: str,
-    period,
+    period: Period,
     people: pd.DataFrame,
     *,
     plan_digest: str,
@@ -30,7 +36,7 @@ def save(
     basis: str,
     items: pd.DataFrame | None = None,
     note: str = "",
-    store=None,
+    store: str | Path | None = None,
 ) -> int:
     """Store a period's result as its next version (one transaction); return the version."""
     import duckdb
@@ -72,7 +78,7 @@ def save(
     return version
 
 
-def current(department: str, period, store=None) -> dict | None:
+def current(department: str, period: Period, store: str | Path | None = None) -> dict | None:
     """The current version of a period: ``{"run": row, "people": ..., "items": ...}``,
     or ``None`` when it is not stored."""
     if not store_path(store).exists():
@@ -97,7 +103,7 @@ def current(department: str, period, store=None) -> dict | None:
     return {"run": run.iloc[0], "people": people, "items": items}
 
 
-def runs(store=None, department: str | None = None) -> pd.DataFrame:
+def runs(store: str | Path | None = None, department: str | None = None) -> pd.DataFrame:
     """Every stored period version: department, period, kind, version, current, complete..."""
     if not store_path(store).exists():
         return pd.DataFrame()

@@ -21,6 +21,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -35,6 +36,11 @@ from kpilib.engine.scoring import (
 )
 from kpilib.errors import DataError, KpiError, Problem
 from kpilib.project import store_path
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    import duckdb
 
 LOCK_WAIT = 5.0  # seconds to wait for another process's save before giving up
 APPEAL_WORKING_DAYS = 3  # seed 003: 有权在得知考核结果3个工作日内 ... 申诉
@@ -154,7 +160,9 @@ SCHEMA_VERSION = len(SCHEMA)
 
 
 @contextmanager
-def connect(store: str | Path | None = None, create: bool = True):
+def connect(
+    store: str | Path | None = None, create: bool = True
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the store (creating or migrating it), yield a DuckDB connection, close it.
 
     Connections are short-lived so that a notebook never holds the file's lock

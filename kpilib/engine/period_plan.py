@@ -20,13 +20,16 @@ Seed 002 mall (五): 全年考核成绩以全年检查得分的平均值为最�
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
 from kpilib.engine.formula import Formula, FormulaError
 from kpilib.engine.policy import Calibration, Condition, Pay
 from kpilib.parse import Frozen
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 # what a period's own conditions and formulas may name, per person
 PERIOD_NAMES = (
@@ -74,7 +77,7 @@ PERIOD_LABELS = {
 }
 
 
-def parse_period_formula(text: str, allowed=PERIOD_NAMES) -> Formula:
+def parse_period_formula(text: str, allowed: Iterable[str] = PERIOD_NAMES) -> Formula:
     """Parse a formula or condition over a period's names (:data:`PERIOD_NAMES`).
 
     Examples

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -37,6 +37,9 @@ from pydantic_core import PydanticCustomError
 from kpilib import compare, text
 from kpilib.parse import Fraction, Frozen
 from kpilib.rounding import round_points
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 
 @dataclass(frozen=True)
@@ -132,7 +135,7 @@ class Ratio(Rule):
             raise ValueError(f"floor {self.floor:g} is negative; use 0 or more")
         return self
 
-    def describe(self, lower=False, unit=None):
+    def describe(self, lower: bool = False, unit: str | None = None) -> str:
         how = (
             ("目标 / 实际" if self.lower == "inverse" else "2 − 实际 / 目标")
             if lower
@@ -147,7 +150,9 @@ class Ratio(Rule):
             parts.append(f"低于 {_pct(self.zero_below)} 不得分")
         return "，".join(parts) + "；得分 = 满分 × 完成率"
 
-    def score(self, items, lower, unit, explain=True):
+    def score(
+        self, items: pd.DataFrame, lower: bool, unit: str | None, explain: bool = True
+    ) -> pd.DataFrame:
         actual, target = items["actual"].to_numpy(float), items["target"].to_numpy(float)
         if not lower:
             raw = actual / target
@@ -240,10 +245,10 @@ class Bands(Rule):
             raise ValueError(f"band edges {edges} are out of order; list them {order}")
         return self
 
-    def needs_target(self):
+    def needs_target(self) -> bool:
         return self.on == "completion"
 
-    def describe(self, lower=False, unit=None):
+    def describe(self, lower: bool = False, unit: str | None = None) -> str:
         unit = "%" if self.on == "completion" else unit
         sign = "≤" if self.bands[0].at_most is not None else "≥"
         bands = "、".join(
@@ -254,7 +259,9 @@ class Bands(Rule):
         on = "完成率" if self.on == "completion" else "实际值"
         return f"分档（{on}，含边界）：{bands}，其余 → {_pct(self.otherwise)}"
 
-    def score(self, items, lower, unit, explain=True):
+    def score(
+        self, items: pd.DataFrame, lower: bool, unit: str | None, explain: bool = True
+    ) -> pd.DataFrame:
         actual = items["actual"].to_numpy(float)
         value = actual / items["target"].to_numpy(float) if self.on == "completion" else actual
         shown_unit = "%" if self.on == "completion" else unit
@@ -321,17 +328,19 @@ class Step(Rule):
             raise ValueError(f"max_share {self.max_share:g} is below 1; use 1 (100%) or more")
         return self
 
-    def divides_by_target(self):
+    def divides_by_target(self) -> bool:
         return self.on == "completion"
 
-    def describe(self, lower=False, unit=None):
+    def describe(self, lower: bool = False, unit: str | None = None) -> str:
         step = text.by_unit([self.step], "%" if self.on == "completion" else unit)[0]
         out = f"每低于目标 {step} 扣 {self.deduct:g} 分"
         if self.add:
             out += f"，每超过 {step} 加 {self.add:g} 分（至多满分的 {_pct(self.max_share)}）"
         return out + ("（按比例）" if self.mode == "proportional" else "（按整档）")
 
-    def score(self, items, lower, unit, explain=True):
+    def score(
+        self, items: pd.DataFrame, lower: bool, unit: str | None, explain: bool = True
+    ) -> pd.DataFrame:
         actual, target = items["actual"].to_numpy(float), items["target"].to_numpy(float)
         if self.on == "completion":
             gap = (actual / target - 1) * (-1 if lower else 1)
@@ -416,7 +425,7 @@ class IncidentKind(Frozen):
             raise ValueError("escalate_after and then go together")
         return self
 
-    def cost(self, count, given):
+    def cost(self, count: np.ndarray, given: ArrayLike) -> np.ndarray:
         """Deduction for ``count`` incidents.
 
         Fixed kinds charge their points per incident (escalated as ``then_for``
@@ -451,10 +460,10 @@ class Incidents(Rule):
     floor: float = 0.0
     overdraft: bool = False
 
-    def needs_target(self):
+    def needs_target(self) -> bool:
         return False
 
-    def describe(self, lower=False, unit=None):
+    def describe(self, lower: bool = False, unit: str | None = None) -> str:
         kinds = "、".join(
             f"{name} 每次扣 {k.points:g}"
             + (
@@ -469,7 +478,9 @@ class Incidents(Rule):
         tail = "，可透支计入总分" if self.overdraft else f"，最低 {self.floor:g} 分"
         return f"按事项扣分：{kinds}{tail}"
 
-    def score(self, items, lower, unit, explain=True):
+    def score(
+        self, items: pd.DataFrame, lower: bool, unit: str | None, explain: bool = True
+    ) -> pd.DataFrame:
         full = items["full_points"].to_numpy(float)
         deduction = items["deduction"].to_numpy(float)
         # 29% × 100 − 29 is −3.6e-15 in floats: not an overdraft, not "−0.0"
@@ -519,7 +530,7 @@ class Rating(Rule):
     raters: dict[str, Fraction] | None = None
     combine: dict[str, Literal["mean", "median", "trimmed"]] = {}
 
-    def needs_target(self):
+    def needs_target(self) -> bool:
         return False
 
     @model_validator(mode="after")
@@ -537,7 +548,7 @@ class Rating(Rule):
             )
         return self
 
-    def describe(self, lower=False, unit=None):
+    def describe(self, lower: bool = False, unit: str | None = None) -> str:
         levels = "/".join(self.levels)
         values = "/".join(f"{v:g}" for v in self.levels.values())
         raters = (
@@ -548,7 +559,9 @@ class Rating(Rule):
         several = "".join(f"；{r}多人{COMBINE_LABELS[how]}" for r, how in self.combine.items())
         return f"等级评分：{levels} = {values}{raters}{several}"
 
-    def score(self, items, lower, unit, explain=True):
+    def score(
+        self, items: pd.DataFrame, lower: bool, unit: str | None, explain: bool = True
+    ) -> pd.DataFrame:
         full = items["full_points"].to_numpy(float)
         share = items["share"].to_numpy(float)
         points = round_points(full * share)
@@ -585,10 +598,10 @@ class Bonus(Rule):
     cap: float | None = None
     floor: float | None = None
 
-    def needs_target(self):
+    def needs_target(self) -> bool:
         return False
 
-    def describe(self, lower=False, unit=None):
+    def describe(self, lower: bool = False, unit: str | None = None) -> str:
         out = f"加分项：每单位 {self.per_unit:g} 分"
         if self.cap is not None:
             out += f"，最多 {self.cap:g}"
@@ -596,7 +609,9 @@ class Bonus(Rule):
             out += f"，最少 {self.floor:g}"
         return out
 
-    def score(self, items, lower, unit, explain=True):
+    def score(
+        self, items: pd.DataFrame, lower: bool, unit: str | None, explain: bool = True
+    ) -> pd.DataFrame:
         actual = items["actual"].to_numpy(float)
         raw = actual * self.per_unit
         points = round_points(
@@ -639,20 +654,22 @@ class GivenScore(Rule):
     out_of: float = Field(100.0, gt=0)
     prefer: Literal["leader", "self"] = "leader"
 
-    def needs_target(self):
+    def needs_target(self) -> bool:
         return False
 
-    def describe(self, lower=False, unit=None):
+    def describe(self, lower: bool = False, unit: str | None = None) -> str:
         if self.given_as == "points":
             return "表中给定的评分即得分"
         who = "上级评分优先，其次自评" if self.prefer == "leader" else "自评优先，其次上级评分"
         return f"表中给定的评分（满分 {self.out_of:g}）× 满分 / {self.out_of:g}；{who}"
 
-    def top(self, full_points):
+    def top(self, full_points: np.ndarray) -> np.ndarray:
         """The highest score a sheet may give for an item of ``full_points``."""
         return full_points if self.given_as == "points" else np.full_like(full_points, self.out_of)
 
-    def score(self, items, lower, unit, explain=True):
+    def score(
+        self, items: pd.DataFrame, lower: bool, unit: str | None, explain: bool = True
+    ) -> pd.DataFrame:
         given = items["actual"].to_numpy(float)
         full = items["full_points"].to_numpy(float)
         if self.given_as == "points":
@@ -676,7 +693,7 @@ class GivenScore(Rule):
         return _result(completion, points, reason)
 
 
-def make_rule(value):
+def make_rule(value: object) -> Rule:
     """A rule from its plan mapping: ``{"type": "ratio", "cap": "120%"}`` → :class:`Ratio`."""
     if isinstance(value, Rule):
         return value

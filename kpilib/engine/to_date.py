@@ -11,7 +11,7 @@ rules then score the figures as they score any month.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
@@ -19,6 +19,9 @@ from pydantic import Field, model_validator
 
 from kpilib.errors import DataError, Problem
 from kpilib.parse import Fraction, Frozen, to_number
+
+if TYPE_CHECKING:
+    from kpilib.engine.plan import Plan
 
 
 class YearToDate(Frozen):
@@ -52,7 +55,11 @@ def earlier_months(month: str) -> list[str]:
 
 
 def apply(
-    plan, month: str, targets: pd.DataFrame, actuals: pd.DataFrame, earlier: dict[str, pd.DataFrame]
+    plan: Plan,
+    month: str,
+    targets: pd.DataFrame,
+    actuals: pd.DataFrame,
+    earlier: dict[str, pd.DataFrame],
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Targets and actuals of ``month`` with every year-to-date indicator's figures.
 
@@ -102,7 +109,7 @@ def missing_months(month: str, available: set[str]) -> list[str]:
     return [m for m in earlier_months(month) if m not in available]
 
 
-def missing_problem(plan, month: str, missing: list[str]) -> Problem:
+def missing_problem(plan: Plan, month: str, missing: list[str]) -> Problem:
     names = "、".join(n for n, i in plan.indicators.items() if i.year_to_date)
     return Problem(
         f"{names} 按本年累计计分，{month} 需要 1 月起各月的实际值，缺 {'、'.join(missing)}",

@@ -8,6 +8,8 @@ equivalent SQL on the store, for analysts to copy and change.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
@@ -15,8 +17,11 @@ from kpilib.engine.rules import ratio_types
 from kpilib.outcomes.consequences import flags
 from kpilib.rounding import round_points
 
+if TYPE_CHECKING:
+    from kpilib.engine.plan import Plan
 
-def heading_for(people: pd.DataFrame, plan, as_of: str | None = None) -> pd.DataFrame:
+
+def heading_for(people: pd.DataFrame, plan: Plan, as_of: str | None = None) -> pd.DataFrame:
     """Who a low next month would put on an improvement plan (or any other consequence).
 
     The months up to ``as_of`` (default: the latest) are evaluated with the plan's

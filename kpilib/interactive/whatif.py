@@ -28,6 +28,7 @@ import difflib
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -42,12 +43,17 @@ from kpilib.engine.teams import SectionLimit
 from kpilib.errors import KpiError, PlanError, Problem
 from kpilib.rounding import round_points
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from matplotlib.figure import Figure
+
 
 def _plan(plan: str | Path | Plan) -> Plan:
     return plan if isinstance(plan, Plan) else load_plan(plan)
 
 
-def with_rule(plan: Plan, indicator: str, **changes) -> Plan:
+def with_rule(plan: Plan, indicator: str, **changes: object) -> Plan:
     """A copy of ``plan`` with some parameters of one indicator's rule changed.
 
     Parameters
@@ -229,8 +235,8 @@ _UNSET = object()
 def with_distribution(
     plan: Plan,
     ratios: dict[str, dict | None] | None = None,
-    by=_UNSET,
-    ties=_UNSET,
+    by: str | None = _UNSET,
+    ties: str | None = _UNSET,
 ) -> Plan:
     """A copy of ``plan`` with its forced distribution (``calibration.distribution``) changed.
 
@@ -631,7 +637,9 @@ class WhatIf:
             _totals(people),
         )
 
-    def sensitivity(self, indicator: str, weights=None, plan: Plan | None = None) -> pd.DataFrame:
+    def sensitivity(
+        self, indicator: str, weights: Iterable[float] | None = None, plan: Plan | None = None
+    ) -> pd.DataFrame:
         """Grade counts and total pay as ``indicator``'s weight sweeps ``weights``.
 
         Returns one row per weight: weight, people (carrying the indicator), a
@@ -727,7 +735,11 @@ def compare(
 
 
 def sensitivity(
-    plan: str | Path | Plan, month: str, indicator: str, weights=None, inputs: dict | None = None
+    plan: str | Path | Plan,
+    month: str,
+    indicator: str,
+    weights: Iterable[float] | None = None,
+    inputs: dict | None = None,
 ) -> pd.DataFrame:
     """How the grade distribution and total pay move as one indicator's weight sweeps.
 
@@ -744,7 +756,7 @@ def sensitivity(
     return WhatIf(plan, month, inputs).sensitivity(indicator, weights)
 
 
-def sensitivity_chart(sweep: pd.DataFrame, indicator: str):
+def sensitivity_chart(sweep: pd.DataFrame, indicator: str) -> Figure:
     """Stacked bars of head counts per grade, and total pay as a line, against the weight."""
     from kpilib.report import charts
 

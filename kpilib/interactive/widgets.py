@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import ipywidgets as w
 import numpy as np
@@ -37,6 +38,9 @@ from kpilib.interactive.whatif import (
     save_plan,
     tweak,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 CHART_DPI = 72  # screen only: a smaller PNG redraws faster
 
@@ -127,7 +131,7 @@ class WhatIfApp:
         applied (validated)."""
         return tweak(self.plan, self.rules, self.sections, self.ratios)
 
-    def set(self, indicator: str, weight: float | None = None, **changes) -> Comparison:
+    def set(self, indicator: str, weight: float | None = None, **changes: object) -> Comparison:
         """Change an indicator's weight and/or rule parameters, then re-score and redraw.
 
         A value the rule rejects (a cap below the floor) is shown as an error and
@@ -138,13 +142,13 @@ class WhatIfApp:
             self._show_controls()
         return comparison
 
-    def set_section(self, section: str, **changes) -> Comparison | None:
+    def set_section(self, section: str, **changes: object) -> Comparison | None:
         """Change a block's limit (``cap=1.0``, ``floor_points=40``...), re-score, redraw."""
         comparison = self._try(sections=_merged(self.sections, section, changes))
         self._show_plan_controls()
         return comparison
 
-    def set_ratio(self, grade: str, **changes) -> Comparison | None:
+    def set_ratio(self, grade: str, **changes: object) -> Comparison | None:
         """Change a grade's forced-distribution ratio (``share=0.2``, ``min=0.1``...)."""
         comparison = self._try(ratios=_merged(self.ratios, grade, changes))
         self._show_plan_controls()
@@ -392,11 +396,11 @@ class GradeChart:
         self._png()  # lays the figure out once ...
         self.fig.set_layout_engine("none")  # ... and keeps that layout
 
-    def fits(self, grades) -> bool:
+    def fits(self, grades: pd.DataFrame) -> bool:
         """Whether ``grades`` has this chart's grades (else a new chart is drawn)."""
         return list(grades["grade"]) == self.names
 
-    def update(self, grades) -> bytes:
+    def update(self, grades: pd.DataFrame) -> bytes:
         """Set the bars to ``grades`` (columns grade, before, after); the PNG."""
         for bars, column in ((self.before, "before"), (self.after, "after")):
             for bar, count in zip(bars, grades[column], strict=True):

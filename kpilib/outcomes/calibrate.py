@@ -12,6 +12,8 @@ places are given (19 people at 20% → 3 places).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from kpilib import compare
@@ -19,8 +21,14 @@ from kpilib.engine.policy import TIE_KEYS, Calibration
 from kpilib.errors import PlanError, Problem
 from kpilib.outcomes import distribution, ranking
 
+if TYPE_CHECKING:
+    from kpilib.engine.plan import Plan
+    from kpilib.engine.scoring import Result
 
-def calibrate(result, plan=None, overrides=None) -> pd.DataFrame:
+
+def calibrate(
+    result: Result, plan: Plan | None = None, overrides: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Apply the plan's grade quotas to a scored month.
 
     People are ordered by total, then by the plan's ``tie_break`` keys; in

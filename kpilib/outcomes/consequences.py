@@ -23,6 +23,8 @@ Conditions are :mod:`kpilib.engine.formula` expressions over the person's month:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
@@ -30,11 +32,19 @@ from kpilib.engine.policy import ConsequenceRule, parse_condition, shown
 from kpilib.errors import PlanError, Problem
 from kpilib.rounding import round_points
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from kpilib.engine.plan import Plan
+
 FLAG_COLUMNS = ["person", "month", "rule", "action", "count", "months", "award", "reason"]
 
 
 def evaluate(
-    condition: str, people: pd.DataFrame, items: pd.DataFrame | None = None, probation=()
+    condition: str,
+    people: pd.DataFrame,
+    items: pd.DataFrame | None = None,
+    probation: Iterable[str] = (),
 ) -> np.ndarray:
     """Where ``condition`` holds, one boolean per row of ``people``.
 
@@ -82,7 +92,7 @@ def evaluate(
     return np.broadcast_to(np.nan_to_num(value) != 0, (len(people),)).copy()
 
 
-def flags(people: pd.DataFrame, plan, items: pd.DataFrame | None = None) -> pd.DataFrame:
+def flags(people: pd.DataFrame, plan: Plan, items: pd.DataFrame | None = None) -> pd.DataFrame:
     """Evaluate the plan's consequence rules over a monthly history.
 
     Parameters

@@ -18,12 +18,17 @@ Excluded people (不参加考核) and voided months take no place and keep their
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from kpilib import compare
 from kpilib.engine.policy import Distribution
 from kpilib.errors import PlanError, Problem
+
+if TYPE_CHECKING:
+    from kpilib.engine.plan import Plan
 
 
 def _places(ratio, n: int) -> tuple[int, int]:
@@ -35,7 +40,9 @@ def _places(ratio, n: int) -> tuple[int, int]:
     return low, high
 
 
-def distribute(people: pd.DataFrame, order: pd.Index, plan, config: Distribution) -> pd.DataFrame:
+def distribute(
+    people: pd.DataFrame, order: pd.Index, plan: Plan, config: Distribution
+) -> pd.DataFrame:
     """Grades after the forced distribution; ``people`` has grade, total, valid, role.
 
     ``order`` is :func:`kpilib.outcomes.ranking.rank_order`: the index of the people
@@ -100,7 +107,7 @@ def distribute(people: pd.DataFrame, order: pd.Index, plan, config: Distribution
     return people
 
 
-def review(people: pd.DataFrame, overrides, plan) -> pd.DataFrame:
+def review(people: pd.DataFrame, overrides: pd.DataFrame | None, plan: Plan) -> pd.DataFrame:
     """A reviewer's changes of grade (复核调整), each with who made it and why.
 
     Parameters
@@ -145,7 +152,9 @@ def review(people: pd.DataFrame, overrides, plan) -> pd.DataFrame:
     return people
 
 
-def preview(before: pd.DataFrame, after: pd.DataFrame, plan, pay=None) -> pd.DataFrame:
+def preview(
+    before: pd.DataFrame, after: pd.DataFrame, plan: Plan, pay: pd.Series | None = None
+) -> pd.DataFrame:
     """Head count per grade before and after calibration, and pay when a pay table is given.
 
     ``pay`` is a function of a people table returning performance pay per person

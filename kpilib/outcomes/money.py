@@ -9,6 +9,7 @@ Pure functions of scored months: no files, no store.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,9 @@ from kpilib import text
 from kpilib.errors import DataError, PlanError, Problem
 from kpilib.outcomes.pay import _decimal, _div, _yuan_text
 from kpilib.rounding import fen as to_fen
+
+if TYPE_CHECKING:
+    from kpilib.engine.plan import Plan
 
 PPM = 1_000_000  # rates in parts per million: 2.5% = 25,000 exactly
 
@@ -43,7 +47,7 @@ def _rows(plan, items: pd.DataFrame, item: str, where: str) -> pd.DataFrame:
 # ------------------------------------------------------------------ fines (罚款)
 
 
-def fines(plan, items: pd.DataFrame) -> pd.DataFrame:
+def fines(plan: Plan, items: pd.DataFrame) -> pd.DataFrame:
     """The plan's fines (``pay.fines``) for one month: person, kind, amount (negative), reason.
 
     Examples
@@ -89,7 +93,7 @@ def fines(plan, items: pd.DataFrame) -> pd.DataFrame:
 # ------------------------------------------------------------------ commission (提成)
 
 
-def commission(plan, items: pd.DataFrame) -> pd.DataFrame:
+def commission(plan: Plan, items: pd.DataFrame) -> pd.DataFrame:
     """Commission per person (``pay.commission``): person, commission (Decimal), reason.
 
     The amount is the item's actual in yuan; band edges given as ``upto`` are shares
@@ -165,7 +169,7 @@ def commission(plan, items: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def per_person(lines: pd.DataFrame, persons) -> pd.DataFrame:
+def per_person(lines: pd.DataFrame, persons: pd.Series) -> pd.DataFrame:
     """Money lines (person, kind, amount, reason[, made_by]) summed per person of ``persons``.
 
     Returns money (Decimal yuan, 0.00 for nobody's lines) and money_reason
@@ -206,7 +210,7 @@ def _largest_remainder(total_fen: int, weights: np.ndarray) -> np.ndarray:
     return fen
 
 
-def pools(plan, people: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
+def pools(plan: Plan, people: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
     """Each person's share of the plan's pools (``pay.pools``), in the plan's order.
 
     Returns
@@ -308,7 +312,7 @@ def pools(plan, people: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(done.values(), ignore_index=True)[columns]
 
 
-def deferral(plan, bonus: pd.Series, last_year: pd.Series) -> pd.DataFrame:
+def deferral(plan: Plan, bonus: pd.Series, last_year: pd.Series) -> pd.DataFrame:
     """Pay now against last year's bonus of the same period (``pay.deferral``).
 
     Parameters
@@ -375,7 +379,9 @@ def deferral(plan, bonus: pd.Series, last_year: pd.Series) -> pd.DataFrame:
 # ------------------------------------------------------------------ pay levels
 
 
-def carry_levels(plan, history: pd.DataFrame, items: pd.DataFrame | None = None) -> pd.DataFrame:
+def carry_levels(
+    plan: Plan, history: pd.DataFrame, items: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Each person's pay level month by month (``pay.levels``), from stored months.
 
     A month's level is the one carried from the person's month before (their first

@@ -21,6 +21,7 @@ yuan: nothing drifts, and a pool's shares add up to the pool exactly.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -30,6 +31,10 @@ from kpilib.engine.policy import Pay, Pool, _money
 from kpilib.errors import DataError, PlanError, Problem
 from kpilib.outcomes.consequences import annual, evaluate
 from kpilib.rounding import fen as to_fen
+
+if TYPE_CHECKING:
+    from kpilib.engine.plan import Plan
+    from kpilib.engine.scoring import Result
 
 PAY_COLUMNS = [
     "person",
@@ -46,7 +51,10 @@ POOL_COLUMNS = ["pool_points", "pool_bonus", "deferred", "pool_paid", "pool_reas
 
 
 def compute(
-    result, plan=None, pool: Decimal | str | float | None = None, items: pd.DataFrame | None = None
+    result: Result | pd.DataFrame,
+    plan: Plan | None = None,
+    pool: Decimal | str | float | None = None,
+    items: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Pay per person for one scored month, each figure with its reason.
 
@@ -262,7 +270,7 @@ def _pool(pay: pd.DataFrame, config: Pool, amount: Decimal, eligible: np.ndarray
 
 def year_end(
     people: pd.DataFrame,
-    plan,
+    plan: Plan,
     year: int | None = None,
     items: pd.DataFrame | None = None,
     scores: pd.DataFrame | None = None,

@@ -58,7 +58,7 @@ def roll_up(
     people: pd.DataFrame,
     period: Period,
     spec: PeriodSpec,
-    grades,
+    grades: list,
     void_grade: str = "无效",
     items: pd.DataFrame | None = None,
     scored: set[str] | None = None,
@@ -180,7 +180,9 @@ def roll_up(
     return out[PERIOD_COLUMNS]
 
 
-def from_result(people: pd.DataFrame, period: Period, grades, void_grade: str) -> pd.DataFrame:
+def from_result(
+    people: pd.DataFrame, period: Period, grades: list, void_grade: str
+) -> pd.DataFrame:
     """A period scored directly from its own files (``from: actuals``), in the period's
     columns: every month counts, the period is complete, graded by the period's bands."""
     valid = people["valid"].to_numpy(bool)

@@ -10,12 +10,16 @@ rule on it. A plan with neither has none.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from kpilib.engine.policy import shown
 from kpilib.outcomes.consequences import evaluate
+
+if TYPE_CHECKING:
+    from kpilib.engine.plan import Plan
 
 
 @dataclass(frozen=True)
@@ -37,7 +41,7 @@ class Threshold:
     rules: tuple[str, ...]
 
 
-def thresholds(plan) -> list[Threshold]:
+def thresholds(plan: Plan) -> list[Threshold]:
     """The plan's pay gates and consequence rules, one entry per condition, in plan order."""
     pay = getattr(plan, "pay", None)
     consequences = getattr(plan, "consequences", None)
@@ -54,7 +58,7 @@ def thresholds(plan) -> list[Threshold]:
     return [Threshold(when, shown(when, plan), tuple(rules)) for when, rules in grouped.items()]
 
 
-def hits(plan, people: pd.DataFrame, items: pd.DataFrame | None = None) -> pd.DataFrame:
+def hits(plan: Plan, people: pd.DataFrame, items: pd.DataFrame | None = None) -> pd.DataFrame:
     """Who meets each of the plan's conditions this month: one boolean column per
     threshold label, one row per row of ``people`` (no columns for a plan without any)."""
     consequences = getattr(plan, "consequences", None)
@@ -66,7 +70,7 @@ def hits(plan, people: pd.DataFrame, items: pd.DataFrame | None = None) -> pd.Da
     )
 
 
-def any_hit(plan, people: pd.DataFrame, items: pd.DataFrame | None = None) -> np.ndarray:
+def any_hit(plan: Plan, people: pd.DataFrame, items: pd.DataFrame | None = None) -> np.ndarray:
     """Rows of ``people`` meeting any of the plan's conditions."""
     table = hits(plan, people, items)
     return table.any(axis=1).to_numpy(bool) if table.shape[1] else np.zeros(len(people), bool)

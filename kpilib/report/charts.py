@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib
 import matplotlib.patches
@@ -25,6 +26,10 @@ from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 
 from kpilib.errors import KpiError, Problem
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from contextlib import AbstractContextManager
 
 # Font files tried in order; KPILIB_CJK_FONT overrides. The first is what setup.sh installs.
 CJK_FONT_FILES = [
@@ -63,7 +68,7 @@ def setup_fonts() -> str:
     return font_manager.FontProperties(fname=str(found)).get_name()
 
 
-def styled():
+def styled() -> AbstractContextManager:
     """A context in which charts are built and drawn: the CJK font first, ASCII minus
     signs (the font has no U+2212), mathtext off for text from users (``$`` is literal)."""
     family = setup_fonts()
@@ -99,14 +104,16 @@ def figure(height: float) -> Figure:
     return Figure(figsize=(PAGE_WIDTH, height), dpi=DPI)
 
 
-def text_inches(labels, fontsize: float) -> float:
+def text_inches(labels: Iterable[str], fontsize: float) -> float:
     """About how wide the longest label is, in inches: a Chinese character is one em,
     a Latin letter or digit about 0.6 em."""
     ems = [sum(1.0 if ord(ch) > 0x2E7F else 0.62 for ch in str(label)) for label in labels]
     return max(ems, default=0) * fontsize / 72
 
 
-def margins(fig: Figure, left=0.4, right=0.15, top=0.35, bottom=0.4) -> None:
+def margins(
+    fig: Figure, left: float = 0.4, right: float = 0.15, top: float = 0.35, bottom: float = 0.4
+) -> None:
     """Fixed margins in inches around the figure's axes."""
     width, height = fig.get_size_inches()
     fig.subplots_adjust(
@@ -167,7 +174,7 @@ def completion_heatmap(items: pd.DataFrame, title: str = "各人各项指标完�
 
 @_styled
 def score_distribution(
-    people: pd.DataFrame, grades, title: str = "总分分布", scale: float = 100
+    people: pd.DataFrame, grades: list, title: str = "总分分布", scale: float = 100
 ) -> Figure:
     """Histogram of totals with the plan's grade bands shaded and named.
 
@@ -207,7 +214,7 @@ def score_distribution(
     return fig
 
 
-def grade_colours(grades) -> dict[str, str]:
+def grade_colours(grades: list) -> dict[str, str]:
     """One colour per grade of the plan, best green through worst red, whatever the scale."""
     palette = LinearSegmentedColormap.from_list(
         "grades", ["#abebc6", "#d6eaf8", "#fad7a0", "#f1948a"]
@@ -218,7 +225,7 @@ def grade_colours(grades) -> dict[str, str]:
 
 
 @_styled
-def trend_heatmap(history: pd.DataFrame, grades, title: str = "每月总分") -> Figure:
+def trend_heatmap(history: pd.DataFrame, grades: list | None, title: str = "每月总分") -> Figure:
     """People down, months across, each cell the month's total, coloured by its grade.
 
     ``history`` has columns person, month, total, grade and valid (``MonthReport.history``);

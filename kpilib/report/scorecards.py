@@ -5,9 +5,15 @@ from __future__ import annotations
 import hashlib
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kpilib.errors import KpiError, Problem
 from kpilib.report.notebook import TEMPLATES, report_css
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from kpilib.report.sections import MonthReport
 
 # Bytes of a file name's stem: far below the 255-byte limit of common file systems, with
 # room for ".html" and the temporary name it is first written under.
@@ -16,7 +22,7 @@ _UNSAFE = re.compile(r'[/\\:*?"<>|\x00-\x1f\x7f#%]')  # # and % would break the 
 _WINDOWS_RESERVED = re.compile(r"(CON|PRN|AUX|NUL|COM\d|LPT\d)(\..*)?", re.IGNORECASE)
 
 
-def card_names(people) -> dict[str, str]:
+def card_names(people: Iterable[str]) -> dict[str, str]:
     """A safe, unique, bounded file name (``<name>.html``) for each person.
 
     A name that is safe as it is keeps it (``潘君捷.html``). Otherwise unsafe
@@ -60,7 +66,7 @@ def _short_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
 
 
-def write_scorecards(report, folder: Path, made_at: str = "") -> dict[str, Path]:
+def write_scorecards(report: MonthReport, folder: Path, made_at: str = "") -> dict[str, Path]:
     """One self-contained HTML file per person holding only that person's data.
 
     Parameters

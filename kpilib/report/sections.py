@@ -321,13 +321,13 @@ class MonthReport:
             f"<ul>{lines}</ul></div>"
         )
 
-    def heatmap(self):
+    def heatmap(self) -> Html:
         """Person × indicator completion heatmap."""
         from kpilib.report import charts
 
         return _section("各项指标完成率", _figure(charts.completion_heatmap(self.result.items)))
 
-    def distribution(self):
+    def distribution(self) -> Html:
         """Histogram of totals over the plan's grade bands, on the plan's scale."""
         from kpilib.report import charts
 
@@ -336,7 +336,7 @@ class MonthReport:
         )
         return _section("得分分布", _figure(chart))
 
-    def trend(self):
+    def trend(self) -> Html:
         """Each person's total in every month with data, up to this one, coloured by the
         plan's grades; a voided month is marked 无效 and its reason listed below."""
         from kpilib.report import charts

@@ -14,9 +14,14 @@ from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from kpilib.engine.plan import Plan
+    from kpilib.periods import Period
 
 # column -> (Chinese header, number format or None for text, width)
 COLUMNS = {
@@ -58,7 +63,12 @@ COLUMNS = {
 EMPLOYEE_ID = ("工号", "员工编号", "员工工号", "employee_id")
 
 
-def frame(plan, month: str, store=None, pool=None) -> pd.DataFrame:
+def frame(
+    plan: str | Path | Plan,
+    month: str,
+    store: str | Path | None = None,
+    pool: Decimal | str | None = None,
+) -> pd.DataFrame:
     """The payroll table of one stored month.
 
     Parameters
@@ -133,7 +143,9 @@ def frame(plan, month: str, store=None, pool=None) -> pd.DataFrame:
     return out[[c for c in COLUMNS if c in out]].reset_index(drop=True)
 
 
-def period_frame(plan, period, store=None) -> pd.DataFrame:
+def period_frame(
+    plan: str | Path | Plan, period: Period | str, store: str | Path | None = None
+) -> pd.DataFrame:
     """The payroll table of a period (:mod:`kpilib.period_results`): the year-end bonus
     when the period's pay declares ``year_end``, else the period's performance pay; with
     the period's grade, whether it is complete, the months' scores and the period's rules.
@@ -157,7 +169,7 @@ def period_frame(plan, period, store=None) -> pd.DataFrame:
     return table
 
 
-def employee_ids(plan, month: str) -> pd.Series:
+def employee_ids(plan: Plan, month: str) -> pd.Series:
     """工号 by person from the month's targets sheet; empty when it has no such column."""
     from kpilib.sheets.inputs import read_sheet
 
