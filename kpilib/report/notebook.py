@@ -1,5 +1,8 @@
 """Executing a department notebook with Papermill and exporting it to HTML.
 
+Notebooks run in the worker's warm kernel (:mod:`kpilib.report.kernel`), each in
+an empty namespace.
+
 The HTML uses the report template in ``templates/report``: code hidden, the
 report's CSS inlined, nothing loaded from the network.
 """
@@ -66,14 +69,20 @@ def check_parameters(notebook: Path) -> set[str]:
     return declared
 
 
-def execute(notebook: Path, output: Path, parameters: dict, declared: set[str]):
+def execute(notebook: Path, output: Path, parameters: dict, declared: set[str], kernel):
     """Run ``notebook`` with papermill into ``output``; the executed notebook node.
 
-    Only the parameters the notebook declares are passed. A failing cell raises
-    :class:`NotebookFailed` naming the cell; the executed notebook is kept.
+    ``kernel`` is an open :class:`~kpilib.report.kernel.WarmKernel`; the notebook
+    starts in an empty namespace there. Only the parameters the notebook declares
+    are passed. A failing cell raises :class:`NotebookFailed` naming the cell; the
+    executed notebook is kept.
     """
     import papermill
     from papermill.exceptions import PapermillExecutionError
+
+    from kpilib.report.kernel import ENGINE, register_engine
+
+    register_engine()
 
     try:
         return papermill.execute_notebook(
@@ -84,8 +93,8 @@ def execute(notebook: Path, output: Path, parameters: dict, declared: set[str]):
             progress_bar=False,
             cwd=str(notebook.parent),
             request_save_on_cell_execute=False,
-            kernel_manager_class=_ipc_kernel_manager(),
-            shutdown_kernel="immediate",
+            engine_name=ENGINE,
+            kernel=kernel,
         )
     except PapermillExecutionError as exc:
         first = next((line for line in exc.source.splitlines() if line.strip()), "")
@@ -99,26 +108,6 @@ def execute(notebook: Path, output: Path, parameters: dict, declared: set[str]):
             "open it in JupyterLab to see the traceback"
         )
         raise NotebookFailed(message) from None
-
-
-def _ipc_kernel_manager():
-    # ipykernel 7 warns on every start over unencrypted TCP; local IPC sockets avoid it.
-    # Each kernel gets its own socket prefix: the default one is shared by every kernel
-    # started in the same folder, and two parallel kernels then answer each other.
-    import tempfile
-    import uuid
-
-    from jupyter_client.manager import AsyncKernelManager
-    from traitlets import CaselessStrEnum, default
-
-    class IpcKernelManager(AsyncKernelManager):
-        transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
-
-        @default("ip")
-        def _unique_ip(self):
-            return str(Path(tempfile.gettempdir()) / f"kpi-kernel-{uuid.uuid4().hex[:12]}")
-
-    return IpcKernelManager
 
 
 def to_html(nb, title: str) -> str:

