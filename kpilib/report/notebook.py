@@ -9,6 +9,7 @@ report's CSS inlined, nothing loaded from the network.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from kpilib.errors import KpiError, Problem
@@ -78,6 +79,7 @@ def execute(notebook: Path, output: Path, parameters: dict, declared: set[str], 
     executed notebook is kept.
     """
     import papermill
+    from nbclient.exceptions import DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
     from kpilib.report.kernel import ENGINE, register_engine
@@ -108,23 +110,33 @@ def execute(notebook: Path, output: Path, parameters: dict, declared: set[str], 
             "open it in JupyterLab to see the traceback"
         )
         raise NotebookFailed(message) from None
+    except DeadKernelError:
+        raise NotebookFailed(
+            f"笔记本 {notebook.name} 运行中内核退出了（某个单元格让 Python 崩溃或内存不足）；"
+            "在 JupyterLab 里打开它逐个运行单元格找出原因，然后重新运行 kpi report"
+        ) from None
 
 
 def to_html(nb, title: str) -> str:
     """The executed notebook as a self-contained HTML page, code hidden."""
+    body, _ = _exporter().from_notebook_node(
+        nb, resources={"kpi_css": report_css(), "metadata": {"name": title}}
+    )
+    return body
+
+
+@functools.cache
+def _exporter():
+    # one per process: finding and compiling the templates is most of a new exporter's cost
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(
+    return HTMLExporter(
         extra_template_basedirs=[str(TEMPLATES)],
         template_name="report",
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
     )
-    body, _ = exporter.from_notebook_node(
-        nb, resources={"kpi_css": report_css(), "metadata": {"name": title}}
-    )
-    return body
 
 
 def report_css() -> str:
