@@ -136,10 +136,11 @@ def test_one_page_prints_every_pdf_of_a_printer(tmp_path):
             encoding="utf-8",
         )
     with Printer() as printer:
-        page = printer.page
+        seen = []
         for name in pages:
             printer.print(pages[name], tmp_path / f"{name}.pdf", footer=name)
-        assert printer.page is page and len(printer.browser.contexts) == 1
+            seen.append(printer.call(lambda: (printer.page, len(printer.browser.contexts))))
+        assert seen[0][0] is seen[1][0] and seen[1][1] == 1
     text = {
         name: subprocess.run(
             ["pdftotext", tmp_path / f"{name}.pdf", "-"], capture_output=True, text=True

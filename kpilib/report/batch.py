@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -200,11 +201,14 @@ def _build(job: Job, base: dict, printer, kernel, state: dict) -> Outcome:
         "plan_path": str(plan_path),
         "save": job.save,
     }
+    # the scorecards need no notebook: written while the kernel may still be starting
+    cards = write_scorecards(report, work / "scorecards", made_at=base["made_at"])
     try:
         executed = notebook.execute(
             source, stem.with_suffix(".ipynb"), parameters, declared, kernel
         )
     except notebook.NotebookFailed as exc:
+        shutil.rmtree(work / "scorecards")  # a failed version holds only its notebook
         raise _Failed(
             Outcome(
                 status="failed",
@@ -231,7 +235,6 @@ def _build(job: Job, base: dict, printer, kernel, state: dict) -> Outcome:
         files["PDF"] = pdf_path
         if "html" not in job.formats:
             html_path.unlink()
-    cards = write_scorecards(report, work / "scorecards", made_at=base["made_at"])
     return Outcome(
         status="ok",
         version=version,
@@ -401,6 +404,7 @@ class _Unavailable:
 def _run(work: list[Job], jobs: int):
     """Outcomes as departments finish: here for one job, else in ``jobs`` workers."""
     if jobs == 1:
+        _skip_slow_imports()
         with _tools(any("pdf" in job.formats for job in work)) as (kernel, printer):
             for job in work:
                 yield build_department(job, printer, kernel)
@@ -429,10 +433,20 @@ def _run(work: list[Job], jobs: int):
 def _worker(todo, done, pdf: bool) -> None:
     """A worker process: one kernel and one printer for every department it takes from
     ``todo``."""
+    _skip_slow_imports()
     with _tools(pdf) as (kernel, printer):
         _warm_up()  # while the kernel imports
         while (job := todo.get()) is not None:
             done.put(build_department(job, printer, kernel))
+
+
+def _skip_slow_imports() -> None:
+    # nbformat imports jsonschema, which imports rfc3987_syntax when it is installed
+    # (jupyterlab brings it) to check IRIs, building a grammar for about 1 s. Nothing
+    # here checks IRIs, and jsonschema does without it (it skips an ImportError).
+    import sys
+
+    sys.modules.setdefault("rfc3987_syntax", None)
 
 
 def _warm_up() -> None:

@@ -33,17 +33,30 @@ _SHOWN_ONCE = []  # inside the kernel: the warning filters as they were after th
 
 
 def kernel_preload() -> None:
-    """Run inside the kernel once: what every department notebook imports."""
+    """Run inside the kernel once: what every department notebook imports, and a first
+    chart drawn (the Chinese font file read, the renderer loaded)."""
+    import gc
+    import io
     import warnings
 
-    import matplotlib.figure  # noqa: F401
+    import matplotlib.figure
     import pandas  # noqa: F401
 
-    import kpilib.report.charts  # noqa: F401
     import kpilib.report.sections  # noqa: F401
     import kpilib.report.style  # noqa: F401
+    from kpilib.errors import KpiError
+    from kpilib.report import charts
 
+    try:
+        with charts.styled():
+            figure = matplotlib.figure.Figure(figsize=(1, 1))
+            figure.subplots().set_title("绩效")
+            figure.savefig(io.BytesIO(), format="png")
+    except KpiError:  # no Chinese font: the notebook's first chart says so, as before
+        pass
     _SHOWN_ONCE[:] = warnings.filters
+    # what is loaded now stays: the collection after each notebook skips it
+    gc.freeze()
 
 
 def kernel_reset(cwd: str) -> None:
@@ -111,10 +124,13 @@ class WarmKernel:
             startup_timeout=60,
         )
         client.create_kernel_manager()
-        client.start_new_kernel(cwd=os.getcwd())
-        client.start_new_kernel_client()
+        client.start_new_kernel(cwd=os.getcwd())  # starts the process, does not wait for it
+        client.kc = client.km.client()
+        client.kc.start_channels()
+        client.kc.allow_stdin = False
         self._client = client
-        # the kernel imports while the worker scores the month; read at the first notebook
+        # sent at once (ZeroMQ holds it until the kernel is up) and read at the first
+        # notebook: the kernel starts and imports while the worker starts its browser
         self._preload = client.kc.execute(_call("kernel_preload"), silent=True)
 
     def prepare(self, cwd: str | Path) -> None:
@@ -127,6 +143,8 @@ class WarmKernel:
         if self._preload is not None:
             self._wait(self._preload, "导入 pandas、matplotlib 和 kpilib")
             self._preload = None
+            # what nbclient does before a first cell: the output channel is connected too
+            run_sync(self.kc.wait_for_ready)(timeout=60)
         self._wait(self.kc.execute(_call("kernel_reset", str(cwd)), silent=True), "清空内核")
 
     def _wait(self, msg_id: str, what: str) -> None:
