@@ -10,7 +10,8 @@ the earlier months' runs (filled before the clock starts), so each run scores th
 month itself and reads the earlier ones for the trend.
 
 kpi way: one ``kpi report --all --format html,pdf`` (spawned workers, ``--jobs``
-left at its default, the machine's cores).
+left at its default, the machine's cores); and ``kpi report --dept channel_ops``
+alone (median of 3 runs, each on a copy of the store).
 Plain way, per department, serially, on the 7 shipped departments (its time per
 department does not depend on how many there are): one ``papermill`` CLI call, one
 ``jupyter nbconvert --to html --no-input`` call and one ``chromium --headless
@@ -25,6 +26,8 @@ import argparse
 import itertools
 import os
 import re
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -91,6 +94,26 @@ def kpi_way(folder: Path, month: str, store: Path) -> tuple[float, int]:
     return seconds, len(list(out.glob(f"{month}/*/v1/*.pdf")))
 
 
+def one_department(folder: Path, month: str, store: Path, department: str) -> float:
+    """``kpi report --dept``: the median of 3 runs, each with a copy of ``store``."""
+    times = []
+    for run in range(3):
+        copy = folder / f"one-{run}.duckdb"
+        shutil.copy(store, copy)
+        started = time.perf_counter()
+        subprocess.run(
+            [BIN / "kpi", "report", "--dept", department, "--month", month]
+            + ["--params", folder / "params", "--out", folder / f"one-{run}"],
+            cwd=folder,
+            env={**ENV, "KPI_STORE": str(copy)},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=True,
+        )
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
 def plain_way(folder: Path, month: str, departments: list[str], store: Path) -> tuple[float, int]:
     out = folder / "plain"
     out.mkdir()
@@ -146,6 +169,7 @@ def main() -> None:
         folder = Path(tmp)
         departments = project(folder, len(SHIPPED))
         store = fill_store(folder, departments, args.month)
+        one = one_department(folder, args.month, store, "channel_ops")
         plain_seconds, plain_made = plain_way(folder, args.month, departments, store)
     plain = plain_seconds / len(SHIPPED)
     for size, (seconds, made) in kpi.items():
@@ -154,6 +178,7 @@ def main() -> None:
             f"{seconds / size:5.2f} s/department, {plain / (seconds / size):4.1f}x the plain way "
             f"({made} reports made)"
         )
+    print(f"kpi report --dept channel_ops: {one:5.2f} s (median of 3)")
     print(
         f"plain CLI calls,    {len(SHIPPED):3d} departments: {plain_seconds:6.1f} s total, "
         f"{plain:5.2f} s/department ({plain_made} reports made)"

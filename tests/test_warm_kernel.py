@@ -182,3 +182,25 @@ def test_a_batch_runs_each_workers_departments_in_one_kernel(tmp_path, monkeypat
         for d in departments
     }
     assert 1 <= len(kernels) <= 2
+
+
+def test_without_chromium_every_department_fails_saying_so_and_keeps_no_scorecards(
+    tmp_path, monkeypatch
+):
+    root = tmp_path / "project"
+    (root / "params").mkdir(parents=True)
+    (root / "data").symlink_to(ROOT / "data")
+    shutil.copytree(ROOT / "notebooks", root / "notebooks")
+    plan = (ROOT / "params" / "channel_ops.yaml").read_text(encoding="utf-8")
+    for department in ("copy_a", "copy_b"):
+        (root / "params" / f"{department}.yaml").write_text(
+            plan.replace("department: channel_ops", f"department: {department}"),
+            encoding="utf-8",
+        )
+    monkeypatch.setenv("KPI_STORE", str(root / "results.duckdb"))
+    monkeypatch.setenv("KPILIB_CHROMIUM", str(tmp_path / "no-chromium"))  # read by each worker
+    outcomes = make_reports(MONTH, params=root / "params", out=root / "reports", jobs=2)
+    assert [o.status for o in outcomes] == ["failed", "failed"]
+    assert all("没有 Chromium" in o.error and "KPILIB_CHROMIUM" in o.error for o in outcomes)
+    for department in ("copy_a", "copy_b"):
+        assert not (root / "reports" / MONTH / department / "v1" / "scorecards").exists()

@@ -102,6 +102,8 @@ def build_department(job: Job, printer=None, kernel=None) -> Outcome:
     try:
         if "work" in state:  # complete or failed, the version folder appears with its record
             work, version = state["work"]
+            if record["status"] != "ok":  # scorecards are written early, kept only with a report
+                shutil.rmtree(work / "scorecards", ignore_errors=True)
             final = work.with_name(f"v{version}")
             record.update(
                 version=version,
@@ -208,7 +210,6 @@ def _build(job: Job, base: dict, printer, kernel, state: dict) -> Outcome:
             source, stem.with_suffix(".ipynb"), parameters, declared, kernel
         )
     except notebook.NotebookFailed as exc:
-        shutil.rmtree(work / "scorecards")  # a failed version holds only its notebook
         raise _Failed(
             Outcome(
                 status="failed",
