@@ -29,6 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -203,26 +204,42 @@ def _build(job: Job, base: dict, printer, kernel, state: dict) -> Outcome:
         "plan_path": str(plan_path),
         "save": job.save,
     }
-    # the scorecards need no notebook: written while the kernel may still be starting
-    cards = write_scorecards(report, work / "scorecards", made_at=base["made_at"])
-    try:
-        executed = notebook.execute(
-            source, stem.with_suffix(".ipynb"), parameters, declared, kernel
-        )
-    except notebook.NotebookFailed as exc:
-        raise _Failed(
-            Outcome(
-                status="failed",
-                error=str(exc),
-                version=version,
-                folder=_rel(final, job),
-                files={"notebook": rel(stem.with_suffix(".ipynb"))},
-                **base,
-                **plan_info,
-            )
-        ) from None
-    from kpilib.files import write_atomically
+    with ThreadPoolExecutor(1) as pool:
+        # the scorecards need no notebook: written on a thread while the kernel runs it
+        cards = pool.submit(write_scorecards, report, work / "scorecards", base["made_at"])
+        try:
+            files = _render(job, plan, source, stem, parameters, declared, kernel, printer)
+        except notebook.NotebookFailed as exc:
+            raise _Failed(
+                Outcome(
+                    status="failed",
+                    error=str(exc),
+                    version=version,
+                    folder=_rel(final, job),
+                    files={"notebook": rel(stem.with_suffix(".ipynb"))},
+                    **base,
+                    **plan_info,
+                )
+            ) from None
+    cards = cards.result()
+    return Outcome(
+        status="ok",
+        version=version,
+        folder=_rel(final, job),
+        files={k: rel(v) for k, v in files.items()},
+        scorecards=len(cards),
+        cards={str(person): rel(path) for person, path in cards.items()},
+        **base,
+        **plan_info,
+    )
 
+
+def _render(job: Job, plan, source, stem: Path, parameters, declared, kernel, printer) -> dict:
+    """Execute the notebook into ``stem.ipynb``, write the HTML and PDF; label -> file."""
+    from kpilib.files import write_atomically
+    from kpilib.report import notebook
+
+    executed = notebook.execute(source, stem.with_suffix(".ipynb"), parameters, declared, kernel)
     html = notebook.to_html(executed, f"{plan.name} {job.month} 绩效考核报告")
     files = {"notebook": stem.with_suffix(".ipynb")}
     html_path = stem.with_suffix(".html")
@@ -236,16 +253,7 @@ def _build(job: Job, base: dict, printer, kernel, state: dict) -> Outcome:
         files["PDF"] = pdf_path
         if "html" not in job.formats:
             html_path.unlink()
-    return Outcome(
-        status="ok",
-        version=version,
-        folder=_rel(final, job),
-        files={k: rel(v) for k, v in files.items()},
-        scorecards=len(cards),
-        cards={str(person): rel(path) for person, path in cards.items()},
-        **base,
-        **plan_info,
-    )
+    return files
 
 
 def _rel(path: Path, job: Job) -> str:
