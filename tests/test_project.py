@@ -43,3 +43,35 @@ def test_notebooks_are_committed_without_outputs():
             if c["cell_type"] == "code" and (c.get("outputs") or c.get("execution_count"))
         ]
         assert not dirty, f"{path.name} has outputs: strip them (nbstripout or Clear All Outputs)"
+
+
+def test_every_public_function_has_type_hints():
+    """Issue 10: type hints on every public function (arguments and return)."""
+    import ast
+
+    missing = []
+    for path in sorted((ROOT / "kpilib").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+
+        def visit(node, private=False, path=path):
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, ast.ClassDef):
+                    visit(child, private or child.name.startswith("_"), path)
+                elif isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
+                    if private or child.name.startswith("_"):
+                        continue
+                    a = child.args
+                    names = [
+                        x.arg
+                        for x in a.posonlyargs + a.args + a.kwonlyargs
+                        if x.annotation is None and x.arg not in ("self", "cls")
+                    ]
+                    names += [f"*{s.arg}" for s in (a.vararg, a.kwarg) if s and not s.annotation]
+                    if child.returns is None:
+                        names.append("return")
+                    if names:
+                        where = path.relative_to(ROOT)
+                        missing.append(f"{where}:{child.lineno} {child.name}: {names}")
+
+        visit(tree)
+    assert missing == []

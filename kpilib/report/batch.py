@@ -14,8 +14,10 @@ records on disk, and the index marks the latest successful version of each
 department as current.
 
 Departments run in spawn-started worker processes (fork-started pools with
-live kernels deadlock), fed from a queue; each worker keeps its imports and one
-:class:`~kpilib.report.pdf.Printer` for all its PDFs. A department that fails is
+live kernels deadlock), fed from a queue; each worker keeps its imports, one
+:class:`~kpilib.report.kernel.WarmKernel` for all its notebooks (each starting in
+an empty namespace) and one :class:`~kpilib.report.pdf.Printer` (one browser page)
+for all its PDFs. A department that fails is
 reported with the reason (the failing cell for a notebook error) and the others
 still complete. The steps of one department: :mod:`kpilib.report.notebook`
 (execute, HTML), :mod:`kpilib.report.pdf`, :mod:`kpilib.report.scorecards`, then
@@ -26,12 +28,21 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from contextlib import nullcontext
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kpilib.errors import KpiError, Problem
 from kpilib.i18n import _
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from kpilib.report.kernel import WarmKernel
+    from kpilib.report.pdf import Printer
 
 FORMATS = ("html", "pdf")
 
@@ -69,10 +80,14 @@ class Outcome:
     seconds: float = 0.0
 
 
-def build_department(job: Job, printer=None) -> Outcome:
+def build_department(
+    job: Job, printer: Printer | None = None, kernel: WarmKernel | None = None
+) -> Outcome:
     """Score, execute, render and write one department's report; never raises.
 
-    ``printer`` is an open :class:`~kpilib.report.pdf.Printer`, needed for PDFs.
+    ``printer`` is an open :class:`~kpilib.report.pdf.Printer`, needed for PDFs;
+    ``kernel`` an open :class:`~kpilib.report.kernel.WarmKernel` to execute the
+    notebook in (by default one is started for this department).
 
     Every failure becomes an ``Outcome`` with status ``failed`` and a message
     saying what is missing and what to do.
@@ -86,7 +101,8 @@ def build_department(job: Job, printer=None) -> Outcome:
     base = {"department": job.department, "name": job.department, "made_at": made_at}
     state = {}  # "work": the temporary version folder, once made
     try:
-        outcome = _build(job, base, printer, state)
+        with nullcontext(kernel) if kernel else _kernel() as kernel:
+            outcome = _build(job, base, printer, kernel, state)
     except KpiError as exc:
         outcome = Outcome(status="failed", error=str(exc), **base)
     except _Failed as exc:
@@ -97,6 +113,8 @@ def build_department(job: Job, printer=None) -> Outcome:
     try:
         if "work" in state:  # complete or failed, the version folder appears with its record
             work, version = state["work"]
+            if record["status"] != "ok":  # scorecards are written early, kept only with a report
+                shutil.rmtree(work / "scorecards", ignore_errors=True)
             final = work.with_name(f"v{version}")
             record.update(
                 version=version,
@@ -122,7 +140,7 @@ class _Failed(Exception):
         self.outcome = outcome
 
 
-def _build(job: Job, base: dict, printer, state: dict) -> Outcome:
+def _build(job: Job, base: dict, printer, kernel, state: dict) -> Outcome:
     from kpilib.engine.plan import load_plan
     from kpilib.files import checksum
     from kpilib.project import available_months, input_files
@@ -206,22 +224,42 @@ def _build(job: Job, base: dict, printer, state: dict) -> Outcome:
         "plan_path": str(plan_path),
         "save": job.save,
     }
-    try:
-        executed = notebook.execute(source, stem.with_suffix(".ipynb"), parameters, declared)
-    except notebook.NotebookFailed as exc:
-        raise _Failed(
-            Outcome(
-                status="failed",
-                error=str(exc),
-                version=version,
-                folder=_rel(final, job),
-                files={"notebook": rel(stem.with_suffix(".ipynb"))},
-                **base,
-                **plan_info,
-            )
-        ) from None
-    from kpilib.files import write_atomically
+    with ThreadPoolExecutor(1) as pool:
+        # the scorecards need no notebook: written on a thread while the kernel runs it
+        cards = pool.submit(write_scorecards, report, work / "scorecards", base["made_at"])
+        try:
+            files = _render(job, plan, source, stem, parameters, declared, kernel, printer)
+        except notebook.NotebookFailed as exc:
+            raise _Failed(
+                Outcome(
+                    status="failed",
+                    error=str(exc),
+                    version=version,
+                    folder=_rel(final, job),
+                    files={"notebook": rel(stem.with_suffix(".ipynb"))},
+                    **base,
+                    **plan_info,
+                )
+            ) from None
+    cards = cards.result()
+    return Outcome(
+        status="ok",
+        version=version,
+        folder=_rel(final, job),
+        files={k: rel(v) for k, v in files.items()},
+        scorecards=len(cards),
+        cards={str(person): rel(path) for person, path in cards.items()},
+        **base,
+        **plan_info,
+    )
 
+
+def _render(job: Job, plan, source, stem: Path, parameters, declared, kernel, printer) -> dict:
+    """Execute the notebook into ``stem.ipynb``, write the HTML and PDF; label -> file."""
+    from kpilib.files import write_atomically
+    from kpilib.report import notebook
+
+    executed = notebook.execute(source, stem.with_suffix(".ipynb"), parameters, declared, kernel)
     html = notebook.to_html(executed, f"{plan.name} {job.month} 绩效考核报告")
     files = {"notebook": stem.with_suffix(".ipynb")}
     html_path = stem.with_suffix(".html")
@@ -235,17 +273,7 @@ def _build(job: Job, base: dict, printer, state: dict) -> Outcome:
         files["PDF"] = pdf_path
         if "html" not in job.formats:
             html_path.unlink()
-    cards = write_scorecards(report, work / "scorecards", made_at=base["made_at"])
-    return Outcome(
-        status="ok",
-        version=version,
-        folder=_rel(final, job),
-        files={k: rel(v) for k, v in files.items()},
-        scorecards=len(cards),
-        cards={str(person): rel(path) for person, path in cards.items()},
-        **base,
-        **plan_info,
-    )
+    return files
 
 
 def _rel(path: Path, job: Job) -> str:
@@ -263,7 +291,7 @@ def make_reports(
     *,
     params: Path = Path("params"),
     out: Path = Path("reports"),
-    formats=FORMATS,
+    formats: Iterable[str] = FORMATS,
     jobs: int | None = None,
     progress: bool = True,
     save: bool = True,
@@ -378,18 +406,48 @@ def _unknown(department: str, month: str, params: Path) -> Outcome | None:
     )
 
 
-def _printer(pdf: bool):
+def _kernel():
+    from kpilib.report.kernel import WarmKernel
+
+    return WarmKernel()
+
+
+@contextmanager
+def _tools(pdf: bool):
+    """One warm kernel and (for PDFs) one printer, for all the departments of a worker.
+
+    If either cannot start, every department fails saying why, instead of the batch
+    stopping or waiting for a worker that died.
+    """
     from kpilib.report.pdf import Printer
 
-    return Printer() if pdf else nullcontext()
+    with ExitStack() as stack:
+        try:
+            # the kernel imports pandas and kpilib while the browser starts
+            kernel = stack.enter_context(_kernel())
+            printer = stack.enter_context(Printer()) if pdf else None
+        except Exception as exc:  # noqa: BLE001 - reported with each department
+            kernel = printer = _Unavailable(exc)
+        yield kernel, printer
+
+
+class _Unavailable:
+    """Stands in for a kernel or printer that did not start: using it raises why."""
+
+    def __init__(self, exc: Exception):
+        self.exc = exc
+
+    def __getattr__(self, name):
+        raise self.exc
 
 
 def _run(work: list[Job], jobs: int):
     """Outcomes as departments finish: here for one job, else in ``jobs`` workers."""
     if jobs == 1:
-        with _printer(any("pdf" in job.formats for job in work)) as printer:
+        _skip_slow_imports()
+        with _tools(any("pdf" in job.formats for job in work)) as (kernel, printer):
             for job in work:
-                yield build_department(job, printer)
+                yield build_department(job, printer, kernel)
         return
     import multiprocessing
 
@@ -413,11 +471,22 @@ def _run(work: list[Job], jobs: int):
 
 
 def _worker(todo, done, pdf: bool) -> None:
-    """A worker process: one printer for every department it takes from ``todo``."""
-    _warm_up()
-    with _printer(pdf) as printer:
+    """A worker process: one kernel and one printer for every department it takes from
+    ``todo``."""
+    _skip_slow_imports()
+    with _tools(pdf) as (kernel, printer):
+        _warm_up()  # while the kernel imports
         while (job := todo.get()) is not None:
-            done.put(build_department(job, printer))
+            done.put(build_department(job, printer, kernel))
+
+
+def _skip_slow_imports() -> None:
+    # nbformat imports jsonschema, which imports rfc3987_syntax when it is installed
+    # (jupyterlab brings it) to check IRIs, building a grammar for about 1 s. Nothing
+    # here checks IRIs, and jsonschema does without it (it skips an ImportError).
+    import sys
+
+    sys.modules.setdefault("rfc3987_syntax", None)
 
 
 def _warm_up() -> None:

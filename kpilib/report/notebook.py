@@ -1,14 +1,25 @@
 """Executing a department notebook with Papermill and exporting it to HTML.
 
+Notebooks run in the worker's warm kernel (:mod:`kpilib.report.kernel`), each in
+an empty namespace.
+
 The HTML uses the report template in ``templates/report``: code hidden, the
 report's CSS inlined, nothing loaded from the network.
 """
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kpilib.errors import KpiError, Problem
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
+
+    from kpilib.engine.plan import Plan
+    from kpilib.report.kernel import WarmKernel
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -17,7 +28,7 @@ class NotebookFailed(Exception):
     """A cell of the notebook failed; the message names the cell and the error."""
 
 
-def find_notebook(plan, params: Path) -> Path:
+def find_notebook(plan: Plan, params: Path) -> Path:
     """The notebook that renders ``plan``'s report: the plan's own or the default one."""
     # a plan may name its own notebook, relative to the plan file like its data sources
     if plan.notebook:
@@ -66,14 +77,23 @@ def check_parameters(notebook: Path) -> set[str]:
     return declared
 
 
-def execute(notebook: Path, output: Path, parameters: dict, declared: set[str]):
+def execute(
+    notebook: Path, output: Path, parameters: dict, declared: set[str], kernel: WarmKernel
+) -> NotebookNode:
     """Run ``notebook`` with papermill into ``output``; the executed notebook node.
 
-    Only the parameters the notebook declares are passed. A failing cell raises
-    :class:`NotebookFailed` naming the cell; the executed notebook is kept.
+    ``kernel`` is an open :class:`~kpilib.report.kernel.WarmKernel`; the notebook
+    starts in an empty namespace there. Only the parameters the notebook declares
+    are passed. A failing cell raises :class:`NotebookFailed` naming the cell; the
+    executed notebook is kept.
     """
     import papermill
+    from nbclient.exceptions import DeadKernelError
     from papermill.exceptions import PapermillExecutionError
+
+    from kpilib.report.kernel import ENGINE, register_engine
+
+    register_engine()
 
     try:
         return papermill.execute_notebook(
@@ -84,8 +104,8 @@ def execute(notebook: Path, output: Path, parameters: dict, declared: set[str]):
             progress_bar=False,
             cwd=str(notebook.parent),
             request_save_on_cell_execute=False,
-            kernel_manager_class=_ipc_kernel_manager(),
-            shutdown_kernel="immediate",
+            engine_name=ENGINE,
+            kernel=kernel,
         )
     except PapermillExecutionError as exc:
         first = next((line for line in exc.source.splitlines() if line.strip()), "")
@@ -99,43 +119,33 @@ def execute(notebook: Path, output: Path, parameters: dict, declared: set[str]):
             "open it in JupyterLab to see the traceback"
         )
         raise NotebookFailed(message) from None
+    except DeadKernelError:
+        raise NotebookFailed(
+            f"笔记本 {notebook.name} 运行中内核退出了（某个单元格让 Python 崩溃或内存不足）；"
+            "在 JupyterLab 里打开它逐个运行单元格找出原因，然后重新运行 kpi report"
+        ) from None
 
 
-def _ipc_kernel_manager():
-    # ipykernel 7 warns on every start over unencrypted TCP; local IPC sockets avoid it.
-    # Each kernel gets its own socket prefix: the default one is shared by every kernel
-    # started in the same folder, and two parallel kernels then answer each other.
-    import tempfile
-    import uuid
-
-    from jupyter_client.manager import AsyncKernelManager
-    from traitlets import CaselessStrEnum, default
-
-    class IpcKernelManager(AsyncKernelManager):
-        transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
-
-        @default("ip")
-        def _unique_ip(self):
-            return str(Path(tempfile.gettempdir()) / f"kpi-kernel-{uuid.uuid4().hex[:12]}")
-
-    return IpcKernelManager
-
-
-def to_html(nb, title: str) -> str:
+def to_html(nb: NotebookNode, title: str) -> str:
     """The executed notebook as a self-contained HTML page, code hidden."""
+    body, _ = _exporter().from_notebook_node(
+        nb, resources={"kpi_css": report_css(), "metadata": {"name": title}}
+    )
+    return body
+
+
+@functools.cache
+def _exporter():
+    # one per process: finding and compiling the templates is most of a new exporter's cost
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(
+    return HTMLExporter(
         extra_template_basedirs=[str(TEMPLATES)],
         template_name="report",
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
     )
-    body, _ = exporter.from_notebook_node(
-        nb, resources={"kpi_css": report_css(), "metadata": {"name": title}}
-    )
-    return body
 
 
 def report_css() -> str:

@@ -1,8 +1,11 @@
 """Printing HTML to A4 PDF with one headless Chromium, owned by a context manager.
 
 ``with Printer() as printer: printer.print(html, pdf, footer)`` starts Chromium
-once (playwright driving Debian's ``/usr/bin/chromium``) and closes it on exit; a
-batch keeps one printer per worker for all its PDFs.
+once (playwright driving Debian's ``/usr/bin/chromium``, on the printer's own
+thread) with one page, and closes it on exit; a batch keeps one printer per worker
+for all its PDFs. Each PDF loads
+its HTML into the same page (0.37 s a PDF here, against 0.78 s with a new browser
+context and page each time).
 """
 
 from __future__ import annotations
@@ -11,8 +14,14 @@ import html
 import os
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kpilib.errors import KpiError, Problem
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from playwright.sync_api import BrowserContext
 
 CHROMIUM = os.environ.get("KPILIB_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -26,15 +35,26 @@ CHROMIUM_ARGS = [
 
 
 class Printer:
-    """A headless Chromium that prints local HTML files to PDF; a context manager."""
+    """A headless Chromium that prints local HTML files to PDF; a context manager.
+
+    Chromium starts on the printer's own thread when the printer is entered, while
+    the caller goes on with its work; every playwright call runs on that thread
+    (playwright's objects belong to the thread that made them). A failed start is
+    raised by the first :meth:`print`.
+    """
 
     def __init__(self) -> None:
+        self._thread = None
+        self._started = None
         self._driver = None
         self.browser = None
+        self.page = None
 
     def __enter__(self) -> Printer:
+        from concurrent.futures import ThreadPoolExecutor
+
         try:
-            from playwright.sync_api import sync_playwright
+            import playwright.sync_api  # noqa: F401
         except ImportError:
             raise KpiError(
                 Problem("生成 PDF 需要 playwright", "运行 bash setup.sh，或 pip install playwright")
@@ -47,17 +67,36 @@ class Printer:
                     "或把 KPILIB_CHROMIUM 设为浏览器路径",
                 )
             )
-        self._driver = sync_playwright().start()
-        self.browser = self._driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="kpi-printer")
+        self._started = self._thread.submit(self._launch)
         return self
 
     def __exit__(self, *exc) -> None:
+        if self._thread is not None:
+            self._thread.submit(self._close).result()
+            self._thread.shutdown()
+            self._thread = None
+
+    def call(self, function: Callable, *args: object) -> object:
+        """``function(*args)`` on the printer's thread, once Chromium is up; its result."""
+        self._started.result()
+        return self._thread.submit(function, *args).result()
+
+    def _launch(self) -> None:
+        from playwright.sync_api import sync_playwright
+
+        self._driver = sync_playwright().start()
+        self.browser = self._driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        self.page = self.open_page().new_page()
+
+    def _close(self) -> None:
         if self.browser is not None:
             self.browser.close()
+        if self._driver is not None:
             self._driver.stop()
-            self.browser = self._driver = None
+        self.browser = self._driver = self.page = None
 
-    def open_page(self):
+    def open_page(self) -> BrowserContext:
         """A fresh browser context that may load only local files: network requests fail."""
         context = self.browser.new_context()
         context.route(re.compile(r"^(?!file:|data:|about:)"), lambda route: route.abort())
@@ -65,17 +104,18 @@ class Printer:
 
     def print(self, html_file: Path, pdf: Path, footer: str = "") -> None:
         """Print an HTML file to an A4 PDF with the footer and page numbers."""
-        context = self.open_page()
+        footer_html = (
+            '<div style="font-size:8px;width:100%;text-align:center;color:#5d6d7e;'
+            "font-family:'WenQuanYi Micro Hei',sans-serif\">"
+            f'{html.escape(footer)} · 第 <span class="pageNumber"></span> / '
+            '<span class="totalPages"></span> 页</div>'
+        )
+        self.call(self._print, html_file, pdf, footer_html)
+
+    def _print(self, html_file: Path, pdf: Path, footer_html: str) -> None:
         try:
-            page = context.new_page()
-            page.goto(Path(html_file).resolve().as_uri(), wait_until="load")
-            footer_html = (
-                '<div style="font-size:8px;width:100%;text-align:center;color:#5d6d7e;'
-                "font-family:'WenQuanYi Micro Hei',sans-serif\">"
-                f'{html.escape(footer)} · 第 <span class="pageNumber"></span> / '
-                '<span class="totalPages"></span> 页</div>'
-            )
-            page.pdf(
+            self.page.goto(Path(html_file).resolve().as_uri(), wait_until="load")
+            self.page.pdf(
                 path=str(pdf),
                 format="A4",
                 print_background=True,
@@ -84,5 +124,8 @@ class Printer:
                 header_template="<span></span>",
                 footer_template=footer_html,
             )
-        finally:
-            context.close()
+        except Exception:
+            # a page that timed out or crashed is not reused: the next PDF gets a new one
+            self.page.context.close()
+            self.page = self.open_page().new_page()
+            raise

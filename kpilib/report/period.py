@@ -189,7 +189,12 @@ def make_period_report(
 
     # the monthly check wants a month parameter; the period notebook declares period instead
     declared = set(papermill.inspect_notebook(str(NOTEBOOK)))
-    executed = notebook.execute(NOTEBOOK, stem.with_suffix(".ipynb"), parameters, declared)
+    from kpilib.report.kernel import WarmKernel
+
+    with WarmKernel() as kernel:
+        executed = notebook.execute(
+            NOTEBOOK, stem.with_suffix(".ipynb"), parameters, declared, kernel
+        )
     title = f"{report.result.plan.name} {report.result.period.label} 考核报告"
     html = notebook.to_html(executed, title)
     html_path = stem.with_suffix(".html")

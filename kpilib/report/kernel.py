@@ -1,0 +1,210 @@
+"""One warm IPython kernel for many notebooks: what a report worker executes them in.
+
+A fresh kernel per notebook costs its start (about 0.7 s) and the imports of
+pandas, matplotlib and kpilib (about 0.7 s) every time. :class:`WarmKernel`
+starts one kernel, imports those once while the worker does other work, and
+runs every notebook of the worker in it::
+
+    with WarmKernel() as kernel:
+        papermill.execute_notebook(..., engine_name=ENGINE, kernel=kernel)
+
+Papermill still parameterizes, executes (through its own nbclient wrapper,
+:class:`papermill.clientwrap.PapermillNotebookClient`), records and reports a
+failing cell exactly as with a fresh kernel; the engine registered here only hands
+it the warm kernel's manager and client instead of starting new ones (papermill's
+own ``km=`` makes a new client per notebook and leaks its sockets). Before each
+notebook the kernel starts over: the user namespace is emptied (``%reset -f``),
+the working folder set, the cell counter back at 1 and the warnings shown once per
+place shown again, so each executed notebook reads as if its kernel were new.
+A kernel that died (a crashing cell) is replaced before the next notebook.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kpilib.errors import KpiError, Problem
+
+if TYPE_CHECKING:
+    from jupyter_client.client import KernelClient
+    from jupyter_client.manager import AsyncKernelManager
+
+ENGINE = "kpilib-warm"  # the papermill engine name: papermill.execute_notebook(engine_name=...)
+
+_SHOWN_ONCE = []  # inside the kernel: the warning filters as they were after the preload
+
+
+def kernel_preload() -> None:
+    """Run inside the kernel once: what every department notebook imports, and a first
+    chart drawn (the Chinese font file read, the renderer loaded)."""
+    import gc
+    import io
+    import warnings
+
+    import matplotlib.figure
+    import pandas  # noqa: F401
+
+    import kpilib.report.sections  # noqa: F401
+    import kpilib.report.style  # noqa: F401
+    from kpilib.errors import KpiError
+    from kpilib.report import charts
+
+    try:
+        with charts.styled():
+            figure = matplotlib.figure.Figure(figsize=(1, 1))
+            figure.subplots().set_title("绩效")
+            figure.savefig(io.BytesIO(), format="png")
+    except KpiError:  # no Chinese font: the notebook's first chart says so, as before
+        pass
+    _SHOWN_ONCE[:] = warnings.filters
+    # what is loaded now stays: the collection after each notebook skips it
+    gc.freeze()
+
+
+def kernel_reset(cwd: str) -> None:
+    """Run inside the kernel before each notebook: nothing of the last one is left
+    but imported modules."""
+    import warnings
+
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    shell.run_line_magic("reset", "-f")
+    os.chdir(cwd)
+    # a warning shown once per place (the default) shows again in the next notebook
+    warnings.filters[:] = _SHOWN_ONCE
+    with warnings.catch_warnings():  # leaving it resets every module's record of warnings shown
+        pass
+    warnings.onceregistry.clear()
+    shell.execution_count = 1
+
+
+def _call(function: str, *args) -> str:
+    # code that calls a function of this module in the kernel without naming anything there
+    return f"__import__({__name__!r}, fromlist=['_']).{function}(*{args!r})"
+
+
+class WarmKernel:
+    """An IPython kernel reused for many notebooks, each starting in an empty namespace.
+
+    A context manager: entering starts the kernel and its preload, leaving shuts it
+    down. Use it as ``papermill.execute_notebook(..., engine_name=ENGINE, kernel=k)``.
+    """
+
+    def __init__(self) -> None:
+        self._client = None
+        self._preload = None  # the preload's message id until its reply was read
+
+    def __enter__(self) -> WarmKernel:
+        self._start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._client is not None:
+            self._client._cleanup_kernel()  # nbclient's own shutdown: kernel, sockets, files
+            self._client = None
+
+    @property
+    def km(self) -> AsyncKernelManager:
+        """The kernel manager (jupyter_client)."""
+        return self._client.km
+
+    @property
+    def kc(self) -> KernelClient:
+        """The kernel client, shared by every notebook run in this kernel."""
+        return self._client.kc
+
+    def _start(self) -> None:
+        import nbformat
+        from nbclient import NotebookClient
+
+        client = NotebookClient(
+            nbformat.v4.new_notebook(),
+            kernel_name="python3",
+            kernel_manager_class=_ipc_kernel_manager(),
+            shutdown_kernel="immediate",
+            startup_timeout=60,
+        )
+        client.create_kernel_manager()
+        client.start_new_kernel(cwd=os.getcwd())  # starts the process, does not wait for it
+        client.kc = client.km.client()
+        client.kc.start_channels()
+        client.kc.allow_stdin = False
+        self._client = client
+        # sent at once (ZeroMQ holds it until the kernel is up) and read at the first
+        # notebook: the kernel starts and imports while the worker starts its browser
+        self._preload = client.kc.execute(_call("kernel_preload"), silent=True)
+
+    def prepare(self, cwd: str | Path) -> None:
+        """Make the kernel as new for the next notebook, which runs in ``cwd``."""
+        from jupyter_core.utils import run_sync
+
+        if not run_sync(self.km.is_alive)():
+            self.__exit__()
+            self._start()
+        if self._preload is not None:
+            self._wait(self._preload, "导入 pandas、matplotlib 和 kpilib")
+            self._preload = None
+            # what nbclient does before a first cell: the output channel is connected too
+            run_sync(self.kc.wait_for_ready)(timeout=60)
+        self._wait(self.kc.execute(_call("kernel_reset", str(cwd)), silent=True), "清空内核")
+
+    def _wait(self, msg_id: str, what: str) -> None:
+        reply = self._client.wait_for_reply(msg_id)
+        content = reply["content"] if reply else {"status": "timeout"}
+        if content["status"] != "ok":
+            raise KpiError(
+                Problem(
+                    f"笔记本内核{what}失败："
+                    f"{content.get('ename', content['status'])}: {content.get('evalue', '')}",
+                    "检查这个 Python 能否导入 kpilib、pandas 和 matplotlib"
+                    "（python -c 'import kpilib.report.sections'），然后重新运行 kpi report",
+                )
+            )
+
+
+def _ipc_kernel_manager():
+    # ipykernel 7 warns on every start over unencrypted TCP; local IPC sockets avoid it.
+    # Each kernel gets its own socket prefix: the default one is shared by every kernel
+    # started in the same folder, and two parallel kernels then answer each other.
+    import tempfile
+    import uuid
+
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import CaselessStrEnum, default
+
+    class IpcKernelManager(AsyncKernelManager):
+        transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
+
+        @default("ip")
+        def _unique_ip(self):
+            return str(Path(tempfile.gettempdir()) / f"kpi-kernel-{uuid.uuid4().hex[:12]}")
+
+    return IpcKernelManager
+
+
+@functools.cache
+def register_engine() -> None:
+    """Register the ``kpilib-warm`` papermill engine (once per process)."""
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    class WarmEngine(NBClientEngine):
+        """Papermill's nbclient engine, on a :class:`WarmKernel` instead of a new kernel."""
+
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, kernel: WarmKernel, **kwargs):
+            # papermill has already changed into the notebook's cwd (execute_notebook(cwd=))
+            kernel.prepare(os.getcwd())
+            kwargs.pop("input_path", None)
+            kwargs.pop("start_timeout", None)
+            client = PapermillNotebookClient(
+                nb_man, km=kernel.km, kernel_name=kernel_name, **kwargs
+            )
+            client.kc = kernel.kc  # not a constructor argument: nbclient sets it to None there
+            return client.execute()
+
+    papermill_engines.register(ENGINE, WarmEngine)
