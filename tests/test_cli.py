@@ -48,7 +48,7 @@ def test_bad_actuals_write_nothing_and_exit_non_zero(tmp_path, capsys):
     )
     err = capsys.readouterr().err
     assert "bad.csv，第 2 行，人员 危鹤坚，列 实际值：'abc' 不是数字" in err
-    assert "person '何嘉健' is in the targets but has no actuals" in err
+    assert "人员 '何嘉健' 在目标中，但没有实际值" in err
     assert not out.exists()
 
 
