@@ -17,6 +17,7 @@ import pandas as pd
 from kpilib import compare
 from kpilib.engine.policy import TIE_KEYS, Calibration
 from kpilib.errors import PlanError, Problem
+from kpilib.i18n import _
 from kpilib.outcomes import distribution, ranking
 
 
@@ -66,9 +67,10 @@ def calibrate(result, plan=None, overrides=None) -> pd.DataFrame:
     names = [g.name for g in plan.grades]
     problems = [
         Problem(
-            f"calibration names unknown grade {g!r}",
-            f"use one of: {', '.join(names)}",
+            _("calibration 中的等级 {grade!r} 不是方案的等级").format(grade=g),
+            _("改用其中之一：{names}").format(names="、".join(names)),
             file=str(plan.path),
+            code="unknown_grade",
             where=f"calibration.quotas.{i}",
         )
         for i, q in enumerate(config.quotas)
