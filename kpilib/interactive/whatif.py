@@ -35,11 +35,13 @@ from pydantic import ValidationError
 
 from kpilib import compare as numbers
 from kpilib import text
+from kpilib.engine import validation
 from kpilib.engine.plan import Plan, load_plan, nearest
 from kpilib.engine.policy import Calibration, Distribution
 from kpilib.engine.scoring import score
 from kpilib.engine.teams import SectionLimit
 from kpilib.errors import KpiError, PlanError, Problem
+from kpilib.i18n import _
 from kpilib.rounding import round_points
 
 
@@ -77,11 +79,15 @@ def with_rule(plan: Plan, indicator: str, **changes) -> Plan:
     if indicator not in plan.indicators:
         raise PlanError(
             Problem(
-                f"no indicator {indicator!r} in plan {plan.department!r}"
-                f"{nearest(indicator, plan.indicators)}",
-                "use one of the plan's indicators",
+                _("方案 {department!r} 没有指标 {name!r}{hint}").format(
+                    department=plan.department,
+                    name=indicator,
+                    hint=nearest(indicator, plan.indicators),
+                ),
+                _("改用方案中的指标之一"),
                 file=str(plan.path),
                 where="indicators",
+                code="unknown_indicator",
             )
         )
     ind = plan.indicators[indicator]
@@ -91,10 +97,13 @@ def with_rule(plan: Plan, indicator: str, **changes) -> Plan:
     if unknown:
         raise PlanError(
             Problem(
-                f"a {rule.type} rule has no tunable parameter {', '.join(map(repr, unknown))}",
-                f"use one of: {', '.join(rule.knobs) or '(none)'}",
+                _("{rule} 规则没有可调参数 {names}").format(
+                    rule=rule.type, names="、".join(map(repr, unknown))
+                ),
+                _("改用其中之一：{names}").format(names="、".join(rule.knobs) or _("（无）")),
                 file=str(plan.path),
                 where=where,
+                code="unknown_knob",
             )
         )
     data = rule.model_dump()
@@ -103,9 +112,12 @@ def with_rule(plan: Plan, indicator: str, **changes) -> Plan:
         if len(edges) != len(rule.bands):
             raise PlanError(
                 Problem(
-                    f"{len(edges)} band edges given for {len(rule.bands)} bands",
-                    "give one edge per band, in the bands' order",
+                    _("给了 {edges} 个档位边界，但有 {bands} 档").format(
+                        edges=len(edges), bands=len(rule.bands)
+                    ),
+                    _("每档给一个边界，按各档的顺序"),
                     file=str(plan.path),
+                    code="edges_count",
                     where=f"{where}.bands",
                 )
             )
@@ -119,10 +131,11 @@ def with_rule(plan: Plan, indicator: str, **changes) -> Plan:
         raise PlanError(
             [
                 Problem(
-                    err["msg"],
-                    "choose another value",
+                    validation.message(err)[0],
+                    _("换一个值"),
                     file=str(plan.path),
                     where=".".join([where, *map(str, err["loc"])]),
+                    code=err["type"],
                 )
                 for err in exc.errors()
             ]
@@ -141,10 +154,11 @@ def with_rules(plan: Plan, rules: dict[str, dict] | None) -> Plan:
 def _invalid(exc: ValidationError, plan: Plan, where: str, what: str) -> list[Problem]:
     return [
         Problem(
-            f"{what}：{err['msg']}",
-            "换一个值",
+            _("{what}：{message}").format(what=what, message=validation.message(err)[0]),
+            _("换一个值"),
             file=str(plan.path),
             where=".".join([where, *map(str, err["loc"])]),
+            code=err["type"],
         )
         for err in exc.errors()
     ]
@@ -152,7 +166,7 @@ def _invalid(exc: ValidationError, plan: Plan, where: str, what: str) -> list[Pr
 
 def _close(name: str, choices) -> str:
     close = difflib.get_close_matches(str(name), sorted(map(str, choices)), n=3, cutoff=0.4)
-    return f"（相近的：{'、'.join(close)}）" if close else ""
+    return _("（相近的：{names}）").format(names="、".join(close)) if close else ""
 
 
 # a limit is given as a share of the block's full points or in points, not both: giving
@@ -199,8 +213,10 @@ def with_sections(plan: Plan, sections: dict[str, dict | None] | None) -> Plan:
         if name not in known:
             problems.append(
                 Problem(
-                    f"方案中没有板块 {name!r}{_close(name, known)}",
-                    f"写方案指标的 section 之一：{'、'.join(sorted(known)) or '（无）'}",
+                    _("方案中没有板块 {name!r}{hint}").format(name=name, hint=_close(name, known)),
+                    _("写方案指标的 section 之一：{names}").format(
+                        names="、".join(sorted(known)) or _("（无）")
+                    ),
                     file=str(plan.path),
                     where=where,
                     code="unknown_section",
@@ -271,8 +287,10 @@ def with_distribution(
         if grade not in names:
             problems.append(
                 Problem(
-                    f"方案中没有等级 {grade!r}{_close(grade, names)}",
-                    f"写方案的等级之一：{'、'.join(names)}",
+                    _("方案中没有等级 {grade!r}{hint}").format(
+                        grade=grade, hint=_close(grade, names)
+                    ),
+                    _("写方案的等级之一：{names}").format(names="、".join(names)),
                     file=str(plan.path),
                     where=f"{where}.ratios.{grade}",
                     code="unknown_grade",
@@ -307,8 +325,10 @@ def with_distribution(
         if numbers.settle(reserved) > 1:
             problems.append(
                 Problem(
-                    f"强制分布的比例（share 与 min）合计 {reserved * 100:g}%，超过 100%",
-                    "调低某一等级的比例，使合计不超过 100%",
+                    _("强制分布的比例（share 与 min）合计 {total:g}%，超过 100%").format(
+                        total=reserved * 100
+                    ),
+                    _("调低某一等级的比例，使合计不超过 100%"),
                     file=str(plan.path),
                     where=f"{where}.ratios",
                     code="shares_over_100",
@@ -362,18 +382,24 @@ def reweight(targets: pd.DataFrame, plan: Plan, weights: dict[str, float] | None
         if indicator not in plan.indicators:
             problems.append(
                 Problem(
-                    f"no indicator {indicator!r}{nearest(indicator, plan.indicators)}",
-                    "use one of the plan's indicators",
+                    _("没有指标 {name!r}{hint}").format(
+                        name=indicator, hint=nearest(indicator, plan.indicators)
+                    ),
+                    _("改用方案中的指标之一"),
                     where="weights",
+                    code="unknown_indicator",
                 )
             )
             continue
         if not 0 <= w <= 1:
             problems.append(
                 Problem(
-                    f"weight {w:g} for {indicator!r} is outside 0-100%",
-                    "give a weight between 0% and 100%",
+                    _("{name!r} 的权重 {weight:g} 不在 0–100% 之间").format(
+                        name=indicator, weight=w
+                    ),
+                    _("给一个 0% 到 100% 之间的权重"),
                     where="weights",
+                    code="weight_out_of_range",
                 )
             )
             continue
@@ -641,9 +667,12 @@ class WhatIf:
         if indicator not in plan.indicators:
             raise PlanError(
                 Problem(
-                    f"no indicator {indicator!r}{nearest(indicator, plan.indicators)}",
-                    "use one of the plan's indicators",
+                    _("没有指标 {name!r}{hint}").format(
+                        name=indicator, hint=nearest(indicator, plan.indicators)
+                    ),
+                    _("改用方案中的指标之一"),
                     file=str(plan.path),
+                    code="unknown_indicator",
                 )
             )
         weights = np.round(np.linspace(0.1, 0.9, 9), 4) if weights is None else weights
@@ -903,8 +932,9 @@ def save_plan(
     if plan.path is None:
         raise KpiError(
             Problem(
-                "the plan has no file to save beside",
-                "load it with kpilib.load_plan, or pass path=",
+                _("方案没有文件，草稿无处存放"),
+                _("用 kpilib.load_plan 读入方案，或给出 path="),
+                code="no_plan_file",
             )
         )
     original = original or load_plan(plan.path)
@@ -914,18 +944,23 @@ def save_plan(
     if path == Path(plan.path).resolve():
         raise KpiError(
             Problem(
-                f"{path} is the published plan; a what-if never replaces it",
-                "choose another file name",
+                _("{path} 是已发布的方案；模拟不会替换它").format(path=path),
+                _("换一个文件名"),
                 file=str(path),
+                code="published_plan",
             )
         )
     if path.parent == Path(plan.path).resolve().parent:
         raise KpiError(
             Problem(
-                f"{path} 与已发布的方案在同一文件夹，kpi report --all 会把它当作正式方案",
-                f"草稿请存到 {draft_path(plan).parent}（用 draft_path），"
-                "确认后用 kpi plan publish 发布",
+                _("{path} 与已发布的方案在同一文件夹，kpi report --all 会把它当作正式方案").format(
+                    path=path
+                ),
+                _("草稿请存到 {folder}（用 draft_path），确认后用 kpi plan publish 发布").format(
+                    folder=draft_path(plan).parent
+                ),
                 file=str(path),
+                code="draft_beside_plans",
             )
         )
     folder = path.parent
@@ -941,8 +976,9 @@ def save_plan(
         if "{month}" in plan.sources.targets and month is None:
             raise KpiError(
                 Problem(
-                    "the targets file is named per month",
-                    "pass month= to save that month's weights",
+                    _("目标文件按月份命名"),
+                    _("给出 month=，保存那个月的权重"),
+                    code="month_needed",
                 )
             )
         targets = read_targets(
