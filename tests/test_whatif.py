@@ -137,7 +137,10 @@ def test_band_edges_move_in_order():
 @pytest.mark.parametrize(
     "changes, message",
     [
-        ({"cap": "100%", "floor": "150%"}, r"indicators\.GMV指标\.rule：封顶 cap 1 低于保底 floor 1\.5"),
+        (
+            {"cap": "100%", "floor": "150%"},
+            r"indicators\.GMV指标\.rule：封顶 cap 1 低于保底 floor 1\.5",
+        ),
         ({"edges": [1]}, r"ratio 规则没有可调参数 'edges'.*改用其中之一：cap、floor"),
     ],
 )
@@ -188,12 +191,13 @@ def test_a_saved_what_if_is_a_new_file_that_scores_the_same(plan_copy):
     assert path.name == "channel_ops_whatif.yaml"
     assert path.with_name("channel_ops_whatif.targets.csv").exists()
     assert plan_copy.path.read_bytes() == original  # the published plan is untouched
+    # issue 11 #8: the diff reads as the rule's own words, not as a key path
     assert diff.values.tolist() == [
-        ["indicators.GMV指标.rule.cap", "120.0%", "100.0%"],
-        ["weights.GMV指标", "70.0%", "50.0%"],
+        ["indicators.GMV指标.rule.cap", "GMV指标 封顶", "120%", "100%"],
+        ["weights.GMV指标", "GMV指标 权重", "70%", "50%"],
     ]
     text = path.read_text(encoding="utf-8")
-    assert "#   indicators.GMV指标.rule.cap: 120.0% → 100.0%" in text
+    assert "#   GMV指标 封顶: 120% → 100%" in text
     saved = load_plan(path)
     assert saved.department == "channel_ops_whatif"
     # scoring the saved file gives what the what-if showed: 危鹤坚 GMV 92.63% x 50 = 46.32,
@@ -431,13 +435,11 @@ def test_a_saved_draft_keeps_the_block_cap_and_the_ratios(tmp_path):
     )
     path, diff = save_plan(tweaked)
     assert diff.values.tolist() == [
-        ["sections.考核任务.cap", "130.0%", "80.0%"],
-        ["calibration.distribution.ratios.优秀.max", None, "20.0%"],
-        ["calibration.distribution.ratios.不合格.min", None, "20.0%"],
+        ["sections.考核任务.cap", "板块 考核任务 封顶", "130%", "80%"],
+        ["calibration.distribution.ratios.优秀.max", "强制分布 优秀 至多", None, "20%"],
+        ["calibration.distribution.ratios.不合格.min", "强制分布 不合格 至少", None, "20%"],
     ]
-    assert "#   calibration.distribution.ratios.优秀.max: （无） → 20.0%" in path.read_text(
-        encoding="utf-8"
-    )
+    assert "#   强制分布 优秀 至多: （无） → 20%" in path.read_text(encoding="utf-8")
     saved = load_plan(path)
     assert saved.sections["考核任务"].cap == pytest.approx(0.8)
     # 5 people: 优秀 at most floor(20% × 5) = 1 (陈晓燕 100.55; 杨帆 91.16 and 黄志强 84.00

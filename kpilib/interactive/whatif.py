@@ -41,7 +41,7 @@ from kpilib.engine.policy import Calibration, Distribution
 from kpilib.engine.scoring import score
 from kpilib.engine.teams import SectionLimit
 from kpilib.errors import KpiError, PlanError, Problem
-from kpilib.i18n import _
+from kpilib.i18n import N_, _
 from kpilib.rounding import round_points
 
 
@@ -815,14 +815,15 @@ def sensitivity_chart(sweep: pd.DataFrame, indicator: str):
 def plan_diff(
     before: Plan, after: Plan, weights: dict | None = None, targets: pd.DataFrame | None = None
 ) -> pd.DataFrame:
-    """What changed between two plans (and in the weights): where, before, after.
+    """What changed between two plans (and in the weights): where, what, before, after.
 
     ``where`` is a plan key path (``indicators.GMV指标.rule.cap``) or
-    ``weights.<indicator>``; fractions are shown as percentages.
+    ``weights.<indicator>``; ``what`` says it in words, with the rule's own knob labels
+    (``GMV指标 封顶``); fractions are shown as percentages (``120%``).
     """
     a, b = _flat(_dumped(before)), _flat(_dumped(after))
     rows = [
-        (k, _fraction_text(k, a.get(k)), _fraction_text(k, b.get(k)))
+        (k, _label(k, before, after), _fraction_text(k, a.get(k)), _fraction_text(k, b.get(k)))
         for k in sorted(set(a) | set(b), key=_key_order(a, b))
         if a.get(k) != b.get(k)
     ]
@@ -833,11 +834,49 @@ def plan_diff(
         if targets is not None:
             mine = targets[targets["indicator"] == indicator]
             was = "/".join(
-                text.percent(mine.groupby("person", sort=False)["weight"].sum().drop_duplicates())
+                _percent(v)
+                for v in mine.groupby("person", sort=False)["weight"].sum().drop_duplicates()
             )
-        rows.append((f"weights.{indicator}", was, text.percent([parse_fraction(w)])[0]))
+        label = _("{indicator} 权重").format(indicator=indicator)
+        rows.append((f"weights.{indicator}", label, was, _percent(parse_fraction(w))))
     # object columns: a side the other plan lacks stays None (shown as （无）), never NaN
-    return pd.DataFrame(rows, columns=["where", "before", "after"], dtype=object)
+    return pd.DataFrame(rows, columns=["where", "what", "before", "after"], dtype=object)
+
+
+def _percent(value: float) -> str:
+    """A fraction as people write a percentage: ``1.2`` -> ``120%``, ``0.925`` -> ``92.5%``."""
+    return f"{round(value * 100, 4):g}%"
+
+
+# the words of plan keys outside rules (a rule's own come from its knobs)
+_WORDS = {
+    "cap": N_("封顶"),
+    "floor": N_("保底"),
+    "share": N_("比例"),
+    "min": N_("至少"),
+    "max": N_("至多"),
+}
+
+
+def _label(key: str, before: Plan, after: Plan) -> str:
+    """A changed key in words: ``indicators.GMV指标.rule.cap`` -> ``GMV指标 封顶`` (the
+    rule's knob label), a band edge -> ``投诉解决 第 1 档边界``; other keys as they are."""
+    parts = key.split(".")
+    if parts[0] == "sections" and len(parts) == 3 and parts[2] in _WORDS:
+        return _("板块 {name} {what}").format(name=parts[1], what=_(_WORDS[parts[2]]))
+    if parts[:3] == ["calibration", "distribution", "ratios"] and len(parts) == 5:
+        if parts[4] in _WORDS:
+            return _("强制分布 {grade} {what}").format(grade=parts[3], what=_(_WORDS[parts[4]]))
+    if len(parts) < 4 or parts[0] != "indicators" or parts[2] != "rule":
+        return key
+    indicator, param = parts[1], parts[3]
+    ind = after.indicators.get(indicator) or before.indicators.get(indicator)
+    knobs = ind.rule.knobs if ind is not None else {}
+    if param == "bands" and len(parts) == 6 and parts[5] in ("at_most", "at_least"):
+        return _("{indicator} 第 {n} 档边界").format(indicator=indicator, n=int(parts[4]) + 1)
+    if param in knobs and len(parts) == 4:
+        return indicator + " " + _(knobs[param].label)
+    return f"{indicator} {'.'.join(parts[3:])}"
 
 
 def _dumped(plan: Plan) -> dict:
@@ -868,7 +907,7 @@ def _fraction_text(key: str, value):
     fraction = ".rule." in key and last in FRACTION_KEYS
     fraction |= any(key.startswith(k) and last in v for k, v in PLAN_FRACTION_KEYS.items())
     if isinstance(value, float | int) and not isinstance(value, bool) and fraction:
-        return text.percent([value])[0]
+        return _percent(value)
     return value
 
 
@@ -995,7 +1034,10 @@ def save_plan(
         f"# 模拟方案（what-if），由 {Path(plan.path).name} 修改而来"
         f"（原方案版本 {(original.digest or '')[:12]}）。",
         "# 改动：" if len(diff) else "# 与原方案相同。",
-        *(f"#   {w}: {_shown(b)} → {_shown(a)}" for w, b, a in diff.itertuples(index=False)),
+        *(
+            f"#   {what}: {_shown(b)} → {_shown(a)}"
+            for _where, what, b, a in diff.itertuples(index=False)
+        ),
     ]
     body = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
     outputs[path] = lambda p: p.write_text("\n".join(header) + "\n" + body, encoding="utf-8")

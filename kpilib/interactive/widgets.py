@@ -30,6 +30,7 @@ import numpy as np
 from kpilib import text
 from kpilib.engine.plan import Plan
 from kpilib.errors import KpiError
+from kpilib.i18n import _
 from kpilib.interactive.whatif import (
     Comparison,
     WhatIf,
@@ -215,7 +216,10 @@ class WhatIfApp:
         self.status.value = (
             f"<p>已保存为草稿 <code>{html.escape(str(saved))}</code>（原方案未改动；"
             f"发布用 <code>kpi plan publish {html.escape(str(saved))}</code>）。"
-            f"改动：</p>" + diff.to_html(index=False, border=0, classes="kpi")
+            f"改动：</p>"
+            + diff[["what", "before", "after"]]
+            .rename(columns={"what": _("改动"), "before": _("原值"), "after": _("新值")})
+            .to_html(index=False, border=0, classes="kpi")
         )
         return saved
 
