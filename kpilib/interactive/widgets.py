@@ -248,7 +248,7 @@ class WhatIfApp:
 
     def _control(self, indicator: str, rule, param: str):
         knob = rule.knobs[param]
-        label = knob.label
+        label = _(knob.label)
         if param == "edges":
             kind = "at_most" if rule.bands[0].at_most is not None else "at_least"
             sign = "≤" if kind == "at_most" else "≥"
@@ -470,13 +470,13 @@ def _changes_text(
         for key, value in changes.items():
             knob = knobs[key]
             shown = (
-                "关闭"
+                _("关闭")
                 if value is None
                 else text.percent([value])[0]
                 if knob.percent
                 else str(value)
             )
-            parts.append(f"{indicator} {knob.label} {shown}")
+            parts.append(" ".join([indicator, _(knob.label), shown]))
     if not parts:
         return "<p>当前与原方案相同。改动任一控件即重新计算。</p>"
     return "<p>当前改动：" + html.escape("；".join(parts)) + "</p>"
