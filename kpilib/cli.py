@@ -13,11 +13,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kpilib.errors import KpiError, Problem
+from kpilib.i18n import N_, _
 
 if TYPE_CHECKING:
     from kpilib.period_results import PeriodResult
 
-DESCRIPTION = """\
+DESCRIPTION = N_(
+    """\
 kpi：按方案文件做月度绩效考核（绩效考核）。
 
 每个部门一份方案（params/<部门>.yaml），写明每项指标怎么计分。每月把实际值放进
@@ -26,15 +28,16 @@ kpi：按方案文件做月度绩效考核（绩效考核）。
   kpi report --all --month 2024-11      各部门报告（HTML、PDF、个人成绩单）
   kpi score params/channel_ops.yaml --month 2024-11      只算一个部门
 """
-STORE_HELP = "结果库文件；默认 $KPI_STORE 或项目下的 data/results.duckdb"
+)
+STORE_HELP = N_("结果库文件；默认 $KPI_STORE 或项目下的 data/results.duckdb")
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run ``kpi`` with ``argv``; returns the exit code (2 for a refused input)."""
     parser = argparse.ArgumentParser(
-        prog="kpi", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog="kpi", description=_(DESCRIPTION), formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="命令")
+    commands = parser.add_subparsers(dest="command", required=True, metavar=_("命令"))
     for add in (
         _score_parser,
         _report_parser,
@@ -52,18 +55,20 @@ def main(argv: list[str] | None = None) -> int:
     # kpi lab hands what it does not know to jupyter lab (--port 8899 ...)
     args, extra = parser.parse_known_args(argv)
     if extra and args.command != "lab":
-        parser.error(f"无法识别的参数：{' '.join(extra)}")
+        parser.error(_("无法识别的参数：{args}").format(args=" ".join(extra)))
     if args.command == "lab":
         args.lab_args = extra
     try:
         return args.func(args) or 0
     except KpiError as exc:
-        print(f"错误：{exc}", file=sys.stderr)
+        print(_("错误：{error}").format(error=exc), file=sys.stderr)
         return 2
     except OSError as exc:  # a file system fault not foreseen above: said plainly, no traceback
-        where = f"{exc.filename}：" if exc.filename else ""
+        where = _("{path}：").format(path=exc.filename) if exc.filename else ""
         print(
-            f"错误：{where}{exc.strerror or exc}。检查路径、权限和磁盘空间后重新运行",
+            _("错误：{where}{error}。检查路径、权限和磁盘空间后重新运行").format(
+                where=where, error=exc.strerror or exc
+            ),
             file=sys.stderr,
         )
         return 2
@@ -72,16 +77,20 @@ def main(argv: list[str] | None = None) -> int:
 def month_arg(value: str) -> str:
     """argparse type for ``YYYY-MM``."""
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
-        raise argparse.ArgumentTypeError(f"{value!r} 不是月份；请写成 YYYY-MM，例如 2024-11")
+        raise argparse.ArgumentTypeError(
+            _("{value} 不是月份；请写成 YYYY-MM，例如 2024-11").format(value=repr(value))
+        )
     return value
 
 
 def _plan_arg(parser) -> None:
-    parser.add_argument("plan", type=Path, help="方案文件，例如 params/channel_ops.yaml")
+    parser.add_argument("plan", type=Path, help=_("方案文件，例如 params/channel_ops.yaml"))
 
 
 def _month(parser) -> None:
-    parser.add_argument("--month", required=True, type=month_arg, help="月份 YYYY-MM，例如 2024-11")
+    parser.add_argument(
+        "--month", required=True, type=month_arg, help=_("月份 YYYY-MM，例如 2024-11")
+    )
 
 
 def period_arg(value: str) -> str:
@@ -97,11 +106,13 @@ def period_arg(value: str) -> str:
 def _month_or_period(parser) -> None:
     """``--month`` (the short form) or ``--period``: exactly one of them."""
     which = parser.add_mutually_exclusive_group(required=True)
-    which.add_argument("--month", type=month_arg, help="月份 YYYY-MM，例如 2024-11")
+    which.add_argument("--month", type=month_arg, help=_("月份 YYYY-MM，例如 2024-11"))
     which.add_argument(
         "--period",
         type=period_arg,
-        help="考核周期：2024-11（月）、2024-B6（双月）、2024-Q4（季度）、2024-H2（半年）、2024（全年）",
+        help=_(
+            "考核周期：2024-11（月）、2024-B6（双月）、2024-Q4（季度）、2024-H2（半年）、2024（全年）"
+        ),
     )
 
 
@@ -123,22 +134,24 @@ def _period_of(args):
 def _score_parser(commands) -> None:
     parser = commands.add_parser(
         "score",
-        help="算一个方案一个月的分，写出 items.csv 和 people.csv",
-        description="按方案计算一个月的得分，写出 items.csv（每项得分及理由）和 people.csv"
-        "（总分、等级、完成率）。已有文件不加 --force 不会被覆盖；输入有任何错误时什么都不写。",
+        help=_("算一个方案一个月的分，写出 items.csv 和 people.csv"),
+        description=_(
+            "按方案计算一个月的得分，写出 items.csv（每项得分及理由）和 people.csv"
+            "（总分、等级、完成率）。已有文件不加 --force 不会被覆盖；输入有任何错误时什么都不写。"
+        ),
     )
     _plan_arg(parser)
     _month_or_period(parser)
     parser.add_argument(
-        "--actuals", type=Path, help="实际值文件（CSV 或 .xlsx，长表或宽表）；默认用方案里写的"
+        "--actuals", type=Path, help=_("实际值文件（CSV 或 .xlsx，长表或宽表）；默认用方案里写的")
     )
-    parser.add_argument("--out", type=Path, help="输出文件夹；默认 reports/月份/部门/")
-    parser.add_argument("--force", action="store_true", help="覆盖已有的输出文件")
+    parser.add_argument("--out", type=Path, help=_("输出文件夹；默认 reports/月份/部门/"))
+    parser.add_argument("--force", action="store_true", help=_("覆盖已有的输出文件"))
     parser.add_argument(
-        "--xlsx", action="store_true", help="另写 results.xlsx（人员和明细两张表，供 Excel 用）"
+        "--xlsx", action="store_true", help=_("另写 results.xlsx（人员和明细两张表，供 Excel 用）")
     )
-    parser.add_argument("--no-store", action="store_true", help="不把本月结果存入结果库")
-    parser.add_argument("--store", type=Path, help=STORE_HELP)
+    parser.add_argument("--no-store", action="store_true", help=_("不把本月结果存入结果库"))
+    parser.add_argument("--store", type=Path, help=_(STORE_HELP))
     parser.set_defaults(func=_score)
 
 
@@ -176,13 +189,17 @@ def _score(args) -> int:
     result = month_result(plan, args.month, args.store, not args.no_store, args.actuals)
     write_atomically(files, force=args.force)
     print(summary(result))
-    print(f"已写出 {', '.join(str(p) for p in files)}")
+    print(_("已写出 {files}").format(files=", ".join(str(p) for p in files)))
     if not args.no_store:
         runs = store.runs(args.store, plan.department)
         version = runs.loc[runs["month"] == args.month, "version"].max()
         print(
-            f"结果库 {store.store_path(args.store)}：{plan.department} {args.month} "
-            f"当前为第 {version} 版"
+            _("结果库 {store}：{department} {month} 当前为第 {version} 版").format(
+                store=store.store_path(args.store),
+                department=plan.department,
+                month=args.month,
+                version=version,
+            )
         )
         _print_review(plan, args.month, args.store)
     return 0
@@ -198,8 +215,9 @@ def _score_period(args, plan, period) -> int:
     if args.actuals is not None:
         raise KpiError(
             Problem(
-                "--actuals 只能和 --month 一起用",
-                "周期的实际值由方案的 periods: 决定（各月结果汇总，或周期自己的文件）",
+                _("--actuals 只能和 --month 一起用"),
+                _("周期的实际值由方案的 periods: 决定（各月结果汇总，或周期自己的文件）"),
+                code="actuals_with_period",
             )
         )
     out = args.out or Path("reports") / period.key / plan.department
@@ -220,23 +238,36 @@ def _score_period(args, plan, period) -> int:
         refuse_existing({out / "items.csv": None}, args.force)
     write_atomically(files, force=args.force)
     print(period_summary(result))
-    print(f"已写出 {', '.join(str(p) for p in files)}")
+    print(_("已写出 {files}").format(files=", ".join(str(p) for p in files)))
     if result.version is not None:
-        print(f"结果库 {plan.department} {period.key} 当前为第 {result.version} 版")
+        print(
+            _("结果库 {department} {period} 当前为第 {version} 版").format(
+                department=plan.department, period=period.key, version=result.version
+            )
+        )
     return 0
 
 
 def period_summary(result: PeriodResult) -> str:
     """A period's result in a few lines of Chinese, incomplete periods said first."""
     people = result.people
-    lines = [f"{result.plan.name} {result.period.label}：{len(people)} 人"]
+    lines = [
+        _("{plan} {period}：{count} 人").format(
+            plan=result.plan.name, period=result.period.label, count=len(people)
+        )
+    ]
     if result.unscored:
         lines.append(
-            f"周期未完整：{'、'.join(result.unscored)} 尚未计分；等级暂不评定（显示为 "
-            f"{result.spec.incomplete_grade}）"
+            _("周期未完整：{months} 尚未计分；等级暂不评定（显示为 {grade}）").format(
+                months="、".join(result.unscored), grade=result.spec.incomplete_grade
+            )
         )
     for row in people.itertuples(index=False):
-        grade = row.grade + (f"（暂评 {row.provisional_grade}）" if row.provisional_grade else "")
+        grade = row.grade + (
+            _("（暂评 {grade}）").format(grade=row.provisional_grade)
+            if row.provisional_grade
+            else ""
+        )
         total = "—" if row.total != row.total else f"{row.total:.2f}"
         lines.append(f"  {row.person}  {total}  {grade}  {row.reason}")
     for row in result.flags().itertuples(index=False):
@@ -250,9 +281,18 @@ def _print_review(plan, month: str, path) -> None:
     recorded = store.adjustments(plan.department, month, store=path)
     for row in recorded[recorded["status"] == "review"].itertuples(index=False):
         print(
-            f"待复核：第 {row.adjustment_id} 号调整（{row.person} {row.item}，{row.reason}）"
-            "登记后输入文件已改动，本版未计入；核实后运行 "
-            f"kpi adjust {plan.path} --month {month} --confirm {row.adjustment_id}"
+            _(
+                "待复核：第 {id} 号调整（{person} {item}，{reason}）"
+                "登记后输入文件已改动，本版未计入；核实后运行 "
+                "kpi adjust {plan} --month {month} --confirm {id}"
+            ).format(
+                id=row.adjustment_id,
+                person=row.person,
+                item=row.item,
+                reason=row.reason,
+                plan=plan.path,
+                month=month,
+            )
         )
 
 
@@ -266,7 +306,9 @@ def _formats(value: str) -> tuple[str, ...]:
     wrong = [v for v in chosen if v not in FORMATS]
     if wrong or not chosen:
         raise argparse.ArgumentTypeError(
-            f"未知格式 {', '.join(wrong) or value!r}；可用 html、pdf 或 html,pdf"
+            _("未知格式 {formats}；可用 html、pdf 或 html,pdf").format(
+                formats=", ".join(wrong) or repr(value)
+            )
         )
     return chosen
 
@@ -274,24 +316,32 @@ def _formats(value: str) -> tuple[str, ...]:
 def _report_parser(commands) -> None:
     parser = commands.add_parser(
         "report",
-        help="生成各部门月度报告（HTML、PDF、个人成绩单）",
-        description="按月份为每个方案打分，执行部门报告笔记本，写出 OUT/月份/部门/vN/ 下的"
-        "报告（HTML、PDF）和个人成绩单，以及 OUT/月份/index.html。旧版本保留，索引标出当前版本。",
+        help=_("生成各部门月度报告（HTML、PDF、个人成绩单）"),
+        description=_(
+            "按月份为每个方案打分，执行部门报告笔记本，写出 OUT/月份/部门/vN/ 下的"
+            "报告（HTML、PDF）和个人成绩单，以及 OUT/月份/index.html。"
+            "旧版本保留，索引标出当前版本。"
+        ),
     )
     _month_or_period(parser)
     which = parser.add_mutually_exclusive_group()
     which.add_argument(
-        "--dept", nargs="+", metavar="部门", help="部门 ID（params/ 下的方案文件名）"
+        "--dept", nargs="+", metavar=_("部门"), help=_("部门 ID（params/ 下的方案文件名）")
     )
-    which.add_argument("--all", action="store_true", help="params/ 下的所有方案（默认）")
+    which.add_argument("--all", action="store_true", help=_("params/ 下的所有方案（默认）"))
     parser.add_argument(
-        "--format", default="html,pdf", type=_formats, help="逗号分隔：html、pdf（默认 html,pdf）"
+        "--format",
+        default="html,pdf",
+        type=_formats,
+        help=_("逗号分隔：html、pdf（默认 html,pdf）"),
     )
-    parser.add_argument("--jobs", type=int, help="并行进程数（默认：CPU 核数）")
-    parser.add_argument("--params", type=Path, default=Path("params"), help="方案文件夹")
-    parser.add_argument("--out", type=Path, default=Path("reports"), help="报告文件夹")
+    parser.add_argument("--jobs", type=int, help=_("并行进程数（默认：CPU 核数）"))
+    parser.add_argument("--params", type=Path, default=Path("params"), help=_("方案文件夹"))
+    parser.add_argument("--out", type=Path, default=Path("reports"), help=_("报告文件夹"))
     parser.add_argument(
-        "--no-store", action="store_true", help="不把计分的月份存入结果库（默认存入，每月只计一次）"
+        "--no-store",
+        action="store_true",
+        help=_("不把计分的月份存入结果库（默认存入，每月只计一次）"),
     )
     parser.set_defaults(func=_report)
 
@@ -316,16 +366,33 @@ def _report(args) -> int:
         if o.status == "ok":
             shown = ", ".join(str(month_folder / f) for k, f in o.files.items() if k != "notebook")
             print(
-                f"完成  {o.department} {o.name} 第 {o.version} 版（{o.seconds:.1f} 秒）：{shown}；"
-                f"成绩单 {o.scorecards} 份"
+                _(
+                    "完成  {department} {name} 第 {version} 版（{seconds:.1f} 秒）：{files}；"
+                    "成绩单 {scorecards} 份"
+                ).format(
+                    department=o.department,
+                    name=o.name,
+                    version=o.version,
+                    seconds=o.seconds,
+                    files=shown,
+                    scorecards=o.scorecards,
+                )
             )
         else:
-            print(f"失败  {o.department} {o.name}：{o.error}", file=sys.stderr)
-    print(f"索引：{month_folder / 'index.html'}")
+            print(
+                _("失败  {department} {name}：{error}").format(
+                    department=o.department, name=o.name, error=o.error
+                ),
+                file=sys.stderr,
+            )
+    print(_("索引：{path}").format(path=month_folder / "index.html"))
     failed = [o.department for o in outcomes if o.status != "ok"]
     if failed:
         print(
-            f"{len(outcomes)} 个部门中 {len(failed)} 个失败：{'、'.join(failed)}", file=sys.stderr
+            _("{count} 个部门中 {failed} 个失败：{names}").format(
+                count=len(outcomes), failed=len(failed), names="、".join(failed)
+            ),
+            file=sys.stderr,
         )
     return 1 if failed else 0
 
@@ -345,23 +412,38 @@ def _report_period(args, period) -> int:
                 if args.dept:
                     raise KpiError(
                         Problem(
-                            f"方案 {department} 没有{period.kind.label}考核",
-                            f"在 params/{department}.yaml 中加 periods: {period.kind.value}: …"
-                            "（docs/plan-format.md）",
+                            _("方案 {department} 没有{period}考核").format(
+                                department=department, period=period.kind.label
+                            ),
+                            _(
+                                "在 params/{department}.yaml 中加 periods: {kind}: …"
+                                "（docs/plan-format.md）"
+                            ).format(department=department, kind=period.kind.value),
                             code="period_not_declared",
                         )
                     )
-                print(f"跳过  {department}：方案没有{period.kind.label}考核")
+                print(
+                    _("跳过  {department}：方案没有{period}考核").format(
+                        department=department, period=period.kind.label
+                    )
+                )
                 continue
             made = make_period_report(
                 department, period.key, args.params, args.out, args.format, not args.no_store
             )
         except KpiError as exc:
-            print(f"失败  {department}：{exc}", file=sys.stderr)
+            print(
+                _("失败  {department}：{error}").format(department=department, error=exc),
+                file=sys.stderr,
+            )
             failed.append(department)
             continue
         shown = ", ".join(str(v) for k, v in made.items() if k not in ("version", "notebook"))
-        print(f"完成  {department} {period.label} 第 {made['version']} 版：{shown}")
+        print(
+            _("完成  {department} {period} 第 {version} 版：{files}").format(
+                department=department, period=period.label, version=made["version"], files=shown
+            )
+        )
     return 1 if failed else 0
 
 
@@ -371,56 +453,62 @@ def _report_period(args, period) -> int:
 def _history_parser(commands) -> None:
     parser = commands.add_parser(
         "history",
-        help="列出结果库里的月份、版本和调整记录",
-        description="列出结果库中每个已计分的月份和版本（当前版本标 *），"
-        "以及申诉和调整的审计记录。",
+        help=_("列出结果库里的月份、版本和调整记录"),
+        description=_(
+            "列出结果库中每个已计分的月份和版本（当前版本标 *），以及申诉和调整的审计记录。"
+        ),
     )
-    parser.add_argument("--department", help="只看这个部门（方案文件名）")
+    parser.add_argument("--department", help=_("只看这个部门（方案文件名）"))
     which = parser.add_mutually_exclusive_group()
-    which.add_argument("--month", type=month_arg, help="只看这个月份")
+    which.add_argument("--month", type=month_arg, help=_("只看这个月份"))
     which.add_argument(
-        "--period", type=period_arg, help="只看这个考核周期（2024-Q4、2024 ...）及其中的月份"
+        "--period", type=period_arg, help=_("只看这个考核周期（2024-Q4、2024 ...）及其中的月份")
     )
-    parser.add_argument("--store", type=Path, help=STORE_HELP)
+    parser.add_argument("--store", type=Path, help=_(STORE_HELP))
     parser.set_defaults(func=_history)
 
 
 RUN_HEADERS = {
-    "department": "部门",
-    "month": "月份",
-    "version": "版本",
-    "current": "当前",
-    "scored_at": "计分时间",
-    "people": "人数",
-    "files": "输入文件数",
-    "plan_digest": "方案校验码",
-    "note": "备注",
+    "department": N_("部门"),
+    "month": N_("月份"),
+    "version": N_("版本"),
+    "current": N_("当前"),
+    "scored_at": N_("计分时间"),
+    "people": N_("人数"),
+    "files": N_("输入文件数"),
+    "plan_digest": N_("方案校验码"),
+    "note": N_("备注"),
 }
 PERIOD_HEADERS = {
-    "department": "部门",
-    "period": "周期",
-    "version": "版本",
-    "current": "当前",
-    "complete": "完整",
-    "source": "来源",
-    "scored_at": "计分时间",
-    "people": "人数",
-    "note": "备注",
+    "department": N_("部门"),
+    "period": N_("周期"),
+    "version": N_("版本"),
+    "current": N_("当前"),
+    "complete": N_("完整"),
+    "source": N_("来源"),
+    "scored_at": N_("计分时间"),
+    "people": N_("人数"),
+    "note": N_("备注"),
 }
 AUDIT_HEADERS = {
-    "id": "编号",
-    "department": "部门",
-    "month": "月份",
-    "person": "姓名",
-    "item": "指标",
-    "actual": "新实际值",
-    "points": "新得分",
-    "reason": "原因",
-    "made_by": "决定人",
-    "filed_at": "提交时间",
-    "forced": "超期强制",
-    "status": "状态",
+    "id": N_("编号"),
+    "department": N_("部门"),
+    "month": N_("月份"),
+    "person": N_("姓名"),
+    "item": N_("指标"),
+    "actual": N_("新实际值"),
+    "points": N_("新得分"),
+    "reason": N_("原因"),
+    "made_by": N_("决定人"),
+    "filed_at": N_("提交时间"),
+    "forced": N_("超期强制"),
+    "status": N_("状态"),
 }
+
+
+def _headers(headers: dict[str, str]) -> dict[str, str]:
+    """``headers`` (column → Chinese header) in the user's language."""
+    return {column: _(header) for column, header in headers.items()}
 
 
 def _history(args) -> int:
@@ -435,10 +523,16 @@ def _history(args) -> int:
         if args.department not in known:
             raise KpiError(
                 Problem(
-                    f"结果库 {store.store_path(args.store)} 里没有部门 {args.department!r}；"
-                    f"已有的部门：{'、'.join(known) or '（无，还没有计分的月份）'}",
-                    "--department 写其中之一（方案文件名，例如 channel_ops），"
-                    "或先用 kpi score 为这个部门计分",
+                    _("结果库 {store} 里没有部门 {department}；已有的部门：{known}").format(
+                        store=store.store_path(args.store),
+                        department=repr(args.department),
+                        known="、".join(known) or _("（无，还没有计分的月份）"),
+                    ),
+                    _(
+                        "--department 写其中之一（方案文件名，例如 channel_ops），"
+                        "或先用 kpi score 为这个部门计分"
+                    ),
+                    code="unknown_department",
                 )
             )
         table = table[table["department"] == args.department]
@@ -449,7 +543,7 @@ def _history(args) -> int:
         chosen = Period.parse(args.month or args.period)
         table = table[table["month"].isin(chosen.months)]
     if table.empty:
-        print(f"{store.store_path(args.store)}：还没有已计分的月份")
+        print(_("{store}：还没有已计分的月份").format(store=store.store_path(args.store)))
         return 0
     table = table.assign(
         current=table["current"].map({True: "*", False: ""}),
@@ -458,7 +552,7 @@ def _history(args) -> int:
         note=table["note"].fillna(""),
     )
     with pd.option_context("display.unicode.east_asian_width", True, "display.width", 200):
-        print(table[list(RUN_HEADERS)].rename(columns=RUN_HEADERS).to_string(index=False))
+        print(table[list(RUN_HEADERS)].rename(columns=_headers(RUN_HEADERS)).to_string(index=False))
         trail = store.audit_trail(args.store, args.department)
         if len(trail):
             trail = (
@@ -466,13 +560,17 @@ def _history(args) -> int:
                     actual=number(trail["actual"]),
                     points=number(trail["points"]),
                     filed_at=pd.to_datetime(trail["filed_at"]).dt.strftime("%Y-%m-%d %H:%M:%S"),
-                    forced=trail["forced"].map({True: "是", False: ""}),
+                    forced=trail["forced"].map({True: _("是"), False: ""}),
                 )
                 .astype(object)
                 .fillna("")
             )
-            print("\n调整记录（审计）：")
-            print(trail[list(AUDIT_HEADERS)].rename(columns=AUDIT_HEADERS).to_string(index=False))
+            print("\n" + _("调整记录（审计）："))
+            print(
+                trail[list(AUDIT_HEADERS)]
+                .rename(columns=_headers(AUDIT_HEADERS))
+                .to_string(index=False)
+            )
         from kpilib import ledger, period_store
 
         periods = period_store.runs(args.store, args.department)
@@ -481,21 +579,23 @@ def _history(args) -> int:
         if len(periods):
             periods = periods.assign(
                 current=periods["current"].map({True: "*", False: ""}),
-                complete=periods["complete"].map({True: "是", False: "否（未完整）"}),
+                complete=periods["complete"].map({True: _("是"), False: _("否（未完整）")}),
                 scored_at=periods["scored_at"].dt.strftime("%Y-%m-%d %H:%M:%S"),
-                source=periods["source"].map({"months": "各月汇总", "actuals": "本周期文件"}),
+                source=periods["source"].map({"months": _("各月汇总"), "actuals": _("本周期文件")}),
                 note=periods["note"].fillna(""),
             )
-            print("\n考核周期：")
+            print("\n" + _("考核周期："))
             print(
-                periods[list(PERIOD_HEADERS)].rename(columns=PERIOD_HEADERS).to_string(index=False)
+                periods[list(PERIOD_HEADERS)]
+                .rename(columns=_headers(PERIOD_HEADERS))
+                .to_string(index=False)
             )
         for title, frame in (
-            ("罚款与奖励", ledger.money_items(args.department, store=args.store)),
-            ("薪酬等级", ledger.pay_levels(args.department, store=args.store)),
+            (_("罚款与奖励"), ledger.money_items(args.department, store=args.store)),
+            (_("薪酬等级"), ledger.pay_levels(args.department, store=args.store)),
         ):
             if len(frame):
-                print(f"\n{title}：")
+                print("\n" + _("{title}：").format(title=title))
                 print(frame.astype(object).fillna("").to_string(index=False))
     return 0
 
@@ -505,29 +605,33 @@ def _adjust_parser(commands) -> None:
 
     parser = commands.add_parser(
         "adjust",
-        help="记录一项申诉结果或调整",
-        description="为已存月份中某人的某一项记录新的实际值或新的得分，并把它作为输入重新计分，"
-        "存为该月的新版本（原版本保留）。超过结果首次计分后 3 个工作日（按国家法定节假日和调休）"
-        "的申诉，除非加 --force，否则拒绝。输入文件改动后重新计分的月份里，之前的调整标为待复核、"
-        "不计入；核实后用 --confirm 编号 重新计入。",
+        help=_("记录一项申诉结果或调整"),
+        description=_(
+            "为已存月份中某人的某一项记录新的实际值或新的得分，并把它作为输入重新计分，"
+            "存为该月的新版本（原版本保留）。"
+            "超过结果首次计分后 3 个工作日（按国家法定节假日和调休）"
+            "的申诉，除非加 --force，否则拒绝。"
+            "输入文件改动后重新计分的月份里，之前的调整标为待复核、"
+            "不计入；核实后用 --confirm 编号 重新计入。"
+        ),
     )
     _plan_arg(parser)
     _month(parser)
-    parser.add_argument("--person", help="姓名（与目标表一致）")
-    parser.add_argument("--item", help="指标（与目标表一致）")
+    parser.add_argument("--person", help=_("姓名（与目标表一致）"))
+    parser.add_argument("--item", help=_("指标（与目标表一致）"))
     value = parser.add_mutually_exclusive_group()
-    value.add_argument("--actual", type=float, help="更正后的实际值，按规则重新计分")
-    value.add_argument("--points", type=float, help="该项的新得分（须在该项规则能给的范围内）")
+    value.add_argument("--actual", type=float, help=_("更正后的实际值，按规则重新计分"))
+    value.add_argument("--points", type=float, help=_("该项的新得分（须在该项规则能给的范围内）"))
     value.add_argument(
-        "--confirm", type=int, metavar="编号", help="确认一项待复核的调整，按当前输入重新计入"
+        "--confirm", type=int, metavar=_("编号"), help=_("确认一项待复核的调整，按当前输入重新计入")
     )
-    parser.add_argument("--reason", help="调整原因")
-    parser.add_argument("--by", help="决定人")
+    parser.add_argument("--reason", help=_("调整原因"))
+    parser.add_argument("--by", help=_("决定人"))
     parser.add_argument(
-        "--filed", type=datetime.fromisoformat, help="申诉提交日期 YYYY-MM-DD；默认现在"
+        "--filed", type=datetime.fromisoformat, help=_("申诉提交日期 YYYY-MM-DD；默认现在")
     )
-    parser.add_argument("--force", action="store_true", help="超过期限也记录")
-    parser.add_argument("--store", type=Path, help=STORE_HELP)
+    parser.add_argument("--force", action="store_true", help=_("超过期限也记录"))
+    parser.add_argument("--store", type=Path, help=_(STORE_HELP))
     parser.set_defaults(func=_adjust)
 
 
@@ -537,7 +641,11 @@ def _adjust(args) -> int:
     plan = load_plan(args.plan)
     if args.confirm is not None:
         number, result = months.confirm(plan, args.confirm, args.store)
-        print(f"已确认第 {args.confirm} 号调整（记为第 {number} 号），{result.month} 已重新计分")
+        print(
+            _("已确认第 {confirmed} 号调整（记为第 {number} 号），{month} 已重新计分").format(
+                confirmed=args.confirm, number=number, month=result.month
+            )
+        )
         return 0
     needed = {
         "--person": args.person,
@@ -547,13 +655,16 @@ def _adjust(args) -> int:
     }
     lacking = [flag for flag, value in needed.items() if value is None]
     if args.actual is None and args.points is None:
-        lacking.append("--actual 或 --points")
+        lacking.append(_("--actual 或 --points"))
     if lacking:
         raise KpiError(
             Problem(
-                f"缺少 {'、'.join(lacking)}",
-                "登记调整须给出姓名、指标、新实际值或新得分、原因和决定人；"
-                "确认待复核的调整用 --confirm 编号",
+                _("缺少 {flags}").format(flags="、".join(lacking)),
+                _(
+                    "登记调整须给出姓名、指标、新实际值或新得分、原因和决定人；"
+                    "确认待复核的调整用 --confirm 编号"
+                ),
+                code="missing_arguments",
             )
         )
     number, result = months.adjust(
@@ -571,8 +682,18 @@ def _adjust(args) -> int:
     )
     person = result.people.set_index("person").loc[args.person]
     print(
-        f"已记录第 {number} 号调整：{args.person} {args.item} {args.month}；重新计分后总分 "
-        f"{person['total']:.2f}（原 {person['original_total']:.2f}），等级 {person['grade']}"
+        _(
+            "已记录第 {number} 号调整：{person} {item} {month}；重新计分后总分 "
+            "{total:.2f}（原 {original:.2f}），等级 {grade}"
+        ).format(
+            number=number,
+            person=args.person,
+            item=args.item,
+            month=args.month,
+            total=person["total"],
+            original=person["original_total"],
+            grade=person["grade"],
+        )
     )
     return 0
 
@@ -580,20 +701,24 @@ def _adjust(args) -> int:
 def _money_parser(commands) -> None:
     parser = commands.add_parser(
         "money",
-        help="记录一笔罚款或奖励（元）",
-        description="为已存月份中某人记录一笔罚款（负数）或奖励（正数），写明原因和决定人；"
-        "工资表的「罚款/奖励」列把它与方案规定的罚款一起列出。",
+        help=_("记录一笔罚款或奖励（元）"),
+        description=_(
+            "为已存月份中某人记录一笔罚款（负数）或奖励（正数），写明原因和决定人；"
+            "工资表的「罚款/奖励」列把它与方案规定的罚款一起列出。"
+        ),
     )
     _plan_arg(parser)
     _month(parser)
-    parser.add_argument("--person", required=True, help="姓名（与当月结果一致）")
+    parser.add_argument("--person", required=True, help=_("姓名（与当月结果一致）"))
     parser.add_argument(
-        "--amount", required=True, help="金额（元，到分）：罚款写负数如 -50，奖励写正数如 500"
+        "--amount", required=True, help=_("金额（元，到分）：罚款写负数如 -50，奖励写正数如 500")
     )
-    parser.add_argument("--kind", help="类别，默认按正负为 奖励 或 罚款（也可写 合理化建议奖 等）")
-    parser.add_argument("--reason", required=True, help="原因")
-    parser.add_argument("--by", required=True, help="决定人")
-    parser.add_argument("--store", type=Path, help=STORE_HELP)
+    parser.add_argument(
+        "--kind", help=_("类别，默认按正负为 奖励 或 罚款（也可写 合理化建议奖 等）")
+    )
+    parser.add_argument("--reason", required=True, help=_("原因"))
+    parser.add_argument("--by", required=True, help=_("决定人"))
+    parser.add_argument("--store", type=Path, help=_(STORE_HELP))
     parser.set_defaults(func=_money)
 
 
@@ -610,7 +735,15 @@ def _money(args) -> int:
         kind=args.kind,
         store=args.store,
     )
-    print(f"已记录第 {number} 笔：{args.person} {args.month} {args.amount} 元（{args.reason}）")
+    print(
+        _("已记录第 {number} 笔：{person} {month} {amount} 元（{reason}）").format(
+            number=number,
+            person=args.person,
+            month=args.month,
+            amount=args.amount,
+            reason=args.reason,
+        )
+    )
     return 0
 
 
@@ -620,15 +753,19 @@ def _money(args) -> int:
 def _payroll_parser(commands) -> None:
     parser = commands.add_parser(
         "payroll",
-        help="从结果库写出当月工资表（Excel）",
-        description="按结果库中当月的当前结果（已含调整）每人一行写出等级、得分、绩效工资和标记。",
+        help=_("从结果库写出当月工资表（Excel）"),
+        description=_(
+            "按结果库中当月的当前结果（已含调整）每人一行写出等级、得分、绩效工资和标记。"
+        ),
     )
     _plan_arg(parser)
     _month_or_period(parser)
-    parser.add_argument("--pool", help="本月奖金池（元），方案有奖金池时用")
-    parser.add_argument("--out", type=Path, help="工作簿路径；默认 reports/月份/部门/payroll.xlsx")
-    parser.add_argument("--store", type=Path, help=STORE_HELP)
-    parser.add_argument("--force", action="store_true", help="覆盖已有的工作簿")
+    parser.add_argument("--pool", help=_("本月奖金池（元），方案有奖金池时用"))
+    parser.add_argument(
+        "--out", type=Path, help=_("工作簿路径；默认 reports/月份/部门/payroll.xlsx")
+    )
+    parser.add_argument("--store", type=Path, help=_(STORE_HELP))
+    parser.add_argument("--force", action="store_true", help=_("覆盖已有的工作簿"))
     parser.set_defaults(func=_payroll)
 
 
@@ -651,7 +788,11 @@ def _payroll(args) -> int:
         levels = table.assign(month=args.month, reason=table["level_reason"])
         ledger.save_levels(levels, plan.department, args.store)
     total = sum(table["performance_pay"], Decimal("0.00"))
-    print(f"已写出 {out}：{len(table)} 人，绩效工资合计 {total:,.2f} 元")
+    print(
+        _("已写出 {path}：{count} 人，绩效工资合计 {total:,.2f} 元").format(
+            path=out, count=len(table), total=total
+        )
+    )
     return 0
 
 
@@ -666,10 +807,18 @@ def _payroll_period(args, plan, period) -> int:
     payroll.write(table, out, plan.name, period.label, force=args.force)
     money = "year_end_bonus" if "year_end_bonus" in table else "performance_pay"
     total = sum(table[money], Decimal("0.00"))
-    what = "年底奖金" if money == "year_end_bonus" else "绩效工资"
-    print(f"已写出 {out}：{len(table)} 人，{what}合计 {total:,.2f} 元")
+    what = _("年底奖金") if money == "year_end_bonus" else _("绩效工资")
+    print(
+        _("已写出 {path}：{count} 人，{what}合计 {total:,.2f} 元").format(
+            path=out, count=len(table), what=what, total=total
+        )
+    )
     if not table["complete"].eq("是").all():
-        print(f"注意：{period.label}未完整，未完整的人员本期不发放（见“周期完整”列）")
+        print(
+            _("注意：{period}未完整，未完整的人员本期不发放（见“周期完整”列）").format(
+                period=period.label
+            )
+        )
     return 0
 
 
@@ -679,17 +828,19 @@ def _payroll_period(args, plan, period) -> int:
 def _template_parser(commands) -> None:
     parser = commands.add_parser(
         "template",
-        help="写出方案当月的 Excel 录入表",
-        description="写出一个待填写的 .xlsx：方案中的人员及其输入项，已填好单位和目标（实际值表），"
-        "方案用到时另有扣分记录表和评分记录表。填好后用 "
-        "kpi score 方案 --month 月份 --actuals 文件 计分。",
+        help=_("写出方案当月的 Excel 录入表"),
+        description=_(
+            "写出一个待填写的 .xlsx：方案中的人员及其输入项，已填好单位和目标（实际值表），"
+            "方案用到时另有扣分记录表和评分记录表。填好后用 "
+            "kpi score 方案 --month 月份 --actuals 文件 计分。"
+        ),
     )
     _plan_arg(parser)
     _month(parser)
     parser.add_argument(
-        "--out", type=Path, help="输出 .xlsx；默认当前文件夹下 部门_月份_录入表.xlsx"
+        "--out", type=Path, help=_("输出 .xlsx；默认当前文件夹下 部门_月份_录入表.xlsx")
     )
-    parser.add_argument("--force", action="store_true", help="覆盖已有文件")
+    parser.add_argument("--force", action="store_true", help=_("覆盖已有文件"))
     parser.set_defaults(func=_template)
 
 
@@ -700,11 +851,19 @@ def _template(args) -> int:
     plan = load_plan(args.plan)
     out = args.out or Path(f"{plan.department}_{args.month}_录入表.xlsx")
     if out.suffix.lower() != ".xlsx":
-        raise KpiError(Problem(f"--out {out} 不是 .xlsx 文件", "文件名请以 .xlsx 结尾"))
+        raise KpiError(
+            Problem(
+                _("--out {path} 不是 .xlsx 文件").format(path=out),
+                _("文件名请以 .xlsx 结尾"),
+                code="not_xlsx",
+            )
+        )
     write_template(plan, args.month, out, force=args.force)
     print(
-        f"已写出 {out}：填好黄色单元格后运行\n"
-        f"  kpi score {args.plan} --month {args.month} --actuals {out}"
+        _(
+            "已写出 {path}：填好黄色单元格后运行\n"
+            "  kpi score {plan} --month {month} --actuals {path}"
+        ).format(path=out, plan=args.plan, month=args.month)
     )
     return 0
 
@@ -715,15 +874,17 @@ def _template(args) -> int:
 def _inspect_parser(commands) -> None:
     parser = commands.add_parser(
         "inspect",
-        help="计分前查看一个表格是怎样读取的（工作表、表头、列、人员）",
-        description="显示本工具怎样读取 FILE：用到和跳过的工作表、表头行、每一列对应什么、"
-        "人员及其指标和权重合计、跳过的行及原因、表中写明的总分和等级。加 --plan 时按方案核对，"
-        "并把表中的总分与本工具算出的总分对比。",
+        help=_("计分前查看一个表格是怎样读取的（工作表、表头、列、人员）"),
+        description=_(
+            "显示本工具怎样读取 FILE：用到和跳过的工作表、表头行、每一列对应什么、"
+            "人员及其指标和权重合计、跳过的行及原因、表中写明的总分和等级。加 --plan 时按方案核对，"
+            "并把表中的总分与本工具算出的总分对比。"
+        ),
     )
-    parser.add_argument("file", type=Path, help="工作簿、CSV，或每人一个文件的文件夹")
-    parser.add_argument("--plan", type=Path, help="用来核对的方案文件")
-    parser.add_argument("--sheet", help="只读这个工作表")
-    parser.add_argument("--json", action="store_true", help="输出一个 JSON 对象")
+    parser.add_argument("file", type=Path, help=_("工作簿、CSV，或每人一个文件的文件夹"))
+    parser.add_argument("--plan", type=Path, help=_("用来核对的方案文件"))
+    parser.add_argument("--sheet", help=_("只读这个工作表"))
+    parser.add_argument("--json", action="store_true", help=_("输出一个 JSON 对象"))
     parser.set_defaults(func=_inspect)
 
 
@@ -748,26 +909,30 @@ def _inspect(args) -> int:
 def _plan_parser(commands) -> None:
     parser = commands.add_parser(
         "plan",
-        help="管理方案：发布模拟（what-if）草稿",
-        description="方案文件的操作。模拟面板保存的方案是 params/drafts/ 下的草稿，"
-        "kpi report 不会用它；确认后用 kpi plan publish 发布。",
+        help=_("管理方案：发布模拟（what-if）草稿"),
+        description=_(
+            "方案文件的操作。模拟面板保存的方案是 params/drafts/ 下的草稿，"
+            "kpi report 不会用它；确认后用 kpi plan publish 发布。"
+        ),
     )
-    actions = parser.add_subparsers(dest="action", required=True, metavar="操作")
+    actions = parser.add_subparsers(dest="action", required=True, metavar=_("操作"))
     publish = actions.add_parser(
         "publish",
-        help="把草稿发布为正式方案（旧方案原样存入 plan_history/）",
-        description="把草稿（例如 params/drafts/channel_ops_whatif.yaml）发布为 "
-        "params/<部门>.yaml。原方案原样保存为 plan_history/<部门>.<时间>.yaml，"
-        "其校验码与结果库里按它计分的月份一致。",
+        help=_("把草稿发布为正式方案（旧方案原样存入 plan_history/）"),
+        description=_(
+            "把草稿（例如 params/drafts/channel_ops_whatif.yaml）发布为 "
+            "params/<部门>.yaml。原方案原样保存为 plan_history/<部门>.<时间>.yaml，"
+            "其校验码与结果库里按它计分的月份一致。"
+        ),
     )
     publish.add_argument(
-        "draft", type=Path, help="草稿文件，例如 params/drafts/channel_ops_whatif.yaml"
+        "draft", type=Path, help=_("草稿文件，例如 params/drafts/channel_ops_whatif.yaml")
     )
     publish.add_argument(
         "--as",
         dest="department",
-        metavar="部门",
-        help="要替换的部门方案；默认草稿文件名去掉 _whatif 后缀",
+        metavar=_("部门"),
+        help=_("要替换的部门方案；默认草稿文件名去掉 _whatif 后缀"),
     )
     publish.set_defaults(func=_publish)
 
@@ -777,7 +942,12 @@ def _publish(args) -> int:
 
     published, kept = publish(args.draft, args.department)
     print(
-        f"已发布 {published}" + (f"；原方案保存为 {kept}" if kept else "（此前没有这个部门的方案）")
+        _("已发布 {path}").format(path=published)
+        + (
+            _("；原方案保存为 {path}").format(path=kept)
+            if kept
+            else _("（此前没有这个部门的方案）")
+        )
     )
     return 0
 
@@ -788,9 +958,11 @@ def _publish(args) -> int:
 def _lab_parser(commands) -> None:
     parser = commands.add_parser(
         "lab",
-        help="在 notebooks/ 中打开 JupyterLab",
-        description="在项目的 notebooks/ 文件夹启动 JupyterLab（以 root 运行时自动加 "
-        "--allow-root）。其余参数原样交给 jupyter lab，例如 kpi lab --port 8899。",
+        help=_("在 notebooks/ 中打开 JupyterLab"),
+        description=_(
+            "在项目的 notebooks/ 文件夹启动 JupyterLab（以 root 运行时自动加 "
+            "--allow-root）。其余参数原样交给 jupyter lab，例如 kpi lab --port 8899。"
+        ),
     )
     parser.set_defaults(func=_lab)
 
@@ -813,10 +985,14 @@ def _lab(args) -> int:
     folder = root() / "notebooks"
     if not folder.is_dir():
         raise KpiError(
-            Problem(f"{root()} 下没有 notebooks/ 文件夹", "在项目文件夹（有 params/ 的那个）里运行")
+            Problem(
+                _("{root} 下没有 notebooks/ 文件夹").format(root=root()),
+                _("在项目文件夹（有 params/ 的那个）里运行"),
+                code="no_notebooks",
+            )
         )
     command = lab_command(args.lab_args)
-    print(f"在 {folder} 启动：{' '.join(command[1:])}")
+    print(_("在 {folder} 启动：{command}").format(folder=folder, command=" ".join(command[1:])))
     os.chdir(folder)
     os.execv(command[0], command)
     return 0  # not reached
@@ -828,18 +1004,20 @@ def _lab(args) -> int:
 def _review_parser(commands) -> None:
     parser = commands.add_parser(
         "review",
-        help="记录复核调整：改某人某月的等级，写明理由和复核人",
-        description="复核人员修改已存月份中某人的等级（复核调整），写明理由和复核人。"
-        "它在方案的等级比例和强制分布之后生效；工资表和报告都按调整后的等级。"
-        "同一人同一月再次复核，以最后一次为准，之前的记录保留。",
+        help=_("记录复核调整：改某人某月的等级，写明理由和复核人"),
+        description=_(
+            "复核人员修改已存月份中某人的等级（复核调整），写明理由和复核人。"
+            "它在方案的等级比例和强制分布之后生效；工资表和报告都按调整后的等级。"
+            "同一人同一月再次复核，以最后一次为准，之前的记录保留。"
+        ),
     )
     _plan_arg(parser)
     _month(parser)
-    parser.add_argument("--person", required=True, help="姓名（与当月结果一致）")
-    parser.add_argument("--grade", required=True, help="调整后的等级（方案中的等级）")
-    parser.add_argument("--reason", required=True, help="理由")
-    parser.add_argument("--by", required=True, help="复核人")
-    parser.add_argument("--store", type=Path, help=STORE_HELP)
+    parser.add_argument("--person", required=True, help=_("姓名（与当月结果一致）"))
+    parser.add_argument("--grade", required=True, help=_("调整后的等级（方案中的等级）"))
+    parser.add_argument("--reason", required=True, help=_("理由"))
+    parser.add_argument("--by", required=True, help=_("复核人"))
+    parser.add_argument("--store", type=Path, help=_(STORE_HELP))
     parser.set_defaults(func=_review)
 
 
@@ -856,7 +1034,13 @@ def _review(args) -> int:
         store=args.store,
     )
     print(
-        f"已记录第 {number} 号复核调整：{args.person} {args.month} → {args.grade}（{args.reason}）"
+        _("已记录第 {number} 号复核调整：{person} {month} → {grade}（{reason}）").format(
+            number=number,
+            person=args.person,
+            month=args.month,
+            grade=args.grade,
+            reason=args.reason,
+        )
     )
     return 0
 

@@ -33,6 +33,7 @@ from kpilib.engine.scoring import (
     score,
 )
 from kpilib.errors import DataError, KpiError
+from kpilib.i18n import _
 from kpilib.project import available_months, input_files, store_path
 from kpilib.sheets.inputs import read_inputs
 from kpilib.sheets.workbooks import check_template_targets
@@ -208,7 +209,7 @@ def history(
         try:
             done.append(_resolve(plan, m, stored, store, save, None)[0])
         except KpiError as exc:
-            notes.append(f"{m} 未计入趋势：{exc}")
+            notes.append(_("{month} 未计入趋势：{error}").format(month=m, error=exc))
     result, recorded = _resolve(plan, month, stored, store, save, actuals)
     done.append(result)
     people = pd.concat([r.people.assign(month=r.month) for r in done], ignore_index=True)
@@ -317,7 +318,9 @@ def _resolve(plan: Plan, month: str, stored: dict, store, save: bool, actuals):
             ""
             if run is None
             else (
-                "输入文件已改动，重新计分" if digest != run["inputs_digest"] else "计入新登记的调整"
+                _("输入文件已改动，重新计分")
+                if digest != run["inputs_digest"]
+                else _("计入新登记的调整")
             )
         )
         results.save(

@@ -22,6 +22,7 @@ from kpilib.engine.period_plan import PeriodSpec
 from kpilib.engine.plan import Plan, Sources, load_plan
 from kpilib.engine.scoring import score
 from kpilib.errors import DataError, PlanError, Problem
+from kpilib.i18n import _
 from kpilib.outcomes.rollup import from_result, period_flags, roll_up
 from kpilib.periods import Kind, Period
 from kpilib.project import available_months, input_files, store_path
@@ -105,9 +106,12 @@ class PeriodResult:
         if config is None:
             raise PlanError(
                 Problem(
-                    f"方案没有为{self.period.kind.label}写 pay",
-                    f"在 periods.{self.period.kind.value} 下加 pay:（docs/plan-format.md）",
+                    _("方案没有为{kind}写 pay").format(kind=self.period.kind.label),
+                    _("在 periods.{key} 下加 pay:（docs/plan-format.md）").format(
+                        key=self.period.kind.value
+                    ),
                     file=str(self.plan.path),
+                    code="no_period_pay",
                     where=f"periods.{self.period.kind.value}.pay",
                 )
             )
@@ -122,7 +126,7 @@ class PeriodResult:
             plan = plan.model_copy(update={"pay": config.model_copy(update={"base": scaled})})
         people = self.people.assign(
             valid=self.people["valid"] & self.people["complete"],
-            gates=self.people["complete"].map({True: "", False: "周期未完整"}),
+            gates=self.people["complete"].map({True: "", False: _("周期未完整")}),
         )
         return pay.compute(people, plan)
 
@@ -168,9 +172,12 @@ def period_result(
     if not inside:
         raise DataError(
             Problem(
-                f"{period.label}（{period.months[0]}–{period.months[-1]}）没有任何月份的结果或实际值",
-                f"先为其中的月份放入实际值并计分，例如 kpi score {plan.path} --month "
-                f"{period.months[0]}",
+                _("{period}（{first}–{last}）没有任何月份的结果或实际值").format(
+                    period=period.label, first=period.months[0], last=period.months[-1]
+                ),
+                _("先为其中的月份放入实际值并计分，例如 kpi score {plan} --month {month}").format(
+                    plan=plan.path, month=period.months[0]
+                ),
                 file=str(plan.path),
                 code="no_months",
             )
@@ -195,7 +202,7 @@ def period_result(
                 plan_digest=plan.digest or "",
                 source="months",
                 basis=basis,
-                note="" if stored is None else "月份结果或方案已变，重新汇总",
+                note="" if stored is None else _("月份结果或方案已变，重新汇总"),
                 store=store,
             )
     return PeriodResult(
@@ -207,19 +214,29 @@ def _spec(plan: Plan, period: Period) -> PeriodSpec:
     if period.kind is Kind.month:
         raise PlanError(
             Problem(
-                f"{period.key} 是月份",
-                f"月份用 --month {period.key}（或 kpilib.months.month_result）",
+                _("{period} 是月份").format(period=period.key),
+                _("月份用 --month {period}（或 kpilib.months.month_result）").format(
+                    period=period.key
+                ),
                 code="period_is_month",
             )
         )
     spec = plan.periods.spec(period.kind.value) if plan.periods else None
     if spec is None:
-        declared = "、".join(plan.periods.kinds) if plan.periods else "无"
+        declared = "、".join(plan.periods.kinds) if plan.periods else _("无")
         raise PlanError(
             Problem(
-                f"方案 {plan.department} 没有{period.kind.label}考核"
-                f"（periods.{period.kind.value}）；已声明的周期：{declared}",
-                f"在方案中加 periods: {period.kind.value}: …（docs/plan-format.md），或换一个周期",
+                _(
+                    "方案 {department} 没有{kind}考核（periods.{key}）；已声明的周期：{declared}"
+                ).format(
+                    department=plan.department,
+                    kind=period.kind.label,
+                    key=period.kind.value,
+                    declared=declared,
+                ),
+                _("在方案中加 periods: {key}: …（docs/plan-format.md），或换一个周期").format(
+                    key=period.kind.value
+                ),
                 file=str(plan.path),
                 where="periods",
                 code="period_not_declared",
@@ -259,7 +276,7 @@ def _from_actuals(plan, period, spec, grades, store, save) -> PeriodResult:
                 source="actuals",
                 basis=basis,
                 items=scored.items,
-                note="" if stored is None else "输入文件已改动，重新计分",
+                note="" if stored is None else _("输入文件已改动，重新计分"),
                 store=store,
             )
     return PeriodResult(plan, period, spec, frame, items=scored.items, version=version)

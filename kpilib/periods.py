@@ -22,8 +22,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from kpilib.errors import Problem
-
-_CN_DIGITS = "〇一二三四五六七八九十"
+from kpilib.i18n import N_, _
 
 
 class Kind(StrEnum):
@@ -42,15 +41,17 @@ class Kind(StrEnum):
     @property
     def label(self) -> str:
         """Chinese name of the kind: 月度, 双月, 季度, 半年度, 年度."""
-        return {
-            "month": "月度",
-            "two_month": "双月",
-            "quarter": "季度",
-            "half": "半年度",
-            "year": "年度",
-        }[self.value]
+        return _(_KIND_LABELS[self.value])
 
 
+_KIND_LABELS = {
+    "month": N_("月度"),
+    "two_month": N_("双月"),
+    "quarter": N_("季度"),
+    "half": N_("半年度"),
+    "year": N_("年度"),
+}
+_QUARTERS = {1: N_("第一季度"), 2: N_("第二季度"), 3: N_("第三季度"), 4: N_("第四季度")}
 _LETTERS = {"B": Kind.two_month, "Q": Kind.quarter, "H": Kind.half}
 _PATTERN = re.compile(r"(\d{4})(?:-(?:(0[1-9]|1[0-2])|([BQH])(\d{1,2})))?")
 
@@ -84,7 +85,7 @@ class Period:
         """
         match = _PATTERN.fullmatch(str(text).strip())
         if match is None:
-            raise ValueError(f"{text!r} 不是考核周期；{FORMS}")
+            raise ValueError(_("{text!r} 不是考核周期；{forms}").format(text=text, forms=_(FORMS)))
         year, month, letter, number = match.groups()
         if month:
             return cls(int(year), Kind.month, int(month))
@@ -93,7 +94,11 @@ class Period:
         kind = _LETTERS[letter]
         count = 12 // kind.months
         if not 1 <= int(number) <= count:
-            raise ValueError(f"{text!r}：{kind.label}编号只能是 1–{count}；{FORMS}")
+            raise ValueError(
+                _("{text!r}：{kind}编号只能是 1–{count}；{forms}").format(
+                    text=text, kind=kind.label, count=count, forms=_(FORMS)
+                )
+            )
         return cls(int(year), kind, int(number))
 
     @classmethod
@@ -127,15 +132,17 @@ class Period:
         """The period in Chinese: 2024年11月, 2024年第四季度, 2024年下半年, 2024年度."""
         y, n = self.year, self.number
         if self.kind is Kind.month:
-            return f"{y}年{n}月"
+            return _("{year}年{n}月").format(year=y, n=n)
         if self.kind is Kind.two_month:
             first = self.first_month
-            return f"{y}年第{n}考核区间（{first}–{first + 1}月）"
+            return _("{year}年第{n}考核区间（{first}–{last}月）").format(
+                year=y, n=n, first=first, last=first + 1
+            )
         if self.kind is Kind.quarter:
-            return f"{y}年第{_CN_DIGITS[n]}季度"
+            return _("{year}年{quarter}").format(year=y, quarter=_(_QUARTERS[n]))
         if self.kind is Kind.half:
-            return f"{y}年{'上' if n == 1 else '下'}半年"
-        return f"{y}年度"
+            return (_("{year}年上半年") if n == 1 else _("{year}年下半年")).format(year=y)
+        return _("{year}年度").format(year=y)
 
     @property
     def is_month(self) -> bool:
@@ -153,7 +160,7 @@ class Period:
         return self.key
 
 
-FORMS = (
+FORMS = N_(
     "请写成 2024-11（月）、2024-B6（双月，第6个两月区间即11–12月）、2024-Q4（季度）、"
     "2024-H2（半年）或 2024（全年）"
 )
@@ -161,7 +168,12 @@ FORMS = (
 
 def period_problem(text: str, where: str = "") -> Problem:
     """The problem for an unreadable period ``text``."""
-    return Problem(f"{text!r} 不是考核周期", FORMS, where=where or None, code="bad_period")
+    return Problem(
+        _("{text!r} 不是考核周期").format(text=text),
+        _(FORMS),
+        where=where or None,
+        code="bad_period",
+    )
 
 
 __all__ = ["Period", "Kind", "period_problem", "FORMS"]

@@ -35,6 +35,7 @@ from kpilib.engine.scoring import (
     Result,
 )
 from kpilib.errors import DataError, KpiError, Problem
+from kpilib.i18n import N_, _
 from kpilib.project import store_path
 
 if TYPE_CHECKING:
@@ -155,7 +156,7 @@ SCHEMA = [
         completion DOUBLE, points DOUBLE, full_points DOUBLE, rule VARCHAR, reason VARCHAR);
     """,
 ]
-STATUS = {"applied": "已应用", "review": "待复核", "superseded": "已被取代"}
+STATUS = {"applied": N_("已应用"), "review": N_("待复核"), "superseded": N_("已被取代")}
 SCHEMA_VERSION = len(SCHEMA)
 
 
@@ -176,10 +177,13 @@ def connect(
     if not path.exists() and not create:
         raise KpiError(
             Problem(
-                f"no results store at {path}",
-                "score a month first (kpi score PLAN --month YYYY-MM), or point "
-                "--store / KPI_STORE at the store",
+                _("没有结果库 {path}").format(path=path),
+                _(
+                    "先为一个月份计分（kpi score 方案 --month YYYY-MM），"
+                    "或用 --store / KPI_STORE 指向结果库"
+                ),
                 file=str(path),
+                code="no_store",
             )
         )
     try:
@@ -198,10 +202,13 @@ def connect(
             raise KpiError(
                 store_problem(exc, path)
                 or Problem(
-                    f"无法打开结果库（{exc}）",
-                    f"检查文件 {path}；若已损坏，从备份恢复，或运行 "
-                    f"mv {path} {path}.broken 后重新计分",
+                    _("无法打开结果库（{error}）").format(error=exc),
+                    _(
+                        "检查文件 {path}；若已损坏，从备份恢复，或运行 "
+                        "mv {path} {path}.broken 后重新计分"
+                    ).format(path=path),
                     file=str(path),
+                    code="store_unreadable",
                 )
             ) from None
     try:
@@ -229,33 +236,46 @@ def store_problem(exc: Exception, path: Path) -> Problem | None:
         pid = re.search(r"PID (\d+)", holder)
         command = _command_line(int(pid.group(1))) if pid else ""
         return Problem(
-            f"结果库正被另一个进程占用：{holder}{f'，命令 {command}' if command else ''}",
-            "等它结束，或关闭占用它的笔记本内核（Kernel → Shut Down）或程序后重新运行；"
-            "本次什么都没有写入",
+            _("结果库正被另一个进程占用：{holder}{command}").format(
+                holder=holder,
+                command=_("，命令 {command}").format(command=command) if command else "",
+            ),
+            _(
+                "等它结束，或关闭占用它的笔记本内核（Kernel → Shut Down）或程序后重新运行；"
+                "本次什么都没有写入"
+            ),
             file=str(path),
+            code="store_locked",
         )
     if re.search(r"Read-only file system|Permission denied", message):
         return Problem(
-            "结果库是只读的（文件或所在文件夹不可写）",
-            f"给 {path} 和它所在的文件夹写权限，或用 --store / KPI_STORE 指向可写的位置；"
-            "只想看结果时加 --no-store；本次什么都没有写入",
+            _("结果库是只读的（文件或所在文件夹不可写）"),
+            _(
+                "给 {path} 和它所在的文件夹写权限，或用 --store / KPI_STORE 指向可写的位置；"
+                "只想看结果时加 --no-store；本次什么都没有写入"
+            ).format(path=path),
             file=str(path),
+            code="store_read_only",
         )
     if re.search(r"No space left|File too large|[Dd]isk (is )?full", message):
         return Problem(
-            "磁盘已满（或超过了文件大小限制），结果库写不下",
-            "腾出磁盘空间后重新运行；结果库保持原样，本次什么都没有写入",
+            _("磁盘已满（或超过了文件大小限制），结果库写不下"),
+            _("腾出磁盘空间后重新运行；结果库保持原样，本次什么都没有写入"),
             file=str(path),
+            code="disk_full",
         )
     if re.search(
         r"not a valid DuckDB database|Corrupt database|checksum|Could not read enough bytes",
         message,
     ):
         return Problem(
-            f"结果库文件已损坏（{message.splitlines()[0][:200]}）",
-            f"从备份恢复 {path}；没有备份时先保留坏文件：mv {path} {path}.broken ，"
-            "再对需要的月份重新运行 kpi score（会新建结果库）",
+            _("结果库文件已损坏（{error}）").format(error=message.splitlines()[0][:200]),
+            _(
+                "从备份恢复 {path}；没有备份时先保留坏文件：mv {path} {path}.broken ，"
+                "再对需要的月份重新运行 kpi score（会新建结果库）"
+            ).format(path=path),
             file=str(path),
+            code="store_corrupt",
         )
     return None
 
@@ -270,8 +290,9 @@ def _command_line(pid: int) -> str:
 
 def _os_problem(exc: OSError, path: Path) -> Problem:
     return Problem(
-        f"无法使用结果库所在的文件夹（{exc.strerror}）",
-        "用 --store / KPI_STORE 指向一个可写的位置",
+        _("无法使用结果库所在的文件夹（{error}）").format(error=exc.strerror),
+        _("用 --store / KPI_STORE 指向一个可写的位置"),
+        code="store_folder",
         file=str(exc.filename or path),
     )
 
@@ -287,9 +308,10 @@ def _upgrade(con, path: Path) -> None:
     elif tables:
         raise KpiError(
             Problem(
-                "this DuckDB file is not a kpilib results store (it has no meta table)",
-                "point --store / KPI_STORE at the results store, or move this file aside",
+                _("这个 DuckDB 文件不是 kpilib 的结果库（没有 meta 表）"),
+                _("用 --store / KPI_STORE 指向结果库，或把这个文件移开"),
                 file=str(path),
+                code="not_a_store",
             )
         )
     else:
@@ -297,10 +319,12 @@ def _upgrade(con, path: Path) -> None:
     if version > SCHEMA_VERSION:
         raise KpiError(
             Problem(
-                f"the results store has schema version {version}, newer than this kpilib "
-                f"understands ({SCHEMA_VERSION})",
-                "upgrade kpilib (pip install -U -e .), or use the kpilib that wrote the store",
+                _("结果库的结构版本是 {version}，比这个 kpilib 能读的（{known}）新").format(
+                    version=version, known=SCHEMA_VERSION
+                ),
+                _("升级 kpilib（pip install -U -e .），或用写出这个结果库的 kpilib"),
                 file=str(path),
+                code="store_too_new",
             )
         )
     if version == SCHEMA_VERSION:
@@ -367,17 +391,23 @@ def save(
     if not result.month:
         raise KpiError(
             Problem(
-                "a result without a month cannot be stored",
-                "score with kpilib.score_month(plan, 'YYYY-MM')",
+                _("没有月份的结果不能存入结果库"),
+                _("用 kpilib.score_month(方案, 'YYYY-MM') 计分"),
+                code="no_month",
             )
         )
     plan = result.plan
     if is_archived(plan):
         raise KpiError(
             Problem(
-                f"{plan.path} 是已被替换的旧方案（{ARCHIVE}/），只用于对照，不能存为当前结果",
-                f"用现行方案 params/{plan.department}.yaml 计分，或加 --no-store 只看结果",
+                _("{path} 是已被替换的旧方案（{archive}/），只用于对照，不能存为当前结果").format(
+                    path=plan.path, archive=ARCHIVE
+                ),
+                _("用现行方案 params/{department}.yaml 计分，或加 --no-store 只看结果").format(
+                    department=plan.department
+                ),
                 file=str(plan.path),
+                code="archived_plan",
             )
         )
     paths = [Path(p) for p in (files if files is not None else input_files(plan, result.month))]
@@ -637,13 +667,21 @@ def adjust(
     if (actual is None) == (points is None):
         raise KpiError(
             Problem(
-                "调整须给出新的实际值或新的得分，二者只能给一个",
-                "加 --actual 数值 或 --points 数值",
+                _("调整须给出新的实际值或新的得分，二者只能给一个"),
+                _("加 --actual 数值 或 --points 数值"),
+                code="actual_or_points",
                 **where,
             )
         )
     if not str(reason).strip() or not str(by).strip():
-        raise KpiError(Problem("调整须写明原因和决定人", "加 --reason 原因 和 --by 姓名", **where))
+        raise KpiError(
+            Problem(
+                _("调整须写明原因和决定人"),
+                _("加 --reason 原因 和 --by 姓名"),
+                code="reason_and_by",
+                **where,
+            )
+        )
     now = datetime.now()
     filed_at = filed_at or now
     with connect(store, create=False) as con:
@@ -656,9 +694,15 @@ def adjust(
         if month not in first_scored:
             raise DataError(
                 Problem(
-                    f"{plan.department} has no stored results for {month} "
-                    f"(stored: {', '.join(sorted(first_scored)) or 'none'})",
-                    f"score the month first: kpi score {plan.path} --month {month}",
+                    _("{department} 在结果库中没有 {month} 的结果（已存：{stored}）").format(
+                        department=plan.department,
+                        month=month,
+                        stored="、".join(sorted(first_scored)) or _("无"),
+                    ),
+                    _("先为这个月计分：kpi score {plan} --month {month}").format(
+                        plan=plan.path, month=month
+                    ),
+                    code="month_not_stored",
                     **where,
                 )
             )
@@ -675,8 +719,11 @@ def adjust(
         if person not in persons:
             raise DataError(
                 Problem(
-                    f"nobody called {person!r} was scored in {month}{nearest(person, persons)}",
-                    "check the name against the month's results",
+                    _("{month} 没有名为 {person!r} 的人员的得分{hint}").format(
+                        month=month, person=person, hint=nearest(person, persons)
+                    ),
+                    _("对照当月结果核对姓名"),
+                    code="unknown_person",
                     **where,
                 )
             )
@@ -684,9 +731,12 @@ def adjust(
         if item not in mine:
             raise DataError(
                 Problem(
-                    f"{person} has no item {item!r} in {month}{nearest(item, mine)}",
-                    f"use one of: {', '.join(mine)}",
+                    _("{person} 在 {month} 没有指标 {item!r}{hint}").format(
+                        person=person, month=month, item=item, hint=nearest(item, mine)
+                    ),
+                    _("改用其中之一：{names}").format(names="、".join(mine)),
                     column="item",
+                    code="not_persons_item",
                     **where,
                 )
             )
@@ -697,10 +747,15 @@ def adjust(
         if current != basis:
             problems.append(
                 Problem(
-                    f"{month} 的输入文件在第 {version} 版计分之后已改动（或已不在原处），"
-                    "调整无法对应到结果库中的数字",
-                    f"先重新计分：kpi score {plan.path} --month {month}（已登记的调整会标为"
-                    "待复核），再按新结果登记",
+                    _(
+                        "{month} 的输入文件在第 {version} 版计分之后已改动（或已不在原处），"
+                        "调整无法对应到结果库中的数字"
+                    ).format(month=month, version=version),
+                    _(
+                        "先重新计分：kpi score {plan} --month {month}（已登记的调整会标为"
+                        "待复核），再按新结果登记"
+                    ).format(plan=plan.path, month=month),
+                    code="inputs_changed",
                     **where,
                 )
             )
@@ -761,19 +816,25 @@ def confirm(
         if found.empty:
             raise DataError(
                 Problem(
-                    f"{plan.department} 没有第 {adjustment_id} 号调整",
-                    "用 kpi history 查看调整记录及其编号",
+                    _("{department} 没有第 {id} 号调整").format(
+                        department=plan.department, id=adjustment_id
+                    ),
+                    _("用 kpi history 查看调整记录及其编号"),
+                    code="no_such_adjustment",
                     **where,
                 )
             )
         row = found.iloc[0]
         if row["status"] != "review":
+            status = STATUS.get(row["status"], row["status"])
             raise DataError(
                 Problem(
-                    f"第 {adjustment_id} 号调整当前为“{STATUS.get(row['status'], row['status'])}”，"
-                    "不是待复核",
-                    "只有因输入文件改动而待复核的调整需要确认；用 kpi history 查看状态",
+                    _("第 {id} 号调整当前为“{status}”，不是待复核").format(
+                        id=adjustment_id, status=_(status)
+                    ),
+                    _("只有因输入文件改动而待复核的调整需要确认；用 kpi history 查看状态"),
                     person=row["person"],
+                    code="not_for_review",
                     **where,
                 )
             )
@@ -784,8 +845,11 @@ def confirm(
         if current_digest(plan, row["month"]) != basis:
             raise DataError(
                 Problem(
-                    f"{row['month']} 的输入文件在当前版本计分之后又改动了",
-                    f"先重新计分：kpi score {plan.path} --month {row['month']}，再确认",
+                    _("{month} 的输入文件在当前版本计分之后又改动了").format(month=row["month"]),
+                    _("先重新计分：kpi score {plan} --month {month}，再确认").format(
+                        plan=plan.path, month=row["month"]
+                    ),
+                    code="inputs_changed",
                     **where,
                 )
             )
@@ -828,9 +892,10 @@ def _check_value(plan, indicator, rule_type, full_points, actual, points, where)
     if ind is None:
         return [
             Problem(
-                f"指标 {indicator!r} 已不在方案中",
-                "按当前方案重新计分后再登记调整",
+                _("指标 {name!r} 已不在方案中").format(name=indicator),
+                _("按当前方案重新计分后再登记调整"),
                 column="item",
+                code="indicator_gone",
                 **where,
             )
         ]
@@ -840,17 +905,21 @@ def _check_value(plan, indicator, rule_type, full_points, actual, points, where)
             shown = "、".join(
                 text
                 for text in (
-                    f"不低于 {low:g}" if np.isfinite(low) else "",
-                    f"不高于 {high:g}" if np.isfinite(high) else "",
+                    _("不低于 {low:g}").format(low=low) if np.isfinite(low) else "",
+                    _("不高于 {high:g}").format(high=high) if np.isfinite(high) else "",
                 )
                 if text
             )
             return [
                 Problem(
-                    f"得分 {points!r} 超出该项规则能给的范围（{shown or '有限数'}）",
-                    f"给出 {shown or '一个有限的数'} 的得分；要超出规则的上限，请更正实际值"
-                    "（--actual）",
+                    _("得分 {points!r} 超出该项规则能给的范围（{range}）").format(
+                        points=points, range=shown or _("有限数")
+                    ),
+                    _("给出 {range} 的得分；要超出规则的上限，请更正实际值（--actual）").format(
+                        range=shown or _("一个有限的数")
+                    ),
                     column="points",
+                    code="points_out_of_range",
                     **where,
                 )
             ]
@@ -858,9 +927,12 @@ def _check_value(plan, indicator, rule_type, full_points, actual, points, where)
     if rule_type in ("incidents", "rating"):
         return [
             Problem(
-                f"{indicator!r} 按{rule_type}规则计分，不是由一个实际值算出",
-                "改为调整得分（--points）",
+                _("{name!r} 按{rule}规则计分，不是由一个实际值算出").format(
+                    name=indicator, rule=rule_type
+                ),
+                _("改为调整得分（--points）"),
                 column="actual",
+                code="no_actual_to_adjust",
                 **where,
             )
         ]
@@ -871,9 +943,10 @@ def _check_value(plan, indicator, rule_type, full_points, actual, points, where)
     if not problems and not np.isfinite(parsed.iloc[0]):
         problems = [
             Problem(
-                f"实际值 {actual!r} 不是有限的数",
-                "写一个普通数字，例如 2160000 或 0.925",
+                _("实际值 {actual!r} 不是有限的数").format(actual=actual),
+                _("写一个普通数字，例如 2160000 或 0.925"),
                 column="actual",
+                code="not_finite",
                 **where,
             )
         ]
@@ -895,18 +968,22 @@ def _check_filed(filed_at, first, now, month, force, where) -> list[Problem]:
     if filed_at.date() < first.date():
         return [
             Problem(
-                f"申诉日期 {filed_at:%Y-%m-%d} 早于 {month} 结果首次计分（{first:%Y-%m-%d}）",
-                "写实际提交申诉的日期（--filed YYYY-MM-DD）",
+                _("申诉日期 {filed:%Y-%m-%d} 早于 {month} 结果首次计分（{first:%Y-%m-%d}）").format(
+                    filed=filed_at, month=month, first=first
+                ),
+                _("写实际提交申诉的日期（--filed YYYY-MM-DD）"),
                 column="filed",
+                code="filed_too_early",
                 **where,
             )
         ]
     if filed_at > now:
         return [
             Problem(
-                f"申诉日期 {filed_at:%Y-%m-%d} 在未来",
-                "写实际提交申诉的日期（--filed YYYY-MM-DD），或不写（默认现在）",
+                _("申诉日期 {filed:%Y-%m-%d} 在未来").format(filed=filed_at),
+                _("写实际提交申诉的日期（--filed YYYY-MM-DD），或不写（默认现在）"),
                 column="filed",
+                code="filed_in_future",
                 **where,
             )
         ]
@@ -918,10 +995,15 @@ def _check_filed(filed_at, first, now, month, force, where) -> list[Problem]:
             if force
             else [
                 Problem(
-                    f"工作日历（chinesecalendar）还没有 {filed_at:%Y} 年的节假日安排",
-                    "升级 chinesecalendar（pip install -U chinesecalendar），"
-                    "或确认未超期后加 --force",
+                    _("工作日历（chinesecalendar）还没有 {year:%Y} 年的节假日安排").format(
+                        year=filed_at
+                    ),
+                    _(
+                        "升级 chinesecalendar（pip install -U chinesecalendar），"
+                        "或确认未超期后加 --force"
+                    ),
                     column="filed",
+                    code="no_calendar",
                     **where,
                 )
             ]
@@ -929,10 +1011,13 @@ def _check_filed(filed_at, first, now, month, force, where) -> list[Problem]:
     if days > APPEAL_WORKING_DAYS and not force:
         return [
             Problem(
-                f"申诉在 {month} 结果首次计分（{first:%Y-%m-%d}）后第 {days} 个工作日提交；"
-                f"申诉须在 {APPEAL_WORKING_DAYS} 个工作日内提出（seed 003）",
-                "驳回该申诉；或确需记录时加 --force（审计记录会标明）",
+                _(
+                    "申诉在 {month} 结果首次计分（{first:%Y-%m-%d}）后第 {days} 个工作日提交；"
+                    "申诉须在 {limit} 个工作日内提出（seed 003）"
+                ).format(month=month, first=first, days=days, limit=APPEAL_WORKING_DAYS),
+                _("驳回该申诉；或确需记录时加 --force（审计记录会标明）"),
                 column="filed",
+                code="appeal_late",
                 **where,
             )
         ]
@@ -951,7 +1036,8 @@ def audit_trail(store: str | Path | None = None, department: str | None = None) 
             + "ORDER BY adjustment_id",
             [department] if department else [],
         ).df()
-    return trail.assign(status=trail["status"].map({**STATUS, "pending": "未计入"}))
+    shown = {**STATUS, "pending": N_("未计入")}
+    return trail.assign(status=trail["status"].map({k: _(v) for k, v in shown.items()}))
 
 
 __all__ = [

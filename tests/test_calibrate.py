@@ -90,7 +90,7 @@ def test_the_excess_counts_toward_the_next_grades_quota():
 
 def test_a_quota_for_an_unknown_grade_is_a_plan_error():
     plan = make_plan(INDICATORS, calibration={"quotas": [{"grade": "卓越", "at_most": "10%"}]})
-    with pytest.raises(PlanError, match="unknown grade '卓越'.*优秀, 良好, 合格, 不合格"):
+    with pytest.raises(PlanError, match="等级 '卓越' 不是方案的等级.*优秀、良好、合格、不合格"):
         calibrate(scored(plan, [("A", 95, 1)]))
 
 

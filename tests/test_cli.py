@@ -16,9 +16,9 @@ PLAN = str(ROOT / "params/channel_ops.yaml")
 def test_score_writes_both_tables_and_a_summary(tmp_path, capsys):
     assert main(["score", PLAN, "--month", "2024-11", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "渠道运营中心 2024-11: 19 people scored" in out
+    assert "渠道运营中心 2024-11：19 人计分" in out
     # the plan's own pay gate (seed 000: 每次月度考核完成率低于60%者，免当月绩效奖金)
-    assert "考核完成率 < 60%: 潘君捷 40.8%" in out
+    assert "考核完成率 < 60%：潘君捷 40.8%" in out
     people = pd.read_csv(tmp_path / "people.csv", encoding="utf-8-sig")
     items = pd.read_csv(tmp_path / "items.csv", encoding="utf-8-sig")
     assert len(people) == 19 and list(people.columns[:4]) == [
@@ -48,7 +48,7 @@ def test_bad_actuals_write_nothing_and_exit_non_zero(tmp_path, capsys):
     )
     err = capsys.readouterr().err
     assert "bad.csv，第 2 行，人员 危鹤坚，列 实际值：'abc' 不是数字" in err
-    assert "person '何嘉健' is in the targets but has no actuals" in err
+    assert "人员 '何嘉健' 在目标中，但没有实际值" in err
     assert not out.exists()
 
 

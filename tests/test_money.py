@@ -97,7 +97,7 @@ def test_one_peer_named_twice_and_a_leader_twice_are_refused():
     with pytest.raises(DataError) as info:
         kpilib.score(plan, targets([("甲", "团队协作", 1.0, None)]), actuals([]), ratings=r)
     twice = [p for p in info.value.problems if p.code == "rated_twice"]
-    assert sorted(p.where for p in twice) == ["row 3", "row 5"]
+    assert sorted(p.where for p in twice) == ["第 3 行", "第 5 行"]
 
 
 def test_combine_must_name_a_rater_role():

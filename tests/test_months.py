@@ -433,7 +433,7 @@ def test_the_threshold_is_the_plans_own(tmp_path):
         update={"pay": plan.pay.model_copy(update={"gates": [gate]}), "consequences": None}
     )
     text = summary(kpilib.score_month(plan, "2024-11"))
-    assert "考核完成率 < 70%: 潘君捷 40.8%, 曾志伟 53.8%, 郑伟林 63.9%, 徐海龙 69.1%" in text
+    assert "考核完成率 < 70%：潘君捷 40.8%、曾志伟 53.8%、郑伟林 63.9%、徐海龙 69.1%" in text
     assert "60%" not in text
 
 

@@ -130,13 +130,13 @@ def test_a_pool_shared_by_equal_points_still_adds_up_to_the_fen():
 
 def test_a_pool_of_zero_is_refused():
     plan = make_plan(RATIO, pay={"base": {"x": 0}})
-    with pytest.raises(DataError, match="bonus pool is 0 yuan.*give a pool above 0"):
+    with pytest.raises(DataError, match="奖金池为 0 元.*大于 0 的奖金池"):
         pay.compute(people([("甲", "x", 80, 0.8)]), plan, pool="0")
 
 
 def test_a_role_with_no_base_pay_names_the_person_and_role():
     plan = make_plan(RATIO, pay={"base": {"主管": 600}})
-    with pytest.raises(PlanError, match="pay.base，人员 乙：role '助理' has no base"):
+    with pytest.raises(PlanError, match="pay.base，人员 乙：岗位 '助理' 没有绩效工资基数"):
         pay.compute(people([("甲", "主管", 80, 0.8), ("乙", "助理", 80, 0.8)]), plan)
 
 

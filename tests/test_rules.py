@@ -142,10 +142,10 @@ def test_bands_on_completion_higher_is_better():
 @pytest.mark.parametrize(
     "bands, message",
     [
-        ([{"at_most": 0.2, "share": 1}, {"at_most": 0.1, "share": 0.5}], "out of order"),
-        ([{"at_least": 0.8, "share": 1}, {"at_least": 0.9, "share": 0.5}], "out of order"),
-        ([{"at_most": 0.1, "share": 1}, {"at_least": 0.2, "share": 0.5}], "mix"),
-        ([{"share": 1}], "exactly one of"),
+        ([{"at_most": 0.2, "share": 1}, {"at_most": 0.1, "share": 0.5}], "顺序不对"),
+        ([{"at_least": 0.8, "share": 1}, {"at_least": 0.9, "share": 0.5}], "顺序不对"),
+        ([{"at_most": 0.1, "share": 1}, {"at_least": 0.2, "share": 0.5}], "混用"),
+        ([{"share": 1}], "须且只须"),
     ],
 )
 def test_bad_bands_are_refused(bands, message):
@@ -286,9 +286,9 @@ def test_escalation_is_rest_unless_the_plan_says_all():
 @pytest.mark.parametrize(
     "kind, message",
     [
-        ({"points": 5, "min": 10, "max": 30}, "either points"),
-        ({"min": 30, "max": 10}, "min <= max"),
-        ({"points": 1, "escalate_after": 2}, "go together"),
+        ({"points": 5, "min": 10, "max": 30}, "二者选一"),
+        ({"min": 30, "max": 10}, "min 不大于 max"),
+        ({"points": 1, "escalate_after": 2}, "须一起写"),
     ],
 )
 def test_bad_incident_kinds(kind, message):
@@ -314,7 +314,7 @@ def test_rating_levels(level, points):
 
 
 def test_rater_weights_must_total_100_percent():
-    with pytest.raises(ValidationError, match="add up to 90%"):
+    with pytest.raises(ValidationError, match="合计 90%"):
         rule(type="rating", levels=LEVELS, raters={"上级": "50%", "同事": "40%"})
 
 
@@ -335,10 +335,10 @@ def test_bonus(params, actual, points):
 @pytest.mark.parametrize(
     "params, message",
     [
-        ({"type": "ratio", "cap": 0.8, "floor": 0.9}, "cap 0.8 is below floor 0.9"),
+        ({"type": "ratio", "cap": 0.8, "floor": 0.9}, "封顶 cap 0.8 低于保底 floor 0.9"),
         ({"type": "ratio", "cap": "abc"}, "could not convert|valid number"),
-        ({"type": "step", "step": 0, "deduct": 1}, "greater than 0"),
-        ({"type": "ratio", "capp": 1.2}, "Extra inputs"),
+        ({"type": "step", "step": 0, "deduct": 1}, "step：应大于 0（读到 0）"),
+        ({"type": "ratio", "capp": 1.2}, "capp：不认识的键 .capp."),
     ],
 )
 def test_bad_parameters(params, message):

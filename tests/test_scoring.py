@@ -212,8 +212,8 @@ def test_incident_outside_its_range_is_an_error():
     with pytest.raises(DataError) as info:
         kpilib.score(plan, t, actuals([]), incidents=inc)
     text = str(info.value)
-    assert "incidents.csv，row 2，人员 张三，列 扣分" in text and "10-30" in text
-    assert "unknown kind '丢矢'" in text and "（是不是 '丢失'？）" in text
+    assert "incidents.csv，第 2 行，人员 张三，列 扣分" in text and "10–30" in text
+    assert "没有类型 '丢矢'" in text and "（是不是 '丢失'？）" in text
 
 
 def test_weighted_raters():
@@ -244,7 +244,7 @@ def test_weighted_raters():
     assert result.items["reason"].iloc[0] == (
         "上级 优(50%)、同事 良(30%)、自评 中(20%) → 82.5% × 100 = 82.5"
     )
-    with pytest.raises(DataError, match="lacks 自评"):
+    with pytest.raises(DataError, match="缺少 自评"):
         kpilib.score(plan, t, actuals([]), ratings=r.iloc[:2])
 
 
@@ -363,8 +363,8 @@ GOOD_A = [("甲", "GMV指标", 2160000), ("甲", "有产客户数", 68)]
             (None, None, "甲", None),
             "'GMV指标'",
         ),
-        (GOOD_T, GOOD_A + [("甲", "GMV指标", 1)], (None, None, "甲", "实际值"), "2, 4"),
-        (GOOD_T + [("甲", "GMV指标", 0.7, 1)], GOOD_A, (None, None, "甲", "指标"), "2, 4"),
+        (GOOD_T, GOOD_A + [("甲", "GMV指标", 1)], (None, None, "甲", "实际值"), "2、4"),
+        (GOOD_T + [("甲", "GMV指标", 0.7, 1)], GOOD_A, (None, None, "甲", "指标"), "2、4"),
     ],
 )
 def test_bad_input_is_named(t_rows, a_rows, place, value):
@@ -408,7 +408,7 @@ def test_an_unknown_column_never_credits_another_person(tmp_path):
         )
     codes = {(p.code, p.column or p.person) for p in info.value.problems}
     assert ("unknown_column", "Y") in codes
-    assert any("'A'" in p.message and "no actuals" in p.message for p in info.value.problems)
+    assert any("'A'" in p.message and p.code == "no_actuals" for p in info.value.problems)
 
 
 def test_an_unknown_column_is_reported_once_with_its_count_and_nearest_names(tmp_path):

@@ -145,7 +145,7 @@ def test_a_store_from_a_newer_kpilib_says_what_to_do(store):
     con = duckdb.connect(str(store))
     con.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
     con.close()
-    with pytest.raises(KpiError, match="schema version 99.*upgrade kpilib"):
+    with pytest.raises(KpiError, match="结构版本是 99.*升级 kpilib"):
         history.load(PLAN, store)
 
 
@@ -256,9 +256,9 @@ def test_an_appeal_after_three_working_days_is_refused_unless_forced(store):
 @pytest.mark.parametrize(
     "month, person, item, match",
     [
-        ("2024-05", "曾志伟", "GMV指标", "no stored results for 2024-05"),
-        ("2024-11", "曾志卫", "GMV指标", "nobody called '曾志卫'.*（是不是 '曾志伟'？）"),
-        ("2024-11", "曾志伟", "GMV", "has no item 'GMV'.*GMV指标, 有产客户数"),
+        ("2024-05", "曾志伟", "GMV指标", "没有 2024-05 的结果"),
+        ("2024-11", "曾志卫", "GMV指标", "没有名为 '曾志卫'.*（是不是 '曾志伟'？）"),
+        ("2024-11", "曾志伟", "GMV", "没有指标 'GMV'.*GMV指标、有产客户数"),
     ],
 )
 def test_an_adjustment_for_something_not_stored_is_refused(store, month, person, item, match):

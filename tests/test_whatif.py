@@ -137,8 +137,11 @@ def test_band_edges_move_in_order():
 @pytest.mark.parametrize(
     "changes, message",
     [
-        ({"cap": "100%", "floor": "150%"}, r"indicators\.GMV指标\.rule.*cap 1 is below floor 1\.5"),
-        ({"edges": [1]}, r"a ratio rule has no tunable parameter 'edges'.*use one of: cap, floor"),
+        (
+            {"cap": "100%", "floor": "150%"},
+            r"indicators\.GMV指标\.rule：封顶 cap 1 低于保底 floor 1\.5",
+        ),
+        ({"edges": [1]}, r"ratio 规则没有可调参数 'edges'.*改用其中之一：cap、floor"),
     ],
 )
 def test_a_bad_tweak_says_what_and_where(session, changes, message):
@@ -147,12 +150,12 @@ def test_a_bad_tweak_says_what_and_where(session, changes, message):
 
 
 def test_unknown_indicator_and_weights_outside_0_to_100_are_errors(session):
-    with pytest.raises(PlanError, match=r"no indicator 'GMV指' .*（是不是 'GMV指标'？）"):
+    with pytest.raises(PlanError, match=r"没有指标 'GMV指'（是不是 'GMV指标'？）"):
         with_rule(session.plan, "GMV指", cap=1)
-    with pytest.raises(PlanError, match=r"weight 1\.2 for 'GMV指标' is outside 0-100%"):
+    with pytest.raises(PlanError, match=r"'GMV指标' 的权重 1\.2 不在 0–100% 之间"):
         session.compare(weights={"GMV指标": "120%"})
     with pytest.raises(
-        PlanError, match=r"indicators\.投诉解决\.rule\.bands：2 band edges given for 5 bands"
+        PlanError, match=r"indicators\.投诉解决\.rule\.bands：给了 2 个档位边界，但有 5 档"
     ):
         plan = load_plan(ROOT / "params/mall_floor.yaml")
         with_rule(plan, "投诉解决", edges=[0.1, 0.2])
@@ -188,12 +191,13 @@ def test_a_saved_what_if_is_a_new_file_that_scores_the_same(plan_copy):
     assert path.name == "channel_ops_whatif.yaml"
     assert path.with_name("channel_ops_whatif.targets.csv").exists()
     assert plan_copy.path.read_bytes() == original  # the published plan is untouched
+    # issue 11 #8: the diff reads as the rule's own words, not as a key path
     assert diff.values.tolist() == [
-        ["indicators.GMV指标.rule.cap", "120.0%", "100.0%"],
-        ["weights.GMV指标", "70.0%", "50.0%"],
+        ["indicators.GMV指标.rule.cap", "GMV指标 封顶", "120%", "100%"],
+        ["weights.GMV指标", "GMV指标 权重", "70%", "50%"],
     ]
     text = path.read_text(encoding="utf-8")
-    assert "#   indicators.GMV指标.rule.cap: 120.0% → 100.0%" in text
+    assert "#   GMV指标 封顶: 120% → 100%" in text
     saved = load_plan(path)
     assert saved.department == "channel_ops_whatif"
     # scoring the saved file gives what the what-if showed: 危鹤坚 GMV 92.63% x 50 = 46.32,
@@ -219,7 +223,7 @@ def test_a_saved_what_if_is_a_new_file_that_scores_the_same(plan_copy):
 
 
 def test_saving_over_the_published_plan_is_refused(plan_copy):
-    with pytest.raises(KpiError, match="is the published plan; a what-if never replaces it"):
+    with pytest.raises(KpiError, match="是已发布的方案；模拟不会替换它"):
         save_plan(with_rule(plan_copy, "GMV指标", cap=1), path=plan_copy.path)
 
 
@@ -239,7 +243,7 @@ def test_the_widget_panel_rescores_when_a_control_changes():
     assert "等级变化的人员" in app.tables.value and app.chart.value[:4] == b"\x89PNG"
     # a cap below the floor is refused with the reason, and the last valid view stays
     assert app.set("GMV指标", floor=1.5, cap=1.0) is None
-    assert "cap 1 is below floor 1.5" in app.status.value
+    assert "封顶 cap 1 低于保底 floor 1.5" in app.status.value
     assert app.rules == {"GMV指标": {"zero_below": 0.8}}
     app.reset()
     assert app.comparison.moved.empty and app.comparison.people["total_change"].eq(0).all()
@@ -431,13 +435,11 @@ def test_a_saved_draft_keeps_the_block_cap_and_the_ratios(tmp_path):
     )
     path, diff = save_plan(tweaked)
     assert diff.values.tolist() == [
-        ["sections.考核任务.cap", "130.0%", "80.0%"],
-        ["calibration.distribution.ratios.优秀.max", None, "20.0%"],
-        ["calibration.distribution.ratios.不合格.min", None, "20.0%"],
+        ["sections.考核任务.cap", "板块 考核任务 封顶", "130%", "80%"],
+        ["calibration.distribution.ratios.优秀.max", "强制分布 优秀 至多", None, "20%"],
+        ["calibration.distribution.ratios.不合格.min", "强制分布 不合格 至少", None, "20%"],
     ]
-    assert "#   calibration.distribution.ratios.优秀.max: （无） → 20.0%" in path.read_text(
-        encoding="utf-8"
-    )
+    assert "#   强制分布 优秀 至多: （无） → 20%" in path.read_text(encoding="utf-8")
     saved = load_plan(path)
     assert saved.sections["考核任务"].cap == pytest.approx(0.8)
     # 5 people: 优秀 at most floor(20% × 5) = 1 (陈晓燕 100.55; 杨帆 91.16 and 黄志强 84.00

@@ -26,6 +26,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from kpilib.engine.formula import Formula, FormulaError
 from kpilib.engine.policy import Calibration, Condition, Pay
+from kpilib.i18n import N_, _
 from kpilib.parse import Frozen
 
 if TYPE_CHECKING:
@@ -60,20 +61,20 @@ RULE_NAMES = (
     "complete",
 )
 PERIOD_LABELS = {
-    "total": "周期得分",
-    "mean": "月均分",
-    "sum": "月分合计",
-    "last": "末月得分",
-    "first": "首月得分",
-    "lowest": "最低月分",
-    "highest": "最高月分",
-    "months": "计入月数",
-    "valid_months": "有效月数",
-    "voided_months": "无效月数",
-    "missing_months": "缺考核月数",
-    "qualifying_months": "达标月数",
-    "complete": "周期完整",
-    "completion": "完成率",
+    "total": N_("周期得分"),
+    "mean": N_("月均分"),
+    "sum": N_("月分合计"),
+    "last": N_("末月得分"),
+    "first": N_("首月得分"),
+    "lowest": N_("最低月分"),
+    "highest": N_("最高月分"),
+    "months": N_("计入月数"),
+    "valid_months": N_("有效月数"),
+    "voided_months": N_("无效月数"),
+    "missing_months": N_("缺考核月数"),
+    "qualifying_months": N_("达标月数"),
+    "complete": N_("周期完整"),
+    "completion": N_("完成率"),
 }
 
 
@@ -92,8 +93,10 @@ def parse_period_formula(text: str, allowed: Iterable[str] = PERIOD_NAMES) -> Fo
     unknown = sorted(formula.names - set(allowed))
     if unknown or formula.lookups or formula.group:
         raise ValueError(
-            f"周期公式 {text!r} 用了 {'、'.join(unknown) or '函数'}；只能用 "
-            f"{'、'.join(allowed)}（按人统计的周期数字）和 + - * / 比较"
+            _(
+                "周期公式 {text!r} 用了 {used}；"
+                "只能用 {allowed}（按人统计的周期数字）和 + - * / 比较"
+            ).format(text=text, used="、".join(unknown) or _("函数"), allowed="、".join(allowed))
         )
     return formula
 
@@ -131,7 +134,9 @@ class PeriodRule(Frozen):
     @model_validator(mode="after")
     def _check(self):
         if (self.when is None) == (self.grade is None):
-            raise ValueError(f"周期结果应用 {self.name}：写 when（条件）或 grade（等级）之一")
+            raise ValueError(
+                _("周期结果应用 {name}：写 when（条件）或 grade（等级）之一").format(name=self.name)
+            )
         return self
 
 
@@ -172,16 +177,16 @@ class PeriodSpec(Frozen):
     @model_validator(mode="after")
     def _check(self):
         if (self.rollup == "formula") != (self.formula is not None):
-            raise ValueError("rollup: formula 要写 formula:，且只有它写 formula:")
+            raise ValueError(_("rollup: formula 要写 formula:，且只有它写 formula:"))
         if (self.source == "actuals") != (self.sources is not None):
             raise ValueError(
-                "from: actuals 要写 sources:（周期自己的目标和实际值文件），且只有它写"
+                _("from: actuals 要写 sources:（周期自己的目标和实际值文件），且只有它写")
             )
         mins = [g.min for g in self.grades[:-1]]
         if any(m is None for m in mins):
-            raise ValueError("grades：除最后一档外每档都要写 min")
+            raise ValueError(_("grades：除最后一档外每档都要写 min"))
         if any(b >= a for a, b in zip(mins, mins[1:], strict=False)):
-            raise ValueError(f"grades：min {mins} 必须逐档变小")
+            raise ValueError(_("grades：min {mins} 必须逐档变小").format(mins=mins))
         return self
 
 

@@ -453,7 +453,7 @@ def _problem(path: Path, err: dict) -> Problem:
         text = _("不认识的规则类型 {tag!r}").format(tag=ctx.get("tag"))
         fix = _("改用其中之一：{types}").format(types="、".join(RULES))
     elif kind == "rule_parameter":  # kpilib.engine.rules has put the parameter's place first
-        text, fix = err["msg"], _("见 {docs}").format(docs=validation.DOCS)
+        text, fix = err["msg"], ctx.get("fix") or _("见 {docs}").format(docs=validation.DOCS)
     else:
         text, fix = validation.message(err)
     return Problem(text, fix, file=str(path), where=where, code=kind)

@@ -35,6 +35,8 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from kpilib import compare, text
+from kpilib.engine import validation
+from kpilib.i18n import N_, _
 from kpilib.parse import Fraction, Frozen
 from kpilib.rounding import round_points
 
@@ -116,9 +118,9 @@ class Ratio(Rule):
     type: Literal["ratio"]
     label: ClassVar[str] = "完成率"
     knobs: ClassVar[dict[str, Knob]] = {
-        "cap": Knob("封顶", percent=True, low=50, high=300, optional=True),
-        "floor": Knob("保底", percent=True, low=0, high=100),
-        "zero_below": Knob("低于此完成率不得分", percent=True, low=0, high=100, optional=True),
+        "cap": Knob(N_("封顶"), percent=True, low=50, high=300, optional=True),
+        "floor": Knob(N_("保底"), percent=True, low=0, high=100),
+        "zero_below": Knob(N_("低于此完成率不得分"), percent=True, low=0, high=100, optional=True),
     }
     cap: Fraction | None = None
     floor: Fraction = 0.0
@@ -129,10 +131,14 @@ class Ratio(Rule):
     def _check(self):
         if self.cap is not None and self.cap < self.floor:
             raise ValueError(
-                f"cap {self.cap:g} is below floor {self.floor:g}; cap must be >= floor"
+                _("封顶 cap {cap:g} 低于保底 floor {floor:g}；封顶须不低于保底").format(
+                    cap=self.cap, floor=self.floor
+                )
             )
         if self.floor < 0:
-            raise ValueError(f"floor {self.floor:g} is negative; use 0 or more")
+            raise ValueError(
+                _("保底 floor {floor:g} 是负数；请写 0 或更大").format(floor=self.floor)
+            )
         return self
 
     def describe(self, lower: bool = False, unit: str | None = None) -> str:
@@ -210,7 +216,7 @@ class Band(Frozen):
     @model_validator(mode="after")
     def _one_edge(self):
         if (self.at_most is None) == (self.at_least is None):
-            raise ValueError("each band needs exactly one of at_most or at_least")
+            raise ValueError(_("每一档须且只须写 at_most 或 at_least 之一"))
         return self
 
 
@@ -225,8 +231,8 @@ class Bands(Rule):
     type: Literal["bands"]
     label: ClassVar[str] = "分档"
     knobs: ClassVar[dict[str, Knob]] = {
-        "edges": Knob("档位边界"),
-        "otherwise": Knob("不在任何档", percent=True, low=0, high=100),
+        "edges": Knob(N_("档位边界")),
+        "otherwise": Knob(N_("不在任何档"), percent=True, low=0, high=100),
     }
     on: Literal["actual", "completion"] = "actual"
     bands: list[Band] = Field(min_length=1)
@@ -236,13 +242,15 @@ class Bands(Rule):
     def _ordered(self):
         kinds = {"at_most" if b.at_most is not None else "at_least" for b in self.bands}
         if len(kinds) > 1:
-            raise ValueError("bands mix at_most and at_least; use one kind in one rule")
+            raise ValueError(_("各档混用了 at_most 和 at_least；一条规则只用其中一种"))
         edges = [b.at_most if b.at_most is not None else b.at_least for b in self.bands]
         ascending = kinds == {"at_most"}
         pairs = zip(edges, edges[1:], strict=False)
         if any((b <= a) if ascending else (b >= a) for a, b in pairs):
-            order = "ascending (at_most)" if ascending else "descending (at_least)"
-            raise ValueError(f"band edges {edges} are out of order; list them {order}")
+            order = _("从小到大（at_most）") if ascending else _("从大到小（at_least）")
+            raise ValueError(
+                _("档位边界 {edges} 顺序不对；请按{order}排列").format(edges=edges, order=order)
+            )
         return self
 
     def needs_target(self) -> bool:
@@ -310,10 +318,10 @@ class Step(Rule):
     type: Literal["step"]
     label: ClassVar[str] = "扣分"
     knobs: ClassVar[dict[str, Knob]] = {
-        "step": Knob("每档"),
-        "deduct": Knob("每档扣分"),
-        "add": Knob("每档加分"),
-        "max_share": Knob("最多为满分的", percent=True, low=100, high=300),
+        "step": Knob(N_("每档")),
+        "deduct": Knob(N_("每档扣分")),
+        "add": Knob(N_("每档加分")),
+        "max_share": Knob(N_("最多为满分的"), percent=True, low=100, high=300),
     }
     on: Literal["completion", "actual"] = "completion"
     step: Fraction = Field(gt=0)
@@ -325,7 +333,9 @@ class Step(Rule):
     @model_validator(mode="after")
     def _check(self):
         if self.max_share < 1:
-            raise ValueError(f"max_share {self.max_share:g} is below 1; use 1 (100%) or more")
+            raise ValueError(
+                _("max_share {share:g} 小于 1；请写 1（100%）或更大").format(share=self.max_share)
+            )
         return self
 
     def divides_by_target(self) -> bool:
@@ -418,11 +428,11 @@ class IncidentKind(Frozen):
     def _check(self):
         ranged = self.min is not None or self.max is not None
         if ranged == (self.points is not None):
-            raise ValueError("give either points (fixed) or min and max (a range)")
+            raise ValueError(_("写 points（固定分值）或 min 和 max（范围），二者选一"))
         if ranged and (self.min is None or self.max is None or self.max < self.min):
-            raise ValueError("a ranged kind needs min <= max")
+            raise ValueError(_("范围扣分须 min 不大于 max"))
         if (self.escalate_after is None) != (self.then is None):
-            raise ValueError("escalate_after and then go together")
+            raise ValueError(_("escalate_after 和 then 须一起写"))
         return self
 
     def cost(self, count: np.ndarray, given: ArrayLike) -> np.ndarray:
@@ -455,7 +465,7 @@ class Incidents(Rule):
     type: Literal["incidents"]
     label: ClassVar[str] = "按事项扣分"
     inputs: ClassVar[str] = "incidents"
-    knobs: ClassVar[dict[str, Knob]] = {"floor": Knob("保底分")}
+    knobs: ClassVar[dict[str, Knob]] = {"floor": Knob(N_("保底分"))}
     kinds: dict[str, IncidentKind] = Field(min_length=1)
     floor: float = 0.0
     overdraft: bool = False
@@ -536,15 +546,20 @@ class Rating(Rule):
     @model_validator(mode="after")
     def _check(self):
         if min(self.levels.values()) < 0:
-            raise ValueError("level values must be 0 or more")
+            raise ValueError(_("各等级的分值须为 0 或更大"))
         if self.raters is not None and abs(sum(self.raters.values()) - 1) > 1e-9:
             total = sum(self.raters.values()) * 100
-            raise ValueError(f"rater weights add up to {total:g}%, not 100%")
+            raise ValueError(_("评价人权重合计 {total:g}%，不是 100%").format(total=total))
         unknown = sorted(set(self.combine) - set(self.raters or {"": 1}))
         if unknown:
             raise ValueError(
-                f"combine 中的 {'、'.join(unknown) or '(空)'} 不是 raters 里的评价人"
-                f"（{'、'.join(self.raters or {}) or '无'}）；请先在 raters 下写上这个角色及其权重"
+                _(
+                    "combine 中的 {unknown} 不是 raters 里的评价人（{raters}）；"
+                    "请先在 raters 下写上这个角色及其权重"
+                ).format(
+                    unknown="、".join(unknown) or _("(空)"),
+                    raters="、".join(self.raters or {}) or _("无"),
+                )
             )
         return self
 
@@ -590,9 +605,9 @@ class Bonus(Rule):
     label: ClassVar[str] = "加分"
     weighted: ClassVar[bool] = False
     knobs: ClassVar[dict[str, Knob]] = {
-        "per_unit": Knob("每单位分值"),
-        "cap": Knob("封顶"),
-        "floor": Knob("保底"),
+        "per_unit": Knob(N_("每单位分值")),
+        "cap": Knob(N_("封顶")),
+        "floor": Knob(N_("保底")),
     }
     per_unit: float
     cap: float | None = None
@@ -705,11 +720,15 @@ def make_rule(value: object) -> Rule:
     except ValidationError as exc:  # keep the parameter's place: rule.bands.0: ...
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        message = first["msg"].removeprefix("Value error, ")
+        message, fix = validation.message(first)
         raise PydanticCustomError(
             "rule_parameter",
             "{where}{message}",
-            {"where": f"{where}: " if where else "", "message": message},
+            {
+                "where": _("{where}：").format(where=where) if where else "",
+                "message": message,
+                "fix": fix,
+            },
         ) from None
 
 

@@ -31,6 +31,7 @@ from kpilib.engine.formula import Formula, FormulaError
 from kpilib.engine.plan import Plan, nearest
 from kpilib.engine.rules import COMBINE_LABELS
 from kpilib.errors import DataError, Problem
+from kpilib.i18n import N_, _
 from kpilib.parse import to_number
 from kpilib.rounding import round_points
 
@@ -202,7 +203,7 @@ class _Reasons:
 
 
 def _at(row) -> dict:
-    return {"file": row["_file"], "where": f"row {row['_row']}"}
+    return {"file": row["_file"], "where": _("第 {row} 行").format(row=row["_row"])}
 
 
 def _factorize(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
@@ -255,14 +256,16 @@ def _check_targets(plan: Plan, targets: pd.DataFrame, problems: list) -> pd.Data
     if other.any():
         indicator[other] = _codes(targets["indicator"][other], book)
     known = indicator >= 0
-    for _, row in targets[~known].iterrows():
+    for _i, row in targets[~known].iterrows():
         problems.append(
             Problem(
-                f"indicator {row['indicator']!r} is not in the plan"
-                f"{nearest(row['indicator'], plan.indicators)}",
-                "fix the name, or add the indicator to the plan's indicators:",
+                _("指标 {name!r} 不在方案中{hint}").format(
+                    name=row["indicator"], hint=nearest(row["indicator"], plan.indicators)
+                ),
+                _("改正名称，或把该指标加到方案的 indicators: 下"),
                 person=row["person"],
                 column="指标",
+                code="unknown_indicator",
                 **_at(row),
             )
         )
@@ -280,11 +283,14 @@ def _check_targets(plan: Plan, targets: pd.DataFrame, problems: list) -> pd.Data
     for (person, item), rows in items[dup].groupby(["person", "item"])["_row"]:
         problems.append(
             Problem(
-                f"item {item!r} appears {len(rows)} times (rows {', '.join(map(str, rows))})",
-                "keep one row per person and item",
+                _("指标 {item!r} 出现 {count} 次（第 {rows} 行）").format(
+                    item=item, count=len(rows), rows="、".join(map(str, rows))
+                ),
+                _("每人每个指标只留一行"),
                 file=items["_file"].iloc[0],
                 person=person,
                 column="指标",
+                code="duplicate_item",
             )
         )
     items["_key"] = key
@@ -296,27 +302,34 @@ def _check_targets(plan: Plan, targets: pd.DataFrame, problems: list) -> pd.Data
         rows = items.loc[items["_p"] == code, "_row"]
         problems.append(
             Problem(
-                f"weights add up to {weight[code] * 100:g}%, not 100% "
-                f"(rows {rows.min()}-{rows.max()})",
-                "correct the 权重 column so this person's weights total 100%",
+                _("权重合计 {total:g}%，不是 100%（第 {first}–{last} 行）").format(
+                    total=weight[code] * 100, first=rows.min(), last=rows.max()
+                ),
+                _("改正「权重」列，使此人的权重合计为 100%"),
                 file=items["_file"].iloc[0],
                 person=persons[code],
                 column="权重",
+                code="weights_not_100",
             )
         )
     needs = _per_indicator(plan, items, lambda i: i.rule.needs_target())
     divides = _per_indicator(plan, items, lambda i: i.rule.divides_by_target())
     target = items["target"].to_numpy(float)
     bad = (needs & np.isnan(target)) | (divides & (target == 0))
-    for _, row in items[bad].iterrows():
-        what = "missing" if pd.isna(row["target"]) else "zero"
+    for _i, row in items[bad].iterrows():
+        missing = pd.isna(row["target"])
+        template = (
+            _("{item!r} 没有目标值，但它的规则需要目标值")
+            if missing
+            else _("{item!r} 的目标值为 0，但它的规则要除以目标值")
+        )
         problems.append(
             Problem(
-                f"target for {row['item']!r} is {what}, but its rule "
-                f"{'divides by' if what == 'zero' else 'needs'} a target",
-                "fill in a target above 0 in 目标值",
+                template.format(item=row["item"]),
+                _("在「目标值」列填一个大于 0 的目标"),
                 person=row["person"],
                 column="目标值",
+                code="missing_target" if missing else "zero_target",
                 **_at(row),
             )
         )
@@ -345,11 +358,12 @@ def _values(
     for person, rows in actuals[stray].groupby("person", sort=False)["_row"]:
         problems.append(
             Problem(
-                f"person {person!r} is in the actuals but not in the plan's targets"
-                f"{nearest(person, persons)}",
-                "add the person to the targets, or remove their rows",
+                _("人员 {person!r} 在实际值中，但不在方案的目标里{hint}").format(
+                    person=person, hint=nearest(person, persons)
+                ),
+                _("把此人加到目标表，或删掉此人的行"),
                 file=actuals["_file"].iloc[0],
-                where=f"row {rows.iloc[0]}",
+                where=_("第 {row} 行").format(row=rows.iloc[0]),
                 person=person,
                 code="unknown_person",
             )
@@ -378,13 +392,14 @@ def _values(
     _unknown_names(plan, actuals[(i < 0) & ~in_plan & ~blank], problems)
     # wide sheets have a column for every indicator: a blank cell outside the
     # person's own items is simply not theirs
-    for _, row in actuals[~stray & ~own & (in_plan | (i >= 0)) & ~blank].iterrows():
+    for _i, row in actuals[~stray & ~own & (in_plan | (i >= 0)) & ~blank].iterrows():
         mine = list(items.loc[items["person"] == row["person"], "item"])
         problems.append(
             Problem(
-                f"{row['item']!r} is not one of this person's items "
-                f"({', '.join(mine)}){nearest(row['item'], mine)}",
-                "put the value under one of the person's items, or add the item to the targets",
+                _("{item!r} 不是此人的考核指标（{items}）{hint}").format(
+                    item=row["item"], items="、".join(mine), hint=nearest(row["item"], mine)
+                ),
+                _("把值写在此人的某个指标下，或把该指标加到目标表"),
                 person=row["person"],
                 column=row["_column"],
                 code="not_persons_item",
@@ -399,8 +414,10 @@ def _values(
     for (person, item), rows in actuals[dup].groupby(["person", "item"], sort=False)["_row"]:
         problems.append(
             Problem(
-                f"{item!r} has {len(rows)} values (rows {', '.join(map(str, rows))})",
-                "keep one row per person and indicator",
+                _("{item!r} 有 {count} 个值（第 {rows} 行）").format(
+                    item=item, count=len(rows), rows="、".join(map(str, rows))
+                ),
+                _("每人每个指标只留一行"),
                 file=actuals["_file"].iloc[0],
                 person=person,
                 column="实际值",
@@ -427,16 +444,17 @@ def _unknown_names(plan: Plan, given: pd.DataFrame, problems: list) -> None:
     known = [*plan.indicators, *plan.measures]
     for (item, column), rows in given.groupby(["item", "_column"], sort=False):
         close = difflib.get_close_matches(str(item), known, n=3, cutoff=0.4)
-        hint = f"；最接近的已知名称：{'、'.join(close)}" if close else ""
+        hint = _("；最接近的已知名称：{names}").format(names="、".join(close)) if close else ""
         wide = column == item
-        where = f"列 {item!r}" if wide else f"指标 {item!r}"
+        where = (_("列 {name!r}") if wide else _("指标 {name!r}")).format(name=item)
         problems.append(
             Problem(
-                f"{where}不在计划的指标或原始数据(measures)中，"
-                f"{rows['person'].nunique()} 人在此有值{hint}",
-                "改正名称，或在计划的 indicators/measures 中声明它；不用的列请删除",
+                _("{where}不在计划的指标或原始数据(measures)中，{count} 人在此有值{hint}").format(
+                    where=where, count=rows["person"].nunique(), hint=hint
+                ),
+                _("改正名称，或在计划的 indicators/measures 中声明它；不用的列请删除"),
                 file=rows["_file"].iloc[0],
-                where=f"row {rows['_row'].iloc[0]}" if not wide else None,
+                where=_("第 {row} 行").format(row=rows["_row"].iloc[0]) if not wide else None,
                 person=rows["person"].iloc[0] if rows["person"].nunique() == 1 else None,
                 column=column,
                 code="unknown_column" if wide else "unknown_indicator",
@@ -470,11 +488,13 @@ def _attach_actuals(plan, items, values, problems) -> pd.DataFrame:
         for person, row in missing[missing.any(axis=1)].iterrows():
             problems.append(
                 Problem(
-                    f"{name!r} is derived by {ind.formula!r}, but "
-                    f"{', '.join(row[row].index)} is missing",
-                    "add the measure to the month's actuals",
+                    _("{name!r} 由 {formula!r} 算出，但缺少 {measures}").format(
+                        name=name, formula=ind.formula, measures="、".join(row[row].index)
+                    ),
+                    _("把这项原始数据加到本月的实际值中"),
                     file=source,
                     person=person,
+                    code="missing_measure",
                 )
             )
         try:
@@ -485,10 +505,11 @@ def _attach_actuals(plan, items, values, problems) -> pd.DataFrame:
             for person in holders[where.to_numpy(bool) & ~missing.any(axis=1).to_numpy()]:
                 problems.append(
                     Problem(
-                        f"{name!r}: {exc} for this person",
-                        "check the measures in the actuals",
+                        _("{name!r}：此人{error}").format(name=name, error=exc),
+                        _("检查实际值中的原始数据"),
                         file=source,
                         person=person,
+                        code="formula_error",
                     )
                 )
             derived = pd.Series(np.nan, index=frame.index)
@@ -503,19 +524,21 @@ def _attach_actuals(plan, items, values, problems) -> pd.DataFrame:
     for person in items.loc[absent, "person"].unique():
         problems.append(
             Problem(
-                f"person {person!r} is in the targets but has no actuals",
-                "add their row(s) to the month's actuals, or remove them from the targets",
+                _("人员 {person!r} 在目标中，但没有实际值").format(person=person),
+                _("把此人的行加到本月的实际值中，或从目标表删掉此人"),
                 file=source,
                 person=person,
+                code="no_actuals",
             )
         )
-    for _, row in items[missing & ~absent].iterrows():
+    for _i, row in items[missing & ~absent].iterrows():
         problems.append(
             Problem(
-                f"no actual for {row['item']!r}",
-                f"add a value for {row['item']!r}",
+                _("{item!r} 没有实际值").format(item=row["item"]),
+                _("为 {item!r} 填一个值").format(item=row["item"]),
                 file=source,
                 person=row["person"],
+                code="missing_actual",
             )
         )
     extra = [
@@ -577,28 +600,33 @@ def _attach_incidents(plan, items, incidents, problems) -> pd.DataFrame:
         if rule is None:
             problems.append(
                 Problem(
-                    f"{row['item']!r} is not an incidents item of the plan"
-                    f"{nearest(row['item'], rule_of)}",
-                    "use one of: " + ", ".join(rule_of),
+                    _("{item!r} 不是方案中的按事项扣分指标{hint}").format(
+                        item=row["item"], hint=nearest(row["item"], rule_of)
+                    ),
+                    _("改用其中之一：{names}").format(names="、".join(rule_of)),
                     column="指标",
+                    code="not_incidents_item",
                     **where,
                 )
             )
         elif (row["person"], row["item"]) not in keys:
             problems.append(
                 Problem(
-                    f"person has no item {row['item']!r} in the targets",
-                    "check the name, or add the item to their targets",
+                    _("此人在目标中没有指标 {item!r}").format(item=row["item"]),
+                    _("核对名称，或把该指标加到此人的目标中"),
+                    code="not_persons_item",
                     **where,
                 )
             )
         elif row["kind"] not in rule.kinds:
             problems.append(
                 Problem(
-                    f"unknown kind {row['kind']!r} for {row['item']!r}"
-                    f"{nearest(row['kind'], rule.kinds)}",
-                    "use one of: " + ", ".join(rule.kinds),
+                    _("{item!r} 没有类型 {kind!r}{hint}").format(
+                        item=row["item"], kind=row["kind"], hint=nearest(row["kind"], rule.kinds)
+                    ),
+                    _("改用其中之一：{names}").format(names="、".join(rule.kinds)),
                     column="类型",
+                    code="unknown_kind",
                     **where,
                 )
             )
@@ -607,10 +635,15 @@ def _attach_incidents(plan, items, incidents, problems) -> pd.DataFrame:
             if kind.points is None and not (kind.min <= (row["points"] or -1) <= kind.max):
                 problems.append(
                     Problem(
-                        f"{row['kind']!r} deducts {kind.min:g}-{kind.max:g} points per incident; "
-                        f"got {row['points'] if pd.notna(row['points']) else 'nothing'}",
-                        "write the deduction decided for this incident in 扣分",
+                        _("{kind!r} 每次扣 {low:g}–{high:g} 分；读到 {got}").format(
+                            kind=row["kind"],
+                            low=kind.min,
+                            high=kind.max,
+                            got=row["points"] if pd.notna(row["points"]) else _("空"),
+                        ),
+                        _("在「扣分」列写明这次事项决定扣的分"),
                         column="扣分",
+                        code="deduction_out_of_range",
                         **where,
                     )
                 )
@@ -663,14 +696,20 @@ def _attach_ratings(plan, items, ratings, problems) -> pd.DataFrame:
         rule = plan.indicators[wanted["indicator"].iloc[0]].rule
         raters = rule.raters or {"": 1.0}
         mine = ratings[ratings["item"] == item]
-        for col, allowed, label in (("level", rule.levels, "等级"), ("rater", raters, "评价人")):
-            for _, row in mine[~mine[col].isin(list(allowed))].iterrows():
+        for col, allowed, label in (
+            ("level", rule.levels, N_("等级")),
+            ("rater", raters, N_("评价人")),
+        ):
+            for _i, row in mine[~mine[col].isin(list(allowed))].iterrows():
                 problems.append(
                     Problem(
-                        f"unknown {col} {row[col]!r} for {item!r}",
-                        f"use one of: {', '.join(allowed) or '(blank)'}",
+                        _("{item!r} 没有{what} {value!r}").format(
+                            item=item, what=_(label), value=row[col]
+                        ),
+                        _("改用其中之一：{names}").format(names="、".join(allowed) or _("（空）")),
                         person=row["person"],
                         column=label,
+                        code=f"unknown_{col}",
                         **_at(row),
                     )
                 )
@@ -685,11 +724,13 @@ def _attach_ratings(plan, items, ratings, problems) -> pd.DataFrame:
             else False
         )
         twice = np.where(several, same_name, mine.duplicated(["person", "rater"]))
-        for _, row in mine[twice].iterrows():
+        for _i, row in mine[twice].iterrows():
             problems.append(
                 Problem(
-                    f"{item!r} rated twice by {row['rater'] or 'the rater'}",
-                    "keep one rating per rater",
+                    _("{item!r} 被{rater}评了两次").format(
+                        item=item, rater=row["rater"] or _("评价人")
+                    ),
+                    _("每位评价人只留一条评级"),
                     person=row["person"],
                     code="rated_twice",
                     **_at(row),
@@ -699,12 +740,13 @@ def _attach_ratings(plan, items, ratings, problems) -> pd.DataFrame:
         count = got["roles"].reindex(wanted["person"]).fillna(0)
         for person in count[count < len(raters)].index:
             have = set(mine.loc[mine["person"] == person, "rater"])
-            lacking = [r or "a rating" for r in raters if r not in have]
+            lacking = [r or _("评级") for r in raters if r not in have]
             problems.append(
                 Problem(
-                    f"{item!r} lacks {', '.join(lacking)}",
-                    "add the rating(s) to the ratings file",
+                    _("{item!r} 缺少 {lacking}").format(item=item, lacking="、".join(lacking)),
+                    _("把缺少的评级加到评级文件中"),
                     person=person,
+                    code="missing_rating",
                 )
             )
         parts.append(got.reset_index().assign(item=item))

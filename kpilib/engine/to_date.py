@@ -18,6 +18,7 @@ import pandas as pd
 from pydantic import Field, model_validator
 
 from kpilib.errors import DataError, Problem
+from kpilib.i18n import _
 from kpilib.parse import Fraction, Frozen, to_number
 
 if TYPE_CHECKING:
@@ -34,9 +35,9 @@ class YearToDate(Frozen):
     @model_validator(mode="after")
     def _check(self):
         if self.split and (len(self.split) != 12 or abs(sum(self.split) - 1) > 1e-9):
-            raise ValueError("split 要写 12 个月的比例（1月在前），合计 100%")
+            raise ValueError(_("split 要写 12 个月的比例（1月在前），合计 100%"))
         if self.split and self.target != "prorated":
-            raise ValueError("split 只用于 target: prorated")
+            raise ValueError(_("split 只用于 target: prorated"))
         return self
 
     def share(self, month: str) -> float:
@@ -112,8 +113,12 @@ def missing_months(month: str, available: set[str]) -> list[str]:
 def missing_problem(plan: Plan, month: str, missing: list[str]) -> Problem:
     names = "、".join(n for n, i in plan.indicators.items() if i.year_to_date)
     return Problem(
-        f"{names} 按本年累计计分，{month} 需要 1 月起各月的实际值，缺 {'、'.join(missing)}",
-        f"把这些月份的实际值放到 {plan.sources.actuals} 指定的位置（没有发生也要有文件，填 0）",
+        _("{names} 按本年累计计分，{month} 需要 1 月起各月的实际值，缺 {missing}").format(
+            names=names, month=month, missing="、".join(missing)
+        ),
+        _("把这些月份的实际值放到 {path} 指定的位置（没有发生也要有文件，填 0）").format(
+            path=plan.sources.actuals
+        ),
         file=str(plan.path),
         code="year_to_date_month_missing",
     )

@@ -36,11 +36,13 @@ from pydantic import ValidationError
 
 from kpilib import compare as numbers
 from kpilib import text
+from kpilib.engine import validation
 from kpilib.engine.plan import Plan, load_plan, nearest
 from kpilib.engine.policy import Calibration, Distribution
 from kpilib.engine.scoring import score
 from kpilib.engine.teams import SectionLimit
 from kpilib.errors import KpiError, PlanError, Problem
+from kpilib.i18n import N_, _
 from kpilib.rounding import round_points
 
 if TYPE_CHECKING:
@@ -83,11 +85,15 @@ def with_rule(plan: Plan, indicator: str, **changes: object) -> Plan:
     if indicator not in plan.indicators:
         raise PlanError(
             Problem(
-                f"no indicator {indicator!r} in plan {plan.department!r}"
-                f"{nearest(indicator, plan.indicators)}",
-                "use one of the plan's indicators",
+                _("方案 {department!r} 没有指标 {name!r}{hint}").format(
+                    department=plan.department,
+                    name=indicator,
+                    hint=nearest(indicator, plan.indicators),
+                ),
+                _("改用方案中的指标之一"),
                 file=str(plan.path),
                 where="indicators",
+                code="unknown_indicator",
             )
         )
     ind = plan.indicators[indicator]
@@ -97,10 +103,13 @@ def with_rule(plan: Plan, indicator: str, **changes: object) -> Plan:
     if unknown:
         raise PlanError(
             Problem(
-                f"a {rule.type} rule has no tunable parameter {', '.join(map(repr, unknown))}",
-                f"use one of: {', '.join(rule.knobs) or '(none)'}",
+                _("{rule} 规则没有可调参数 {names}").format(
+                    rule=rule.type, names="、".join(map(repr, unknown))
+                ),
+                _("改用其中之一：{names}").format(names="、".join(rule.knobs) or _("（无）")),
                 file=str(plan.path),
                 where=where,
+                code="unknown_knob",
             )
         )
     data = rule.model_dump()
@@ -109,9 +118,12 @@ def with_rule(plan: Plan, indicator: str, **changes: object) -> Plan:
         if len(edges) != len(rule.bands):
             raise PlanError(
                 Problem(
-                    f"{len(edges)} band edges given for {len(rule.bands)} bands",
-                    "give one edge per band, in the bands' order",
+                    _("给了 {edges} 个档位边界，但有 {bands} 档").format(
+                        edges=len(edges), bands=len(rule.bands)
+                    ),
+                    _("每档给一个边界，按各档的顺序"),
                     file=str(plan.path),
+                    code="edges_count",
                     where=f"{where}.bands",
                 )
             )
@@ -125,10 +137,11 @@ def with_rule(plan: Plan, indicator: str, **changes: object) -> Plan:
         raise PlanError(
             [
                 Problem(
-                    err["msg"],
-                    "choose another value",
+                    validation.message(err)[0],
+                    _("换一个值"),
                     file=str(plan.path),
                     where=".".join([where, *map(str, err["loc"])]),
+                    code=err["type"],
                 )
                 for err in exc.errors()
             ]
@@ -147,10 +160,11 @@ def with_rules(plan: Plan, rules: dict[str, dict] | None) -> Plan:
 def _invalid(exc: ValidationError, plan: Plan, where: str, what: str) -> list[Problem]:
     return [
         Problem(
-            f"{what}：{err['msg']}",
-            "换一个值",
+            _("{what}：{message}").format(what=what, message=validation.message(err)[0]),
+            _("换一个值"),
             file=str(plan.path),
             where=".".join([where, *map(str, err["loc"])]),
+            code=err["type"],
         )
         for err in exc.errors()
     ]
@@ -158,7 +172,7 @@ def _invalid(exc: ValidationError, plan: Plan, where: str, what: str) -> list[Pr
 
 def _close(name: str, choices) -> str:
     close = difflib.get_close_matches(str(name), sorted(map(str, choices)), n=3, cutoff=0.4)
-    return f"（相近的：{'、'.join(close)}）" if close else ""
+    return _("（相近的：{names}）").format(names="、".join(close)) if close else ""
 
 
 # a limit is given as a share of the block's full points or in points, not both: giving
@@ -205,8 +219,10 @@ def with_sections(plan: Plan, sections: dict[str, dict | None] | None) -> Plan:
         if name not in known:
             problems.append(
                 Problem(
-                    f"方案中没有板块 {name!r}{_close(name, known)}",
-                    f"写方案指标的 section 之一：{'、'.join(sorted(known)) or '（无）'}",
+                    _("方案中没有板块 {name!r}{hint}").format(name=name, hint=_close(name, known)),
+                    _("写方案指标的 section 之一：{names}").format(
+                        names="、".join(sorted(known)) or _("（无）")
+                    ),
                     file=str(plan.path),
                     where=where,
                     code="unknown_section",
@@ -277,8 +293,10 @@ def with_distribution(
         if grade not in names:
             problems.append(
                 Problem(
-                    f"方案中没有等级 {grade!r}{_close(grade, names)}",
-                    f"写方案的等级之一：{'、'.join(names)}",
+                    _("方案中没有等级 {grade!r}{hint}").format(
+                        grade=grade, hint=_close(grade, names)
+                    ),
+                    _("写方案的等级之一：{names}").format(names="、".join(names)),
                     file=str(plan.path),
                     where=f"{where}.ratios.{grade}",
                     code="unknown_grade",
@@ -313,8 +331,10 @@ def with_distribution(
         if numbers.settle(reserved) > 1:
             problems.append(
                 Problem(
-                    f"强制分布的比例（share 与 min）合计 {reserved * 100:g}%，超过 100%",
-                    "调低某一等级的比例，使合计不超过 100%",
+                    _("强制分布的比例（share 与 min）合计 {total:g}%，超过 100%").format(
+                        total=reserved * 100
+                    ),
+                    _("调低某一等级的比例，使合计不超过 100%"),
                     file=str(plan.path),
                     where=f"{where}.ratios",
                     code="shares_over_100",
@@ -368,18 +388,24 @@ def reweight(targets: pd.DataFrame, plan: Plan, weights: dict[str, float] | None
         if indicator not in plan.indicators:
             problems.append(
                 Problem(
-                    f"no indicator {indicator!r}{nearest(indicator, plan.indicators)}",
-                    "use one of the plan's indicators",
+                    _("没有指标 {name!r}{hint}").format(
+                        name=indicator, hint=nearest(indicator, plan.indicators)
+                    ),
+                    _("改用方案中的指标之一"),
                     where="weights",
+                    code="unknown_indicator",
                 )
             )
             continue
         if not 0 <= w <= 1:
             problems.append(
                 Problem(
-                    f"weight {w:g} for {indicator!r} is outside 0-100%",
-                    "give a weight between 0% and 100%",
+                    _("{name!r} 的权重 {weight:g} 不在 0–100% 之间").format(
+                        name=indicator, weight=w
+                    ),
+                    _("给一个 0% 到 100% 之间的权重"),
                     where="weights",
+                    code="weight_out_of_range",
                 )
             )
             continue
@@ -649,9 +675,12 @@ class WhatIf:
         if indicator not in plan.indicators:
             raise PlanError(
                 Problem(
-                    f"no indicator {indicator!r}{nearest(indicator, plan.indicators)}",
-                    "use one of the plan's indicators",
+                    _("没有指标 {name!r}{hint}").format(
+                        name=indicator, hint=nearest(indicator, plan.indicators)
+                    ),
+                    _("改用方案中的指标之一"),
                     file=str(plan.path),
+                    code="unknown_indicator",
                 )
             )
         weights = np.round(np.linspace(0.1, 0.9, 9), 4) if weights is None else weights
@@ -798,14 +827,15 @@ def sensitivity_chart(sweep: pd.DataFrame, indicator: str) -> Figure:
 def plan_diff(
     before: Plan, after: Plan, weights: dict | None = None, targets: pd.DataFrame | None = None
 ) -> pd.DataFrame:
-    """What changed between two plans (and in the weights): where, before, after.
+    """What changed between two plans (and in the weights): where, what, before, after.
 
     ``where`` is a plan key path (``indicators.GMV指标.rule.cap``) or
-    ``weights.<indicator>``; fractions are shown as percentages.
+    ``weights.<indicator>``; ``what`` says it in words, with the rule's own knob labels
+    (``GMV指标 封顶``); fractions are shown as percentages (``120%``).
     """
     a, b = _flat(_dumped(before)), _flat(_dumped(after))
     rows = [
-        (k, _fraction_text(k, a.get(k)), _fraction_text(k, b.get(k)))
+        (k, _label(k, before, after), _fraction_text(k, a.get(k)), _fraction_text(k, b.get(k)))
         for k in sorted(set(a) | set(b), key=_key_order(a, b))
         if a.get(k) != b.get(k)
     ]
@@ -816,11 +846,49 @@ def plan_diff(
         if targets is not None:
             mine = targets[targets["indicator"] == indicator]
             was = "/".join(
-                text.percent(mine.groupby("person", sort=False)["weight"].sum().drop_duplicates())
+                _percent(v)
+                for v in mine.groupby("person", sort=False)["weight"].sum().drop_duplicates()
             )
-        rows.append((f"weights.{indicator}", was, text.percent([parse_fraction(w)])[0]))
+        label = _("{indicator} 权重").format(indicator=indicator)
+        rows.append((f"weights.{indicator}", label, was, _percent(parse_fraction(w))))
     # object columns: a side the other plan lacks stays None (shown as （无）), never NaN
-    return pd.DataFrame(rows, columns=["where", "before", "after"], dtype=object)
+    return pd.DataFrame(rows, columns=["where", "what", "before", "after"], dtype=object)
+
+
+def _percent(value: float) -> str:
+    """A fraction as people write a percentage: ``1.2`` -> ``120%``, ``0.925`` -> ``92.5%``."""
+    return f"{round(value * 100, 4):g}%"
+
+
+# the words of plan keys outside rules (a rule's own come from its knobs)
+_WORDS = {
+    "cap": N_("封顶"),
+    "floor": N_("保底"),
+    "share": N_("比例"),
+    "min": N_("至少"),
+    "max": N_("至多"),
+}
+
+
+def _label(key: str, before: Plan, after: Plan) -> str:
+    """A changed key in words: ``indicators.GMV指标.rule.cap`` -> ``GMV指标 封顶`` (the
+    rule's knob label), a band edge -> ``投诉解决 第 1 档边界``; other keys as they are."""
+    parts = key.split(".")
+    if parts[0] == "sections" and len(parts) == 3 and parts[2] in _WORDS:
+        return _("板块 {name} {what}").format(name=parts[1], what=_(_WORDS[parts[2]]))
+    if parts[:3] == ["calibration", "distribution", "ratios"] and len(parts) == 5:
+        if parts[4] in _WORDS:
+            return _("强制分布 {grade} {what}").format(grade=parts[3], what=_(_WORDS[parts[4]]))
+    if len(parts) < 4 or parts[0] != "indicators" or parts[2] != "rule":
+        return key
+    indicator, param = parts[1], parts[3]
+    ind = after.indicators.get(indicator) or before.indicators.get(indicator)
+    knobs = ind.rule.knobs if ind is not None else {}
+    if param == "bands" and len(parts) == 6 and parts[5] in ("at_most", "at_least"):
+        return _("{indicator} 第 {n} 档边界").format(indicator=indicator, n=int(parts[4]) + 1)
+    if param in knobs and len(parts) == 4:
+        return indicator + " " + _(knobs[param].label)
+    return f"{indicator} {'.'.join(parts[3:])}"
 
 
 def _dumped(plan: Plan) -> dict:
@@ -851,7 +919,7 @@ def _fraction_text(key: str, value):
     fraction = ".rule." in key and last in FRACTION_KEYS
     fraction |= any(key.startswith(k) and last in v for k, v in PLAN_FRACTION_KEYS.items())
     if isinstance(value, float | int) and not isinstance(value, bool) and fraction:
-        return text.percent([value])[0]
+        return _percent(value)
     return value
 
 
@@ -915,8 +983,9 @@ def save_plan(
     if plan.path is None:
         raise KpiError(
             Problem(
-                "the plan has no file to save beside",
-                "load it with kpilib.load_plan, or pass path=",
+                _("方案没有文件，草稿无处存放"),
+                _("用 kpilib.load_plan 读入方案，或给出 path="),
+                code="no_plan_file",
             )
         )
     original = original or load_plan(plan.path)
@@ -926,18 +995,23 @@ def save_plan(
     if path == Path(plan.path).resolve():
         raise KpiError(
             Problem(
-                f"{path} is the published plan; a what-if never replaces it",
-                "choose another file name",
+                _("{path} 是已发布的方案；模拟不会替换它").format(path=path),
+                _("换一个文件名"),
                 file=str(path),
+                code="published_plan",
             )
         )
     if path.parent == Path(plan.path).resolve().parent:
         raise KpiError(
             Problem(
-                f"{path} 与已发布的方案在同一文件夹，kpi report --all 会把它当作正式方案",
-                f"草稿请存到 {draft_path(plan).parent}（用 draft_path），"
-                "确认后用 kpi plan publish 发布",
+                _("{path} 与已发布的方案在同一文件夹，kpi report --all 会把它当作正式方案").format(
+                    path=path
+                ),
+                _("草稿请存到 {folder}（用 draft_path），确认后用 kpi plan publish 发布").format(
+                    folder=draft_path(plan).parent
+                ),
                 file=str(path),
+                code="draft_beside_plans",
             )
         )
     folder = path.parent
@@ -953,8 +1027,9 @@ def save_plan(
         if "{month}" in plan.sources.targets and month is None:
             raise KpiError(
                 Problem(
-                    "the targets file is named per month",
-                    "pass month= to save that month's weights",
+                    _("目标文件按月份命名"),
+                    _("给出 month=，保存那个月的权重"),
+                    code="month_needed",
                 )
             )
         targets = read_targets(
@@ -971,7 +1046,10 @@ def save_plan(
         f"# 模拟方案（what-if），由 {Path(plan.path).name} 修改而来"
         f"（原方案版本 {(original.digest or '')[:12]}）。",
         "# 改动：" if len(diff) else "# 与原方案相同。",
-        *(f"#   {w}: {_shown(b)} → {_shown(a)}" for w, b, a in diff.itertuples(index=False)),
+        *(
+            f"#   {what}: {_shown(b)} → {_shown(a)}"
+            for _where, what, b, a in diff.itertuples(index=False)
+        ),
     ]
     body = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
     outputs[path] = lambda p: p.write_text("\n".join(header) + "\n" + body, encoding="utf-8")

@@ -31,6 +31,7 @@ import numpy as np
 from kpilib import text
 from kpilib.engine.plan import Plan
 from kpilib.errors import KpiError
+from kpilib.i18n import _
 from kpilib.interactive.whatif import (
     Comparison,
     WhatIf,
@@ -219,7 +220,10 @@ class WhatIfApp:
         self.status.value = (
             f"<p>已保存为草稿 <code>{html.escape(str(saved))}</code>（原方案未改动；"
             f"发布用 <code>kpi plan publish {html.escape(str(saved))}</code>）。"
-            f"改动：</p>" + diff.to_html(index=False, border=0, classes="kpi")
+            f"改动：</p>"
+            + diff[["what", "before", "after"]]
+            .rename(columns={"what": _("改动"), "before": _("原值"), "after": _("新值")})
+            .to_html(index=False, border=0, classes="kpi")
         )
         return saved
 
@@ -248,7 +252,7 @@ class WhatIfApp:
 
     def _control(self, indicator: str, rule, param: str):
         knob = rule.knobs[param]
-        label = knob.label
+        label = _(knob.label)
         if param == "edges":
             kind = "at_most" if rule.bands[0].at_most is not None else "at_least"
             sign = "≤" if kind == "at_most" else "≥"
@@ -470,13 +474,13 @@ def _changes_text(
         for key, value in changes.items():
             knob = knobs[key]
             shown = (
-                "关闭"
+                _("关闭")
                 if value is None
                 else text.percent([value])[0]
                 if knob.percent
                 else str(value)
             )
-            parts.append(f"{indicator} {knob.label} {shown}")
+            parts.append(" ".join([indicator, _(knob.label), shown]))
     if not parts:
         return "<p>当前与原方案相同。改动任一控件即重新计算。</p>"
     return "<p>当前改动：" + html.escape("；".join(parts)) + "</p>"

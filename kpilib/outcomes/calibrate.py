@@ -19,6 +19,7 @@ import pandas as pd
 from kpilib import compare
 from kpilib.engine.policy import TIE_KEYS, Calibration
 from kpilib.errors import PlanError, Problem
+from kpilib.i18n import _
 from kpilib.outcomes import distribution, ranking
 
 if TYPE_CHECKING:
@@ -74,9 +75,10 @@ def calibrate(
     names = [g.name for g in plan.grades]
     problems = [
         Problem(
-            f"calibration names unknown grade {g!r}",
-            f"use one of: {', '.join(names)}",
+            _("calibration 中的等级 {grade!r} 不是方案的等级").format(grade=g),
+            _("改用其中之一：{names}").format(names="、".join(names)),
             file=str(plan.path),
+            code="unknown_grade",
             where=f"calibration.quotas.{i}",
         )
         for i, q in enumerate(config.quotas)

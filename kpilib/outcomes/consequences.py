@@ -30,6 +30,7 @@ import pandas as pd
 
 from kpilib.engine.policy import ConsequenceRule, parse_condition, shown
 from kpilib.errors import PlanError, Problem
+from kpilib.i18n import _
 from kpilib.rounding import round_points
 
 if TYPE_CHECKING:
@@ -80,8 +81,11 @@ def evaluate(
             known = [] if items is None else sorted(set(items["item"]))
             raise PlanError(
                 Problem(
-                    f"condition {condition!r}: no item {item!r} in the results",
-                    f"use one of: {', '.join(known) or '(no items)'}",
+                    _("条件 {condition!r}：结果中没有指标 {item!r}").format(
+                        condition=condition, item=item
+                    ),
+                    _("改用其中之一：{names}").format(names="、".join(known) or _("（无指标）")),
+                    code="unknown_item",
                 )
             )
         rows = items[(items["item"] == item) | (items["indicator"] == item)]

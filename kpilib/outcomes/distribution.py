@@ -26,6 +26,7 @@ import pandas as pd
 from kpilib import compare
 from kpilib.engine.policy import Distribution
 from kpilib.errors import PlanError, Problem
+from kpilib.i18n import _
 
 if TYPE_CHECKING:
     from kpilib.engine.plan import Plan
@@ -56,9 +57,10 @@ def distribute(
     if unknown or listed != [n for n in names if n in listed]:
         raise PlanError(
             Problem(
-                f"calibration.distribution lists grades {listed}",
-                f"list grades of the plan, best first: {', '.join(names)}",
+                _("calibration.distribution 列出的等级 {listed} 不对").format(listed=listed),
+                _("按从好到差列出方案的等级：{names}").format(names="、".join(names)),
                 file=str(plan.path),
+                code="bad_distribution",
                 where="calibration.distribution.ratios",
             )
         )
@@ -71,7 +73,7 @@ def distribute(
         else [(None, pd.Series(ranked))]
     )
     ratio_of = {r.grade: r for r in config.ratios}
-    for _, members in groups:  # a handful of groups; grades inside are array slices
+    for _key, members in groups:  # a handful of groups; grades inside are array slices
         members = members.to_numpy()
         n = len(members)
         now = position[people.loc[members, "grade"]].to_numpy()
@@ -121,19 +123,29 @@ def review(people: pd.DataFrame, overrides: pd.DataFrame | None, plan: Plan) -> 
     for row in overrides.itertuples(index=False):  # a reviewer changes a few people
         if row.person not in set(people["person"]):
             problems.append(
-                Problem(f"复核调整的人员 {row.person!r} 不在本月结果中", person=row.person)
+                Problem(
+                    _("复核调整的人员 {person!r} 不在本月结果中").format(person=row.person),
+                    person=row.person,
+                    code="unknown_person",
+                )
             )
         if row.grade not in names:
             problems.append(
                 Problem(
-                    f"复核调整的等级 {row.grade!r} 不在计划中",
-                    f"用: {'、'.join(names)}",
+                    _("复核调整的等级 {grade!r} 不在计划中").format(grade=row.grade),
+                    _("改用其中之一：{names}").format(names="、".join(names)),
                     person=row.person,
+                    code="unknown_grade",
                 )
             )
         if not str(row.reason or "").strip() or not str(row.made_by or "").strip():
             problems.append(
-                Problem("复核调整须写明调整人和理由", "填写 made_by 和 reason", person=row.person)
+                Problem(
+                    _("复核调整须写明调整人和理由"),
+                    _("填写 made_by 和 reason"),
+                    person=row.person,
+                    code="reason_and_by",
+                )
             )
     if problems:
         raise PlanError(problems)

@@ -16,6 +16,7 @@ import pandas as pd
 
 from kpilib import text
 from kpilib.errors import DataError, PlanError, Problem
+from kpilib.i18n import _
 from kpilib.outcomes.pay import _decimal, _div, _yuan_text
 from kpilib.rounding import fen as to_fen
 
@@ -39,7 +40,12 @@ def _rows(plan, items: pd.DataFrame, item: str, where: str) -> pd.DataFrame:
     rows = items[items["indicator"] == item]
     if item not in plan.indicators:
         raise PlanError(
-            Problem(f"{where}：{item!r} 不是方案中的指标", file=str(plan.path), where=where)
+            Problem(
+                _("{item!r} 不是方案中的指标").format(item=item),
+                file=str(plan.path),
+                where=where,
+                code="unknown_indicator",
+            )
         )
     return rows.drop_duplicates("person")
 
@@ -109,10 +115,11 @@ def commission(plan: Plan, items: pd.DataFrame) -> pd.DataFrame:
         raise DataError(
             [
                 Problem(
-                    f"提成按目标的百分比分档，但 {config.item!r} 没有目标值",
-                    "在目标表中填上目标值，或把档位写成 upto_amount（元）",
+                    _("提成按目标的百分比分档，但 {item!r} 没有目标值").format(item=config.item),
+                    _("在目标表中填上目标值，或把档位写成 upto_amount（元）"),
                     person=p,
                     column="目标值",
+                    code="missing_target",
                 )
                 for p in rows.loc[rows["target"].isna(), "person"]
             ]
@@ -242,8 +249,11 @@ def pools(plan: Plan, people: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame
                 if whole <= 0:
                     raise DataError(
                         Problem(
-                            f"奖金池 {pool.name}：本组在 {key!r} 上没有积分，无法按积分分配",
-                            "检查当月结果，或修改方案 pay.pools 的 split",
+                            _("奖金池 {pool}：本组在 {key!r} 上没有积分，无法按积分分配").format(
+                                pool=pool.name, key=key
+                            ),
+                            _("检查当月结果，或修改方案 pay.pools 的 split"),
+                            code="no_points_for_pool",
                         )
                     )
                 weights += w * pts.to_numpy(float) / whole
@@ -263,9 +273,14 @@ def pools(plan: Plan, people: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame
             if any(s is None for s in source) or not source:
                 raise PlanError(
                     Problem(
-                        f"奖金池 {pool.name}：mean_of {pool.mean_of!r} 不是排在它前面的奖金池",
-                        f"写前面的奖金池之一：{'、'.join(done) or '（无）'}，或 all",
+                        _("奖金池 {pool}：mean_of {mean_of!r} 不是排在它前面的奖金池").format(
+                            pool=pool.name, mean_of=pool.mean_of
+                        ),
+                        _("写前面的奖金池之一：{names}，或 all").format(
+                            names="、".join(done) or _("（无）")
+                        ),
                         file=str(plan.path),
+                        code="bad_mean_of",
                         where="pay.pools",
                     )
                 )
@@ -328,12 +343,25 @@ def deferral(plan: Plan, bonus: pd.Series, last_year: pd.Series) -> pd.DataFrame
     config = plan.pay.deferral
     if config is None:
         raise PlanError(
-            Problem("方案没有 pay.deferral", "在 pay 下写 deferral", file=str(plan.path))
+            Problem(
+                _("方案没有 pay.deferral"),
+                _("在 pay 下写 deferral"),
+                file=str(plan.path),
+                code="no_deferral",
+            )
         )
     lacking = sorted(set(bonus.index) - set(last_year.dropna().index))
     if lacking:
         raise DataError(
-            [Problem("没有上年同期奖金", "补上此人的上年同期奖金", person=p) for p in lacking]
+            [
+                Problem(
+                    _("没有上年同期奖金"),
+                    _("补上此人的上年同期奖金"),
+                    person=p,
+                    code="no_last_year_bonus",
+                )
+                for p in lacking
+            ]
         )
     now = np.array([to_fen(v) for v in bonus], np.int64)
     ref = np.array([to_fen(last_year[p]) for p in bonus.index], np.int64)
@@ -403,7 +431,14 @@ def carry_levels(
 
     config = plan.pay.levels if plan.pay else None
     if config is None:
-        raise PlanError(Problem("方案没有 pay.levels", "在 pay 下写 levels", file=str(plan.path)))
+        raise PlanError(
+            Problem(
+                _("方案没有 pay.levels"),
+                _("在 pay 下写 levels"),
+                file=str(plan.path),
+                code="no_pay_levels",
+            )
+        )
     order = list(config.base)
     carried = pd.Series(dtype=object)
     runs = {"down": pd.Series(dtype=float), "up": pd.Series(dtype=float)}

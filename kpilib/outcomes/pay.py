@@ -29,6 +29,7 @@ import pandas as pd
 from kpilib import compare, text
 from kpilib.engine.policy import Pay, Pool, _money
 from kpilib.errors import DataError, PlanError, Problem
+from kpilib.i18n import _
 from kpilib.outcomes.consequences import annual, evaluate
 from kpilib.rounding import fen as to_fen
 
@@ -90,9 +91,10 @@ def compute(
     if config is None:
         raise PlanError(
             Problem(
-                f"plan {plan.department!r} declares no pay",
-                "add a pay: section to the plan (docs/plan-format.md)",
+                _("方案 {department!r} 没有写 pay").format(department=plan.department),
+                _("在方案中加 pay: 一节（docs/plan-format.md）"),
                 file=str(plan.path),
+                code="no_pay",
             )
         )
     base = _base(config, people, plan)
@@ -206,8 +208,11 @@ def _base(config: Pay, people: pd.DataFrame, plan) -> np.ndarray:
         raise PlanError(
             [
                 Problem(
-                    f"role {role!r} has no base performance pay",
-                    f"add {role!r} under pay.base (known roles: {', '.join(known) or 'none'})",
+                    _("岗位 {role!r} 没有绩效工资基数").format(role=role),
+                    _("在 pay.base 下加上 {role!r}（已有的岗位：{known}）").format(
+                        role=role, known="、".join(known) or _("无")
+                    ),
+                    code="no_base_pay",
                     file=str(plan.path),
                     where="pay.base",
                     person=person,
@@ -223,9 +228,10 @@ def _pool(pay: pd.DataFrame, config: Pool, amount: Decimal, eligible: np.ndarray
     if amount <= 0:
         raise DataError(
             Problem(
-                f"the bonus pool is {amount} yuan",
-                "give a pool above 0 (pay.pool.amount or --pool)",
+                _("奖金池为 {amount} 元").format(amount=amount),
+                _("给一个大于 0 的奖金池（pay.pool.amount 或 --pool）"),
                 column="pool",
+                code="empty_pool",
             )
         )
     pool_fen = to_fen(amount)
@@ -235,8 +241,9 @@ def _pool(pay: pd.DataFrame, config: Pool, amount: Decimal, eligible: np.ndarray
     if total == 0:
         raise DataError(
             Problem(
-                "nobody has points to share the bonus pool this month",
-                "check the month's results; a pool needs points to split",
+                _("本月没有人有积分可分奖金池"),
+                _("检查当月结果；奖金池按积分分配，需要有积分"),
+                code="no_points_for_pool",
             )
         )
     share, remainder = np.divmod(pool_fen * centi, total)
@@ -303,9 +310,10 @@ def year_end(
     if config is None:
         raise PlanError(
             Problem(
-                f"plan {plan.department!r} declares no pay.year_end",
-                "add pay.year_end to the plan",
+                _("方案 {department!r} 没有写 pay.year_end").format(department=plan.department),
+                _("在方案中加 pay.year_end"),
                 file=str(plan.path),
+                code="no_year_end",
             )
         )
     year = year if year is not None else int(people["month"].max()[:4])
@@ -353,8 +361,9 @@ def year_end(
         raise PlanError(
             [
                 Problem(
-                    f"role {r!r} has no salary for the year-end bonus",
-                    f"add {r!r} under pay.year_end.salary",
+                    _("岗位 {role!r} 没有年底奖金的工资基数").format(role=r),
+                    _("在 pay.year_end.salary 下加上 {role!r}").format(role=r),
+                    code="no_year_end_salary",
                     file=str(plan.path),
                     where="pay.year_end.salary",
                     person=p,

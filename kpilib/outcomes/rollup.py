@@ -28,6 +28,7 @@ from kpilib.engine.period_plan import (
     PeriodSpec,
     parse_period_formula,
 )
+from kpilib.i18n import N_, _
 from kpilib.outcomes.consequences import evaluate
 from kpilib.periods import Period
 from kpilib.rounding import round_points
@@ -51,7 +52,7 @@ PERIOD_COLUMNS = [
     "reason",
 ]
 FLAG_COLUMNS = ["person", "period", "rule", "action", "reason"]
-ROLLUP_LABELS = {"mean": "平均", "sum": "合计", "last": "末月", "formula": "公式"}
+ROLLUP_LABELS = {"mean": N_("平均"), "sum": N_("合计"), "last": N_("末月"), "formula": N_("公式")}
 
 
 def roll_up(
@@ -209,7 +210,9 @@ def from_result(
             "month_totals": "",
         }
     )
-    out["reason"] = text.cat(f"{period.label}按本周期目标和实际值计分：", text.points(total))
+    out["reason"] = text.cat(
+        _("{period}按本周期目标和实际值计分：").format(period=period.label), text.points(total)
+    )
     return out[PERIOD_COLUMNS]
 
 
@@ -226,7 +229,7 @@ def period_flags(frame: pd.DataFrame, spec: PeriodSpec, period: Period) -> pd.Da
     for rule in spec.rules:
         if rule.grade is not None:
             hit = frame["grade"].to_numpy(object) == rule.grade
-            said = f"{period.label}等级为{rule.grade}"
+            said = _("{period}等级为{grade}").format(period=period.label, grade=rule.grade)
         else:
             hit = _formula(rule.when, names) != 0
             said = f"{period.label}{_shown(rule.when)}"
@@ -241,9 +244,9 @@ def period_flags(frame: pd.DataFrame, spec: PeriodSpec, period: Period) -> pd.Da
                     "action": rule.action,
                     "reason": text.cat(
                         said,
-                        "（周期得分 ",
+                        _("（周期得分 "),
                         text.points(rows["total"]),
-                        "）",
+                        _("）"),
                         f" → {rule.action}" if rule.action else "",
                     ),
                 }
@@ -305,11 +308,11 @@ def _month_totals(labels, totals, valid_cells, missing, scored) -> np.ndarray:
     """``10月 88.5；11月 无效；12月 未计分`` per person."""
     parts = []
     for j, month in enumerate(labels):  # at most twelve months
-        short = f"{int(month[5:7])}月 "
+        short = _("{n}月 ").format(n=int(month[5:7]))
         cell = np.where(
             valid_cells[:, j],
             text.points(totals[:, j]),
-            np.where(missing[:, j], "未计分" if month not in scored else "未考核", "无效"),
+            np.where(missing[:, j], _("未计分") if month not in scored else _("未考核"), _("无效")),
         )
         parts.append(text.cat(short, cell))
     out = parts[0]
@@ -319,10 +322,10 @@ def _month_totals(labels, totals, valid_cells, missing, scored) -> np.ndarray:
 
 
 def _reason(out: pd.DataFrame, spec: PeriodSpec, unscored: list[str]) -> np.ndarray:
-    how = ROLLUP_LABELS[spec.rollup] + (f"（{spec.formula}）" if spec.formula else "")
+    how = _(ROLLUP_LABELS[spec.rollup]) + (f"（{spec.formula}）" if spec.formula else "")
     reason = text.cat(
         out["months"].astype(str).to_numpy(object),
-        f" 个月{how} = ",
+        _(" 个月{how} = ").format(how=how),
         text.points(out["total"]),
     )
     voided = out["voided_months"].to_numpy(int)
@@ -330,21 +333,23 @@ def _reason(out: pd.DataFrame, spec: PeriodSpec, unscored: list[str]) -> np.ndar
         voided > 0,
         text.cat(
             reason,
-            "；无效月 ",
+            _("；无效月 "),
             voided.astype(str).astype(object),
-            " 个" + ("计 0 分" if spec.voided == "zero" else "不计入"),
+            _(" 个计 0 分") if spec.voided == "zero" else _(" 个不计入"),
         ),
         reason,
     )
     if unscored:
-        reason = text.cat(reason, f"；周期未完整：{'、'.join(unscored)} 尚未计分")
+        reason = text.cat(
+            reason, _("；周期未完整：{months} 尚未计分").format(months="、".join(unscored))
+        )
     return reason
 
 
 def _shown(condition: str) -> str:
     """``total >= 80`` → ``周期得分 >= 80``."""
     words = re.compile(r"\b(" + "|".join(sorted(PERIOD_LABELS, key=len, reverse=True)) + r")\b")
-    return words.sub(lambda m: PERIOD_LABELS[m.group(1)], condition)
+    return words.sub(lambda m: _(PERIOD_LABELS[m.group(1)]), condition)
 
 
 __all__ = ["roll_up", "from_result", "period_flags", "PERIOD_COLUMNS", "FLAG_COLUMNS"]

@@ -17,6 +17,7 @@ from urllib.parse import quote
 import pandas as pd
 
 from kpilib.errors import KpiError, Problem
+from kpilib.i18n import _
 from kpilib.report.notebook import TEMPLATES, report_css
 
 LOCK_WAIT = 120.0  # seconds; rebuilding the index takes well under one
@@ -38,8 +39,11 @@ def write_index(folder: Path, month: str) -> Path:
     except Timeout:
         raise KpiError(
             Problem(
-                f"等了 {LOCK_WAIT:.0f} 秒，另一个 kpi report 仍在更新本月索引",
-                "等它结束后再运行一次 kpi report（索引会按磁盘上的全部记录重建）",
+                _("等了 {seconds:.0f} 秒，另一个 kpi report 仍在更新本月索引").format(
+                    seconds=LOCK_WAIT
+                ),
+                _("等它结束后再运行一次 kpi report（索引会按磁盘上的全部记录重建）"),
+                code="index_locked",
                 file=str(folder / ".index.lock"),
             )
         ) from None
@@ -170,7 +174,7 @@ def _with_links(run: dict, last_pdf: tuple[str, str] | None = None) -> dict:
     if last_pdf is not None:
         links.append((last_pdf[0], quote(last_pdf[1])))
     if run.get("scorecards"):
-        links.append(("个人成绩单", quote(f"{run['folder']}/scorecards/")))
+        links.append((_("个人成绩单"), quote(f"{run['folder']}/scorecards/")))
     notebook = quote(files["notebook"]) if "notebook" in files else ""
     cards = [(person, quote(href)) for person, href in (run.get("cards") or {}).items()]
     return {**run, "links": links, "notebook": notebook, "cards": cards}

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kpilib.errors import KpiError, Problem
+from kpilib.i18n import _
 from kpilib.report.notebook import TEMPLATES, report_css
 
 if TYPE_CHECKING:
@@ -46,7 +47,13 @@ def card_names(people: Iterable[str]) -> dict[str, str]:
             stems[person] = f"{_cut(stem, NAME_BYTES - 9)}_{_short_hash(person)}"
     names = {p: f"{stem}.html" for p, stem in stems.items()}
     if len({n.casefold() for n in names.values()}) < len(names):  # pragma: no cover - 2**-32
-        raise KpiError(Problem("两位人员的成绩单文件名相同", "请把其中一人的姓名写得不同"))
+        raise KpiError(
+            Problem(
+                _("两位人员的成绩单文件名相同"),
+                _("请把其中一人的姓名写得不同"),
+                code="same_scorecard_name",
+            )
+        )
     return names
 
 
@@ -108,23 +115,31 @@ def write_scorecards(report: MonthReport, folder: Path, made_at: str = "") -> di
         own = history_by_person.get(person, history.iloc[:0])
         own_table = pd.DataFrame(
             {
-                "月份": own["month"].to_numpy(),
-                "总分": text.table_points(own["total"]),
-                "等级": own["grade"].to_numpy(),
-                "考核完成率": text.percent(own["completion"]),
+                _("月份"): own["month"].to_numpy(),
+                _("总分"): text.table_points(own["total"]),
+                _("等级"): own["grade"].to_numpy(),
+                _("考核完成率"): text.percent(own["completion"]),
             }
         )
         english = row["english_name"] if row["english_name"] not in ("", "/") else ""
-        rank = "" if pd.isna(row["rank"]) else f" · 名次 {int(row['rank'])} / {ranked}"
+        rank = (
+            ""
+            if pd.isna(row["rank"])
+            else _(" · 名次 {rank} / {of}").format(rank=int(row["rank"]), of=ranked)
+        )
         pay_line = ""
         if paid is not None:
             mine = paid.loc[person]
             grade = (
-                f"（等级校准：{mine['grade_before']} → {mine['grade']}）"
+                _("（等级校准：{before} → {after}）").format(
+                    before=mine["grade_before"], after=mine["grade"]
+                )
                 if mine["grade"] != mine["grade_before"]
                 else ""
             )
-            pay_line = f"绩效工资 {text.money([mine['pay']])[0]} 元：{mine['pay_reason']}{grade}"
+            pay_line = _("绩效工资 {pay} 元：{reason}{grade}").format(
+                pay=text.money([mine["pay"]])[0], reason=mine["pay_reason"], grade=grade
+            )
         own_force = force_by_person.get(person, force.iloc[:0])
         files[person] = folder / names[str(person)]
         pages[files[person]] = template.render(
@@ -138,12 +153,16 @@ def write_scorecards(report: MonthReport, folder: Path, made_at: str = "") -> di
             summary=person_summary(row) + rank,
             pay_line=pay_line,
             consequences=[
-                f"{f.action}（{f.months} 触发，{f.month} 标记）"
+                _("{action}（{months} 触发，{month} 标记）").format(
+                    action=f.action, months=f.months, month=f.month
+                )
                 for f in own_force.itertuples(index=False)  # a few flags
             ],
             # the plan's own conditions this person meets, with the plan's wording
             below=[
-                f"本月{label}：方案规定 {rules[label]}" for label in met if met.at[index, label]
+                _("本月{label}：方案规定 {rule}").format(label=label, rule=rules[label])
+                for label in met
+                if met.at[index, label]
             ],
             items_table=person_section(
                 result, person, report.months.adjustments, heading=False
@@ -163,4 +182,4 @@ def _history_table(frame) -> str:
     """The person's months: points and percentages right-aligned."""
     from kpilib.report.sections import _table
 
-    return _table(frame, numeric=("总分", "考核完成率"))
+    return _table(frame, numeric=(_("总分"), _("考核完成率")))

@@ -7,6 +7,7 @@ import pandas as pd
 
 from kpilib import text
 from kpilib.engine.scoring import Result
+from kpilib.i18n import _
 from kpilib.outcomes.thresholds import hits
 
 
@@ -19,27 +20,31 @@ def summary(result: Result) -> str:
     order = [g.name for g in plan.grades] + [plan.void_grade]
     grades = " · ".join(f"{g} {counts[g]}" for g in order if g in counts)
     # when every month is voided there is no average to give, only the fact
-    average = f"average {valid['total'].mean():.1f}" if len(valid) else "无有效得分(全部考核无效)"
+    average = (
+        _("平均分 {average:.1f}").format(average=valid["total"].mean())
+        if len(valid)
+        else _("无有效得分(全部考核无效)")
+    )
     lines = [
-        f"{plan.name} {result.month or ''}: {len(people)} people scored, {average}",
+        _("{plan} {month}：{count} 人计分，{average}").format(
+            plan=plan.name, month=result.month or "", count=len(people), average=average
+        ),
         f"  {grades}",
     ]
     for label, hit in hits(plan, people, result.items).items():
         low = people[hit.to_numpy()].sort_values("completion")
         if len(low):
-            names = ", ".join(
+            names = "、".join(
                 f"{p} {c * 100:.1f}%" for p, c in zip(low["person"], low["completion"], strict=True)
             )
-            lines.append(f"  {label}: {names}")
+            lines.append("  " + _("{label}：{names}").format(label=label, names=names))
     lines += [f"  {line}" for line in probation_review(result)["line"]]
     voided = people[~people["valid"]]
     if len(voided):
-        lines.append(
-            "  voided: "
-            + ", ".join(
-                f"{p} ({g})" for p, g in zip(voided["person"], voided["gates"], strict=True)
-            )
+        names = "、".join(
+            f"{p}（{g}）" for p, g in zip(voided["person"], voided["gates"], strict=True)
         )
+        lines.append("  " + _("考核无效：{names}").format(names=names))
     return "\n".join(lines)
 
 
@@ -59,19 +64,21 @@ def probation_review(result: Result) -> pd.DataFrame:
     note = (
         rows["excluded"]
         .fillna(False)
-        .map({True: "（本月不参加考核，得分仅供转正评估）", False: ""})
+        .map({True: _("（本月不参加考核，得分仅供转正评估）"), False: ""})
         if "excluded" in rows
         else ""
     )
     valid = rows["valid"].fillna(False).astype(bool).to_numpy()
     line = text.cat(
-        "转正评估：",
+        _("转正评估："),
         rows["person"].to_numpy(object),
-        " 试用期本月总分 ",
+        _(" 试用期本月总分 "),
         text.points(rows["total"]),
-        "，考核完成率 ",
+        _("，考核完成率 "),
         text.percent(rows["completion"]),
-        np.where(valid, text.cat("，等级 ", rows["grade"].to_numpy(object)), "，本月考核无效"),
+        np.where(
+            valid, text.cat(_("，等级 "), rows["grade"].to_numpy(object)), _("，本月考核无效")
+        ),
         note if isinstance(note, str) else note.to_numpy(object),
     )
     return rows[["person", "total", "grade", "completion"]].assign(line=line)

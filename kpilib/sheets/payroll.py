@@ -19,45 +19,47 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from kpilib.i18n import N_, _
+
 if TYPE_CHECKING:
     from kpilib.engine.plan import Plan
     from kpilib.periods import Period
 
 # column -> (Chinese header, number format or None for text, width)
 COLUMNS = {
-    "employee_id": ("工号", None, 10),
-    "person": ("姓名", None, 10),
-    "role": ("岗位", None, 12),
-    "total": ("考核得分", "0.00", 10),
-    "completion": ("考核完成率", "0.0%", 11),
-    "grade_before": ("校准前等级", None, 10),
-    "grade": ("等级", None, 8),
-    "level": ("薪酬等级", None, 8),
-    "next_level": ("下月薪酬等级", None, 10),
-    "base": ("绩效工资基数(元)", "#,##0.00", 15),
-    "performance_pay": ("绩效工资(元)", "#,##0.00", 13),
-    "pool_bonus": ("奖金池分配(元)", "#,##0.00", 14),
-    "deferred": ("递延支付(元)", "#,##0.00", 13),
-    "award": ("奖励(元)", "#,##0.00", 10),
-    "money": ("罚款/奖励(元)", "#,##0.00", 13),
-    "commission": ("提成(元)", "#,##0.00", 12),
-    "payable": ("本月应发合计(元)", "#,##0.00", 15),
+    "employee_id": (N_("工号"), None, 10),
+    "person": (N_("姓名"), None, 10),
+    "role": (N_("岗位"), None, 12),
+    "total": (N_("考核得分"), "0.00", 10),
+    "completion": (N_("考核完成率"), "0.0%", 11),
+    "grade_before": (N_("校准前等级"), None, 10),
+    "grade": (N_("等级"), None, 8),
+    "level": (N_("薪酬等级"), None, 8),
+    "next_level": (N_("下月薪酬等级"), None, 10),
+    "base": (N_("绩效工资基数(元)"), "#,##0.00", 15),
+    "performance_pay": (N_("绩效工资(元)"), "#,##0.00", 13),
+    "pool_bonus": (N_("奖金池分配(元)"), "#,##0.00", 14),
+    "deferred": (N_("递延支付(元)"), "#,##0.00", 13),
+    "award": (N_("奖励(元)"), "#,##0.00", 10),
+    "money": (N_("罚款/奖励(元)"), "#,##0.00", 13),
+    "commission": (N_("提成(元)"), "#,##0.00", 12),
+    "payable": (N_("本月应发合计(元)"), "#,##0.00", 15),
     # a period's payroll (kpi payroll --period): the year-end bonus (年底奖金)
-    "annual_score": ("全年考核成绩", "0.00", 12),
-    "valid_months": ("有效月数", "0", 9),
-    "qualifying_months": ("达标月数", "0", 9),
-    "salary_months": ("奖金月数", "0.0", 9),
-    "year_end_bonus": ("年底奖金(元)", "#,##0.00", 13),
-    "complete": ("周期完整", None, 9),
-    "month_totals": ("各月得分", None, 40),
-    "flags": ("考核结果应用", None, 30),
-    "adjusted": ("申诉调整", None, 9),
-    "pay_reason": ("绩效工资说明", None, 50),
-    "reason": ("年底奖金说明", None, 50),
-    "calibration": ("校准说明", None, 40),
-    "money_reason": ("罚款/奖励说明", None, 40),
-    "level_reason": ("薪酬等级说明", None, 30),
-    "commission_reason": ("提成说明", None, 40),
+    "annual_score": (N_("全年考核成绩"), "0.00", 12),
+    "valid_months": (N_("有效月数"), "0", 9),
+    "qualifying_months": (N_("达标月数"), "0", 9),
+    "salary_months": (N_("奖金月数"), "0.0", 9),
+    "year_end_bonus": (N_("年底奖金(元)"), "#,##0.00", 13),
+    "complete": (N_("周期完整"), None, 9),
+    "month_totals": (N_("各月得分"), None, 40),
+    "flags": (N_("考核结果应用"), None, 30),
+    "adjusted": (N_("申诉调整"), None, 9),
+    "pay_reason": (N_("绩效工资说明"), None, 50),
+    "reason": (N_("年底奖金说明"), None, 50),
+    "calibration": (N_("校准说明"), None, 40),
+    "money_reason": (N_("罚款/奖励说明"), None, 40),
+    "level_reason": (N_("薪酬等级说明"), None, 30),
+    "commission_reason": (N_("提成说明"), None, 40),
 }
 # headers of an employee-number column in a targets sheet (kept by read_sheet as written)
 EMPLOYEE_ID = ("工号", "员工编号", "员工工号", "employee_id")
@@ -184,7 +186,7 @@ def employee_ids(plan: Plan, month: str) -> pd.Series:
     return known.drop_duplicates("person").set_index("person")[column]
 
 
-SIGN_OFF = ("制表", "审核", "批准", "日期")
+SIGN_OFF = (N_("制表"), N_("审核"), N_("批准"), N_("日期"))
 CENTRED = {"employee_id", "grade_before", "grade", "adjusted"}
 OPTIONAL = {"flags", "adjusted", "calibration", "pay_reason"}  # printed only when not blank
 
@@ -251,13 +253,13 @@ def _write(table: pd.DataFrame, path, department: str, month: str, generated) ->
     )
 
     book = Book(path)
-    sheet = book.sheet(f"{month} 绩效工资".strip())
+    sheet = book.sheet(_("{month} 绩效工资").format(month=month).strip())
     columns = [c for c in COLUMNS if c in table and not _left_out(table, c)]
     last_col = len(columns) - 1
     title(
         book,
         sheet,
-        f"{department} {month} 绩效工资表".strip(),
+        _("{department} {month} 绩效工资表").format(department=department, month=month).strip(),
         last_col,
         align="center",
         bold=True,
@@ -267,16 +269,18 @@ def _write(table: pd.DataFrame, path, department: str, month: str, generated) ->
     title(
         book,
         sheet,
-        f"部门：{department}　　期间：{month}　　生成时间：{stamp}",
+        _("部门：{department}　　期间：{month}　　生成时间：{stamp}").format(
+            department=department, month=month, stamp=stamp
+        ),
         last_col,
         row=1,
         font_size=10,
     )
-    header(book, sheet, 2, [COLUMNS[c][0] for c in columns])
+    header(book, sheet, 2, [_(COLUMNS[c][0]) for c in columns])
     first = 3
     lines = np.ones(len(table), dtype=int)
     for col, name in enumerate(columns):
-        _, fmt, width = COLUMNS[name]
+        _header, fmt, width = COLUMNS[name]
         values = table[name].to_numpy(dtype=object)
         if fmt is None:  # text columns: whatever the value, written as text
             values = [None if v is None or v != v else str(v) for v in values]
@@ -293,8 +297,8 @@ def _write(table: pd.DataFrame, path, department: str, month: str, generated) ->
     bold = book.format(bold=True, top=1, bottom=6)
     for col in range(len(columns)):
         sheet.write_blank(total_row, col, None, bold)
-    sheet.write_string(total_row, 0, "合计", bold)
-    sheet.write_string(total_row, 1, f"{len(table)} 人", bold)
+    sheet.write_string(total_row, 0, _("合计"), bold)
+    sheet.write_string(total_row, 1, _("{count} 人").format(count=len(table)), bold)
     for col, name in enumerate(columns):
         if COLUMNS[name][1] == MONEY:
             total = money_sum(table[name])
@@ -308,7 +312,7 @@ def _write(table: pd.DataFrame, path, department: str, month: str, generated) ->
     label = book.format(bold=True, align="right")
     line = book.format(bottom=1)
     for i, what in enumerate(SIGN_OFF):
-        sheet.write_string(sign_row, 2 * i, f"{what}：", label)
+        sheet.write_string(sign_row, 2 * i, _("{what}：").format(what=_(what)), label)
         sheet.write_blank(sign_row, 2 * i + 1, None, line)
     sheet.set_row(sign_row, 28)
     sheet.set_row(0, 24)
