@@ -18,7 +18,7 @@ import pandas as pd
 from kpilib.engine.scoring import ITEM_COLUMNS
 from kpilib.outcomes.rollup import PERIOD_COLUMNS
 from kpilib.project import store_path
-from kpilib.store import connect
+from kpilib.store import connect, insert_frame
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -67,9 +67,9 @@ def save(
                     note,
                 ],
             )
-            _insert(con, "period_people", people[PERIOD_COLUMNS], run_id)
+            insert_frame(con, "period_people", people[PERIOD_COLUMNS], run_id)
             if items is not None and len(items):
-                _insert(con, "period_items", items[ITEM_COLUMNS], run_id)
+                insert_frame(con, "period_items", items[ITEM_COLUMNS], run_id)
             con.commit()
         except BaseException:
             with suppress(duckdb.Error):
@@ -118,17 +118,6 @@ def runs(store: str | Path | None = None, department: str | None = None) -> pd.D
             f"FROM period_runs r {where} ORDER BY r.department, r.period, r.version",
             args,
         ).df()
-
-
-def _insert(con, table: str, frame: pd.DataFrame, run_id: int) -> None:
-    con.register("_frame", frame)
-    try:
-        columns = ", ".join(f'"{c}"' for c in frame.columns)
-        con.execute(
-            f"INSERT INTO {table} (run_id, {columns}) SELECT {run_id}, {columns} FROM _frame"
-        )
-    finally:
-        con.unregister("_frame")
 
 
 __all__ = ["save", "current", "runs"]

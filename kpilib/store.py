@@ -441,10 +441,14 @@ def save(
                     [[run_id, str(p), s, n] for p, (s, n) in zip(paths, sums, strict=True)],
                 )
             items = result.items[ITEM_COLUMNS + ADJUSTED_ITEM_COLUMNS]
-            _insert(con, "items", items.astype({"adjustment_id": "Int64"}), run_id)
-            _insert(con, "people", result.people[PEOPLE_COLUMNS + ADJUSTED_PEOPLE_COLUMNS], run_id)
+            insert_frame(con, "items", items.astype({"adjustment_id": "Int64"}), run_id)
+            insert_frame(
+                con, "people", result.people[PEOPLE_COLUMNS + ADJUSTED_PEOPLE_COLUMNS], run_id
+            )
             if adjustments is not None and len(adjustments):
-                _insert(con, "run_adjustments", adjustments[["adjustment_id", "status"]], run_id)
+                insert_frame(
+                    con, "run_adjustments", adjustments[["adjustment_id", "status"]], run_id
+                )
             con.commit()
         except BaseException:
             # a failed commit (a full disk) has already ended the transaction: rolling
@@ -455,7 +459,10 @@ def save(
     return version
 
 
-def _insert(con, table: str, frame: pd.DataFrame, run_id: int) -> None:
+def insert_frame(
+    con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, run_id: int
+) -> None:
+    """Insert ``frame``'s rows into ``table`` under ``run_id``, by column name."""
     con.register("_frame", frame)
     try:
         columns = ", ".join(f'"{c}"' for c in frame.columns)

@@ -80,14 +80,14 @@ def test_kpi_history_lists_months_versions_and_the_current_one(store, months, ca
 
 def test_a_failure_while_saving_leaves_the_store_as_it_was(store, months, monkeypatch):
     before = _counts(store)
-    real = history._insert
+    real = history.insert_frame
 
     def fail_on_people(con, table, frame, run_id):
         if table == "people":
             raise OSError("disk full (simulated)")
         real(con, table, frame, run_id)
 
-    monkeypatch.setattr(history, "_insert", fail_on_people)
+    monkeypatch.setattr(history, "insert_frame", fail_on_people)
     with pytest.raises(OSError, match="simulated"):
         history.save(months["2024-11"], store=store)
     assert _counts(store) == before
@@ -98,12 +98,12 @@ def test_a_process_killed_in_the_middle_of_saving_loses_nothing_stored(store):
     child = textwrap.dedent(f"""
         import os, kpilib
         from kpilib import store as history
-        real = history._insert
+        real = history.insert_frame
         def die(con, table, frame, run_id):
             real(con, table, frame, run_id)
             if table == "items":
                 os._exit(9)  # a crash: no rollback, no close
-        history._insert = die
+        history.insert_frame = die
         history.save(kpilib.score_month({PLAN!r}, "2024-11"), store={str(store)!r})
     """)
     done = subprocess.run([sys.executable, "-c", child], cwd=ROOT)
