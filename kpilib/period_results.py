@@ -191,20 +191,9 @@ def period_result(
     version = None
     if save:
         basis = _basis(plan, people, store)
-        stored = period_store.current(plan.department, period, store)
-        if stored is not None and stored["run"]["basis"] == basis:
-            version = int(stored["run"]["version"])
-        else:
-            version = period_store.save(
-                plan.department,
-                period,
-                frame,
-                plan_digest=plan.digest or "",
-                source="months",
-                basis=basis,
-                note="" if stored is None else _("月份结果或方案已变，重新汇总"),
-                store=store,
-            )
+        version = _stored_version(
+            plan, period, frame, basis, "months", _("月份结果或方案已变，重新汇总"), store
+        )
     return PeriodResult(
         plan, period, spec, frame, people, items, pd.DataFrame(), version, past.notes
     )
@@ -264,22 +253,44 @@ def _from_actuals(plan, period, spec, grades, store, save) -> PeriodResult:
     if save:
         files = input_files(own, period.key)
         basis = results.inputs_digest(checksum(p)[0] for p in files)
-        stored = period_store.current(plan.department, period, store)
-        if stored is not None and stored["run"]["basis"] == basis:
-            version = int(stored["run"]["version"])
-        else:
-            version = period_store.save(
-                plan.department,
-                period,
-                frame,
-                plan_digest=plan.digest or "",
-                source="actuals",
-                basis=basis,
-                items=scored.items,
-                note="" if stored is None else _("输入文件已改动，重新计分"),
-                store=store,
-            )
+        version = _stored_version(
+            plan,
+            period,
+            frame,
+            basis,
+            "actuals",
+            _("输入文件已改动，重新计分"),
+            store,
+            items=scored.items,
+        )
     return PeriodResult(plan, period, spec, frame, items=scored.items, version=version)
+
+
+def _stored_version(
+    plan: Plan,
+    period: Period,
+    frame: pd.DataFrame,
+    basis: str,
+    source: str,
+    note: str,
+    store,
+    items: pd.DataFrame | None = None,
+) -> int:
+    """The stored version of the period if it was made from ``basis``, else a new one."""
+    stored = period_store.current(plan.department, period, store)
+    if stored is not None and stored["run"]["basis"] == basis:
+        return int(stored["run"]["version"])
+    return period_store.save(
+        plan.department,
+        period,
+        frame,
+        plan_digest=plan.digest or "",
+        source=source,
+        basis=basis,
+        items=items,
+        note="" if stored is None else note,
+        store=store,
+    )
 
 
 def _basis(plan: Plan, people: pd.DataFrame, store) -> str:

@@ -18,6 +18,7 @@ import pandas as pd
 from kpilib.errors import DataError, Problem, raise_if
 from kpilib.i18n import _
 from kpilib.parse import to_number
+from kpilib.sheets.opening import existing
 
 if TYPE_CHECKING:
     from kpilib.engine.plan import Plan
@@ -55,16 +56,7 @@ def read_sheet(path: str | Path, sheet: str | int = 0, need_rows: bool = False) 
     with ``need_rows`` so is a header without data rows (targets and actuals;
     an incidents file with a header only means "none this month").
     """
-    path = Path(path)
-    if not path.exists():
-        raise DataError(
-            Problem(
-                _("文件 {path} 不存在").format(path=path),
-                _("检查路径"),
-                file=str(path),
-                code="no_such_file",
-            )
-        )
+    path = existing(path)
     where = str(path)
     encoding = None
     if path.suffix.lower() in EXCEL:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from kpilib.engine.plan import KIT_NAMES
 from kpilib.errors import DataError, Problem
 from kpilib.i18n import N_, _
+from kpilib.sheets.opening import existing
 
 if TYPE_CHECKING:
     from kpilib.engine.plan import Plan
@@ -375,16 +376,7 @@ def read_file(
     Reading
         rows (one per person and item), totals and grades stated, what was skipped.
     """
-    path = Path(path)
-    if not path.exists():
-        raise DataError(
-            Problem(
-                _("文件 {path} 不存在").format(path=path),
-                _("检查路径"),
-                file=str(path),
-                code="no_such_file",
-            )
-        )
+    path = existing(path)
     if path.is_dir():
         return _read_folder(path, sheet, columns, roster)
     columns = {normalize(k): v for k, v in (columns or {}).items()}

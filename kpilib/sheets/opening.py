@@ -35,6 +35,21 @@ TEXT_FILES = (
 )
 
 
+def existing(path: str | Path) -> Path:
+    """``path`` as a Path, or a DataError (``no_such_file``) when there is no such file."""
+    path = Path(path)
+    if not path.exists():
+        raise DataError(
+            Problem(
+                _("文件 {path} 不存在").format(path=path),
+                _("检查路径"),
+                file=str(path),
+                code="no_such_file",
+            )
+        )
+    return path
+
+
 def _what_it_is(data: bytes) -> str | None:
     """What the first bytes of a file say it is, when that is not a workbook."""
     head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
