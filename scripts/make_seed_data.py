@@ -307,13 +307,18 @@ class MallFloor(Department):
         "2024-12",
     ]
     VOIDED = {("孙婷", "2024-03"), ("孙婷", "2024-07")}
+    # 吴佳's floor collected about 87% before the autumn; it fell under 75% from September
+    # (the three sample months above), so her months are void from then on, not all year
+    EARLIER_COLLECTION = {"吴佳": 0.87}
 
     def write_rest_of_year(self) -> None:
         base = ROOT / "data" / self.name
         normal = dict(self.COLLECTION)
+        earlier = {**normal, **self.EARLIER_COLLECTION}
         for month in self.REST_OF_YEAR:
+            usual = earlier if month < MONTHS[0] else normal
             self.COLLECTION = {
-                p: 0.70 if (p, month) in self.VOIDED else c for p, c in normal.items()
+                p: 0.70 if (p, month) in self.VOIDED else c for p, c in usual.items()
             }
             actuals, _, ratings = self.month(month)
             write_csv(base / "actuals" / f"{month}.csv", ["姓名", "指标", "实际值"], actuals)
