@@ -171,9 +171,7 @@ def score(
         if sql_scoring.covers(plan, actuals, incidents, ratings, adjustments):
             got = sql_scoring.score_rows(plan, targets, actuals)
             if got is not None:
-                # every non-blank actual is a checked one here: they are the month's values
-                values = actuals[actuals["value"].notna()]
-                measures = _wide(values) if needs_measures else None
+                measures = _wide(got["values"]) if needs_measures else None
                 return _finish(plan, month, _sql_items(plan, targets, got), measures, explain)
     targets = teams.derive_targets(plan, targets, problems)
     items, persons, names = _check_targets(plan, targets, problems)

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from kpilib.engine.plan import Plan
-from kpilib.parse import LARGEST
+from kpilib.parse import LARGEST, to_number
 
 # a weight sum this close to the pandas check's 1e-6 is left to that check to decide
 _WEIGHT_SLACK = 1e-6 - 1e-9
@@ -43,12 +43,10 @@ def covers(plan: Plan, actuals: pd.DataFrame, incidents, ratings, adjustments) -
         and i.rule.sql(i.lower) is not None
         for i in plan.indicators.values()
     )
-    value = actuals["value"]
     return (
         plain
         and all(x is None or len(x) == 0 for x in (incidents, adjustments))
-        and pd.api.types.is_numeric_dtype(value)
-        and not pd.api.types.is_bool_dtype(value)
+        and not pd.api.types.is_bool_dtype(actuals["value"])
     )
 
 
@@ -63,7 +61,8 @@ def _keys(column: pd.Series) -> bool:
 
 def score_rows(plan: Plan, targets: pd.DataFrame, actuals: pd.DataFrame) -> dict | None:
     """Per target row (in the targets' order): ``_ind`` (the indicator's place in the plan),
-    ``actual``, ``completion`` and ``points``; ``None`` when anything could be wrong.
+    ``actual``, ``completion`` and ``points``, and ``values``: the month's actuals (person,
+    item, value as numbers, blanks left out); ``None`` when anything could be wrong.
 
     ``targets`` and ``actuals`` are the frames :func:`~kpilib.engine.scoring.score` takes;
     the month must be one :func:`covers` accepts.
@@ -96,7 +95,19 @@ def score_rows(plan: Plan, targets: pd.DataFrame, actuals: pd.DataFrame) -> dict
         },
         copy=False,
     )
-    a = pd.DataFrame({c: actuals[c].to_numpy() for c in ("person", "item", "value")}, copy=False)
+    value = actuals["value"]
+    if not pd.api.types.is_numeric_dtype(value):  # text as files give it: read as pandas does
+        value, bad = to_number(actuals, "value", allow_blank=True, allow_negative=True)
+        if bad:
+            return None
+    a = pd.DataFrame(
+        {
+            "person": actuals["person"].to_numpy(),
+            "item": actuals["item"].to_numpy(),
+            "value": np.asarray(value),
+        },
+        copy=False,
+    )
     if not all(pd.api.types.is_numeric_dtype(t[c]) for c in ("weight", "target")):
         return None
     rules = [i.rule.sql(i.lower) for i in plan.indicators.values()]
@@ -149,4 +160,8 @@ def score_rows(plan: Plan, targets: pd.DataFrame, actuals: pd.DataFrame) -> dict
     if np.isnan(np.asarray(got["actual"], float)).any():  # a rule's actual not given
         return None
     order = np.argsort(got["pos"], kind="stable")  # rows in the targets' order
-    return {c: np.asarray(got[c])[order] for c in ("ind", "actual", "completion", "points")}
+    rows = {c: np.asarray(got[c])[order] for c in ("ind", "actual", "completion", "points")}
+    # every non-blank actual passed the checks: they are the month's values
+    given = a["value"].notna().to_numpy()
+    rows["values"] = actuals[given].assign(value=a["value"].to_numpy(float)[given])
+    return rows
