@@ -122,7 +122,9 @@ def test_a_month_with_gates_and_text_values_goes_through_sql(sql_used):
         measures={"检查得分": {}},
         gates=[{"name": "检查否决", "when": "检查得分 <= 18", "effect": "void"}],
     )
-    t = targets([(p, i, 0.5, tgt) for p in "甲乙" for i, tgt in (("销售额", 100), ("投诉率", np.nan))])
+    t = targets(
+        [(p, i, 0.5, tgt) for p in "甲乙" for i, tgt in (("销售额", 100), ("投诉率", np.nan))]
+    )
     a = actuals(
         [("甲", "销售额", 90), ("甲", "投诉率", "15%"), ("甲", "检查得分", 20)]
         + [("乙", "销售额", 130), ("乙", "投诉率", "9%"), ("乙", "检查得分", 18)]

@@ -346,7 +346,11 @@ class Bands(Rule):
         sign = "<=" if ascending else ">="
         share = " ".join(
             f"WHEN {_settle_sql(value)} {sign} {_lit(compare.settle(e))} THEN {_lit(b.share)}"
-            for b, e in zip(self.bands, [b.at_most if ascending else b.at_least for b in self.bands], strict=True)
+            for b, e in zip(
+                self.bands,
+                [b.at_most if ascending else b.at_least for b in self.bands],
+                strict=True,
+            )
         )
         share = f"(CASE {share} ELSE {_lit(self.otherwise)} END)"
         return (value if self.on == "completion" else share), _points_sql(f"full_points * {share}")

@@ -159,7 +159,9 @@ def score(
     """
     if engine not in ENGINES:
         raise ValueError(
-            _("engine 须是 {allowed} 之一；读到 {got!r}").format(allowed="、".join(ENGINES), got=engine)
+            _("engine 须是 {allowed} 之一；读到 {got!r}").format(
+                allowed="、".join(ENGINES), got=engine
+            )
         )
     problems: list[Problem] = []
     if actuals is None:
@@ -168,7 +170,7 @@ def score(
     if engine == "duckdb" or (engine == "auto" and len(targets) >= SQL_ROWS):
         from kpilib.engine import sql_scoring  # only big months pay for importing DuckDB
 
-        if sql_scoring.covers(plan, actuals, incidents, ratings, adjustments):
+        if sql_scoring.covers(plan, actuals, incidents, adjustments):
             got = sql_scoring.score_rows(plan, targets, actuals)
             if got is not None:
                 measures = _wide(got["values"]) if needs_measures else None

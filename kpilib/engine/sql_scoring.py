@@ -31,8 +31,14 @@ from kpilib.parse import LARGEST, to_number
 _WEIGHT_SLACK = 1e-6 - 1e-9
 
 
-def covers(plan: Plan, actuals: pd.DataFrame, incidents, ratings, adjustments) -> bool:
-    """Whether this path scores the month (else the pandas path does, whole)."""
+def covers(
+    plan: Plan,
+    actuals: pd.DataFrame,
+    incidents: pd.DataFrame | None,
+    adjustments: pd.DataFrame | None,
+) -> bool:
+    """Whether this path scores the month (else the pandas path does, whole). Ratings
+    need no look: with no rated item in the plan, the pandas path reads none either."""
     plain = all(
         i.rule.inputs == "actual"
         and i.rule.weighted
