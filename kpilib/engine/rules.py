@@ -344,13 +344,10 @@ class Bands(Rule):
         value = "(actual / target)" if self.on == "completion" else "actual"
         ascending = self.bands[0].at_most is not None
         sign = "<=" if ascending else ">="
+        edges = [b.at_most if ascending else b.at_least for b in self.bands]
         share = " ".join(
             f"WHEN {_settle_sql(value)} {sign} {_lit(compare.settle(e))} THEN {_lit(b.share)}"
-            for b, e in zip(
-                self.bands,
-                [b.at_most if ascending else b.at_least for b in self.bands],
-                strict=True,
-            )
+            for b, e in zip(self.bands, edges, strict=True)
         )
         share = f"(CASE {share} ELSE {_lit(self.otherwise)} END)"
         return (value if self.on == "completion" else share), _points_sql(f"full_points * {share}")
@@ -466,7 +463,8 @@ class Step(Rule):
         steps = _settle_sql(f"abs({gap}) / {_lit(self.step)}")
         if self.mode == "whole":
             steps = f"floor({steps})"
-        change = f"(CASE WHEN {gap} < 0 THEN -{steps} * {_lit(self.deduct)} ELSE {steps} * {_lit(self.add)} END)"
+        less, more = f"-{steps} * {_lit(self.deduct)}", f"{steps} * {_lit(self.add)}"
+        change = f"(CASE WHEN {gap} < 0 THEN {less} ELSE {more} END)"
         top = f"full_points * {_lit(self.max_share)}"
         points = _points_sql(f"least(greatest(full_points + {change}, 0), {top})")
         completion = "(actual / target)" if self.on == "completion" else f"({points} / full_points)"
