@@ -195,8 +195,9 @@ ENGINES = ("pandas", "duckdb")
 
 def timed(work, repeat: int):
     """Best wall-clock and CPU seconds of ``repeat`` runs, and the last result."""
-    walls, cpus = [], []
+    walls, cpus, out = [], [], None
     for _ in range(repeat):
+        out = None  # the last run's result is no part of this run's peak memory
         wall, cpu = time.perf_counter(), time.process_time()
         out = work()
         walls.append(time.perf_counter() - wall)
