@@ -71,7 +71,7 @@ PEOPLE_COLUMNS = [
 ENGINES = ("auto", "pandas", "duckdb")
 # ``engine="auto"`` hands a month of this many target (person-indicator) rows or more to
 # DuckDB SQL. Measured with scripts/bench_scoring.py (README) on 2 cores, the SQL path took
-# 4.5x the pandas path's CPU at 1M rows and 2.6x at 10M, with more memory at both: auto keeps
+# about 4x the pandas path's CPU at 1M and at 10M rows, with more memory at both: auto keeps
 # pandas for every size measured; DuckDB is there on request (engine="duckdb")
 SQL_ROWS = 50_000_000
 # what an adjusted month adds (see kpilib.engine.adjustments); present in every result
