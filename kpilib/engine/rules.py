@@ -102,9 +102,31 @@ class Rule(Frozen):
         """Columns completion, points and (if ``explain``) reason, for ``items``."""
         raise NotImplementedError
 
+    def sql(self, lower: bool) -> tuple[str, str] | None:
+        """Completion and points as SQL expressions (DuckDB) over the columns ``actual``,
+        ``target`` and ``full_points`` of finite, checked inputs: the same numbers as
+        :meth:`score`, written the same way step by step. ``None``: the rule has no SQL
+        form and is scored by :meth:`score`."""
+        return None
+
 
 def _result(completion, points, reason) -> pd.DataFrame:
     return pd.DataFrame({"completion": completion, "points": points, "reason": reason})
+
+
+# SQL twins of compare.settle and round_points: DuckDB's round_even on a DOUBLE rounds half
+# to even exactly as np.round does (tests/test_sql_scoring.py compares them on a million values)
+def _lit(value: float) -> str:
+    return f"CAST('{float(value)!r}' AS DOUBLE)"  # the shortest text that reads back exactly
+
+
+def _settle_sql(expr: str) -> str:
+    return f"(round_even({expr}, {compare.DECIMALS}) + 0.0)"
+
+
+def _points_sql(expr: str) -> str:
+    scaled = f"round_even(({expr}) * 100, 6)"
+    return f"(sign({scaled}) * floor(abs({scaled}) + 0.5) / 100)"
 
 
 class Ratio(Rule):
@@ -198,6 +220,21 @@ class Ratio(Rule):
         )
         tail = np.where(zeroed, "", text.cat(" × ", text.number(full), " = ", text.points(points)))
         return _result(completion, points, text.cat(shown, " = ", shown_raw, note, tail))
+
+    def sql(self, lower: bool) -> tuple[str, str]:
+        if not lower:
+            raw = "(actual / target)"
+        elif self.lower == "mirror":
+            raw = "(2 - actual / target)"
+        else:
+            raw = f"(CASE WHEN actual = 0 THEN {_lit(np.inf)} ELSE target / actual END)"
+        cap = np.inf if self.cap is None else self.cap
+        completion = f"least(greatest({raw}, {_lit(self.floor)}), {_lit(cap)})"
+        points = f"full_points * {completion}"
+        if self.zero_below is not None:
+            zeroed = f"{_settle_sql(raw)} < {_lit(compare.settle(self.zero_below))}"
+            points = f"CASE WHEN {zeroed} THEN 0.0 ELSE {points} END"
+        return completion, _points_sql(points)
 
 
 class Count(Ratio):
@@ -303,6 +340,18 @@ class Bands(Rule):
         )
         return _result(completion, points, reason)
 
+    def sql(self, lower: bool) -> tuple[str, str]:
+        value = "(actual / target)" if self.on == "completion" else "actual"
+        ascending = self.bands[0].at_most is not None
+        sign = "<=" if ascending else ">="
+        edges = [b.at_most if ascending else b.at_least for b in self.bands]
+        share = " ".join(
+            f"WHEN {_settle_sql(value)} {sign} {_lit(compare.settle(e))} THEN {_lit(b.share)}"
+            for b, e in zip(self.bands, edges, strict=True)
+        )
+        share = f"(CASE {share} ELSE {_lit(self.otherwise)} END)"
+        return (value if self.on == "completion" else share), _points_sql(f"full_points * {share}")
+
 
 class Step(Rule):
     """Deduction per step of shortfall from the target (每低于目标 X 扣 Y 分).
@@ -406,6 +455,20 @@ class Step(Rule):
             text.cat(a, " 达到目标 ", t, " → 满分 ", text.points(points)),
         )
         return _result(completion, points, reason)
+
+    def sql(self, lower: bool) -> tuple[str, str]:
+        sign = -1 if lower else 1
+        raw = "(actual / target - 1)" if self.on == "completion" else "(actual - target)"
+        gap = _settle_sql(f"{raw} * {sign}")
+        steps = _settle_sql(f"abs({gap}) / {_lit(self.step)}")
+        if self.mode == "whole":
+            steps = f"floor({steps})"
+        less, more = f"-{steps} * {_lit(self.deduct)}", f"{steps} * {_lit(self.add)}"
+        change = f"(CASE WHEN {gap} < 0 THEN {less} ELSE {more} END)"
+        top = f"full_points * {_lit(self.max_share)}"
+        points = _points_sql(f"least(greatest(full_points + {change}, 0), {top})")
+        completion = "(actual / target)" if self.on == "completion" else f"({points} / full_points)"
+        return completion, points
 
 
 class IncidentKind(Frozen):
