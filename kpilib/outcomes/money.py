@@ -436,6 +436,7 @@ def carry_levels(
     DataFrame
         ``step`` (month), person, level, next_level, reason, in step order.
     """
+    from kpilib.engine.policy import shown
     from kpilib.outcomes.consequences import evaluate
 
     config = plan.pay.levels if plan.pay else None
@@ -469,7 +470,7 @@ def carry_levels(
             run = np.where(hit, runs[name].reindex(persons).fillna(0).to_numpy() + 1, 0)
             runs[name] = pd.Series(run, persons)
             said = _(" 连续 {n} {unit}").format(n=rule.months, unit=unit)
-            return run >= rule.months, f"{rule.when}" + (said if rule.months > 1 else "")
+            return run >= rule.months, shown(rule.when, plan) + (said if rule.months > 1 else "")
 
         move = np.zeros(len(rows), int)
         why = np.full(len(rows), _("保持"), dtype=object)
