@@ -168,7 +168,7 @@ def period_frame(
     said = (
         flags.groupby("person")["reason"].agg("；".join) if len(flags) else pd.Series(dtype=object)
     )
-    table["flags"] = table["person"].map(said).fillna("")
+    table["flags"] = table["person"].map(said).astype(object).fillna("")
     if len(result.levels):  # 薪酬等级 carried between periods (seed 002 regional)
         levels = result.levels.set_index("person")
         table["level"] = table["person"].map(levels["level"])
