@@ -200,3 +200,18 @@ def test_the_shipped_regional_plan_moves_each_way(tmp_path):
     assert (moves.loc["白云飞", "level"], moves.loc["白云飞", "next_level"]) == ("A级", "B级")
     assert (moves.loc["苏晴", "level"], moves.loc["苏晴", "next_level"]) == ("B级", "A级")
     assert moves.loc["贺新", "next_level"] == "" and "另行安排" in moves.loc["贺新", "reason"]
+
+
+def test_kpi_history_lists_a_period_only_departments_levels(tmp_path, capsys):
+    from kpilib.cli import main
+
+    plan = write_plan(
+        tmp_path,
+        {"2024-B5": {"甲": ("B级地区主管", 0.80)}, "2024-B6": {"甲": ("B级地区主管", 0.90)}},
+    )
+    store = tmp_path / "r.duckdb"
+    period_result(plan, "2024-B6", store)
+    assert main(["history", "--department", "levels_test", "--store", str(store)]) == 0
+    shown = capsys.readouterr().out
+    # no month is stored: the periods and the levels are listed all the same
+    assert "薪酬等级" in shown and "2024-B5" in shown and "C级" in shown
