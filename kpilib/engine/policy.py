@@ -426,24 +426,38 @@ class Deferral(Frozen):
 
 
 class LevelRule(Frozen):
-    """Move one level when ``when`` holds for ``months`` months running."""
+    """Move one level when ``when`` holds for ``months`` months running.
+
+    In a period's pay (``periods.<kind>.pay.levels``) ``months`` counts that kind of
+    period: ``months: 2`` under ``two_month`` is 连续2个考核区间.
+    """
 
     when: Condition
     months: int = Field(default=1, ge=1)
 
 
+class Reassign(LevelRule):
+    """Leave the pay levels (seed 002 regional: 连续2个考核区间...低于85%,则地区主管不合格,
+    则另行安排其他职位): no next level, ``action`` says what follows."""
+
+    action: str = Field(min_length=1)
+
+
 class Levels(Frozen):
-    """Pay levels (薪酬等级) carried between months, best first in ``base``.
+    """Pay levels (薪酬等级) carried between months (or periods), best first in ``base``.
 
     Each month's level is the one carried from the month before (the first month:
-    ``start`` for the person, else ``default``); ``down`` and ``up`` decide the next.
+    ``start`` for the person, else ``start`` for their role, else ``default``); ``down``
+    and ``up`` decide the next; ``reassign`` takes the person off the levels.
     """
 
     base: dict[str, Money] = Field(min_length=2, description="level -> 月绩效薪酬 (元)")
     default: str
+    # person or role -> level in their first month; a person's own entry wins
     start: dict[str, str] = {}
     down: LevelRule | None = None
     up: LevelRule | None = None
+    reassign: Reassign | None = None
     seed: str | None = None
 
     @model_validator(mode="after")

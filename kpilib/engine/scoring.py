@@ -175,13 +175,18 @@ def score(
         if sql_scoring.covers(plan, actuals, incidents, adjustments):
             got = sql_scoring.score_rows(plan, targets, actuals)
             if got is not None:
-                measures = _wide(got["values"]) if needs_measures else None
-                return _finish(plan, month, _sql_items(plan, targets, got), measures, explain)
+                wide = _wide(got["values"])
+                measures = wide if needs_measures else None
+                outside = _left_out(plan, wide, targets["person"], month)
+                items = _sql_items(plan, targets, got)
+                return _finish(plan, month, items, measures, explain, outside)
     targets = teams.derive_targets(plan, targets, problems)
     items, persons, names = _check_targets(plan, targets, problems)
     values = _values(plan, items, persons, names, actuals, problems)
-    items = _attach_actuals(plan, items, values, problems)
-    items = teams.team_actuals(plan, items, values, problems)
+    # 不参加考核 decided from measures and staff dates: out of rank(), mean(), team actuals
+    outside = _left_out(plan, _wide(values), items["person"], month)
+    items = _attach_actuals(plan, items, values, problems, outside)
+    items = teams.team_actuals(plan, items, values, problems, outside)
     items = _attach_incidents(plan, items, incidents, problems)
     items = _attach_ratings(plan, items, ratings, problems).reset_index(drop=True)
     adjusting = adjustments is not None and len(adjustments) > 0
@@ -191,18 +196,22 @@ def score(
     measures = _wide(values) if needs_measures else None
     # points first, reasons after: the same pass writes them now or for whoever is shown
     items = _score_items(plan, items, False)
-    return _finish(plan, month, items, measures, explain, adjustments if adjusting else None, at)
+    adjustments = adjustments if adjusting else None
+    return _finish(plan, month, items, measures, explain, outside, adjustments, at)
 
 
-def _finish(plan, month, items, measures, explain, adjustments=None, at=None) -> Result:
-    """Per-person totals, gates, grades, ranks and reasons of the scored ``items``."""
+def _finish(
+    plan, month, items, measures, explain, outside=None, adjustments=None, at=None
+) -> Result:
+    """Per-person totals, gates, grades, ranks and reasons of the scored ``items``;
+    ``outside``: the people left out of the department's functions (不参加考核)."""
     adjusting = adjustments is not None
-    items, people, hits = _people(plan, items, measures)
+    items, people, hits = _people(plan, items, measures, outside)
     if adjusting:  # the same month without them, row for row, gives the original figures
         original = (items, people)
         items = _score_items(plan, adjust.replace_actuals(items, adjustments, at), False)
         items = adjust.replace_points(items, adjustments, at, False)
-        items, people, hits = _people(plan, items, measures)
+        items, people, hits = _people(plan, items, measures, outside)
     items, people = adjust.mark(items, people, original if adjusting else None, adjustments, at)
     people = teams.exclude_and_cap(plan, people.set_index("person"), measures, month)
     later = _Reasons(plan, items, adjustments if adjusting else None, hits, people.index)
@@ -215,6 +224,13 @@ def _finish(plan, month, items, measures, explain, adjustments=None, at=None) ->
         people.reset_index()[PEOPLE_COLUMNS + ADJUSTED_PEOPLE_COLUMNS],
         None if explain else later,
     )
+
+
+def _left_out(plan: Plan, wide: pd.DataFrame, persons: pd.Series, month) -> pd.Index | None:
+    """不参加考核 decided from measures and staff dates (out of rank(), mean(), team actuals)."""
+    if not plan.exclusions:
+        return None
+    return teams.left_out(plan, wide, pd.Index(pd.unique(persons)), month)
 
 
 def _sql_items(plan: Plan, targets: pd.DataFrame, got: dict) -> pd.DataFrame:
@@ -513,7 +529,7 @@ def _unknown_names(plan: Plan, given: pd.DataFrame, problems: list) -> None:
         )
 
 
-def _attach_actuals(plan, items, values, problems) -> pd.DataFrame:
+def _attach_actuals(plan, items, values, problems, outside=None) -> pd.DataFrame:
     keys, wanted = values["_key"].to_numpy(np.int64), items["_key"].to_numpy(np.int64)
     size = int(max(keys.max(initial=0), wanted.max(initial=0))) + 1
     at = _positions(keys, wanted, size)
@@ -549,7 +565,8 @@ def _attach_actuals(plan, items, values, problems) -> pd.DataFrame:
                 )
             )
         try:
-            derived = formula.evaluate(lambda n, f=frame: f[n])
+            members = None if outside is None else ~frame.index.isin(outside)
+            derived = formula.evaluate(lambda n, f=frame: f[n], members=members)
         except FormulaError as exc:
             where = np.broadcast_to(np.asarray(exc.where), (len(frame),))
             where = pd.Series(where, index=frame.index).reindex(holders)
@@ -593,7 +610,7 @@ def _attach_actuals(plan, items, values, problems) -> pd.DataFrame:
             )
         )
     extra = [
-        _bonus_rows(name, ind, values, measures)
+        _bonus_rows(name, ind, values, measures, outside)
         for name, ind in plan.indicators.items()
         if not ind.rule.weighted
     ]
@@ -609,14 +626,16 @@ def _attach_actuals(plan, items, values, problems) -> pd.DataFrame:
     return items
 
 
-def _bonus_rows(name, ind, values, measures) -> pd.DataFrame:
+def _bonus_rows(name, ind, values, measures, outside=None) -> pd.DataFrame:
     """Bonus items for the people who have a value for them: given, or derived by formula."""
     if ind.formula:
         formula = Formula.parse(ind.formula)
         if measures is None or not formula.names <= set(measures.columns):
             return pd.DataFrame()
         have = measures.dropna(subset=sorted(formula.names))
-        actual = pd.Series(np.asarray(formula.evaluate(lambda n: have[n]), float), have.index)
+        members = None if outside is None else ~have.index.isin(outside)
+        actual = formula.evaluate(lambda n: have[n], members=members)
+        actual = pd.Series(np.asarray(actual, float), have.index)
     else:
         given = values[values["item"] == name]
         actual = pd.Series(given["value"].to_numpy(float), given["person"].to_numpy())
@@ -901,7 +920,7 @@ def _labelled(plan: Plan, items: pd.DataFrame) -> pd.DataFrame:
     return items
 
 
-def _people(plan: Plan, items: pd.DataFrame, measures):
+def _people(plan: Plan, items: pd.DataFrame, measures, outside=None):
     """Per-person totals, gates, grades and ranks; items get the gates' multipliers.
 
     Returns the items, the people and, per gate (in the order they apply), where it
@@ -925,7 +944,7 @@ def _people(plan: Plan, items: pd.DataFrame, measures):
     fired = np.full(n, "", dtype=object)
     hits = []
     for gate in _gates(plan):
-        hit = _gate_hits(gate, items, measures, persons.index)
+        hit = _gate_hits(gate, items, measures, persons.index, outside)
         hits.append(hit)
         fired = fired + np.where(hit, gate.name + "；", "")
         if gate.effect == "void":
@@ -1000,7 +1019,7 @@ def _grade(plan: Plan, total: pd.Series) -> pd.Series:
     return pd.Series(np.select(conditions, names, grades[-1].name), index=total.index)
 
 
-def _gate_hits(gate, items, measures, persons: pd.Index) -> np.ndarray:
+def _gate_hits(gate, items, measures, persons: pd.Index, outside=None) -> np.ndarray:
     """Where ``gate.when`` holds; a gate whose inputs a person lacks never fires for them."""
 
     def wide(frame, key, column):
@@ -1024,5 +1043,6 @@ def _gate_hits(gate, items, measures, persons: pd.Index) -> np.ndarray:
         table = tables[fn]
         return column(sections if arg not in table and arg in sections else table, arg)
 
-    when = Formula.parse(gate.when).evaluate(lambda n: column(named, n), lookup)
+    members = None if outside is None else ~persons.isin(outside)
+    when = Formula.parse(gate.when).evaluate(lambda n: column(named, n), lookup, members)
     return (np.asarray(when, dtype=float) != 0) & np.logical_and.reduce(seen)

@@ -372,13 +372,18 @@ def derive_targets(plan: Plan, targets: pd.DataFrame, problems: list) -> pd.Data
 
 
 def team_actuals(
-    plan: Plan, items: pd.DataFrame, values: pd.DataFrame, problems: list
+    plan: Plan,
+    items: pd.DataFrame,
+    values: pd.DataFrame,
+    problems: list,
+    outside: pd.Index | None = None,
 ) -> pd.DataFrame:
     """Actuals of ``team:`` indicators: the members' actuals of the named items, aggregated.
 
     ``values`` are the month's actuals (person, item, value); members are everyone in
-    the targets, narrowed by ``roles`` and ``people``. The holder's own figures count
-    only when ``people`` lists them.
+    the targets, narrowed by ``roles`` and ``people``, less ``outside`` (people excluded
+    from the month, :func:`left_out`). The holder's own figures count only when
+    ``people`` lists them.
     """
     teams = {n: i.team for n, i in plan.indicators.items() if i.team}
     if not teams:
@@ -405,6 +410,8 @@ def team_actuals(
                     )
                 )
             members &= roles.index.isin(team.people)
+        if outside is not None:  # 不参加考核 this month: out of the team's statistics
+            members &= ~roles.index.isin(outside)
         picked = values[
             values["person"].isin(members[members].index) & values["item"].isin(team.items)
         ]
@@ -519,6 +526,31 @@ def _holds(condition: str, table: pd.DataFrame) -> np.ndarray:
     return value & np.logical_and.reduce(seen) if seen else value.copy()
 
 
+def left_out(
+    plan: Plan, measures: pd.DataFrame | None, persons: pd.Index, month: str | None
+) -> pd.Index:
+    """The people an exclusion leaves out of the month before it is scored.
+
+    Only exclusions whose condition reads the month's measures and staff dates
+    (``probation``, ``tenure_months``) can be decided before scoring; those are left
+    out of the department's functions (``rank()``, ``mean()``...) and team actuals. An
+    exclusion on ``total`` or ``completion`` is decided after scoring: the people it
+    excludes are still in that month's functions (their score is needed to decide).
+    """
+    before = [
+        r for r in plan.exclusions if not Formula.parse(r.when).names & {"total", "completion"}
+    ]
+    if not before:
+        return pd.Index([])
+    table = staff_facts(plan, persons, month)
+    if measures is not None:
+        table = pd.concat([table, measures.reindex(persons)], axis=1)
+    hit = np.zeros(len(persons), bool)
+    for rule in before:
+        hit |= _holds(rule.when, table)
+    return persons[hit]
+
+
 def exclude_and_cap(
     plan: Plan, people: pd.DataFrame, measures: pd.DataFrame | None, month: str | None
 ) -> pd.DataFrame:
@@ -591,4 +623,5 @@ __all__ = [
     "limit_sections",
     "staff_facts",
     "exclude_and_cap",
+    "left_out",
 ]

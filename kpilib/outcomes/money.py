@@ -408,25 +408,35 @@ def deferral(plan: Plan, bonus: pd.Series, last_year: pd.Series) -> pd.DataFrame
 
 
 def carry_levels(
-    plan: Plan, history: pd.DataFrame, items: pd.DataFrame | None = None
+    plan: Plan, history: pd.DataFrame, items: pd.DataFrame | None = None, step: str = "month"
 ) -> pd.DataFrame:
     """Each person's pay level month by month (``pay.levels``), from stored months.
 
     A month's level is the one carried from the person's month before (their first
-    month: ``start`` for them, else ``default``). ``down`` moves one level lower for
-    the next month once its condition held ``months`` months running; ``up`` one
-    higher; a move starts both counts afresh.
+    month: ``start`` for them, else ``start`` for their role, else ``default``). ``down``
+    moves one level lower for the next month once its condition held ``months`` months
+    running; ``up`` one higher; a move starts both counts afresh. ``reassign`` (另行安排
+    其他职位) leaves the next level blank once its condition held ``months`` months
+    running, whatever moved in between; a person back on the levels later starts at
+    ``default``, as a new person does.
 
     Parameters
     ----------
     history : DataFrame
-        People rows with ``month`` (``kpilib.store.load(plan).people``).
+        People rows with ``month`` (``kpilib.store.load(plan).people``), or with the
+        column ``step`` names.
+    items : DataFrame, optional
+        Their items, for conditions on one item (``actual("回款")``).
+    step : str
+        The column that orders the steps: ``month``, or ``period`` for a period plan's
+        levels (:func:`kpilib.period_results.period_result`: 连续2个考核区间).
 
     Returns
     -------
     DataFrame
-        month, person, level, next_level, reason, in month order.
+        ``step`` (month), person, level, next_level, reason, in step order.
     """
+    from kpilib.engine.policy import shown
     from kpilib.outcomes.consequences import evaluate
 
     config = plan.pay.levels if plan.pay else None
@@ -440,44 +450,58 @@ def carry_levels(
             )
         )
     order = list(config.base)
+    unit = _("个月") if step == "month" else _("个考核周期")
+    start = pd.Series(config.start, dtype=object)
     carried = pd.Series(dtype=object)
-    runs = {"down": pd.Series(dtype=float), "up": pd.Series(dtype=float)}
+    runs = {key: pd.Series(dtype=float) for key in ("down", "up", "reassign")}
     out = []
-    for month, rows in history.groupby("month", sort=True):  # months in order; people at once
+    for key, rows in history.groupby(step, sort=True):  # steps in order; people at once
         persons = pd.Index(rows["person"])
-        first = pd.Series(config.start, dtype=object).reindex(persons).fillna(config.default)
-        level = carried.reindex(persons).fillna(first)
+        roles = rows["role"] if "role" in rows else pd.Series("", index=rows.index)
+        first = start.reindex(persons).fillna(pd.Series(start.reindex(roles).to_numpy(), persons))
+        level = carried.reindex(persons).fillna(first.fillna(config.default))
         at = level.map({name: i for i, name in enumerate(order)}).to_numpy(int)
-        month_items = items[items["month"] == month] if items is not None else None
+        table = rows.reset_index(drop=True)
+        step_items = items[items[step] == key] if items is not None else None
+
+        def held(rule, name, table=table, step_items=step_items, persons=persons):
+            """Where ``rule`` has held its ``months`` running, counting on from before."""
+            hit = evaluate(rule.when, table, step_items)
+            run = np.where(hit, runs[name].reindex(persons).fillna(0).to_numpy() + 1, 0)
+            runs[name] = pd.Series(run, persons)
+            said = _(" 连续 {n} {unit}").format(n=rule.months, unit=unit)
+            return run >= rule.months, shown(rule.when, plan) + (said if rule.months > 1 else "")
+
         move = np.zeros(len(rows), int)
-        why = np.full(len(rows), "保持", dtype=object)
-        for key, step, said in (("down", 1, "降一级"), ("up", -1, "晋升一级")):
-            rule = getattr(config, key)
+        why = np.full(len(rows), _("保持"), dtype=object)
+        for name, shift, said in (("down", 1, _("降一级")), ("up", -1, _("晋升一级"))):
+            rule = getattr(config, name)
             if rule is None:
                 continue
-            hit = evaluate(rule.when, rows.reset_index(drop=True), month_items)
-            run = np.where(hit, runs[key].reindex(persons).fillna(0).to_numpy() + 1, 0)
-            runs[key] = pd.Series(run, persons)
-            fire = (run >= rule.months) & (move == 0)
-            move = np.where(fire, step, move)
-            note = f"{rule.when}" + (f" 连续 {rule.months} 个月" if rule.months > 1 else "")
+            fire, note = held(rule, name)
+            fire &= move == 0
+            move = np.where(fire, shift, move)
             why = np.where(fire, f"{note} → {said}", why)
-        nxt = np.clip(at + move, 0, len(order) - 1)
-        for key in runs:  # a move starts both counts afresh
-            runs[key] = runs[key].reindex(persons).fillna(0).where(move == 0, 0)
-        carried = pd.concat(
-            [carried.drop(persons, errors="ignore"), pd.Series(np.array(order)[nxt], persons)]
-        )
+        nxt = np.array(order, dtype=object)[np.clip(at + move, 0, len(order) - 1)]
+        for name in ("down", "up"):  # a move starts both counts afresh
+            runs[name] = runs[name].reindex(persons).fillna(0).where(move == 0, 0)
+        kept = nxt
+        if config.reassign is not None:
+            gone, note = held(config.reassign, "reassign")
+            why = np.where(gone, f"{note} → {config.reassign.action}", why)
+            nxt = np.where(gone, "", nxt)
+            kept = np.where(gone, config.default, kept)
+        carried = pd.concat([carried.drop(persons, errors="ignore"), pd.Series(kept, persons)])
         out.append(
             pd.DataFrame(
                 {
-                    "month": month,
+                    step: key,
                     "person": persons,
                     "level": level.to_numpy(object),
-                    "next_level": np.array(order)[nxt],
+                    "next_level": nxt,
                     "reason": why,
                 }
             )
         )
-    columns = ["month", "person", "level", "next_level", "reason"]
+    columns = [step, "person", "level", "next_level", "reason"]
     return pd.concat(out, ignore_index=True)[columns] if out else pd.DataFrame(columns=columns)

@@ -8,6 +8,7 @@
     report.months()     # the months side by side
     report.rules()      # what the period's result decides (培训, 降级, 调薪 ...)
     report.pay()        # year-end bonus or the period's performance pay
+    report.levels()     # 薪酬等级 carried to the next period (pay.levels)
 
 ``make_period_report`` executes the notebook for one department and period and
 writes ``reports/<period>/<department>/v<N>/`` (notebook, HTML, PDF), as the
@@ -24,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from kpilib import text
+from kpilib.i18n import _
 from kpilib.period_results import PeriodResult, period_result
 from kpilib.project import find_plan
 from kpilib.report.sections import Html, _e, _section, _table
@@ -144,6 +146,21 @@ class PeriodReport:
             }
         )
         return _section("本周期绩效工资", _table(table, wide_last=True))
+
+    def levels(self) -> Html:
+        """薪酬等级 (``pay.levels``): this period's level → the next one's, and why."""
+        levels = self.result.levels
+        if levels.empty:
+            return Html("")
+        table = pd.DataFrame(
+            {
+                _("姓名"): levels["person"],
+                _("本期等级"): levels["level"],
+                _("下期等级"): levels["next_level"].replace("", "—"),
+                _("原因"): levels["reason"],
+            }
+        )
+        return _section(_("薪酬等级"), _table(table, wide_last=True))
 
     def _how(self) -> str:
         spec = self.result.spec

@@ -128,9 +128,13 @@ class MonthReport:
         Only additive figures (money, counts) are summed; a ratio or rate is the
         department's own ratio or a median (:func:`indicator_totals`)."""
         people = self.result.people
+        # the average is over the appraised: not voided, not excluded (不参加考核)
         valid = people[people["valid"]]
+        if "excluded" in people:
+            valid = valid[~valid["excluded"].fillna(False).astype(bool)]
         counts = people["grade"].value_counts()
         order = [g.name for g in self.plan.grades] + [self.plan.void_grade]
+        order += [self.plan.excluded_grade]
         scale = "" if self.plan.scale == 100 else f"（满分 {self.plan.scale:g}）"
         cards = [
             ("考核人数", f"{len(people)} 人"),
@@ -141,7 +145,7 @@ class MonthReport:
             *(
                 (g, f"{counts.get(g, 0)} 人")
                 for g in order
-                if g != self.plan.void_grade or g in counts
+                if g not in (self.plan.void_grade, self.plan.excluded_grade) or g in counts
             ),
         ]
         if self.paid is not None:

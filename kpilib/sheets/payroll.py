@@ -36,6 +36,7 @@ COLUMNS = {
     "grade": (N_("等级"), None, 8),
     "level": (N_("薪酬等级"), None, 8),
     "next_level": (N_("下月薪酬等级"), None, 10),
+    "next_period_level": (N_("下期薪酬等级"), None, 10),
     "base": (N_("绩效工资基数(元)"), "#,##0.00", 15),
     "performance_pay": (N_("绩效工资(元)"), "#,##0.00", 13),
     "pool_bonus": (N_("奖金池分配(元)"), "#,##0.00", 14),
@@ -167,7 +168,12 @@ def period_frame(
     said = (
         flags.groupby("person")["reason"].agg("；".join) if len(flags) else pd.Series(dtype=object)
     )
-    table["flags"] = table["person"].map(said).fillna("")
+    table["flags"] = table["person"].map(said).astype(object).fillna("")
+    if len(result.levels):  # 薪酬等级 carried between periods (seed 002 regional)
+        levels = result.levels.set_index("person")
+        table["level"] = table["person"].map(levels["level"])
+        table["next_period_level"] = table["person"].map(levels["next_level"])
+        table["level_reason"] = table["person"].map(levels["reason"])
     return table
 
 
