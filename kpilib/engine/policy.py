@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
 
 from kpilib.engine.formula import Formula, FormulaError
-from kpilib.i18n import _
+from kpilib.i18n import N_, _
 from kpilib.parse import Fraction, Frozen
 
 if TYPE_CHECKING:
@@ -480,9 +480,9 @@ class Pay(Frozen):
 
 
 TIE_KEYS = {
-    "heaviest_completion": "权重最大项完成率",
-    "completion": "考核完成率",
-    "person": "姓名",
+    "heaviest_completion": N_("权重最大项完成率"),
+    "completion": N_("考核完成率"),
+    "person": N_("姓名"),
 }
 
 
