@@ -358,7 +358,8 @@ class WhatIfApp:
                     value = getattr(ratio, key)
                     if value is None:
                         continue
-                    control = _slider(f"{ratio.grade} {_(label)} %", 100 * value, (0, 100), 1)
+                    shown = " ".join([ratio.grade, _(label), "%"])
+                    control = _slider(shown, 100 * value, (0, 100), 1)
                     control.observe(
                         lambda c, grade=ratio.grade, key=key: self._plan_changed(
                             ratios=_merged(self.ratios, grade, {key: c["new"] / 100})
@@ -484,7 +485,8 @@ def _changes_text(
                 if key in ("cap", "floor")
                 else _("{points} 分").format(points=f"{value:g}")
             )
-            parts.append(f"{name} {_(LIMIT_LABELS[key]) if key in LIMIT_LABELS else key} {shown}")
+            what = _(LIMIT_LABELS[key]) if key in LIMIT_LABELS else key
+            parts.append(" ".join([name, what, shown]))
     for grade, changes in (ratios or {}).items():
         for key, value in changes.items():
             parts.append(

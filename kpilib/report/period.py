@@ -70,7 +70,9 @@ class PeriodReport:
         if result.unscored or not result.complete:
             missing = _("、").join(result.unscored) or _("部分人员的月份")
             notice = (
-                f'<p class="low"><strong>{_("本周期未完整")}</strong>'
+                '<p class="low"><strong>'
+                + _("本周期未完整")
+                + "</strong>"
                 + _(
                     "：{missing} 尚未计分；等级暂不评定（显示为 {grade}，括号内为暂评等级）。"
                 ).format(missing=_e(missing), grade=_e(result.spec.incomplete_grade))

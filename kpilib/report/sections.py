@@ -425,7 +425,9 @@ class MonthReport:
             )
             heading = _("{label}的人员").format(label=_e(threshold.label))
             blocks.append(
-                f"<h3>{heading}</h3><p>{_('方案规定：')}</p><ul>{rules}</ul>"
+                f"<h3>{heading}</h3><p>"
+                + _("方案规定：")
+                + f"</p><ul>{rules}</ul>"
                 + _table(table, numeric=numeric)
             )
         return _section(_("考核结果处理条件"), blocks[0], "".join(blocks[1:]))
@@ -457,7 +459,9 @@ class MonthReport:
                 }
             )
             blocks.append(
-                f"<h3>{_('等级比例校准')}</h3>"
+                "<h3>"
+                + _("等级比例校准")
+                + "</h3>"
                 + (
                     _table(table)
                     if len(table)
@@ -479,7 +483,9 @@ class MonthReport:
             )
             total = _("合计 {total} 元。").format(total=text.money([sum(paid["pay"])])[0])
             blocks.append(
-                f"<h3>{_('绩效工资')}</h3><p>{total}</p>"
+                "<h3>"
+                + _("绩效工资")
+                + f"</h3><p>{total}</p>"
                 + _table(table, wide_last=True, numeric=numeric)
             )
         if plan.consequences is not None:
@@ -498,7 +504,9 @@ class MonthReport:
                 "调岗等处理，结果库中没有解除记录，继续列出至年底。"
             )
             blocks.append(
-                f"<h3>{_('在执行的考核结果处理')}</h3>"
+                "<h3>"
+                + _("在执行的考核结果处理")
+                + "</h3>"
                 + (
                     _table(table, wide_last=True) + f'<p class="note">{kept}</p>'
                     if len(table)
