@@ -439,9 +439,8 @@ class MonthReport:
         """Performance pay (after grade quotas) and every consequence in force, with the
         months that triggered it.
 
-        This month's flags are exactly those the payroll workbook carries
-        (:meth:`MonthHistory.flags`); a 警告, 改进计划 or 调岗 flagged earlier in the year
-        stays listed (:meth:`MonthHistory.in_force`).
+        A 警告, 改进计划 or 调岗 flagged earlier in the year stays listed
+        (:meth:`MonthHistory.in_force`), here as in the payroll workbook's 考核结果应用.
         """
         from kpilib.outcomes import calibrate
 
