@@ -220,7 +220,7 @@ def _trigger(row, col, count, rule, calendar, labels) -> str:
         picked = [c for c in range(first, col + 1) if row[c]]
         if rule.fires == "each":
             picked = picked[-rule.months :]
-    return "、".join(labels[picked])
+    return _("、").join(labels[picked])
 
 
 def _describe(rule: ConsequenceRule, count: int) -> str:
