@@ -2,7 +2,8 @@
 
 ``frame(plan, month)`` gathers, from the results store (:mod:`kpilib.months`:
 a month it lacks is scored once and saved), the month's current results, the
-calibrated grade, the pay figures and the consequence flags; ``write(frame, path)``
+calibrated grade, the pay figures and the consequences in force (as the department
+report lists them); ``write(frame, path)``
 writes it as an Excel workbook with Chinese headers, yuan and percentage formats
 and a frozen header. Text from users (names, reasons) is always written as text:
 a name starting with ``=``, ``+``, ``-`` or ``@`` never becomes a formula.
@@ -112,10 +113,13 @@ def frame(
     for column in ("level", "next_level", "level_reason"):
         if column in people:
             out[column] = people[column].to_numpy(object)
-    out["adjusted"] = people["adjusted"].map({True: "是", False: ""})
-    flags = past.flags()  # the same flags the department report shows
-    text = flags.groupby("person")["reason"].agg("；".join)
+    out["adjusted"] = people["adjusted"].map({True: _("是"), False: ""})
+    # the consequences in force, as the department report lists them: this month's flags
+    # and a 警告/改进计划/调岗 raised earlier this year (its reason names its months)
+    force = past.in_force()
+    text = force.groupby("person", sort=False)["reason"].agg(_("；").join)
     out["flags"] = out["person"].map(text).astype(object).fillna("")
+    flags = past.flags()  # awards are paid in the month they are earned, once
     awards = (
         flags.dropna(subset=["award"])
         .groupby("person")["award"]
@@ -160,13 +164,15 @@ def period_frame(
     table = result.pay()
     table["grade"] = table["person"].map(people["grade"])
     table["total"] = table["person"].map(people["total"])
-    table["complete"] = table["person"].map(people["complete"]).map({True: "是", False: "否"})
+    table["complete"] = table["person"].map(people["complete"]).map({True: _("是"), False: _("否")})
     table["month_totals"] = table["person"].map(people["month_totals"])
     if "salary_months" in table:
         table["salary_months"] = table["salary_months"].astype(float)
     flags = result.flags()
     said = (
-        flags.groupby("person")["reason"].agg("；".join) if len(flags) else pd.Series(dtype=object)
+        flags.groupby("person")["reason"].agg(_("；").join)
+        if len(flags)
+        else pd.Series(dtype=object)
     )
     table["flags"] = table["person"].map(said).astype(object).fillna("")
     if len(result.levels):  # 薪酬等级 carried between periods (seed 002 regional)
