@@ -151,16 +151,20 @@ def completion_heatmap(items: pd.DataFrame, title: str = N_("各人各项指标�
     each cell shows its percentage.
     """
     matrix = completion_matrix(items).T
+    left = text_inches(matrix.index, 7) + 0.25
     people = text_inches(matrix.columns, 8)
-    height = min(9.5, 0.5 + people + 0.22 * len(matrix))
+    # names read across while each fits its column (a few people), else they turn upright
+    across = people + 0.1 <= (PAGE_WIDTH - left - 0.75) / max(matrix.shape[1], 1)
+    below = 8 / 72 * 1.6 if across else people
+    height = min(9.5, 0.5 + below + 0.22 * len(matrix))
     fig = figure(height)
-    margins(fig, left=text_inches(matrix.index, 7) + 0.25, right=0.75, bottom=people + 0.1)
+    margins(fig, left=left, right=0.75, bottom=below + 0.1)
     ax = fig.add_subplot()
     values = matrix.to_numpy(dtype=float)
     image = ax.imshow(
         np.ma.masked_invalid(values), cmap=COMPLETION_CMAP, vmin=0, vmax=1.2, aspect="auto"
     )
-    ax.set_xticks(range(matrix.shape[1]), matrix.columns, rotation=90, fontsize=8)
+    ax.set_xticks(range(matrix.shape[1]), matrix.columns, rotation=0 if across else 90, fontsize=8)
     ax.set_yticks(range(matrix.shape[0]), matrix.index, fontsize=7)
     ax.tick_params(length=0)
     ax.set_facecolor("#eeeeee")

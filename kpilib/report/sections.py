@@ -185,24 +185,29 @@ class MonthReport:
         return Html(f'<section class="block"><div class="cards">{markup}</div></section>')
 
     def indicators(self) -> Html:
-        """Every indicator with a target: how it is scored, who carries it, the department's
-        target, actual and completion (summed only where the figures add up)."""
-        frame = self.indicators_frame()
-        if frame.empty:
-            return _section(
-                _("各指标汇总"),
-                "<p>" + _("本方案的指标都没有目标值（评级、扣分、加分类），无汇总。") + "</p>",
-            )
-        numeric = (_("人数"), _("目标"), _("实际"), _("完成率"))
+        """Every indicator, by the weight it carries: how it is scored, who carries it, the
+        department's target, actual and completion where it has a target (summed only where
+        the figures add up), and for all the mean points and Σ points / Σ full points."""
+        scores = indicator_points(self.result.items)
+        if scores.empty:
+            return _section(_("各指标汇总"), "<p>" + _("本月没有计分的指标。") + "</p>")
+        totals = self.indicators_frame().set_index("indicator").reindex(scores["indicator"])
+        figures = totals[["target_text", "actual_text", "completion_text"]].fillna("—")
+        numeric = (_("人数"), _("目标"), _("实际"), _("完成率"), _("平均得分"), _("得分率"))
         table = pd.DataFrame(
             {
-                _("指标"): frame["indicator"].to_numpy(),
-                _("计分方式"): frame["rule"].to_numpy(),
-                numeric[0]: frame["people"].to_numpy(),
-                _("口径"): frame["basis"].map(lambda b: _(BASIS[b])).to_numpy(),
-                numeric[1]: frame["target_text"].to_numpy(),
-                numeric[2]: frame["actual_text"].to_numpy(),
-                numeric[3]: frame["completion_text"].to_numpy(),
+                _("指标"): scores["indicator"].to_numpy(),
+                _("计分方式"): [_label(self.plan.indicators[n].rule) for n in scores["indicator"]],
+                numeric[0]: scores["people"].to_numpy(),
+                _("口径"): totals["basis"]
+                .map(lambda b: _(BASIS[b]), na_action="ignore")
+                .fillna("—")
+                .to_numpy(),
+                numeric[1]: figures["target_text"].to_numpy(),
+                numeric[2]: figures["actual_text"].to_numpy(),
+                numeric[3]: figures["completion_text"].to_numpy(),
+                numeric[4]: text.table_points(scores["mean_points"]),
+                numeric[5]: text.percent(scores["score_rate"]),
             }
         )
         note = (
@@ -212,6 +217,10 @@ class MonthReport:
                 "部门比率：比率类指标（公式为 分子 / 分母）取 Σ分子 / Σ分母；中位数：其余比率、"
                 "均值类指标取各人的中位数（各人目标相同时即为该目标）。这两类的完成率为各人完成率的"
                 "中位数，从不把各人的比率相加。"
+            )
+            + _(
+                "没有目标值的指标（评级、扣分、加分类）只列得分。平均得分为每人平均，"
+                "得分率 = Σ得分 / Σ满分（加分项没有满分，不计）。"
             )
             + "</p>"
         )
@@ -540,6 +549,28 @@ class MonthReport:
             "在 JupyterLab 中运行 report.explanations() 可一次查看全部。"
         )
         return Html(f'<section class="block"><p class="note">{said}</p></section>')
+
+
+def indicator_points(items: pd.DataFrame) -> pd.DataFrame:
+    """Per indicator, every one, by the weight it carries: people, mean points per person
+    and ``score_rate`` = Σ points / Σ full points (NaN where nothing has full points, as a
+    bonus item)."""
+    grouped = items.groupby("indicator", sort=False).agg(
+        people=("person", "nunique"),
+        weight=("weight", "sum"),
+        points=("points", "sum"),
+        full=("full_points", "sum"),
+    )
+    grouped = grouped.sort_values("weight", ascending=False, kind="stable")
+    full = grouped["full"].where(grouped["full"] > 0)
+    return pd.DataFrame(
+        {
+            "indicator": grouped.index,
+            "people": grouped["people"].to_numpy(),
+            "mean_points": (grouped["points"] / grouped["people"]).to_numpy(),
+            "score_rate": (grouped["points"] / full).to_numpy(),
+        }
+    )
 
 
 def indicator_totals(
