@@ -144,7 +144,7 @@ def _build(job: Job, base: dict, printer, kernel, state: dict) -> Outcome:
     from kpilib.engine.plan import load_plan
     from kpilib.files import checksum
     from kpilib.project import available_months, input_files
-    from kpilib.report import notebook
+    from kpilib.report import handoff, notebook
     from kpilib.report.scorecards import write_scorecards
     from kpilib.report.sections import MonthReport
 
@@ -224,11 +224,15 @@ def _build(job: Job, base: dict, printer, kernel, state: dict) -> Outcome:
         "plan_path": str(plan_path),
         "save": job.save,
     }
+    # the notebook's MonthReport.load gets this very month instead of reading it again
+    handed = handoff.write(
+        report.months, handoff.key(job.department, job.month, plan_path, None, job.save)
+    )
     with ThreadPoolExecutor(1) as pool:
         # the scorecards need no notebook: written on a thread while the kernel runs it
         cards = pool.submit(write_scorecards, report, work / "scorecards", base["made_at"])
         try:
-            files = _render(job, plan, source, stem, parameters, declared, kernel, printer)
+            files = _render(job, plan, source, stem, parameters, declared, kernel, printer, handed)
         except notebook.NotebookFailed as exc:
             raise _Failed(
                 Outcome(
@@ -241,6 +245,9 @@ def _build(job: Job, base: dict, printer, kernel, state: dict) -> Outcome:
                     **plan_info,
                 )
             ) from None
+        finally:
+            if handed is not None:
+                handed.unlink(missing_ok=True)
     cards = cards.result()
     return Outcome(
         status="ok",
@@ -254,12 +261,16 @@ def _build(job: Job, base: dict, printer, kernel, state: dict) -> Outcome:
     )
 
 
-def _render(job: Job, plan, source, stem: Path, parameters, declared, kernel, printer) -> dict:
+def _render(
+    job: Job, plan, source, stem: Path, parameters, declared, kernel, printer, handed=None
+) -> dict:
     """Execute the notebook into ``stem.ipynb``, write the HTML and PDF; label -> file."""
     from kpilib.files import write_atomically
     from kpilib.report import notebook
 
-    executed = notebook.execute(source, stem.with_suffix(".ipynb"), parameters, declared, kernel)
+    executed = notebook.execute(
+        source, stem.with_suffix(".ipynb"), parameters, declared, kernel, handed
+    )
     html = notebook.to_html(executed, f"{plan.name} {job.month} 绩效考核报告")
     files = {"notebook": stem.with_suffix(".ipynb")}
     html_path = stem.with_suffix(".html")

@@ -64,12 +64,14 @@ def kernel_preload() -> None:
     gc.freeze()
 
 
-def kernel_reset(cwd: str) -> None:
+def kernel_reset(cwd: str, handed: str | None = None) -> None:
     """Run inside the kernel before each notebook: nothing of the last one is left
-    but imported modules."""
+    but imported modules, and the month its worker handed (if any) is waiting."""
     import warnings
 
     from IPython import get_ipython
+
+    from kpilib.report import handoff
 
     shell = get_ipython()
     shell.run_line_magic("reset", "-f")
@@ -80,6 +82,7 @@ def kernel_reset(cwd: str) -> None:
         pass
     warnings.onceregistry.clear()
     shell.execution_count = 1
+    handoff.receive(handed)
 
 
 def _call(function: str, *args) -> str:
@@ -97,6 +100,8 @@ class WarmKernel:
     def __init__(self) -> None:
         self._client = None
         self._preload = None  # the preload's message id until its reply was read
+        # the month for the next notebook's MonthReport.load (kpilib.report.handoff)
+        self.handed: Path | None = None
 
     def __enter__(self) -> WarmKernel:
         self._start()
@@ -150,7 +155,9 @@ class WarmKernel:
             self._preload = None
             # what nbclient does before a first cell: the output channel is connected too
             run_sync(self.kc.wait_for_ready)(timeout=60)
-        self._wait(self.kc.execute(_call("kernel_reset", str(cwd)), silent=True), "清空内核")
+        handed, self.handed = self.handed, None
+        call = _call("kernel_reset", str(cwd), str(handed) if handed else None)
+        self._wait(self.kc.execute(call, silent=True), "清空内核")
 
     def _wait(self, msg_id: str, what: str) -> None:
         reply = self._client.wait_for_reply(msg_id)

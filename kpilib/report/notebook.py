@@ -78,14 +78,20 @@ def check_parameters(notebook: Path) -> set[str]:
 
 
 def execute(
-    notebook: Path, output: Path, parameters: dict, declared: set[str], kernel: WarmKernel
+    notebook: Path,
+    output: Path,
+    parameters: dict,
+    declared: set[str],
+    kernel: WarmKernel,
+    handed: Path | None = None,
 ) -> NotebookNode:
     """Run ``notebook`` with papermill into ``output``; the executed notebook node.
 
     ``kernel`` is an open :class:`~kpilib.report.kernel.WarmKernel`; the notebook
     starts in an empty namespace there. Only the parameters the notebook declares
-    are passed. A failing cell raises :class:`NotebookFailed` naming the cell; the
-    executed notebook is kept.
+    are passed. ``handed`` is a month written by :func:`kpilib.report.handoff.write`
+    for the notebook's ``MonthReport.load``. A failing cell raises
+    :class:`NotebookFailed` naming the cell; the executed notebook is kept.
     """
     import papermill
     from nbclient.exceptions import DeadKernelError
@@ -94,7 +100,7 @@ def execute(
     from kpilib.report.kernel import ENGINE, register_engine
 
     register_engine()
-
+    kernel.handed = handed
     try:
         return papermill.execute_notebook(
             str(notebook),
