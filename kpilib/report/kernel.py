@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from jupyter_client.client import KernelClient
     from jupyter_client.manager import AsyncKernelManager
 
+# what nbclient passes to a kernel it starts: command history in memory, not in a file
+HISTORY_OFF = ["--HistoryManager.hist_file=:memory:"]
 ENGINE = "kpilib-warm"  # the papermill engine name: papermill.execute_notebook(engine_name=...)
 
 _SHOWN_ONCE = []  # inside the kernel: the warning filters as they were after the preload
@@ -123,18 +125,22 @@ class WarmKernel:
         return self._client.kc
 
     def _start(self) -> None:
+        from jupyter_core.utils import run_sync
+
+        # the process first (jupyter_client alone), nbclient imported while it starts
+        km = _ipc_kernel_manager()(kernel_name="python3")
+        run_sync(km.start_kernel)(extra_arguments=HISTORY_OFF, cwd=os.getcwd())  # no waiting
+
         import nbformat
         from nbclient import NotebookClient
 
         client = NotebookClient(
             nbformat.v4.new_notebook(),
+            km=km,
             kernel_name="python3",
-            kernel_manager_class=_ipc_kernel_manager(),
             shutdown_kernel="immediate",
             startup_timeout=60,
         )
-        client.create_kernel_manager()
-        client.start_new_kernel(cwd=os.getcwd())  # starts the process, does not wait for it
         client.kc = client.km.client()
         client.kc.start_channels()
         client.kc.allow_stdin = False

@@ -10,6 +10,7 @@ report's CSS inlined, nothing loaded from the network.
 from __future__ import annotations
 
 import functools
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from kpilib.report.kernel import WarmKernel
 
 TEMPLATES = Path(__file__).parent / "templates"
+_EXPORTING = threading.Lock()  # one export at a time: a worker warms the exporter on a thread
 
 
 class NotebookFailed(Exception):
@@ -134,9 +136,10 @@ def execute(
 
 def to_html(nb: NotebookNode, title: str) -> str:
     """The executed notebook as a self-contained HTML page, code hidden."""
-    body, _ = _exporter().from_notebook_node(
-        nb, resources={"kpi_css": report_css(), "metadata": {"name": title}}
-    )
+    with _EXPORTING:
+        body, _ = _exporter().from_notebook_node(
+            nb, resources={"kpi_css": report_css(), "metadata": {"name": title}}
+        )
     return body
 
 
