@@ -24,7 +24,8 @@ def handed(tmp_path, monkeypatch):
     """channel_ops 2024-11 as the worker loads it (scored and saved), handed over."""
     monkeypatch.setenv("KPI_STORE", str(tmp_path / "results.duckdb"))
     report = MonthReport.load("channel_ops", MONTH, plan_path=PLAN)
-    path = handoff.write(report.months, handoff.key("channel_ops", MONTH, PLAN, None, True))
+    asked = handoff.key("channel_ops", MONTH, PLAN, None, True)
+    path = handoff.write(report.months, asked, tmp_path)
     yield report, path
     path.unlink()
     handoff.receive(None)

@@ -233,7 +233,7 @@ def _build(job: Job, base: dict, printer, kernel, state: dict, index: bool) -> O
     }
     # the notebook's MonthReport.load gets this very month instead of reading it again
     handed = handoff.write(
-        report.months, handoff.key(job.department, job.month, plan_path, None, job.save)
+        report.months, handoff.key(job.department, job.month, plan_path, None, job.save), work
     )
     with ThreadPoolExecutor(1) as pool:
         # the scorecards need no notebook: written on a thread while the kernel runs it

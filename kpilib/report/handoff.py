@@ -4,7 +4,7 @@ A report worker loads the department's month (:meth:`MonthReport.load
 <kpilib.report.sections.MonthReport.load>`: scored and saved if the store lacks it,
 and every earlier month read from the store) for the scorecards and the run record.
 The notebook's first cell asks for the same month again. Instead of reading it a
-second time, the worker writes what it loaded to a temporary file (:func:`write`),
+second time, the worker writes what it loaded to a file in the run's folder (:func:`write`),
 the warm kernel reads it into memory before the notebook starts (:func:`receive`,
 from :func:`kpilib.report.kernel.kernel_reset`), and ``MonthReport.load`` takes it
 (:func:`take`) when asked for exactly that department, month, plan file, actuals
@@ -15,7 +15,6 @@ another month or a second time) loads as before.
 from __future__ import annotations
 
 import pickle
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -43,20 +42,20 @@ def key(
     )
 
 
-def write(months: MonthHistory, asked: tuple) -> Path | None:
-    """Write ``months`` (what ``load(*asked)`` gave) to a temporary file; its path.
+def write(months: MonthHistory, asked: tuple, folder: Path) -> Path | None:
+    """Write ``months`` (what ``load(*asked)`` gave) to a file in ``folder``; its path.
 
-    ``None`` when it cannot be pickled (the notebook then loads the month itself).
+    ``folder`` is the run's temporary version folder, so a killed run's file goes with
+    it. ``None`` when the month cannot be pickled (the notebook then loads it itself).
     The caller deletes the file.
     """
     try:
         data = pickle.dumps((asked, months), protocol=pickle.HIGHEST_PROTOCOL)
     except (pickle.PicklingError, AttributeError, TypeError):
         return None
-    handle, name = tempfile.mkstemp(prefix="kpi-month-", suffix=".pickle")
-    with open(handle, "wb") as file:
-        file.write(data)
-    return Path(name)
+    path = Path(folder) / ".month.pickle"
+    path.write_bytes(data)
+    return path
 
 
 def receive(path: str | None) -> None:
