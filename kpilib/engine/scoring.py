@@ -175,16 +175,15 @@ def score(
         if sql_scoring.covers(plan, actuals, incidents, adjustments):
             got = sql_scoring.score_rows(plan, targets, actuals)
             if got is not None:
-                wide = _wide(got["values"])
-                measures = wide if needs_measures else None
-                outside = _left_out(plan, wide, targets["person"], month)
+                measures = _wide(got["values"]) if needs_measures else None
+                outside = _left_out(plan, got["values"], targets["person"], month)
                 items = _sql_items(plan, targets, got)
                 return _finish(plan, month, items, measures, explain, outside)
     targets = teams.derive_targets(plan, targets, problems)
     items, persons, names = _check_targets(plan, targets, problems)
     values = _values(plan, items, persons, names, actuals, problems)
     # 不参加考核 decided from measures and staff dates: out of rank(), mean(), team actuals
-    outside = _left_out(plan, _wide(values), items["person"], month)
+    outside = _left_out(plan, values, items["person"], month)
     items = _attach_actuals(plan, items, values, problems, outside)
     items = teams.team_actuals(plan, items, values, problems, outside)
     items = _attach_incidents(plan, items, incidents, problems)
@@ -226,11 +225,12 @@ def _finish(
     )
 
 
-def _left_out(plan: Plan, wide: pd.DataFrame, persons: pd.Series, month) -> pd.Index | None:
-    """不参加考核 decided from measures and staff dates (out of rank(), mean(), team actuals)."""
+def _left_out(plan: Plan, values: pd.DataFrame, persons: pd.Series, month) -> pd.Index | None:
+    """不参加考核 decided from measures and staff dates (out of rank(), mean(), team actuals);
+    None, at no cost, for a plan without exclusions."""
     if not plan.exclusions:
         return None
-    return teams.left_out(plan, wide, pd.Index(pd.unique(persons)), month)
+    return teams.left_out(plan, _wide(values), pd.Index(pd.unique(persons)), month)
 
 
 def _sql_items(plan: Plan, targets: pd.DataFrame, got: dict) -> pd.DataFrame:
