@@ -57,10 +57,28 @@ def _(message: str) -> str:
     return catalog().gettext(message)
 
 
+def speak_argparse() -> None:
+    """argparse's own words in ``kpi``'s help and errors (用法、选项、缺少必需的参数…) in
+    the kit's language: Chinese from ``locale/zh/LC_MESSAGES/argparse.mo``, English as
+    argparse writes them.
+
+    argparse looks every one of its words up through its module's ``_`` and
+    ``ngettext`` (gettext's default domain) when it writes them, so giving it the
+    catalog's functions is all a translation takes.
+    """
+    if language() != "zh":
+        return
+    import argparse
+
+    words = gettext.translation("argparse", LOCALE, languages=["zh"], fallback=True)
+    argparse._ = words.gettext
+    argparse.ngettext = words.ngettext
+
+
 def N_(message: str) -> str:
     """Mark ``message`` for the catalog without translating it yet (a table of texts
     built at import, translated with ``_()`` where it is shown)."""
     return message
 
 
-__all__ = ["_", "N_", "language", "catalog"]
+__all__ = ["_", "N_", "language", "catalog", "speak_argparse"]
