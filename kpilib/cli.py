@@ -7,6 +7,7 @@ Nothing imports this module. Handlers import what they need when they run, so
 from __future__ import annotations
 
 import argparse
+import functools
 import re
 import sys
 from pathlib import Path
@@ -72,6 +73,22 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+
+
+def _one_connection(handler):
+    """Run ``handler`` holding one results-store connection for the whole command
+    (:func:`kpilib.store.session`) instead of opening the store for every read and save.
+    Only for commands that touch the store from this process alone (not kpi report,
+    whose workers save from their own processes)."""
+
+    @functools.wraps(handler)
+    def run(args) -> int:
+        from kpilib.store import session
+
+        with session():
+            return handler(args)
+
+    return run
 
 
 def month_arg(value: str) -> str:
@@ -155,6 +172,7 @@ def _score_parser(commands) -> None:
     parser.set_defaults(func=_score)
 
 
+@_one_connection
 def _score(args) -> int:
     from kpilib import load_plan, store
     from kpilib.files import refuse_existing, write_atomically
@@ -511,6 +529,7 @@ def _headers(headers: dict[str, str]) -> dict[str, str]:
     return {column: _(header) for column, header in headers.items()}
 
 
+@_one_connection
 def _history(args) -> int:
     import pandas as pd
 
@@ -635,6 +654,7 @@ def _adjust_parser(commands) -> None:
     parser.set_defaults(func=_adjust)
 
 
+@_one_connection
 def _adjust(args) -> int:
     from kpilib import load_plan, months
 
@@ -722,6 +742,7 @@ def _money_parser(commands) -> None:
     parser.set_defaults(func=_money)
 
 
+@_one_connection
 def _money(args) -> int:
     from kpilib import ledger
 
@@ -769,6 +790,7 @@ def _payroll_parser(commands) -> None:
     parser.set_defaults(func=_payroll)
 
 
+@_one_connection
 def _payroll(args) -> int:
     from decimal import Decimal
 
@@ -1021,6 +1043,7 @@ def _review_parser(commands) -> None:
     parser.set_defaults(func=_review)
 
 
+@_one_connection
 def _review(args) -> int:
     from kpilib import ledger
 
