@@ -341,7 +341,6 @@ def _where(department, month):
     return ("WHERE " + " AND ".join(where)) if where else "", args
 
 
-
 def _loaded(plan: str | Path | Plan) -> Plan:
     # imported here, not at the top: kpi history lists the ledger without the plan models
     from kpilib.engine.plan import Plan, load_plan
