@@ -155,3 +155,47 @@ def test_no_progress_bar_frames_in_a_log(monkeypatch, capsys, tmp_path):
     make_reports("2024-11", params=ROOT / "params", out=tmp_path, progress=True)
     err = capsys.readouterr().err  # captured: not a terminal, as in a log or a pipe
     assert "\r" not in err and "kpi report" not in err
+
+
+# ---- start-up (issue 13 #3): what a command does not need is never imported
+
+HEAVY = ("pandas", "numpy", "duckdb", "pydantic", "yaml")
+
+
+def _loaded_by(argv: list[str]) -> list[str]:
+    """The top-level packages a ``kpi`` process with ``argv`` has imported when it ends."""
+    code = (
+        "import sys\nfrom kpilib.cli import main\n"
+        f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
+        "print('\\n'.join(sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    return sorted({m.split(".")[0] for m in done.stdout.split()} | set(done.stdout.split()))
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--help"],
+        ["score", "--help"],
+        ["score", PLAN, "--month", "2024-13"],  # refused by argparse
+        ["history", "--nope"],
+        [],
+    ],
+)
+def test_help_and_argument_errors_load_no_heavy_library(argv):
+    loaded = _loaded_by(argv)
+    assert [m for m in loaded if m in HEAVY] == []
+
+
+def test_kpi_history_loads_no_plan_models(tmp_path):
+    from kpilib import store
+    from kpilib.months import score_month
+
+    path = tmp_path / "r.duckdb"
+    store.save(score_month(PLAN, "2024-11"), store=path)
+    loaded = _loaded_by(["history", "--store", str(path)])
+    assert "pandas" in loaded and "duckdb" in loaded  # it did read the store
+    assert [m for m in loaded if m in ("pydantic", "yaml") or m.startswith("kpilib.engine")] == []
