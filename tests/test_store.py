@@ -339,3 +339,37 @@ def test_a_kpi_command_opens_the_store_once(command, store, tmp_path, monkeypatc
     assert main([*command, *extra, "--store", str(store)]) == 0
     assert opened == [str(store)]
     assert "2024-11" in capsys.readouterr().out
+
+
+def test_a_duckdb_file_that_is_not_a_store_is_refused_and_left_alone(tmp_path):
+    path = tmp_path / "other.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE sales (amount DOUBLE); INSERT INTO sales VALUES (1.5)")
+    con.close()
+    with pytest.raises(KpiError) as caught:
+        history.runs(path)
+    assert [p.code for p in caught.value.problems] == ["not_a_store"]
+    con = duckdb.connect(str(path), read_only=True)
+    tables = con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+    assert tables == [("sales",)]
+    con.close()
+
+
+def test_a_store_of_a_newer_kpilib_is_refused(store):
+    con = duckdb.connect(str(store))
+    newer = str(history.SCHEMA_VERSION + 1)
+    con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [newer])
+    con.close()
+    with pytest.raises(KpiError) as caught:
+        history.runs(store)
+    assert [p.code for p in caught.value.problems] == ["store_too_new"]
+
+
+def test_an_empty_duckdb_file_becomes_a_store(tmp_path):
+    path = tmp_path / "empty.duckdb"
+    duckdb.connect(str(path)).close()
+    assert history.runs(path).empty
+    con = duckdb.connect(str(path), read_only=True)
+    version = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    assert version == (str(history.SCHEMA_VERSION),)
+    con.close()
