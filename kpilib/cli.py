@@ -36,9 +36,6 @@ STORE_HELP = N_("结果库文件；默认 $KPI_STORE 或项目下的 data/result
 
 def main(argv: list[str] | None = None) -> int:
     """Run ``kpi`` with ``argv``; returns the exit code (2 for a refused input)."""
-    # pydantic looks for plugins among every installed package's entry points the first
-    # time a plan model is built (about 20 ms of each command); the kit uses none
-    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     parser = argparse.ArgumentParser(
         prog="kpi", description=_(DESCRIPTION), formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -63,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(_("无法识别的参数：{args}").format(args=" ".join(extra)))
     if args.command == "lab":
         args.lab_args = extra
+    else:
+        _quick_start()
     try:
         return args.func(args) or 0
     except KpiError as exc:
@@ -93,6 +92,18 @@ def _one_connection(handler):
             return handler(args)
 
     return run
+
+
+def _quick_start() -> None:
+    """Spare a short command two costs of the libraries' start-up (not for kpi lab: the
+    notebooks a user opens there keep the libraries' defaults). A variable already set
+    is kept."""
+    # OpenBLAS starts a thread per core when numpy is imported (40-70 ms of CPU); the kit
+    # does no linear algebra
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    # pydantic looks for plugins among every installed package's entry points the first
+    # time a plan model is built (about 20 ms); the kit uses none
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 
 def month_arg(value: str) -> str:
