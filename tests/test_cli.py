@@ -199,3 +199,33 @@ def test_kpi_history_loads_no_plan_models(tmp_path):
     loaded = _loaded_by(["history", "--store", str(path)])
     assert "pandas" in loaded and "duckdb" in loaded  # it did read the store
     assert [m for m in loaded if m in ("pydantic", "yaml") or m.startswith("kpilib.engine")] == []
+
+
+def test_the_kpi_program_ends_with_its_work_done(tmp_path):
+    # run as the program, a store command ends without Python's teardown: its output,
+    # exit code, files and store are as complete as with it
+    path, out = tmp_path / "r.duckdb", tmp_path / "out"
+
+    def kpi(*args):
+        return subprocess.run(
+            [sys.executable, "-m", "kpilib.cli", *args, "--store", str(path)],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
+
+    done = kpi("score", PLAN, "--month", "2024-11", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "19 人计分" in done.stdout and "当前为第 1 版" in done.stdout.splitlines()[-1]
+    assert len(pd.read_csv(out / "people.csv", encoding="utf-8-sig")) == 19
+    listed = kpi("history")
+    assert listed.returncode == 0 and "channel_ops 2024-11" in listed.stdout
+    refused = kpi("score", PLAN, "--month", "2024-11", "--out", str(out))
+    assert refused.returncode == 2 and "已存在" in refused.stderr
+    # the store was closed properly: nothing left to replay, readable by a new connection
+    assert not path.with_name(path.name + ".wal").exists()
+    import duckdb
+
+    con = duckdb.connect(str(path), read_only=True)
+    assert con.execute("SELECT count(*) FROM people").fetchone() == (19,)
+    con.close()
