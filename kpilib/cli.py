@@ -584,12 +584,14 @@ def _headers(headers: dict[str, str]) -> dict[str, str]:
 def _history(args) -> int:
     import pandas as pd
 
-    from kpilib import store
+    from kpilib import period_store, store
     from kpilib.text import number
 
     table = store.runs(args.store)
     if args.department:
-        known = sorted(set(table["department"]))
+        periods = period_store.runs(args.store)
+        # a department appraised per period only (regional_sales) has no months
+        known = sorted(set(table["department"]) | set(periods.get("department", [])))
         if args.department not in known:
             raise KpiError(
                 Problem(
@@ -614,6 +616,8 @@ def _history(args) -> int:
         table = table[table["month"].isin(chosen.months)]
     if table.empty:
         print(_("{store}：还没有已计分的月份").format(store=store.store_path(args.store)))
+        with pd.option_context("display.unicode.east_asian_width", True, "display.width", 200):
+            _history_periods(args, chosen)
         return 0
     table = table.assign(
         current=table["current"].map({True: "*", False: ""}),
@@ -641,33 +645,53 @@ def _history(args) -> int:
                 .rename(columns=_headers(AUDIT_HEADERS))
                 .to_string(index=False)
             )
-        from kpilib import ledger, period_store
-
-        periods = period_store.runs(args.store, args.department)
-        if chosen is not None and len(periods):
-            periods = periods[periods["period"] == chosen.key]
-        if len(periods):
-            periods = periods.assign(
-                current=periods["current"].map({True: "*", False: ""}),
-                complete=periods["complete"].map({True: _("是"), False: _("否（未完整）")}),
-                scored_at=periods["scored_at"].dt.strftime("%Y-%m-%d %H:%M:%S"),
-                source=periods["source"].map({"months": _("各月汇总"), "actuals": _("本周期文件")}),
-                note=periods["note"].fillna(""),
-            )
-            print("\n" + _("考核周期："))
-            print(
-                periods[list(PERIOD_HEADERS)]
-                .rename(columns=_headers(PERIOD_HEADERS))
-                .to_string(index=False)
-            )
-        for title, frame in (
-            (_("罚款与奖励"), ledger.money_items(args.department, store=args.store)),
-            (_("薪酬等级"), ledger.pay_levels(args.department, store=args.store)),
-        ):
-            if len(frame):
-                print("\n" + _("{title}：").format(title=title))
-                print(frame.astype(object).fillna("").to_string(index=False))
+        _history_periods(args, chosen)
     return 0
+
+
+LEVEL_HEADERS = {
+    "department": N_("部门"),
+    "month": N_("月份或周期"),
+    "person": N_("姓名"),
+    "level": N_("薪酬等级"),
+    "next_level": N_("下期薪酬等级"),
+    "reason": N_("说明"),
+    "recorded_at": N_("记录时间"),
+}
+
+
+def _history_periods(args, chosen) -> None:
+    """``kpi history``: the stored periods, fines and awards, and pay levels."""
+    from kpilib import ledger, period_store
+
+    periods = period_store.runs(args.store, args.department)
+    if chosen is not None and len(periods):
+        periods = periods[periods["period"] == chosen.key]
+    if len(periods):
+        periods = periods.assign(
+            current=periods["current"].map({True: "*", False: ""}),
+            complete=periods["complete"].map({True: _("是"), False: _("否（未完整）")}),
+            scored_at=periods["scored_at"].dt.strftime("%Y-%m-%d %H:%M:%S"),
+            source=periods["source"].map({"months": _("各月汇总"), "actuals": _("本周期文件")}),
+            note=periods["note"].fillna(""),
+        )
+        print("\n" + _("考核周期："))
+        print(
+            periods[list(PERIOD_HEADERS)]
+            .rename(columns=_headers(PERIOD_HEADERS))
+            .to_string(index=False)
+        )
+    levels = ledger.pay_levels(args.department, store=args.store)
+    if chosen is not None:  # a month's or a period's levels (pay_levels keeps both keys)
+        levels = levels[levels["month"].isin([chosen.key, *chosen.months])]
+    levels = levels.assign(next_level=levels["next_level"].replace("", "—"))
+    for title, frame in (
+        (_("罚款与奖励"), ledger.money_items(args.department, store=args.store)),
+        (_("薪酬等级"), levels.rename(columns=_headers(LEVEL_HEADERS))),
+    ):
+        if len(frame):
+            print("\n" + _("{title}：").format(title=title))
+            print(frame.astype(object).fillna("").to_string(index=False))
 
 
 def _adjust_parser(commands) -> None:

@@ -89,7 +89,9 @@ class Explanation:
         for row in self.steps.itertuples(index=False):  # a person has a few dozen steps
             label = _kind(row.kind)
             body = _("；").join(p for p in (row.rule, row.inputs, row.arithmetic) if p)
-            lines.append(f"- [{label}] {row.name}：{body}")
+            lines.append(
+                _("- [{kind}] {name}：{body}").format(kind=label, name=row.name, body=body)
+            )
         return "\n".join(lines)
 
     def html(self, heading: bool = True) -> str:
@@ -97,7 +99,11 @@ class Explanation:
         ``heading=False`` leaves out the name and total (a scorecard has them above)."""
         s = self.summary
         english = s.get("english_name") or ""
-        name = f"{self.person}（{english}）" if english not in ("", "/") else self.person
+        name = (
+            _("{person}（{english}）").format(person=self.person, english=english)
+            if english not in ("", "/")
+            else self.person
+        )
         head = (
             f"<h3>{_e(name)} · {_e(s['role'])} · {_e(self.month)}</h3>"
             f'<p class="summary">{_e(self._headline())}</p>'
@@ -217,10 +223,10 @@ def explain(
         steps.append(
             _steps(
                 "bonus_cap",
-                "加分合计",
-                f"加分最多 {plan.bonus_cap:g} 分",
-                f"加分合计 {text.points([bonus])[0]}",
-                f"封顶 {plan.bonus_cap:g}",
+                _("加分合计"),
+                _("加分最多 {cap} 分").format(cap=f"{plan.bonus_cap:g}"),
+                _("加分合计 {bonus}").format(bonus=text.points([bonus])[0]),
+                _("封顶 {cap}").format(cap=f"{plan.bonus_cap:g}"),
                 plan.bonus_cap - bonus,
             )
         )
@@ -228,37 +234,35 @@ def explain(
     if len(recorded):
         state = recorded["status"].map(
             {
-                "applied": "已计入",
-                "review": "待复核：登记后输入文件已改动，未计入；kpi adjust --confirm 编号 后计入",
-                "superseded": "已被后来的调整取代",
-                "pending": "尚未计分",
+                "applied": _("已计入"),
+                "review": _(
+                    "待复核：登记后输入文件已改动，未计入；kpi adjust --confirm 编号 后计入"
+                ),
+                "superseded": _("已被后来的调整取代"),
+                "pending": _("尚未计分"),
             }
         )
         steps.append(
             _steps(
                 "adjustment",
                 recorded["item"],
-                text.cat(
-                    "申诉/调整第 ",
-                    recorded["adjustment_id"].astype(str).to_numpy(object),
-                    " 号（",
-                    state.to_numpy(object),
-                    "）",
+                text.fill(
+                    _("申诉/调整第 {id} 号（{state}）"),
+                    id=recorded["adjustment_id"].astype(str).to_numpy(object),
+                    state=state.to_numpy(object),
                 ),
-                text.cat(
-                    "由 ",
-                    recorded["made_by"].to_numpy(object),
-                    " 于 ",
-                    recorded["filed_at"].astype(str).str[:16].to_numpy(object),
-                    " 记录",
+                text.fill(
+                    _("由 {by} 于 {at} 记录"),
+                    by=recorded["made_by"].to_numpy(object),
+                    at=recorded["filed_at"].astype(str).str[:16].to_numpy(object),
                 ),
-                text.cat(
-                    recorded["reason"].to_numpy(object),
-                    "：",
-                    np.where(
+                text.fill(
+                    _("{reason}：{change}"),
+                    reason=recorded["reason"].to_numpy(object),
+                    change=np.where(
                         recorded["points"].notna(),
-                        text.cat("得分改为 ", text.points(recorded["points"])),
-                        text.cat("实际值改为 ", text.number(recorded["actual"])),
+                        text.fill(_("得分改为 {points}"), points=text.points(recorded["points"])),
+                        text.fill(_("实际值改为 {actual}"), actual=text.number(recorded["actual"])),
                     ),
                 ),
                 np.nan,
@@ -270,9 +274,9 @@ def explain(
     steps.append(
         _steps(
             "total",
-            "总分",
-            "各项得分 + 加减分",
-            f"考核项 {weighted}，加减分 {bonus}",
+            _("总分"),
+            _("各项得分 + 加减分"),
+            _("考核项 {weighted}，加减分 {bonus}").format(weighted=weighted, bonus=bonus),
             f"{weighted} + {bonus} = {total}",
             row["total"],
         )
@@ -280,10 +284,10 @@ def explain(
     steps.append(
         _steps(
             "grade",
-            "等级",
+            _("等级"),
             _grade_text(plan),
-            f"总分 {total}",
-            f"→ {row['grade']}" + ("" if row["valid"] else "（本月考核无效）"),
+            _("总分 {total}").format(total=total),
+            f"→ {row['grade']}" + ("" if row["valid"] else _("（本月考核无效）")),
             np.nan,
         )
     )
@@ -298,16 +302,23 @@ def explain(
         steps.append(
             _steps(
                 "pay",
-                "绩效奖金",
+                _("绩效奖金"),
                 _pay_text(plan),
-                f"岗位 {row['role']}",
+                _("岗位 {role}").format(role=row["role"]),
                 money["pay_reason"],
                 np.nan,
             )
         )
         if "pool_reason" in money:
             steps.append(
-                _steps("pool", "奖金包", "按积分分配奖金包", "", money["pool_reason"], np.nan)
+                _steps(
+                    "pool",
+                    _("奖金包"),
+                    _("按积分分配奖金包"),
+                    "",
+                    money["pool_reason"],
+                    np.nan,
+                )
             )
     frame = pd.concat(steps, ignore_index=True)[STEP_COLUMNS]
     summary = {
@@ -339,15 +350,15 @@ def _item_steps(plan: Plan, items: pd.DataFrame) -> pd.DataFrame:
     # incident and rated items have no target or actual: their inputs are in the arithmetic
     inputs = np.where(
         bonus,
-        text.cat("实际 ", actual),
+        text.fill(_("实际 {actual}"), actual=actual),
         text.cat(
-            "权重 ",
-            text.percent(items["weight"]),
-            "（满分 ",
-            text.points(items["full_points"]),
-            "）",
-            np.where(has_target, text.cat("，目标 ", shown), ""),
-            np.where(has_actual, text.cat("，实际 ", actual), ""),
+            text.fill(
+                _("权重 {weight}（满分 {full}）"),
+                weight=text.percent(items["weight"]),
+                full=text.points(items["full_points"]),
+            ),
+            np.where(has_target, text.fill(_("，目标 {target}"), target=shown), ""),
+            np.where(has_actual, text.fill(_("，实际 {actual}"), actual=actual), ""),
         ),
     )
     return pd.DataFrame(
@@ -370,22 +381,24 @@ def _gate_steps(plan: Plan, row: pd.Series) -> pd.DataFrame:
         return pd.DataFrame(columns=STEP_COLUMNS)
     names = [g.name for g in gates]
     effects = [
-        ("本月考核无效" if g.effect == "void" else f"{g.item} ×{g.factor:g}")
+        (_("本月考核无效") if g.effect == "void" else f"{g.item} ×{g.factor:g}")
         if hasattr(g, "effect")
-        else "免当月绩效奖金"
+        else _("免当月绩效奖金")
         for g in gates
     ]
     # pay gates are evaluated with the pay (its reason says whether one fired)
     state = [
-        "触发" if g.name in fired else ("见绩效奖金" if not hasattr(g, "effect") else "未触发")
+        _("触发")
+        if g.name in fired
+        else (_("见绩效奖金") if not hasattr(g, "effect") else _("未触发"))
         for g in gates
     ]
     conditions = np.array([shown(g.when, plan) for g in gates], object)
     return _steps(
         "gate",
         names,
-        text.cat("条件 ", conditions),
-        text.cat("效果：", np.array(effects, object)),
+        text.fill(_("条件 {condition}"), condition=conditions),
+        text.fill(_("效果：{effect}"), effect=np.array(effects, object)),
         np.array(state, object),
         np.nan,
     )
@@ -393,18 +406,24 @@ def _gate_steps(plan: Plan, row: pd.Series) -> pd.DataFrame:
 
 def _grade_text(plan: Plan) -> str:
     bands = [f"{g.name} ≥{g.min:g}" for g in plan.grades[:-1]] + [plan.grades[-1].name]
-    return "、".join(bands)
+    return _("、").join(bands)
 
 
 def _pay_text(plan: Plan) -> str:
     config = plan.pay
     if config.form == "score":
-        return f"绩效奖金基数 × 总分 / {plan.scale:g}"
+        return _("绩效奖金基数 × 总分 / {scale}").format(scale=f"{plan.scale:g}")
     if config.form == "points":
-        return f"总分 × {config.per_point} 元/分" + (f"，封顶 {config.cap}" if config.cap else "")
-    return "按完成率分档：" + "、".join(
-        f"≥{_pct(t.min)} → {_pct(t.share)}" if t.min is not None else f"其余 → {_pct(t.share)}"
-        for t in config.tiers
+        return _("总分 × {per_point} 元/分").format(per_point=config.per_point) + (
+            _("，封顶 {cap}").format(cap=config.cap) if config.cap else ""
+        )
+    return _("按完成率分档：{tiers}").format(
+        tiers=_("、").join(
+            f"≥{_pct(t.min)} → {_pct(t.share)}"
+            if t.min is not None
+            else _("其余 → {share}").format(share=_pct(t.share))
+            for t in config.tiers
+        )
     )
 
 

@@ -292,6 +292,9 @@ def money_items(
 def save_levels(levels: pd.DataFrame, department: str, store: str | Path | None = None) -> int:
     """Add the pay levels of ``levels`` (month, person, level, next_level, reason); return rows.
 
+    ``month`` holds a month (``2024-11``) or, for a period plan's levels, the period key
+    (``2024-B6``): the two never look alike. ``next_level`` is blank for 另行安排其他职位.
+
     A month already recorded with the same levels is not recorded again.
     """
     frame = levels[["month", "person", "level", "next_level", "reason"]].assign(

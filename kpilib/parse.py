@@ -27,9 +27,12 @@ def parse_fraction(value: object) -> object:
     """Accept ``1.2``, ``"120%"`` or ``"１２０％"`` for ratio-like parameters."""
     if isinstance(value, str):
         raw = unicodedata.normalize("NFKC", value).strip().replace(",", "")
-        if raw.endswith("%"):
-            return float(raw[:-1]) / 100
-        return float(raw)
+        try:
+            return float(raw[:-1]) / 100 if raw.endswith("%") else float(raw)
+        except ValueError:  # Python's own words are English: say it in the kit's
+            raise ValueError(
+                _("{value!r} 不是数字或百分数；请写如 1.2 或 120%").format(value=value)
+            ) from None
     return value
 
 

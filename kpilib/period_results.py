@@ -11,8 +11,10 @@ rolled up from, its input files or the plan changed.
 
 from __future__ import annotations
 
+import glob
 import hashlib
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -48,6 +50,9 @@ class PeriodResult:
         The stored version (``None`` when not stored).
     notes : list of str
         Months that could not be scored, and why.
+    levels : DataFrame
+        With pay levels (``periods.<kind>.pay.levels``): person, level (this period's,
+        carried from the period before), next_level, reason; else empty.
     """
 
     plan: Plan
@@ -59,6 +64,7 @@ class PeriodResult:
     items: pd.DataFrame = field(default_factory=pd.DataFrame)
     version: int | None = None
     notes: list[str] = field(default_factory=list)
+    levels: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def complete(self) -> bool:
@@ -122,12 +128,17 @@ class PeriodResult:
             )
         months = len(self.period.months) if self.spec.pay_per_month else 1
         if months > 1:
-            scaled = {role: base * months for role, base in config.base.items()}
-            plan = plan.model_copy(update={"pay": config.model_copy(update={"base": scaled})})
+            scaled = {"base": {role: base * months for role, base in config.base.items()}}
+            if config.levels is not None:
+                level_base = {level: base * months for level, base in config.levels.base.items()}
+                scaled["levels"] = config.levels.model_copy(update={"base": level_base})
+            plan = plan.model_copy(update={"pay": config.model_copy(update=scaled)})
         people = self.people.assign(
             valid=self.people["valid"] & self.people["complete"],
             gates=self.people["complete"].map({True: "", False: _("周期未完整")}),
         )
+        if config.levels is not None:  # paid at the level carried from the period before
+            people = people.merge(self.levels[["person", "level"]], on="person", how="left")
         return pay.compute(people, plan)
 
 
@@ -158,16 +169,20 @@ def period_result(
     plan = plan if isinstance(plan, Plan) else load_plan(plan)
     period = period if isinstance(period, Period) else Period.parse(period)
     spec = _spec(plan, period)
+    result = _made(plan, period, spec, store, save)
+    if spec.pay is not None and spec.pay.levels is not None:
+        result = replace(result, levels=_levels(result, store, save))
+    return result
+
+
+def _made(plan: Plan, period: Period, spec: PeriodSpec, store, save: bool) -> PeriodResult:
+    """The period's result, without its pay levels (which look at the periods before)."""
     grades = spec.grades or plan.grades
     if spec.source == "actuals":
         return _from_actuals(plan, period, spec, grades, store, save)
     from kpilib.months import history
 
-    known = set(available_months(plan))
-    if store_path(store).exists():
-        from kpilib import store as results
-
-        known |= set(results.runs(store, plan.department)["month"])
+    known = _known_months(plan, store)
     inside = sorted(m for m in known if m in period.months)
     if not inside:
         raise DataError(
@@ -234,11 +249,18 @@ def _spec(plan: Plan, period: Period) -> PeriodSpec:
     return spec
 
 
-def _from_actuals(plan, period, spec, grades, store, save) -> PeriodResult:
-    from kpilib import store as results
-    from kpilib.files import checksum
-    from kpilib.sheets.inputs import read_inputs
+def _known_months(plan: Plan, store) -> set[str]:
+    """The months with an actuals file or a stored result."""
+    known = set(available_months(plan))
+    if store_path(store).exists():
+        from kpilib import store as results
 
+        known |= set(results.runs(store, plan.department)["month"])
+    return known
+
+
+def _own(plan: Plan, spec: PeriodSpec) -> Plan:
+    """The plan reading the period's own files (``from: actuals``)."""
     sources = Sources.model_validate(
         {
             **plan.sources.model_dump(),
@@ -246,7 +268,15 @@ def _from_actuals(plan, period, spec, grades, store, save) -> PeriodResult:
             **spec.sources.model_dump(),
         }
     )
-    own = plan.model_copy(update={"sources": sources})
+    return plan.model_copy(update={"sources": sources})
+
+
+def _from_actuals(plan, period, spec, grades, store, save) -> PeriodResult:
+    from kpilib import store as results
+    from kpilib.files import checksum
+    from kpilib.sheets.inputs import read_inputs
+
+    own = _own(plan, spec)
     scored = score(own, month=period.key, **read_inputs(own, period.key))
     frame = from_result(scored.people, period, grades, plan.void_grade)
     version = None
@@ -264,6 +294,74 @@ def _from_actuals(plan, period, spec, grades, store, save) -> PeriodResult:
             items=scored.items,
         )
     return PeriodResult(plan, period, spec, frame, items=scored.items, version=version)
+
+
+def _levels(result: PeriodResult, store, save: bool) -> pd.DataFrame:
+    """The period's pay levels, carried from the earlier periods of its kind (seed 002
+    regional: 下一个考核区间则享受低一级的薪酬标准); saved with the period key in the
+    store's ``pay_levels`` (``kpi history`` lists them)."""
+    from kpilib import ledger
+    from kpilib.outcomes.money import carry_levels
+
+    plan, period, spec = result.plan, result.period, result.spec
+    parts = [_made(plan, p, spec, store, save) for p in _earlier(plan, period, spec, store)]
+    parts.append(result)
+    history = pd.concat([r.people.assign(period=r.period.key) for r in parts], ignore_index=True)
+    # an incomplete period decides no move, as it applies no rule
+    settled = history["complete"].astype(bool)
+    history = history.assign(
+        total=history["total"].where(settled), completion=history["completion"].where(settled)
+    )
+    items = None
+    if spec.source == "actuals":  # conditions may read the period's own items
+        items = pd.concat([r.items.assign(period=r.period.key) for r in parts], ignore_index=True)
+    levels = carry_levels(plan.model_copy(update={"pay": spec.pay}), history, items, "period")
+    if save:
+        ledger.save_levels(levels.rename(columns={"period": "month"}), plan.department, store)
+    return levels[levels["period"] == period.key].drop(columns="period").reset_index(drop=True)
+
+
+def _earlier(plan: Plan, period: Period, spec: PeriodSpec, store) -> list[Period]:
+    """The periods of ``period``'s kind before it that have inputs, oldest first; a period
+    without inputs between them is refused (a level is carried from the period before)."""
+    if spec.source == "actuals":
+        pattern = str(_own(plan, spec).source("actuals", "MONTH"))
+        regex = re.compile(re.escape(pattern).replace("MONTH", "([^/]+)") + "$")
+        matches = (regex.match(p) for p in glob.glob(pattern.replace("MONTH", "*")))
+        keys = [g for m in matches if m for g in m.groups()]
+    else:
+        keys = [Period.of_month(m, period.kind).key for m in _known_months(plan, store)]
+    found = set()
+    for key in keys:
+        try:
+            found.add(Period.parse(key))
+        except ValueError:
+            continue
+    before = sorted(p for p in found if p.kind is period.kind and p < period)
+    if not before:
+        return []
+    chain, p = [], before[0]
+    while p < period:
+        chain.append(p)
+        count = 12 // p.kind.months
+        p = Period(p.year + p.number // count, p.kind, p.number % count + 1)
+    lacking = [p for p in chain if p not in found]
+    if lacking:
+        raise DataError(
+            Problem(
+                _(
+                    "薪酬等级按上一考核周期结转，但 {lacking} 没有输入（{first} 至 {period} 之间）"
+                ).format(
+                    lacking="、".join(p.label for p in lacking),
+                    first=before[0].label,
+                    period=period.label,
+                ),
+                _("补上这些周期的目标和实际值文件，再计分"),
+                file=str(plan.path),
+                code="period_gap",
+            )
+        )
+    return chain
 
 
 def _stored_version(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import string
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -86,6 +87,21 @@ def cat(*parts: ArrayLike | str) -> np.ndarray:
     for part in parts[1:]:
         out = out + np.asarray(part, dtype=object)
     return out
+
+
+def fill(template: str, **values: ArrayLike | str) -> np.ndarray:
+    """``template`` (a translated message) filled elementwise with arrays or scalars of
+    text, so a reason built for every row is still one whole sentence in the catalog.
+
+    >>> fill("{a} 落在 {b}", a=np.array(["1", "2"]), b="≤3 档").tolist()
+    ['1 落在 ≤3 档', '2 落在 ≤3 档']
+    """
+    parts: list = [""]
+    for literal, name, _spec, _conversion in string.Formatter().parse(template):
+        parts.append(literal)
+        if name is not None:
+            parts.append(values[name])
+    return cat(*parts)
 
 
 # Surnames read otherwise than the character's common reading (pypinyin reads

@@ -307,13 +307,18 @@ class MallFloor(Department):
         "2024-12",
     ]
     VOIDED = {("孙婷", "2024-03"), ("孙婷", "2024-07")}
+    # 吴佳's floor collected about 87% before the autumn; it fell under 75% from September
+    # (the three sample months above), so her months are void from then on, not all year
+    EARLIER_COLLECTION = {"吴佳": 0.87}
 
     def write_rest_of_year(self) -> None:
         base = ROOT / "data" / self.name
         normal = dict(self.COLLECTION)
+        earlier = {**normal, **self.EARLIER_COLLECTION}
         for month in self.REST_OF_YEAR:
+            usual = earlier if month < MONTHS[0] else normal
             self.COLLECTION = {
-                p: 0.70 if (p, month) in self.VOIDED else c for p, c in normal.items()
+                p: 0.70 if (p, month) in self.VOIDED else c for p, c in usual.items()
             }
             actuals, _, ratings = self.month(month)
             write_csv(base / "actuals" / f"{month}.csv", ["姓名", "指标", "实际值"], actuals)
@@ -662,26 +667,37 @@ class Ecommerce(Department):
         return rows, None, None
 
 
+REGIONAL_PERIODS = ["2024-B4", "2024-B5", "2024-B6"]
+
+
 def write_regional_sales() -> None:
-    """Seed 002 regional sales: 地区主管 appraised per two-month period (2024-B5, 2024-B6)
-    on 回款 against the period's task; fixed figures, so each pay tier shows."""
+    """Seed 002 regional sales: 地区主管 appraised per two-month period (2024-B4..B6) on
+    回款 against the period's task; fixed figures, so each pay tier and each level move
+    shows: 白云飞 (A) at 80% in B5 is paid at B级 in B6 (降一级); 苏晴 (B) over 100% in B4
+    and B5 is paid at A级 in B6 (晋升一级); 贺新 (C) under 85% in B4 and B5 is 另行安排其他
+    职位 and gone in B6; 林涛, new in B6, is paid at E级 (试用期)."""
     base = ROOT / "data" / "regional_sales"
-    people = [
-        ("A级地区主管", "白云飞", 4_000_000),
-        ("B级地区主管", "苏晴", 3_000_000),
-        ("C级地区主管", "贺新", 2_000_000),
-    ]
-    done = {"2024-B5": (1.02, 0.91, 0.80), "2024-B6": (0.96, 0.88, 0.83)}
+    people = {
+        "白云飞": ("A级地区主管", 4_000_000),
+        "苏晴": ("B级地区主管", 3_000_000),
+        "贺新": ("C级地区主管", 2_000_000),
+        "林涛": ("地区主管(试用期)", 1_500_000),
+    }
+    done = {
+        "2024-B4": {"白云飞": 0.96, "苏晴": 1.03, "贺新": 0.83},
+        "2024-B5": {"白云飞": 0.80, "苏晴": 1.05, "贺新": 0.80},
+        "2024-B6": {"白云飞": 0.92, "苏晴": 0.96, "林涛": 0.97},
+    }
     for period, shares in done.items():
         write_csv(
             base / "targets" / f"{period}.csv",
             ["岗位", "姓名", "指标", "权重", "目标值"],
-            [(role, p, "回款", "100%", task) for role, p, task in people],
+            [(people[p][0], p, "回款", "100%", people[p][1]) for p in shares],
         )
         write_csv(
             base / "actuals" / f"{period}.csv",
             ["姓名", "指标", "实际值"],
-            [(p, "回款", round(task * s)) for (_, p, task), s in zip(people, shares, strict=True)],
+            [(p, "回款", round(people[p][1] * s)) for p, s in shares.items()],
         )
 
 
@@ -702,7 +718,7 @@ def main() -> None:
     BankBranch(np.random.default_rng(SEED + 2)).write_months(BANK_EARLIER)
     print(f"wrote data/bank_branch: {', '.join(BANK_EARLIER)}")
     write_regional_sales()
-    print("wrote data/regional_sales: 2024-B5, 2024-B6")
+    print(f"wrote data/regional_sales: {', '.join(REGIONAL_PERIODS)}")
 
 
 if __name__ == "__main__":

@@ -465,7 +465,7 @@ def test_an_unknown_department_is_refused_and_stays_out_of_the_index(tmp_path, c
     root = report_project(tmp_path)
     assert main(report_args(root, department, "no_actuals")) == 1
     err = capsys.readouterr().err
-    assert "Traceback" not in err and f"{department!r} has no plan" in err
+    assert "Traceback" not in err and f"部门 {department!r} 没有方案" in err
     assert [r["department"] for r in runs_log(root)] == ["no_actuals"]
     index = (root / "reports" / MONTH / "index.html").read_text(encoding="utf-8")
     assert department not in index and "no_actuals" in index

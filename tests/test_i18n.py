@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import ast
 import gettext
+import html
 import io
+import json
 import os
+import re
 import string
 import subprocess
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -22,7 +26,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from kpilib.errors import DataError, Problem
-from kpilib.i18n import language
+from kpilib.i18n import VARIABLES, language
 
 ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "kpilib/locale/en/LC_MESSAGES/kpilib.po"
@@ -224,3 +228,102 @@ def test_no_function_hides_the_translation_function():
                 if calls:
                     wrong.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}")
     assert wrong == []
+
+
+# ------------------------------------------------------------------ the reports themselves
+
+RENDER = """
+import json
+from kpilib.report.period import PeriodReport
+from kpilib.report.sections import MonthReport
+month = MonthReport.load("channel_ops", "2024-11", plan_path={plan!r}, save=False)
+shown = {{n: str(getattr(month, n)()) for n in
+         ("title", "headline", "indicators", "ranking", "trend", "below_threshold", "pay",
+          "workings")}}
+period = PeriodReport.load("channel_ops", "2024-Q4", plan_path={plan!r}, save=False)
+shown.update({{"period." + n: str(getattr(period, n)()) for n in
+              ("title", "summary", "months", "rules", "pay")}})
+plan, people = month.plan, month.result.people
+gates = plan.pay.gates if plan.pay and plan.pay.gates else []
+rules = plan.consequences.rules if plan.consequences else []
+data = [plan.name, plan.title, *plan.indicators, *(g.name for g in plan.grades),
+        *people["person"], *people["role"], *(g.name for g in gates),
+        *(r.action for r in rules), *(r.seed or "" for r in rules), *(g.seed or "" for g in gates)]
+print(json.dumps({{"shown": shown, "data": [d for d in data if d]}}, ensure_ascii=False))
+"""
+CJK = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]")
+
+
+def render(tmp_path, **env) -> tuple[dict, list]:
+    """The channel_ops November report's sections and its Q4 period report, as a fresh
+    process with ``env`` as its only language variables renders them (its own store, so
+    every reason is written in that language), and the plan's and people's own words."""
+    clean = {k: v for k, v in os.environ.items() if k not in (*VARIABLES, "KPI_STORE")}
+    result = subprocess.run(
+        [sys.executable, "-c", RENDER.format(plan=str(ROOT / "params/channel_ops.yaml"))],
+        env={**clean, "PYTHONPATH": str(ROOT), "KPI_STORE": str(tmp_path / "s.duckdb"), **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    out = json.loads(result.stdout)
+    return out["shown"], out["data"]
+
+
+class Headings(HTMLParser):
+    """The text of every heading, table header and caption of a page."""
+
+    TAGS = {"h1", "h2", "h3", "th", "figcaption"}
+
+    def __init__(self, markup: str):
+        super().__init__()
+        self.found, self.open = [], []
+        self.feed(markup)
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.TAGS:
+            self.open.append([tag, ""])
+
+    def handle_endtag(self, tag):
+        if self.open and self.open[-1][0] == tag:
+            self.found.append(tuple(self.open.pop()))
+
+    def handle_data(self, data):
+        if self.open:
+            self.open[-1][1] += data
+
+
+def test_the_reports_speak_english_when_asked_except_for_names_and_the_plans_words(tmp_path):
+    shown, data = render(tmp_path, KPI_LANG="en")
+    for section, markup in shown.items():
+        visible = html.unescape(re.sub(r"<[^>]+>", " ", markup))
+        for words in sorted(data, key=len, reverse=True):  # 商务岗 before 商务
+            visible = visible.replace(words, "")
+        assert not CJK.search(visible), (section, CJK.findall(visible), visible[:300])
+    headings = [t for s in shown.values() for t in Headings(s).found]
+    assert ("h2", "Ranking") in headings and ("th", "Name") in headings
+    assert ("h2", "Monthly scores") in headings  # the period report's
+
+
+@pytest.mark.parametrize("env", [{}, {"LANG": "C.UTF-8"}], ids=["no LANG", "C.UTF-8"])
+def test_a_fresh_debian_machine_gets_the_reports_in_chinese(tmp_path, env):
+    # Debian's images set no LANG, or C.UTF-8: neither asks for English
+    shown, _data = render(tmp_path, **env)
+    found = {s: Headings(m).found for s, m in shown.items()}
+    assert found["title"][0][1] == "渠道运营中心 · 2024-11 绩效考核报告"
+    assert [t for tag, t in found["ranking"] if tag == "th"][:6] == [
+        "名次",
+        "姓名",
+        "岗位",
+        "总分",
+        "等级",
+        "考核完成率",
+    ]
+    assert [t for tag, t in found["pay"] if tag in ("h2", "h3")] == [
+        "绩效工资与处理",
+        "绩效工资",
+        "在执行的考核结果处理",
+    ]
+    assert ("h2", "各月得分") in found["period.months"]
+    assert ("h2", "各指标汇总（按权重排序）") in found["indicators"]
+    assert not re.search(r"\b(Ranking|Name|Total|People|Note)\b", "".join(shown.values()))

@@ -303,12 +303,13 @@ def test_seed_002_regional_two_month_completion_pays_ninety_percent_of_two_month
     # seed 002 regional: "按每2个月的任务指标作为一个考核区间进行考核"; "每个考核区间的回款任务
     # 完成率超过95%以上,则地区主管达标,按月度绩效薪酬标准乘以90%核算发放两个月的绩效薪酬;
     # 低于95%高于85%,获得50%的绩效薪酬;低于85%,不能获得绩效薪酬"
-    result = period_result(ROOT / "params/regional_sales.yaml", "2024-B6", tmp_path / "r.duckdb")
+    result = period_result(ROOT / "params/regional_sales.yaml", "2024-B4", tmp_path / "r.duckdb")
     paid = result.pay().set_index("person")
-    # data/regional_sales 2024-B6: 白云飞 3,840,000 of 4,000,000 over Nov+Dec = 96%
+    # data/regional_sales 2024-B4 (the first period: each at the level of their 岗位):
+    # 白云飞 3,840,000 of 4,000,000 over Jul+Aug = 96%
     assert result.people.set_index("person").loc["白云飞", "completion"] == 0.96
-    assert paid.loc["白云飞", "performance_pay"] == Decimal("6300.00")  # 3,500 × 2 × 90%
-    assert paid.loc["苏晴", "performance_pay"] == Decimal("3000.00")  # 88%: 3,000 × 2 × 50%
+    assert paid.loc["白云飞", "performance_pay"] == Decimal("6300.00")  # A级 3,500 × 2 × 90%
+    assert paid.loc["苏晴", "performance_pay"] == Decimal("5400.00")  # 103%: 3,000 × 2 × 90%
     assert paid.loc["贺新", "performance_pay"] == Decimal("0.00")  # 83% < 85%
 
 

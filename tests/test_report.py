@@ -156,21 +156,21 @@ def test_the_good_department_completes_while_the_others_fail(batch):
         (
             "no_actuals",
             r"没有 2024-11 的实际值：.*missing/2024-11\.csv 不存在.*"
-            r"no month has an actuals file yet",
+            r"还没有任何月份的实际值文件",
         ),
         (
             "bad_actuals",
             r"2024-11\.csv，第 \d+ 行，人员 潘君捷，列 实际值：'六十万' 不是数字",
         ),
-        ("untagged", r"untagged\.ipynb：the notebook has no cell tagged 'parameters'.*add the tag"),
+        ("untagged", r"untagged\.ipynb：笔记本没有标记为 parameters 的单元格.*加上标签 parameters"),
         (
             "failing",
-            r"cell 2 \(In \[\d\]: raise ValueError.*failed: ValueError: boom: 数据不全.*"
-            r"kept at .*failing/v1/failing\.ipynb",
+            r"第 2 个单元格（In \[\d\]: raise ValueError.*出错：ValueError: boom: 数据不全.*"
+            r"出错的笔记本保留在 .*failing/v1/failing\.ipynb",
         ),
         (
             "nosuch",
-            r"department 'nosuch' has no plan .*nosuch\.yaml.*use one of: bad_actuals, "
+            r"部门 'nosuch' 没有方案 .*nosuch\.yaml.*改用其中之一：bad_actuals, "
             r"channel_ops",
         ),
     ],

@@ -15,7 +15,7 @@ import pytest
 from kpilib.engine.plan import load_plan
 from kpilib.engine.policy import shown
 from kpilib.report import charts
-from kpilib.report.sections import MonthReport, indicator_totals
+from kpilib.report.sections import MonthReport, indicator_points, indicator_totals
 
 ROOT = Path(__file__).resolve().parent.parent
 MONTH = "2024-11"
@@ -56,6 +56,31 @@ def test_ratios_are_the_departments_own_ratio_never_summed():
     page = str(report.headline()) + str(report.indicators())
     assert "5.6177" not in page and "578.8958" not in page
     assert "2.79 / 3.00" in page
+
+
+def test_every_indicator_is_listed_with_its_mean_points_and_score_rate():
+    # two people on a 60-point item (54 and 30 points) and a bonus item without full points
+    # (+1 and 0): mean 42.00, rate (54 + 30) / (60 + 60) = 70.0%; the bonus 0.50, no rate
+    items = pd.DataFrame(
+        {
+            "person": ["甲", "乙", "甲", "乙"],
+            "indicator": ["回款", "回款", "突出贡献", "突出贡献"],
+            "weight": [0.6, 0.6, 0.0, 0.0],
+            "points": [54.0, 30.0, 1.0, 0.0],
+            "full_points": [60.0, 60.0, 0.0, 0.0],
+        }
+    )
+    table = indicator_points(items).set_index("indicator")
+    assert table.loc["回款", "mean_points"] == 42 and table.loc["回款", "score_rate"] == 0.7
+    assert table.loc["突出贡献", "mean_points"] == 0.5
+    assert np.isnan(table.loc["突出贡献", "score_rate"])
+    # seed 002 mall: 联检 is the only item with a target, yet the summary lists all seven
+    # (数据掌握 banded on 收缴率, 执行力 and 纪律 counted, ratings...), each with its points
+    report = load("mall_floor")
+    page = str(report.indicators())
+    for name in load_plan(ROOT / "params/mall_floor.yaml").indicators:
+        assert f"<td>{name}</td>" in page, name
+    assert "得分率" in page
 
 
 def test_without_the_measures_a_ratio_is_a_median_not_a_sum():

@@ -336,7 +336,7 @@ def test_bonus(params, actual, points):
     "params, message",
     [
         ({"type": "ratio", "cap": 0.8, "floor": 0.9}, "封顶 cap 0.8 低于保底 floor 0.9"),
-        ({"type": "ratio", "cap": "abc"}, "could not convert|valid number"),
+        ({"type": "ratio", "cap": "abc"}, "cap：'abc' 不是数字或百分数"),
         ({"type": "step", "step": 0, "deduct": 1}, "step：应大于 0（读到 0）"),
         ({"type": "ratio", "capp": 1.2}, "capp：不认识的键 .capp."),
     ],

@@ -206,6 +206,68 @@ def test_excluded_people_take_no_quota_place_and_no_performance_pay():
     assert money.loc["甲", "performance_pay"] == Decimal("950.00")  # 1000 × 95 / 100
 
 
+def test_excluded_people_are_out_of_the_departments_mean_and_rank():
+    # issue 15 point 7: an excluded person is left out of the team's statistics; seed 003
+    # "项目负责人安排系数=2x研发人平均安排系数" and "未到岗累计超过20天...不参与当期考核":
+    # researchers 1.0, 1.2, 0.8 and 缺勤 4.0 (21 days away) → mean of the three = 1.0,
+    # the lead's coefficient 2.0 (with 缺勤 it would be 2 × 7.0 / 4 = 3.5)
+    plan = make_plan(
+        {
+            "研发任务": {"rule": {"type": "ratio", "cap": "100%"}},
+            "负责人系数": {"formula": "2 * mean(安排系数)", "rule": {"type": "ratio"}},
+            "差错率最低": {
+                "formula": "rank_asc(差错率) == 1",
+                "rule": {"type": "bonus", "per_unit": 1},
+            },
+        },
+        measures={"安排系数": {}, "差错率": {"unit": "%"}, "未到岗天数": {"unit": "天"}},
+        exclusions=[{"name": "未到岗超过20天", "when": "未到岗天数 > 20"}],
+    )
+    staff = ["甲", "乙", "丙", "缺勤"]
+    t = targets([(p, "研发任务", 1.0, 10) for p in staff] + [("组长", "负责人系数", 1.0, 2)])
+    rows = [(p, "研发任务", 10) for p in staff] + [("缺勤", "未到岗天数", 21)]
+    rows += [(p, "安排系数", c) for p, c in zip(staff, [1.0, 1.2, 0.8, 4.0], strict=True)]
+    # seed 002 bank "差错率排名最低...+1分": 缺勤's 0.1% would rank first; among the
+    # three, 甲's 0.2% does
+    rows += [(p, "差错率", r) for p, r in zip(staff, ["0.2%", "0.5%", "1%", "0.1%"], strict=True)]
+    result = score(plan, t, actuals(rows), month="2024-11")
+    items = result.items.set_index(["person", "indicator"])
+    assert items.loc[("组长", "负责人系数"), "actual"] == pytest.approx(2.0)
+    bonus = result.people.set_index("person")["bonus_points"]
+    assert bonus["甲"] == 1.0 and bonus["乙"] == 0.0
+    # 缺勤 is placed against the three without taking a place: 0.1% is below them all
+    assert result.people.set_index("person").loc["缺勤", "excluded"]
+    assert bonus["缺勤"] == 1.0
+
+
+def test_excluded_people_are_out_of_the_team_actual_and_the_average():
+    # seed 002: "主管人员以所属全体人员之实绩为其实绩" — 丙 is away 21 days (不参与当期考核):
+    # the team's GMV is 甲's and 乙's, 2,000,000 + 2,200,000 = 4,200,000
+    from kpilib.report.summary import summary
+
+    plan = make_plan(
+        {
+            "GMV指标": {"rule": {"type": "ratio", "cap": "120%"}},
+            "GMV": {"team": {"items": ["GMV指标"], "roles": ["商务岗"]}, "rule": {"type": "ratio"}},
+        },
+        measures={"未到岗天数": {"unit": "天"}},
+        exclusions=[{"name": "未到岗超过20天", "when": "未到岗天数 > 20"}],
+    )
+    t = targets(
+        [("胡百川", "GMV", 1.0, 5_000_000)] + [(p, "GMV指标", 1.0, 2_000_000) for p in "甲乙丙"]
+    )
+    t["role"] = ["部门负责人岗", "商务岗", "商务岗", "商务岗"]
+    a = actuals(
+        [("甲", "GMV指标", 2_000_000), ("乙", "GMV指标", 2_200_000), ("丙", "GMV指标", 1_000_000)]
+        + [("丙", "未到岗天数", 21)]
+    )
+    result = score(plan, t, a, month="2024-11")
+    items = result.items.set_index("person")
+    assert items.loc["胡百川", "actual"] == 4_200_000
+    # the month's average leaves 丙 out: 甲 100, 乙 110, 胡百川 84 → 294 / 3 = 98.0
+    assert "平均分 98.0" in summary(result)
+
+
 # ------------------------------------------------------------------ 6. grade ceilings
 
 

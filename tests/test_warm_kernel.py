@@ -100,7 +100,9 @@ def test_a_failing_cell_is_named_and_the_next_notebook_runs(tmp_path):
     )
     good = write_notebook(tmp_path / "good.ipynb", "print('x' in globals(), 40 + 2)")
     with WarmKernel() as kernel:
-        with pytest.raises(notebook.NotebookFailed, match=r"cell 3 \(In \[4\]: raise ValueError"):
+        with pytest.raises(
+            notebook.NotebookFailed, match=r"第 3 个单元格（In \[4\]: raise ValueError"
+        ):
             run(kernel, failing, tmp_path / "f.ipynb", "a")
         assert stdout(run(kernel, good, tmp_path / "g.ipynb", "b")) == ["False 42\n"]
 

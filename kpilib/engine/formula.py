@@ -58,15 +58,28 @@ MAX_NODES = 500  # syntax-tree nodes
 MAX_DEPTH = 100  # nesting levels (a chain of n terms nests n deep)
 
 
-def _over(values, fn):
-    """A department function over a Series of people (a scalar is one person)."""
+def _over(values, fn, members=None):
+    """A department function over a Series of people (a scalar is one person).
+
+    ``members`` (booleans, one per person) are the people the statistic is taken over;
+    the others (excluded from the month) are placed against them without taking a
+    place: ``rank`` = 1 + members above, ``percentile`` = share of members at or below.
+    """
     if not isinstance(values, pd.Series):
         return 1.0 if fn in ("rank", "rank_asc", "percentile") else values
+    pool = values if members is None else values[np.asarray(members, bool)]
     if fn in ("mean", "median"):
-        return pd.Series(getattr(values, fn)(), index=values.index)
+        return pd.Series(getattr(pool, fn)(), index=values.index)
+    ordered = np.sort(pool.dropna().to_numpy(float))
+    mine = values.to_numpy(float)
     if fn == "percentile":
-        return values.rank(method="max", pct=True)
-    return values.rank(ascending=fn == "rank_asc", method="min")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            place = np.searchsorted(ordered, mine, "right") / len(ordered)
+    elif fn == "rank":  # ties share the best place: 1 + those strictly above
+        place = len(ordered) - np.searchsorted(ordered, mine, "right") + 1.0
+    else:
+        place = np.searchsorted(ordered, mine, "left") + 1.0
+    return pd.Series(np.where(np.isnan(mine), np.nan, place), index=values.index)
 
 
 GROUP = ("rank", "rank_asc", "percentile", "mean", "median")
@@ -181,18 +194,23 @@ class Formula:
         return cls(text, tree, aliases, frozenset(names), frozenset(lookups))
 
     def evaluate(
-        self, name: Callable[[str], object], lookup: Callable[[str, str], object] | None = None
+        self,
+        name: Callable[[str], object],
+        lookup: Callable[[str, str], object] | None = None,
+        members: object = None,
     ) -> object:
         """Evaluate over Series (or scalars) returned by ``name(measure)``.
 
         ``lookup(function, argument)`` resolves ``points("x")`` and friends.
+        ``members`` (booleans, one per row) limits the department functions to those
+        rows (people excluded from the month are not in them); default everyone.
         Division by zero raises :class:`FormulaError` carrying the offending
         positions in ``exc.where`` (a boolean mask).
         """
-        return self._eval(self.tree.body, name, lookup)
+        return self._eval(self.tree.body, name, lookup, members)
 
-    def _eval(self, node, name, lookup):
-        ev = lambda n: self._eval(n, name, lookup)  # noqa: E731
+    def _eval(self, node, name, lookup, members=None):
+        ev = lambda n: self._eval(n, name, lookup, members)  # noqa: E731
         if isinstance(node, ast.Constant):
             return float(node.value)
         if isinstance(node, ast.Name):
@@ -232,7 +250,7 @@ class Formula:
             if fn in UNARY:
                 return UNARY[fn](args[0])
             if fn in GROUP:
-                return _over(args[0], fn)
+                return _over(args[0], fn, members)
             out = args[0]
             for a in args[1:]:
                 out = ELEMENTWISE[fn](out, a)

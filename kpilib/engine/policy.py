@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
 
 from kpilib.engine.formula import Formula, FormulaError
-from kpilib.i18n import _
+from kpilib.i18n import N_, _
 from kpilib.parse import Fraction, Frozen
 
 if TYPE_CHECKING:
@@ -25,14 +25,14 @@ if TYPE_CHECKING:
 NAMES = ("total", "completion", "rank", "valid", "weighted_points", "bonus_points", "probation")
 
 
-LABELS = {
-    "total": "总分",
-    "completion": "考核完成率",
-    "rank": "名次",
-    "valid": "有效",
-    "weighted_points": "考核项得分",
-    "bonus_points": "加减分",
-    "probation": "试用期",
+LABELS = {  # shown through _()
+    "total": N_("总分"),
+    "completion": N_("考核完成率"),
+    "rank": N_("名次"),
+    "valid": N_("有效"),
+    "weighted_points": N_("考核项得分"),
+    "bonus_points": N_("加减分"),
+    "probation": N_("试用期"),
 }
 
 
@@ -58,14 +58,19 @@ def shown(condition: str, plan: Plan | None = None) -> str:
     try:
         formula = Formula.parse(condition)
     except FormulaError:  # shown as written; the plan's validation names the problem
-        return _NAME.sub(lambda m: LABELS[m.group(1)], condition)
+        return _NAME.sub(lambda m: _(LABELS[m.group(1)]), condition)
     return _Words(formula.aliases, plan).text(formula.tree.body)
 
 
 _SIGNS = {"Lt": "<", "LtE": "≤", "Gt": ">", "GtE": "≥", "Eq": "=", "NotEq": "≠"}
 _ARITHMETIC = {"Add": "+", "Sub": "-", "Mult": "×", "Div": "/"}
 _POINTS = {"total", "weighted_points", "bonus_points"}
-_LOOKUP_WORDS = {"points": "{}得分", "completion": "{}完成率", "actual": "{}", "section": "{}"}
+_LOOKUP_WORDS = {  # shown through _()
+    "points": N_("{item}得分"),
+    "completion": N_("{item}完成率"),
+    "actual": "{item}",
+    "section": "{item}",
+}
 
 
 class _Words:
@@ -104,11 +109,13 @@ class _Words:
                 parts += [_SIGNS[type(sign).__name__], self.text(right, kind)]
             return " ".join(parts)
         if isinstance(node, ast.BoolOp):
-            joint = " 且 " if op == "And" else " 或 "
+            joint = _(" 且 ") if op == "And" else _(" 或 ")
             return joint.join(self.text(v, kind) for v in node.values)
         if isinstance(node, ast.UnaryOp):
             inner = self.text(node.operand, kind)
-            return f"非（{inner}）" if op == "Not" else f"-{inner}" if op == "USub" else inner
+            if op == "Not":
+                return _("非（{condition}）").format(condition=inner)
+            return f"-{inner}" if op == "USub" else inner
         if isinstance(node, ast.BinOp):
             if (  # 60% is parsed as (60/100)
                 op == "Div"
@@ -121,17 +128,19 @@ class _Words:
             return f"{left} {_ARITHMETIC.get(op, op)} {right}"
         if isinstance(node, ast.Name):
             name = self.aliases.get(node.id, node.id)
-            return LABELS.get(name, name)
+            return _(LABELS[name]) if name in LABELS else name
         if isinstance(node, ast.Call):
             fn = node.func.id
             if fn in _LOOKUP_WORDS and node.args and isinstance(node.args[0], ast.Constant):
-                return _LOOKUP_WORDS[fn].format(node.args[0].value)
+                return _(_LOOKUP_WORDS[fn]).format(item=node.args[0].value)
             return f"{fn}({', '.join(self.text(a) for a in node.args)})"
         if isinstance(node, ast.Constant):
             value = float(node.value)
             if kind == "%":
                 return f"{value * 100:g}%"
-            return f"{value:g}" + (" 分" if kind == "分" else "")
+            if kind == "分":
+                return _("{value} 分").format(value=f"{value:g}")
+            return f"{value:g}"
         return ast.unparse(node)
 
 
@@ -426,24 +435,38 @@ class Deferral(Frozen):
 
 
 class LevelRule(Frozen):
-    """Move one level when ``when`` holds for ``months`` months running."""
+    """Move one level when ``when`` holds for ``months`` months running.
+
+    In a period's pay (``periods.<kind>.pay.levels``) ``months`` counts that kind of
+    period: ``months: 2`` under ``two_month`` is 连续2个考核区间.
+    """
 
     when: Condition
     months: int = Field(default=1, ge=1)
 
 
+class Reassign(LevelRule):
+    """Leave the pay levels (seed 002 regional: 连续2个考核区间...低于85%,则地区主管不合格,
+    则另行安排其他职位): no next level, ``action`` says what follows."""
+
+    action: str = Field(min_length=1)
+
+
 class Levels(Frozen):
-    """Pay levels (薪酬等级) carried between months, best first in ``base``.
+    """Pay levels (薪酬等级) carried between months (or periods), best first in ``base``.
 
     Each month's level is the one carried from the month before (the first month:
-    ``start`` for the person, else ``default``); ``down`` and ``up`` decide the next.
+    ``start`` for the person, else ``start`` for their role, else ``default``); ``down``
+    and ``up`` decide the next; ``reassign`` takes the person off the levels.
     """
 
     base: dict[str, Money] = Field(min_length=2, description="level -> 月绩效薪酬 (元)")
     default: str
+    # person or role -> level in their first month; a person's own entry wins
     start: dict[str, str] = {}
     down: LevelRule | None = None
     up: LevelRule | None = None
+    reassign: Reassign | None = None
     seed: str | None = None
 
     @model_validator(mode="after")
@@ -480,9 +503,9 @@ class Pay(Frozen):
 
 
 TIE_KEYS = {
-    "heaviest_completion": "权重最大项完成率",
-    "completion": "考核完成率",
-    "person": "姓名",
+    "heaviest_completion": N_("权重最大项完成率"),
+    "completion": N_("考核完成率"),
+    "person": N_("姓名"),
 }
 
 

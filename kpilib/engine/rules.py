@@ -102,9 +102,31 @@ class Rule(Frozen):
         """Columns completion, points and (if ``explain``) reason, for ``items``."""
         raise NotImplementedError
 
+    def sql(self, lower: bool) -> tuple[str, str] | None:
+        """Completion and points as SQL expressions (DuckDB) over the columns ``actual``,
+        ``target`` and ``full_points`` of finite, checked inputs: the same numbers as
+        :meth:`score`, written the same way step by step. ``None``: the rule has no SQL
+        form and is scored by :meth:`score`."""
+        return None
+
 
 def _result(completion, points, reason) -> pd.DataFrame:
     return pd.DataFrame({"completion": completion, "points": points, "reason": reason})
+
+
+# SQL twins of compare.settle and round_points: DuckDB's round_even on a DOUBLE rounds half
+# to even exactly as np.round does (tests/test_sql_scoring.py compares them on a million values)
+def _lit(value: float) -> str:
+    return f"CAST('{float(value)!r}' AS DOUBLE)"  # the shortest text that reads back exactly
+
+
+def _settle_sql(expr: str) -> str:
+    return f"(round_even({expr}, {compare.DECIMALS}) + 0.0)"
+
+
+def _points_sql(expr: str) -> str:
+    scaled = f"round_even(({expr}) * 100, 6)"
+    return f"(sign({scaled}) * floor(abs({scaled}) + 0.5) / 100)"
 
 
 class Ratio(Rule):
@@ -116,7 +138,7 @@ class Ratio(Rule):
     """
 
     type: Literal["ratio"]
-    label: ClassVar[str] = "完成率"
+    label: ClassVar[str] = N_("完成率")
     knobs: ClassVar[dict[str, Knob]] = {
         "cap": Knob(N_("封顶"), percent=True, low=50, high=300, optional=True),
         "floor": Knob(N_("保底"), percent=True, low=0, high=100),
@@ -143,18 +165,18 @@ class Ratio(Rule):
 
     def describe(self, lower: bool = False, unit: str | None = None) -> str:
         how = (
-            ("目标 / 实际" if self.lower == "inverse" else "2 − 实际 / 目标")
+            (_("目标 / 实际") if self.lower == "inverse" else _("2 − 实际 / 目标"))
             if lower
-            else "实际 / 目标"
+            else _("实际 / 目标")
         )
-        parts = [f"完成率 = {how}"]
+        parts = [_("完成率 = {how}").format(how=how)]
         if self.cap is not None:
-            parts.append(f"封顶 {_pct(self.cap)}")
+            parts.append(_("封顶 {cap}").format(cap=_pct(self.cap)))
         if self.floor:
-            parts.append(f"保底 {_pct(self.floor)}")
+            parts.append(_("保底 {floor}").format(floor=_pct(self.floor)))
         if self.zero_below is not None:
-            parts.append(f"低于 {_pct(self.zero_below)} 不得分")
-        return "，".join(parts) + "；得分 = 满分 × 完成率"
+            parts.append(_("低于 {threshold} 不得分").format(threshold=_pct(self.zero_below)))
+        return _("，").join(parts) + _("；得分 = 满分 × 完成率")
 
     def score(
         self, items: pd.DataFrame, lower: bool, unit: str | None, explain: bool = True
@@ -186,25 +208,42 @@ class Ratio(Rule):
             if self.lower == "mirror"
             else text.cat(t, " / ", a)
         )
-        shown_raw = np.where(np.isinf(raw), "—(实际为 0)", text.percent(raw))
+        shown_raw = np.where(np.isinf(raw), _("—(实际为 0)"), text.percent(raw))
         note = np.select(
             [zeroed, raw > cap, raw < self.floor],
             [
-                text.cat("，低于门槛 ", text.percent(self.zero_below or 0), " → 0"),
-                text.cat("，封顶 ", text.percent(cap)),
-                text.cat("，保底 ", text.percent(self.floor)),
+                text.fill(
+                    _("，低于门槛 {threshold} → 0"), threshold=text.percent(self.zero_below or 0)
+                ),
+                text.fill(_("，封顶 {cap}"), cap=text.percent(cap)),
+                text.fill(_("，保底 {floor}"), floor=text.percent(self.floor)),
             ],
             "",
         )
         tail = np.where(zeroed, "", text.cat(" × ", text.number(full), " = ", text.points(points)))
         return _result(completion, points, text.cat(shown, " = ", shown_raw, note, tail))
 
+    def sql(self, lower: bool) -> tuple[str, str]:
+        if not lower:
+            raw = "(actual / target)"
+        elif self.lower == "mirror":
+            raw = "(2 - actual / target)"
+        else:
+            raw = f"(CASE WHEN actual = 0 THEN {_lit(np.inf)} ELSE target / actual END)"
+        cap = np.inf if self.cap is None else self.cap
+        completion = f"least(greatest({raw}, {_lit(self.floor)}), {_lit(cap)})"
+        points = f"full_points * {completion}"
+        if self.zero_below is not None:
+            zeroed = f"{_settle_sql(raw)} < {_lit(compare.settle(self.zero_below))}"
+            points = f"CASE WHEN {zeroed} THEN 0.0 ELSE {points} END"
+        return completion, _points_sql(points)
+
 
 class Count(Ratio):
     """Delivered tasks or items against a target count; a ratio capped at 100% by default."""
 
     type: Literal["count"]
-    label: ClassVar[str] = "计数"
+    label: ClassVar[str] = N_("计数")
     cap: Fraction | None = 1.0
 
 
@@ -229,7 +268,7 @@ class Bands(Rule):
     """
 
     type: Literal["bands"]
-    label: ClassVar[str] = "分档"
+    label: ClassVar[str] = N_("分档")
     knobs: ClassVar[dict[str, Knob]] = {
         "edges": Knob(N_("档位边界")),
         "otherwise": Knob(N_("不在任何档"), percent=True, low=0, high=100),
@@ -259,13 +298,15 @@ class Bands(Rule):
     def describe(self, lower: bool = False, unit: str | None = None) -> str:
         unit = "%" if self.on == "completion" else unit
         sign = "≤" if self.bands[0].at_most is not None else "≥"
-        bands = "、".join(
+        bands = _("、").join(
             f"{sign}{text.by_unit([b.at_most if b.at_most is not None else b.at_least], unit)[0]}"
             f" → {_pct(b.share)}"
             for b in self.bands
         )
-        on = "完成率" if self.on == "completion" else "实际值"
-        return f"分档（{on}，含边界）：{bands}，其余 → {_pct(self.otherwise)}"
+        on = _("完成率") if self.on == "completion" else _("实际值")
+        return _("分档（{on}，含边界）：{bands}，其余 → {otherwise}").format(
+            on=on, bands=bands, otherwise=_pct(self.otherwise)
+        )
 
     def score(
         self, items: pd.DataFrame, lower: bool, unit: str | None, explain: bool = True
@@ -287,21 +328,33 @@ class Bands(Rule):
         sign = "≤" if ascending else "≥"
         band_text = np.select(
             conditions,
-            [f"{sign}{text.by_unit([e], shown_unit)[0]} 档" for e in edges],
-            "不在任何档",
+            [
+                _("{sign}{edge} 档").format(sign=sign, edge=text.by_unit([e], shown_unit)[0])
+                for e in edges
+            ],
+            _("不在任何档"),
         )
-        reason = text.cat(
-            text.by_unit(value, shown_unit),
-            " 落在 ",
-            band_text,
-            " → ",
-            text.percent(share),
-            " × ",
-            text.number(full),
-            " = ",
-            text.points(points),
+        reason = text.fill(
+            _("{value} 落在 {band} → {share} × {full} = {points}"),
+            value=text.by_unit(value, shown_unit),
+            band=band_text,
+            share=text.percent(share),
+            full=text.number(full),
+            points=text.points(points),
         )
         return _result(completion, points, reason)
+
+    def sql(self, lower: bool) -> tuple[str, str]:
+        value = "(actual / target)" if self.on == "completion" else "actual"
+        ascending = self.bands[0].at_most is not None
+        sign = "<=" if ascending else ">="
+        edges = [b.at_most if ascending else b.at_least for b in self.bands]
+        share = " ".join(
+            f"WHEN {_settle_sql(value)} {sign} {_lit(compare.settle(e))} THEN {_lit(b.share)}"
+            for b, e in zip(self.bands, edges, strict=True)
+        )
+        share = f"(CASE {share} ELSE {_lit(self.otherwise)} END)"
+        return (value if self.on == "completion" else share), _points_sql(f"full_points * {share}")
 
 
 class Step(Rule):
@@ -316,7 +369,7 @@ class Step(Rule):
     """
 
     type: Literal["step"]
-    label: ClassVar[str] = "扣分"
+    label: ClassVar[str] = N_("扣分")
     knobs: ClassVar[dict[str, Knob]] = {
         "step": Knob(N_("每档")),
         "deduct": Knob(N_("每档扣分")),
@@ -343,10 +396,12 @@ class Step(Rule):
 
     def describe(self, lower: bool = False, unit: str | None = None) -> str:
         step = text.by_unit([self.step], "%" if self.on == "completion" else unit)[0]
-        out = f"每低于目标 {step} 扣 {self.deduct:g} 分"
+        out = _("每低于目标 {step} 扣 {deduct} 分").format(step=step, deduct=f"{self.deduct:g}")
         if self.add:
-            out += f"，每超过 {step} 加 {self.add:g} 分（至多满分的 {_pct(self.max_share)}）"
-        return out + ("（按比例）" if self.mode == "proportional" else "（按整档）")
+            out += _("，每超过 {step} 加 {add} 分（至多满分的 {most}）").format(
+                step=step, add=f"{self.add:g}", most=_pct(self.max_share)
+            )
+        return out + (_("（按比例）") if self.mode == "proportional" else _("（按整档）"))
 
     def score(
         self, items: pd.DataFrame, lower: bool, unit: str | None, explain: bool = True
@@ -374,38 +429,59 @@ class Step(Rule):
         step_text = text.by_unit([self.step], shown_unit)[0]
         # short of target is below it, or above it for lower-is-better (120,000 of bad
         # loans against a target of 0 is 高于目标)
-        (worse, short), (better, over) = (
-            (("高于", "超出"), ("低于", "少")) if lower else (("低于", "差"), ("高于", "超"))
+        worse, better = (
+            (
+                _(
+                    "{actual} 高于目标 {target}，超出 {gap}，"
+                    "计 {steps} 档(每档 {step}) × 扣 {deduct} → {points}"
+                ),
+                _(
+                    "{actual} 低于目标 {target}，少 {gap}，"
+                    "计 {steps} 档(每档 {step}) × 加 {add} → {points}"
+                ),
+            )
+            if lower
+            else (
+                _(
+                    "{actual} 低于目标 {target}，差 {gap}，"
+                    "计 {steps} 档(每档 {step}) × 扣 {deduct} → {points}"
+                ),
+                _(
+                    "{actual} 高于目标 {target}，超 {gap}，"
+                    "计 {steps} 档(每档 {step}) × 加 {add} → {points}"
+                ),
+            )
         )
+        shown = {
+            "actual": a,
+            "target": t,
+            "gap": gap_text,
+            "steps": text.number(steps),
+            "step": step_text,
+            "deduct": f"{self.deduct:g}",
+            "add": f"{self.add:g}",
+            "points": text.points(points),
+        }
         reason = np.select(
             [gap < 0, (gap > 0) & (self.add > 0)],
-            [
-                text.cat(
-                    a,
-                    f" {worse}目标 ",
-                    t,
-                    f"，{short} ",
-                    gap_text,
-                    "，计 ",
-                    text.number(steps),
-                    f" 档(每档 {step_text}) × 扣 {self.deduct:g} → ",
-                    text.points(points),
-                ),
-                text.cat(
-                    a,
-                    f" {better}目标 ",
-                    t,
-                    f"，{over} ",
-                    gap_text,
-                    "，计 ",
-                    text.number(steps),
-                    f" 档(每档 {step_text}) × 加 {self.add:g} → ",
-                    text.points(points),
-                ),
-            ],
-            text.cat(a, " 达到目标 ", t, " → 满分 ", text.points(points)),
+            [text.fill(worse, **shown), text.fill(better, **shown)],
+            text.fill(_("{actual} 达到目标 {target} → 满分 {points}"), **shown),
         )
         return _result(completion, points, reason)
+
+    def sql(self, lower: bool) -> tuple[str, str]:
+        sign = -1 if lower else 1
+        raw = "(actual / target - 1)" if self.on == "completion" else "(actual - target)"
+        gap = _settle_sql(f"{raw} * {sign}")
+        steps = _settle_sql(f"abs({gap}) / {_lit(self.step)}")
+        if self.mode == "whole":
+            steps = f"floor({steps})"
+        less, more = f"-{steps} * {_lit(self.deduct)}", f"{steps} * {_lit(self.add)}"
+        change = f"(CASE WHEN {gap} < 0 THEN {less} ELSE {more} END)"
+        top = f"full_points * {_lit(self.max_share)}"
+        points = _points_sql(f"least(greatest(full_points + {change}, 0), {top})")
+        completion = "(actual / target)" if self.on == "completion" else f"({points} / full_points)"
+        return completion, points
 
 
 class IncidentKind(Frozen):
@@ -463,7 +539,7 @@ class Incidents(Rule):
     """
 
     type: Literal["incidents"]
-    label: ClassVar[str] = "按事项扣分"
+    label: ClassVar[str] = N_("按事项扣分")
     inputs: ClassVar[str] = "incidents"
     knobs: ClassVar[dict[str, Knob]] = {"floor": Knob(N_("保底分"))}
     kinds: dict[str, IncidentKind] = Field(min_length=1)
@@ -474,19 +550,25 @@ class Incidents(Rule):
         return False
 
     def describe(self, lower: bool = False, unit: str | None = None) -> str:
-        kinds = "、".join(
-            f"{name} 每次扣 {k.points:g}"
+        kinds = _("、").join(
+            _("{name} 每次扣 {points}").format(name=name, points=f"{k.points:g}")
             + (
-                f"，{k.escalate_after} 次以上每次扣 {k.then:g}"
+                _("，{after} 次以上每次扣 {then}").format(
+                    after=k.escalate_after, then=f"{k.then:g}"
+                )
                 if k.escalate_after is not None
                 else ""
             )
             if k.points is not None
-            else f"{name} 扣 {k.min:g}-{k.max:g}"
+            else _("{name} 扣 {min}-{max}").format(name=name, min=f"{k.min:g}", max=f"{k.max:g}")
             for name, k in self.kinds.items()
         )
-        tail = "，可透支计入总分" if self.overdraft else f"，最低 {self.floor:g} 分"
-        return f"按事项扣分：{kinds}{tail}"
+        tail = (
+            _("，可透支计入总分")
+            if self.overdraft
+            else _("，最低 {floor} 分").format(floor=f"{self.floor:g}")
+        )
+        return _("按事项扣分：{kinds}{tail}").format(kinds=kinds, tail=tail)
 
     def score(
         self, items: pd.DataFrame, lower: bool, unit: str | None, explain: bool = True
@@ -501,25 +583,23 @@ class Incidents(Rule):
         floored = (~np.asarray(self.overdraft)) & (raw < self.floor)
         reason = np.where(
             deduction == 0,
-            text.cat("无扣分 → 满分 ", text.points(full)),
-            text.cat(
-                items["detail"].to_numpy(object),
-                "，共扣 ",
-                text.number(deduction),
-                " → ",
-                text.number(full),
-                " − ",
-                text.number(deduction),
-                " = ",
-                text.points(raw),
-                np.where(floored, text.cat("，保底 ", text.points(points)), ""),
-                np.where(self.overdraft & (raw < 0), "(透支计入总分)", ""),
+            text.fill(_("无扣分 → 满分 {full}"), full=text.points(full)),
+            text.fill(
+                _("{detail}，共扣 {deduction} → {full} − {deduction} = {raw}{floor}{overdraft}"),
+                detail=items["detail"].to_numpy(object),
+                deduction=text.number(deduction),
+                full=text.number(full),
+                raw=text.points(raw),
+                floor=np.where(
+                    floored, text.fill(_("，保底 {floor}"), floor=text.points(points)), ""
+                ),
+                overdraft=np.where(self.overdraft & (raw < 0), _("(透支计入总分)"), ""),
             ),
         )
         return _result(points / np.where(full == 0, 1, full), points, reason)
 
 
-COMBINE_LABELS = {"mean": "平均", "median": "取中位数", "trimmed": "去掉最高最低后平均"}
+COMBINE_LABELS = {"mean": N_("平均"), "median": N_("取中位数"), "trimmed": N_("去掉最高最低后平均")}
 
 
 class Rating(Rule):
@@ -534,7 +614,7 @@ class Rating(Rule):
     """
 
     type: Literal["rating"]
-    label: ClassVar[str] = "评级"
+    label: ClassVar[str] = N_("评级")
     inputs: ClassVar[str] = "ratings"
     levels: dict[str, float] = Field(min_length=2)
     raters: dict[str, Fraction] | None = None
@@ -567,12 +647,19 @@ class Rating(Rule):
         levels = "/".join(self.levels)
         values = "/".join(f"{v:g}" for v in self.levels.values())
         raters = (
-            "；评价人 " + "、".join(f"{r} {_pct(w)}" for r, w in self.raters.items())
+            _("；评价人 {raters}").format(
+                raters=_("、").join(f"{r} {_pct(w)}" for r, w in self.raters.items())
+            )
             if self.raters
             else ""
         )
-        several = "".join(f"；{r}多人{COMBINE_LABELS[how]}" for r, how in self.combine.items())
-        return f"等级评分：{levels} = {values}{raters}{several}"
+        several = "".join(
+            _("；{rater}多人{how}").format(rater=r, how=_(COMBINE_LABELS[how]))
+            for r, how in self.combine.items()
+        )
+        return _("等级评分：{levels} = {values}{raters}{several}").format(
+            levels=levels, values=values, raters=raters, several=several
+        )
 
     def score(
         self, items: pd.DataFrame, lower: bool, unit: str | None, explain: bool = True
@@ -602,7 +689,7 @@ class Bonus(Rule):
     """
 
     type: Literal["bonus"]
-    label: ClassVar[str] = "加分"
+    label: ClassVar[str] = N_("加分")
     weighted: ClassVar[bool] = False
     knobs: ClassVar[dict[str, Knob]] = {
         "per_unit": Knob(N_("每单位分值")),
@@ -617,11 +704,11 @@ class Bonus(Rule):
         return False
 
     def describe(self, lower: bool = False, unit: str | None = None) -> str:
-        out = f"加分项：每单位 {self.per_unit:g} 分"
+        out = _("加分项：每单位 {per_unit} 分").format(per_unit=f"{self.per_unit:g}")
         if self.cap is not None:
-            out += f"，最多 {self.cap:g}"
+            out += _("，最多 {cap}").format(cap=f"{self.cap:g}")
         if self.floor is not None:
-            out += f"，最少 {self.floor:g}"
+            out += _("，最少 {floor}").format(floor=f"{self.floor:g}")
         return out
 
     def score(
@@ -639,7 +726,7 @@ class Bonus(Rule):
                 raw > (self.cap if self.cap is not None else np.inf),
                 raw < (self.floor if self.floor is not None else -np.inf),
             ],
-            [f"，封顶 {self.cap}", f"，保底 {self.floor}"],
+            [_("，封顶 {cap}").format(cap=self.cap), _("，保底 {floor}").format(floor=self.floor)],
             "",
         )
         reason = text.cat(
@@ -664,7 +751,7 @@ class GivenScore(Rule):
 
     model_config = ConfigDict(populate_by_name=True)
     type: Literal["score"]
-    label: ClassVar[str] = "评分"
+    label: ClassVar[str] = N_("评分")
     given_as: Literal["percent", "points"] = Field("percent", alias="as")
     out_of: float = Field(100.0, gt=0)
     prefer: Literal["leader", "self"] = "leader"
@@ -674,9 +761,13 @@ class GivenScore(Rule):
 
     def describe(self, lower: bool = False, unit: str | None = None) -> str:
         if self.given_as == "points":
-            return "表中给定的评分即得分"
-        who = "上级评分优先，其次自评" if self.prefer == "leader" else "自评优先，其次上级评分"
-        return f"表中给定的评分（满分 {self.out_of:g}）× 满分 / {self.out_of:g}；{who}"
+            return _("表中给定的评分即得分")
+        who = (
+            _("上级评分优先，其次自评") if self.prefer == "leader" else _("自评优先，其次上级评分")
+        )
+        return _("表中给定的评分（满分 {out_of}）× 满分 / {out_of}；{who}").format(
+            out_of=f"{self.out_of:g}", who=who
+        )
 
     def top(self, full_points: np.ndarray) -> np.ndarray:
         """The highest score a sheet may give for an item of ``full_points``."""
@@ -695,15 +786,18 @@ class GivenScore(Rule):
         if not explain:
             return _result(completion, points, None)
         if self.given_as == "points":
-            reason = text.cat("评分 ", text.number(given), " 分（按分值计）→ ", text.points(points))
+            reason = text.fill(
+                _("评分 {given} 分（按分值计）→ {points}"),
+                given=text.number(given),
+                points=text.points(points),
+            )
         else:
-            reason = text.cat(
-                "评分 ",
-                text.number(given),
-                f" / {self.out_of:g} × ",
-                text.number(full),
-                " = ",
-                text.points(points),
+            reason = text.fill(
+                _("评分 {given} / {out_of} × {full} = {points}"),
+                given=text.number(given),
+                out_of=f"{self.out_of:g}",
+                full=text.number(full),
+                points=text.points(points),
             )
         return _result(completion, points, reason)
 

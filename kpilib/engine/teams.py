@@ -238,7 +238,7 @@ def check_plan(plan: Plan) -> list[Problem]:
 def _close(name: str, choices) -> str:
     """The nearest names, for a message: ``（相近的：GMV指标、GMV）`` or empty."""
     close = difflib.get_close_matches(str(name), sorted(map(str, choices)), n=3, cutoff=0.4)
-    return f"（相近的：{'、'.join(close)}）" if close else ""
+    return _("（相近的：{names}）").format(names=_("、").join(close)) if close else ""
 
 
 def check_pay_names(plan: Plan) -> list[Problem]:
@@ -250,13 +250,15 @@ def check_pay_names(plan: Plan) -> list[Problem]:
     where = str(plan.path)
     indicators = set(plan.indicators)
     sections = {i.section for i in plan.indicators.values() if i.section}
-    named = [(f"pay.fines.{i}.item", fine.item, "罚款") for i, fine in enumerate(pay.fines)]
+    named = [(f"pay.fines.{i}.item", fine.item, _("罚款")) for i, fine in enumerate(pay.fines)]
     if pay.commission is not None:
-        named.append(("pay.commission.item", pay.commission.item, "提成"))
+        named.append(("pay.commission.item", pay.commission.item, _("提成")))
     problems = [
         Problem(
-            f"{what}的指标 {item!r} 不在方案的指标中{_close(item, indicators)}",
-            "写方案 indicators: 下的一个指标名",
+            _("{what}的指标 {item!r} 不在方案的指标中{close}").format(
+                what=what, item=item, close=_close(item, indicators)
+            ),
+            _("写方案 indicators: 下的一个指标名"),
             file=where,
             where=key,
             code="unknown_indicator",
@@ -270,9 +272,10 @@ def check_pay_names(plan: Plan) -> list[Problem]:
             if key not in indicators | sections:
                 problems.append(
                     Problem(
-                        f"奖金池 {pool.name} 的 split 写了 {key!r}，它不是方案的指标或板块"
-                        f"{_close(key, indicators | sections)}",
-                        "写方案中的指标名或 section（板块）名",
+                        _(
+                            "奖金池 {pool} 的 split 写了 {key!r}，它不是方案的指标或板块{close}"
+                        ).format(pool=pool.name, key=key, close=_close(key, indicators | sections)),
+                        _("写方案中的指标名或 section（板块）名"),
                         file=where,
                         where=f"pay.pools.{i}.split.{key}",
                         code="unknown_indicator",
@@ -281,9 +284,12 @@ def check_pay_names(plan: Plan) -> list[Problem]:
         if pool.mean_of is not None and pool.mean_of != "all" and pool.mean_of not in earlier:
             problems.append(
                 Problem(
-                    f"奖金池 {pool.name} 的 mean_of {pool.mean_of!r} 不是排在它前面的奖金池"
-                    f"{_close(pool.mean_of, earlier)}",
-                    f"写前面的奖金池之一：{'、'.join(earlier) or '（无）'}，或 all",
+                    _("奖金池 {pool} 的 mean_of {mean_of!r} 不是排在它前面的奖金池{close}").format(
+                        pool=pool.name, mean_of=pool.mean_of, close=_close(pool.mean_of, earlier)
+                    ),
+                    _("写前面的奖金池之一：{names}，或 all").format(
+                        names="、".join(earlier) or _("（无）")
+                    ),
                     file=where,
                     where=f"pay.pools.{i}.mean_of",
                     code="unknown_pool",
@@ -372,13 +378,18 @@ def derive_targets(plan: Plan, targets: pd.DataFrame, problems: list) -> pd.Data
 
 
 def team_actuals(
-    plan: Plan, items: pd.DataFrame, values: pd.DataFrame, problems: list
+    plan: Plan,
+    items: pd.DataFrame,
+    values: pd.DataFrame,
+    problems: list,
+    outside: pd.Index | None = None,
 ) -> pd.DataFrame:
     """Actuals of ``team:`` indicators: the members' actuals of the named items, aggregated.
 
     ``values`` are the month's actuals (person, item, value); members are everyone in
-    the targets, narrowed by ``roles`` and ``people``. The holder's own figures count
-    only when ``people`` lists them.
+    the targets, narrowed by ``roles`` and ``people``, less ``outside`` (people excluded
+    from the month, :func:`left_out`). The holder's own figures count only when
+    ``people`` lists them.
     """
     teams = {n: i.team for n, i in plan.indicators.items() if i.team}
     if not teams:
@@ -405,6 +416,8 @@ def team_actuals(
                     )
                 )
             members &= roles.index.isin(team.people)
+        if outside is not None:  # 不参加考核 this month: out of the team's statistics
+            members &= ~roles.index.isin(outside)
         picked = values[
             values["person"].isin(members[members].index) & values["item"].isin(team.items)
         ]
@@ -519,6 +532,31 @@ def _holds(condition: str, table: pd.DataFrame) -> np.ndarray:
     return value & np.logical_and.reduce(seen) if seen else value.copy()
 
 
+def left_out(
+    plan: Plan, measures: pd.DataFrame | None, persons: pd.Index, month: str | None
+) -> pd.Index:
+    """The people an exclusion leaves out of the month before it is scored.
+
+    Only exclusions whose condition reads the month's measures and staff dates
+    (``probation``, ``tenure_months``) can be decided before scoring; those are left
+    out of the department's functions (``rank()``, ``mean()``...) and team actuals. An
+    exclusion on ``total`` or ``completion`` is decided after scoring: the people it
+    excludes are still in that month's functions (their score is needed to decide).
+    """
+    before = [
+        r for r in plan.exclusions if not Formula.parse(r.when).names & {"total", "completion"}
+    ]
+    if not before:
+        return pd.Index([])
+    table = staff_facts(plan, persons, month)
+    if measures is not None:
+        table = pd.concat([table, measures.reindex(persons)], axis=1)
+    hit = np.zeros(len(persons), bool)
+    for rule in before:
+        hit |= _holds(rule.when, table)
+    return persons[hit]
+
+
 def exclude_and_cap(
     plan: Plan, people: pd.DataFrame, measures: pd.DataFrame | None, month: str | None
 ) -> pd.DataFrame:
@@ -591,4 +629,5 @@ __all__ = [
     "limit_sections",
     "staff_facts",
     "exclude_and_cap",
+    "left_out",
 ]

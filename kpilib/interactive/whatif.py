@@ -239,7 +239,7 @@ def with_sections(plan: Plan, sections: dict[str, dict | None] | None) -> Plan:
         try:
             limits[name] = SectionLimit.model_validate({**data, **changes})
         except ValidationError as exc:
-            problems += _invalid(exc, plan, where, f"板块 {name} 的封顶/保底")
+            problems += _invalid(exc, plan, where, _("板块 {name} 的封顶/保底").format(name=name))
     if problems:
         raise PlanError(problems)
     return plan.model_copy(update={"sections": limits})
@@ -323,7 +323,7 @@ def with_distribution(
                 {**data, "ratios": [table[g] for g in names if g in table]}
             )
         except ValidationError as exc:
-            problems += _invalid(exc, plan, where, "强制分布比例")
+            problems += _invalid(exc, plan, where, _("强制分布比例"))
     if distribution is not None:
         reserved = sum(
             r.share if r.share is not None else (r.min or 0) for r in distribution.ratios
@@ -493,18 +493,27 @@ class Comparison:
                 "_abs", ascending=False, kind="stable"
             )
         shown = changed.head(limit)
+        more = _("，显示前 {limit}").format(limit=limit) if len(changed) > limit else ""
         parts = [
-            f"<h4>等级变化的人员（{len(self.moved)} 人）</h4>",
-            _people_table(moved) if len(moved) else "<p>没有人的等级发生变化。</p>",
-            "<h4>等级分布</h4>",
+            "<h4>" + _("等级变化的人员（{count} 人）").format(count=len(self.moved)) + "</h4>",
+            _people_table(moved) if len(moved) else "<p>" + _("没有人的等级发生变化。") + "</p>",
+            "<h4>" + _("等级分布") + "</h4>",
             self.grades.rename(
-                columns={"grade": "等级", "before": "原方案", "after": "新方案", "change": "变化"}
+                columns={
+                    "grade": _("等级"),
+                    "before": _("原方案"),
+                    "after": _("新方案"),
+                    "change": _("变化"),
+                }
             ).to_html(index=False, border=0, classes="kpi"),
-            "<h4>合计</h4>",
+            "<h4>" + _("合计") + "</h4>",
             _totals_table(self.totals),
-            f"<h4>得分或绩效奖金变化的人员（{len(changed)} 人"
-            f"{'，显示前 ' + str(limit) if len(changed) > limit else ''}）</h4>",
-            _people_table(shown) if len(shown) else "<p>没有变化。</p>",
+            "<h4>"
+            + _("得分或绩效奖金变化的人员（{count} 人{more}）").format(
+                count=len(changed), more=more
+            )
+            + "</h4>",
+            _people_table(shown) if len(shown) else "<p>" + _("没有变化。") + "</p>",
         ]
         return "".join(parts)
 
@@ -515,15 +524,15 @@ class Comparison:
 def _people_table(frame: pd.DataFrame) -> str:
     table = pd.DataFrame(
         {
-            "姓名": frame["person"].to_numpy(),
-            "岗位": frame["role"].to_numpy(),
-            "原总分": text.points(frame["total_before"]),
-            "新总分": text.points(frame["total_after"]),
-            "原等级": frame["grade_before"].to_numpy(),
-            "新等级": frame["grade_after"].to_numpy(),
-            "原绩效奖金": text.money(frame["pay_before"]),
-            "新绩效奖金": text.money(frame["pay_after"]),
-            "增减(元)": text.money(frame["pay_change"], signed=True),
+            _("姓名"): frame["person"].to_numpy(),
+            _("岗位"): frame["role"].to_numpy(),
+            _("原总分"): text.points(frame["total_before"]),
+            _("新总分"): text.points(frame["total_after"]),
+            _("原等级"): frame["grade_before"].to_numpy(),
+            _("新等级"): frame["grade_after"].to_numpy(),
+            _("原绩效奖金"): text.money(frame["pay_before"]),
+            _("新绩效奖金"): text.money(frame["pay_after"]),
+            _("增减(元)"): text.money(frame["pay_change"], signed=True),
         }
     )
     return table.to_html(index=False, border=0, classes="kpi")
@@ -537,10 +546,10 @@ def _totals_table(totals: pd.DataFrame) -> str:
 
     table = pd.DataFrame(
         {
-            "项目": totals["measure"],
-            "原方案": totals["before"].map(shown),
-            "新方案": totals["after"].map(shown),
-            "变化": totals["change"].map(shown),
+            _("项目"): totals["measure"],
+            _("原方案"): totals["before"].map(shown),
+            _("新方案"): totals["after"].map(shown),
+            _("变化"): totals["change"].map(shown),
         }
     )
     return table.to_html(index=False, border=0, classes="kpi")
@@ -713,17 +722,17 @@ def _totals(people: pd.DataFrame) -> pd.DataFrame:
     after_pay = sum(people["pay_after"], Decimal(0)) if has_pay else None
     change = people["pay_change"]
     rows = [
-        ("人数", len(people), len(people), 0),
+        (_("人数"), len(people), len(people), 0),
         (
-            "平均总分",
+            _("平均总分"),
             round(float(people["total_before"].mean()), 2),
             round(float(people["total_after"].mean()), 2),
             round(float(people["total_after"].mean() - people["total_before"].mean()), 2),
         ),
-        ("等级变化人数", None, int(people["grade_changed"].sum()), None),
-        ("绩效奖金合计(元)", before_pay, after_pay, after_pay - before_pay if has_pay else None),
-        ("绩效奖金增加人数", None, int((change > 0).sum()) if has_pay else None, None),
-        ("绩效奖金减少人数", None, int((change < 0).sum()) if has_pay else None, None),
+        (_("等级变化人数"), None, int(people["grade_changed"].sum()), None),
+        (_("绩效奖金合计(元)"), before_pay, after_pay, after_pay - before_pay if has_pay else None),
+        (_("绩效奖金增加人数"), None, int((change > 0).sum()) if has_pay else None, None),
+        (_("绩效奖金减少人数"), None, int((change < 0).sum()) if has_pay else None, None),
     ]
     return pd.DataFrame(rows, columns=["measure", "before", "after", "change"])
 
@@ -809,18 +818,20 @@ def sensitivity_chart(sweep: pd.DataFrame, indicator: str) -> Figure:
                 )
             bottom += counts
         ax.set_xticks(x, text.percent(sweep["weight"]))
-        ax.set_xlabel(f"{indicator} 的权重")
-        ax.set_ylabel("人数")
+        ax.set_xlabel(_("{indicator} 的权重").format(indicator=indicator))
+        ax.set_ylabel(_("人数"))
         ax.yaxis.get_major_locator().set_params(integer=True)
         if sweep["pay"].notna().all():
             pay = ax.twinx()
             pay.plot(
-                x, sweep["pay"].astype(float), color="#2c3e50", marker="o", label="绩效奖金合计"
+                x, sweep["pay"].astype(float), color="#2c3e50", marker="o", label=_("绩效奖金合计")
             )
-            pay.set_ylabel("绩效奖金合计(元)")
+            pay.set_ylabel(_("绩效奖金合计(元)"))
             pay.legend(loc="upper right", fontsize=8)
         ax.legend(loc="upper left", fontsize=8, ncols=len(grades))
-        ax.set_title(f"{indicator} 权重敏感性：等级分布与绩效奖金", fontsize=11)
+        ax.set_title(
+            _("{indicator} 权重敏感性：等级分布与绩效奖金").format(indicator=indicator), fontsize=11
+        )
     return fig
 
 
@@ -1043,9 +1054,11 @@ def save_plan(
     data = plan.model_dump(mode="json", exclude_defaults=True)
     data.update(department=path.stem, sources={k: v for k, v in sources.items() if v is not None})
     header = [
-        f"# 模拟方案（what-if），由 {Path(plan.path).name} 修改而来"
-        f"（原方案版本 {(original.digest or '')[:12]}）。",
-        "# 改动：" if len(diff) else "# 与原方案相同。",
+        "# "
+        + _("模拟方案（what-if），由 {file} 修改而来（原方案版本 {digest}）。").format(
+            file=Path(plan.path).name, digest=(original.digest or "")[:12]
+        ),
+        "# " + (_("改动：") if len(diff) else _("与原方案相同。")),
         *(
             f"#   {what}: {_shown(b)} → {_shown(a)}"
             for _where, what, b, a in diff.itertuples(index=False)
@@ -1064,7 +1077,7 @@ def _relative(target: Path, folder: Path) -> str:
 
 
 def _shown(value) -> str:
-    return "（无）" if value is None else str(value)
+    return _("（无）") if value is None else str(value)
 
 
 def draft_path(plan: Plan, name: str | None = None) -> Path:

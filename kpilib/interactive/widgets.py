@@ -31,7 +31,7 @@ import numpy as np
 from kpilib import text
 from kpilib.engine.plan import Plan
 from kpilib.errors import KpiError
-from kpilib.i18n import _
+from kpilib.i18n import N_, _
 from kpilib.interactive.whatif import (
     Comparison,
     WhatIf,
@@ -93,24 +93,32 @@ class WhatIfApp:
             .agg(lambda s: s.mode().iloc[0])
         )  # one value per indicator: a few dozen
         self.indicator = w.Dropdown(
-            options=list(carried.index), description="指标", layout=w.Layout(width="420px")
+            options=list(carried.index), description=_("指标"), layout=w.Layout(width="420px")
         )
         self.controls = w.VBox()
         self.plan_controls = w.VBox()
         self.status = w.HTML()
         self.tables = w.HTML()
         self.chart = w.Image(format="png")
-        self.reset_button = w.Button(description="全部还原", icon="undo")
+        self.reset_button = w.Button(description=_("全部还原"), icon="undo")
         self.save_name = w.Text(
-            placeholder="新方案文件名（可空：自动命名）", layout=w.Layout(width="300px")
+            placeholder=_("新方案文件名（可空：自动命名）"), layout=w.Layout(width="300px")
         )
-        self.save_button = w.Button(description="保存为新方案", icon="save", button_style="primary")
+        self.save_button = w.Button(
+            description=_("保存为新方案"), icon="save", button_style="primary"
+        )
         self.indicator.observe(lambda _: self._show_controls(), "value")
         self.reset_button.on_click(lambda _: self.reset())
         self.save_button.on_click(lambda _: self.save())
         self.widget = w.VBox(
             [
-                w.HTML(f"<h3>{html.escape(self.plan.name)} · {html.escape(month)} 模拟调整</h3>"),
+                w.HTML(
+                    "<h3>"
+                    + _("{name} · {month} 模拟调整").format(
+                        name=html.escape(self.plan.name), month=html.escape(month)
+                    )
+                    + "</h3>"
+                ),
                 self.indicator,
                 self.controls,
                 self.plan_controls,
@@ -218,9 +226,12 @@ class WhatIfApp:
             self.status.value = f'<p style="color:#c0392b">{html.escape(str(exc))}</p>'
             return None
         self.status.value = (
-            f"<p>已保存为草稿 <code>{html.escape(str(saved))}</code>（原方案未改动；"
-            f"发布用 <code>kpi plan publish {html.escape(str(saved))}</code>）。"
-            f"改动：</p>"
+            "<p>"
+            + _(
+                "已保存为草稿 <code>{path}</code>（原方案未改动；"
+                "发布用 <code>kpi plan publish {path}</code>）。改动："
+            ).format(path=html.escape(str(saved)))
+            + "</p>"
             + diff[["what", "before", "after"]]
             .rename(columns={"what": _("改动"), "before": _("原值"), "after": _("新值")})
             .to_html(index=False, border=0, classes="kpi")
@@ -240,7 +251,7 @@ class WhatIfApp:
                 min=0,
                 max=100,
                 step=1,
-                description="权重 %",
+                description=_("权重 %"),
                 continuous_update=False,
             )
             slider.observe(lambda c: self._changed(indicator, weight=c["new"] / 100), "value")
@@ -259,7 +270,7 @@ class WhatIfApp:
             boxes = [
                 w.FloatText(
                     value=getattr(b, kind),
-                    description=f"{sign}{i + 1}档",
+                    description=_("{sign}{number}档").format(sign=sign, number=i + 1),
                     layout=w.Layout(width="160px"),
                 )
                 for i, b in enumerate(rule.bands)
@@ -268,7 +279,7 @@ class WhatIfApp:
                 box.observe(
                     lambda _: self._changed(indicator, edges=[b.value for b in boxes]), "value"
                 )
-            return w.VBox([w.HTML(f"{label}（含边界）"), w.HBox(boxes)])
+            return w.VBox([w.HTML(_("{label}（含边界）").format(label=label)), w.HBox(boxes)])
         value = getattr(rule, param)
         if knob.percent:
             low, high = knob.low, knob.high
@@ -288,7 +299,7 @@ class WhatIfApp:
                 return slider
             on = w.Checkbox(
                 value=value is not None,
-                description="启用",
+                description=_("启用"),
                 indent=False,
                 layout=w.Layout(width="70px"),
             )
@@ -316,6 +327,7 @@ class WhatIfApp:
         rows = []
         for name, limit in plan.sections.items():
             for key, label in LIMIT_LABELS.items():
+                label = _(label)
                 value = getattr(limit, key)
                 if value is None:
                     continue
@@ -335,16 +347,19 @@ class WhatIfApp:
                 )
                 rows.append(control)
         if rows:
-            rows.insert(0, w.HTML("<b>板块封顶 / 保底</b>"))
+            rows.insert(0, w.HTML("<b>" + _("板块封顶 / 保底") + "</b>"))
         distribution = plan.calibration.distribution if plan.calibration else None
         if distribution is not None:
-            rows.append(w.HTML("<b>强制分布比例</b>（按名次，组内人数 × 比例）"))
+            rows.append(
+                w.HTML("<b>" + _("强制分布比例") + "</b>" + _("（按名次，组内人数 × 比例）"))
+            )
             for ratio in distribution.ratios:
                 for key, label in RATIO_LABELS.items():
                     value = getattr(ratio, key)
                     if value is None:
                         continue
-                    control = _slider(f"{ratio.grade} {label} %", 100 * value, (0, 100), 1)
+                    shown = " ".join([ratio.grade, _(label), "%"])
+                    control = _slider(shown, 100 * value, (0, 100), 1)
                     control.observe(
                         lambda c, grade=ratio.grade, key=key: self._plan_changed(
                             ratios=_merged(self.ratios, grade, {key: c["new"] / 100})
@@ -387,16 +402,16 @@ class GradeChart:
             self.ax = ax = self.fig.add_subplot()
             x = np.arange(len(grades))
             self.before = ax.bar(
-                x - 0.2, grades["before"], width=0.4, color="#aab7b8", label="原方案"
+                x - 0.2, grades["before"], width=0.4, color="#aab7b8", label=_("原方案")
             )
             self.after = ax.bar(
-                x + 0.2, grades["after"], width=0.4, color="#2e86c1", label="新方案"
+                x + 0.2, grades["after"], width=0.4, color="#2e86c1", label=_("新方案")
             )
             ax.set_xticks(x, self.names)
-            ax.set_ylabel("人数")
+            ax.set_ylabel(_("人数"))
             ax.yaxis.get_major_locator().set_params(integer=True)
             ax.legend(fontsize=8)
-            ax.set_title("等级分布：原方案与新方案", fontsize=10)
+            ax.set_title(_("等级分布：原方案与新方案"), fontsize=10)
         self._png()  # lays the figure out once ...
         self.fig.set_layout_engine("none")  # ... and keeps that layout
 
@@ -430,12 +445,12 @@ class GradeChart:
 
 
 LIMIT_LABELS = {
-    "cap": "封顶",
-    "floor": "保底",
-    "cap_points": "封顶(分)",
-    "floor_points": "保底(分)",
+    "cap": N_("封顶"),
+    "floor": N_("保底"),
+    "cap_points": N_("封顶(分)"),
+    "floor_points": N_("保底(分)"),
 }
-RATIO_LABELS = {"share": "比例", "min": "最少", "max": "最多"}
+RATIO_LABELS = {"share": N_("比例"), "min": N_("最少"), "max": N_("最多")}
 
 
 def _merged(state: dict, key: str, changes: dict) -> dict:
@@ -459,15 +474,27 @@ def _slider(description: str, value: float, bounds: tuple, step: float) -> w.Flo
 def _changes_text(
     plan: Plan, rules: dict, weights: dict, sections: dict | None = None, ratios: dict | None = None
 ) -> str:
-    parts = [f"{k} 权重 {text.percent([v])[0]}" for k, v in weights.items()]
+    parts = [
+        _("{indicator} 权重 {weight}").format(indicator=k, weight=text.percent([v])[0])
+        for k, v in weights.items()
+    ]
     for name, changes in (sections or {}).items():
         for key, value in changes.items():
-            shown = text.percent([value])[0] if key in ("cap", "floor") else f"{value:g} 分"
-            parts.append(f"{name} {LIMIT_LABELS.get(key, key)} {shown}")
+            shown = (
+                text.percent([value])[0]
+                if key in ("cap", "floor")
+                else _("{points} 分").format(points=f"{value:g}")
+            )
+            what = _(LIMIT_LABELS[key]) if key in LIMIT_LABELS else key
+            parts.append(" ".join([name, what, shown]))
     for grade, changes in (ratios or {}).items():
         for key, value in changes.items():
             parts.append(
-                f"强制分布 {grade} {RATIO_LABELS.get(key, key)} {text.percent([value])[0]}"
+                _("强制分布 {grade} {what} {share}").format(
+                    grade=grade,
+                    what=_(RATIO_LABELS[key]) if key in RATIO_LABELS else key,
+                    share=text.percent([value])[0],
+                )
             )
     for indicator, changes in rules.items():
         knobs = plan.indicators[indicator].rule.knobs
@@ -482,8 +509,9 @@ def _changes_text(
             )
             parts.append(" ".join([indicator, _(knob.label), shown]))
     if not parts:
-        return "<p>当前与原方案相同。改动任一控件即重新计算。</p>"
-    return "<p>当前改动：" + html.escape("；".join(parts)) + "</p>"
+        return "<p>" + _("当前与原方案相同。改动任一控件即重新计算。") + "</p>"
+    shown = _("当前改动：{changes}").format(changes=html.escape(_("；").join(parts)))
+    return "<p>" + shown + "</p>"
 
 
 __all__ = ["WhatIfApp", "GradeChart", "render"]

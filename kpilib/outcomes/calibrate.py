@@ -100,10 +100,15 @@ def calibrate(
         excess = members[places:]
         target = quota.to or names[position + 1]
         grade[excess] = target
-        people.loc[excess, "calibration"] = (
-            f"{name}名额 {quota.at_most * 100:g}% × {n} 人 = {places} 人，按总分、"
-            + "、".join(TIE_KEYS[k] for k in config.tie_break)
-            + f" 排序未入选 → {target}"
+        people.loc[excess, "calibration"] = _(
+            "{grade}名额 {share}% × {count} 人 = {places} 人，按{keys}排序未入选 → {target}"
+        ).format(
+            grade=name,
+            share=f"{quota.at_most * 100:g}",
+            count=n,
+            places=places,
+            keys=_("、").join([_("总分"), *(_(TIE_KEYS[k]) for k in config.tie_break)]),
+            target=target,
         )
     people["grade"] = grade
     if config.distribution is not None:

@@ -167,7 +167,9 @@ def flags(people: pd.DataFrame, plan: Plan, items: pd.DataFrame | None = None) -
                     "months": months,
                     "award": [rule.award] * len(rows),
                     "reason": [
-                        f"{m}：{shown(rule.when, plan)}（{_describe(rule, k)}）"
+                        _("{month}：{condition}（{count}）").format(
+                            month=m, condition=shown(rule.when, plan), count=_describe(rule, k)
+                        )
                         + (f" → {rule.action}" if rule.action else "")
                         for m, k in zip(months, n, strict=True)
                     ],
@@ -218,17 +220,17 @@ def _trigger(row, col, count, rule, calendar, labels) -> str:
         picked = [c for c in range(first, col + 1) if row[c]]
         if rule.fires == "each":
             picked = picked[-rule.months :]
-    return "、".join(labels[picked])
+    return _("、").join(labels[picked])
 
 
 def _describe(rule: ConsequenceRule, count: int) -> str:
     if rule.over == "month":
-        return "本月"
+        return _("本月")
     if rule.over == "year":
-        return f"年内第{count}次"
+        return _("年内第{count}次").format(count=count)
     if rule.over == "consecutive":
-        return f"连续{count}个月"
-    return f"近{rule.window}个月内{count}次"
+        return _("连续{count}个月").format(count=count)
+    return _("近{window}个月内{count}次").format(window=rule.window, count=count)
 
 
 def annual(people: pd.DataFrame) -> pd.DataFrame:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from kpilib import compare
+from kpilib import compare, text
 from kpilib.engine.policy import Distribution
 from kpilib.errors import PlanError, Problem
 from kpilib.i18n import _
@@ -95,16 +95,19 @@ def distribute(
             )
             new = np.array(names, dtype=object)[best.to_numpy()]
         moved = new != people.loc[members, "grade"].to_numpy()
-        label = "、".join(
+        label = _("、").join(
             f"{r.grade} {r.share * 100:g}%"
             if r.share is not None
             else f"{r.grade} {'' if r.min is None else f'≥{r.min * 100:g}%'}"
             f"{'' if r.max is None else f'≤{r.max * 100:g}%'}"
             for r in config.ratios
         )
-        people.loc[members[moved], "calibration"] = f"强制分布（{label}，{n} 人按名次）→ " + new[
-            moved
-        ].astype(object)
+        people.loc[members[moved], "calibration"] = text.fill(
+            _("强制分布（{ratios}，{count} 人按名次）→ {grade}"),
+            ratios=label,
+            count=str(n),
+            grade=new[moved].astype(object),
+        )
         people.loc[members, "grade"] = new
     return people
 
@@ -152,13 +155,11 @@ def review(people: pd.DataFrame, overrides: pd.DataFrame | None, plan: Plan) -> 
     people = people.copy()
     at = people.reset_index().set_index("person")["index"]
     rows = at[overrides["person"]].to_numpy()
-    people.loc[rows, "calibration"] = (
-        "复核调整（"
-        + overrides["made_by"].to_numpy(object)
-        + "）："
-        + overrides["reason"].to_numpy(object)
-        + " → "
-        + overrides["grade"].to_numpy(object)
+    people.loc[rows, "calibration"] = text.fill(
+        _("复核调整（{made_by}）：{reason} → {grade}"),
+        made_by=overrides["made_by"].to_numpy(object),
+        reason=overrides["reason"].to_numpy(object),
+        grade=overrides["grade"].to_numpy(object),
     )
     people.loc[rows, "grade"] = overrides["grade"].to_numpy(object)
     return people

@@ -81,13 +81,18 @@ def fines(plan: Plan, items: pd.DataFrame) -> pd.DataFrame:
                     "person": rows["person"].to_numpy()[hit],
                     "kind": "罚款",
                     "amount": _decimal(fen[hit]),
-                    "reason": text.cat(
-                        f"{fine.name}：{fine.item} ",
-                        count[hit].astype(str),
-                        f" 次，第 {fine.start} 次起",
-                        "每次" if fine.each else "",
-                        f"罚 {fine.amount} 元 → ",
-                        _yuan_text(fen[hit]),
+                    "reason": text.fill(
+                        _(
+                            "{name}：{item} {count} 次，"
+                            "第 {start} 次起{each}罚 {amount} 元 → {fine}"
+                        ),
+                        name=fine.name,
+                        item=fine.item,
+                        count=count[hit].astype(str),
+                        start=str(fine.start),
+                        each=_("每次") if fine.each else "",
+                        amount=str(fine.amount),
+                        fine=_yuan_text(fen[hit]),
                     ),
                 }
             )
@@ -132,17 +137,17 @@ def commission(plan: Plan, items: pd.DataFrame) -> pd.DataFrame:
     for i, band in enumerate(config.bands):
         if band.upto is not None:
             upper = _div(target * _ppm(band.upto), PPM)
-            edge = f"目标 {band.upto * 100:g}%"
+            edge = _("目标 {share}%").format(share=f"{band.upto * 100:g}")
         elif band.upto_amount is not None:
             upper = np.full(len(rows), to_fen(band.upto_amount))
-            edge = f"{band.upto_amount:,} 元"
+            edge = _("{amount} 元").format(amount=f"{band.upto_amount:,}")
         else:
             upper, edge = np.full(len(rows), np.iinfo(np.int64).max), None
         part = np.clip(amount, lower, upper) - lower
         reached = np.where((reached < 0) & (amount <= upper), i, reached)
         if config.progressive:
             total += part * _ppm(band.rate)
-            said = f"至{edge}部分 " if edge else "以上部分 "
+            said = _("至{edge}部分 ").format(edge=edge) if edge else _("以上部分 ")
             pieces = np.where(
                 part > 0,
                 text.cat(
@@ -160,13 +165,19 @@ def commission(plan: Plan, items: pd.DataFrame) -> pd.DataFrame:
         total = amount * rates
         pieces = text.cat(_yuan_text(amount), " × ", text.number(rates / PPM * 100), "%")
     fen = _div(total, PPM)
-    reason = text.cat(
-        f"提成：{config.item} ", _yuan_text(amount), " 元；", pieces, " = ", _yuan_text(fen)
+    reason = text.fill(
+        _("提成：{item} {amount} 元；{pieces} = {commission}"),
+        item=config.item,
+        amount=_yuan_text(amount),
+        pieces=pieces,
+        commission=_yuan_text(fen),
     )
     if config.cap is not None:
         capped = fen > to_fen(config.cap)
         fen = np.minimum(fen, to_fen(config.cap))
-        reason = np.where(capped, text.cat(reason, f"，封顶 {config.cap:,.2f}"), reason)
+        reason = np.where(
+            capped, text.cat(reason, _("，封顶 {cap}").format(cap=f"{config.cap:,.2f}")), reason
+        )
     return pd.DataFrame(
         {
             "person": rows["person"].to_numpy(),
@@ -184,18 +195,20 @@ def per_person(lines: pd.DataFrame, persons: pd.Series) -> pd.DataFrame:
     """
     lines = lines if len(lines) else pd.DataFrame(columns=["person", "kind", "amount", "reason"])
     by = lines["made_by"] if "made_by" in lines else pd.Series("", index=lines.index)
-    said = text.cat(
-        lines["kind"].to_numpy(object),
-        " ",
-        text.money(list(lines["amount"]), signed=True),
-        "（",
-        lines["reason"].to_numpy(object),
-        np.where(by.fillna("").to_numpy(object) != "", text.cat("，", by.fillna("")), ""),
-        "）",
+    said = text.fill(
+        _("{kind} {amount}（{reason}{by}）"),
+        kind=lines["kind"].to_numpy(object),
+        amount=text.money(list(lines["amount"]), signed=True),
+        reason=lines["reason"].to_numpy(object),
+        by=np.where(
+            by.fillna("").to_numpy(object) != "",
+            text.fill(_("，{by}"), by=by.fillna("").to_numpy(object)),
+            "",
+        ),
     )
     grouped = lines.assign(said=said).groupby("person", sort=False)
     total = grouped["amount"].agg(lambda a: sum(a, Decimal("0.00")))
-    reason = grouped["said"].agg("；".join)
+    reason = grouped["said"].agg(_("；").join)
     persons = pd.Index(persons)
     return pd.DataFrame(
         {
@@ -293,22 +306,23 @@ def pools(plan: Plan, people: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame
             else:
                 factor = np.full(len(members), float(coefficient))
             gross = _div(mean * np.rint(factor * PPM).astype(np.int64), PPM)
-            reason = text.cat(
-                f"{pool.mean_of if pool.mean_of != 'all' else '全员'}平均奖金 ",
-                _yuan_text([mean])[0],
-                " × 调节系数 ",
-                text.number(factor),
-                " = ",
-                _yuan_text(gross),
+            reason = text.fill(
+                _("{who}平均奖金 {mean} × 调节系数 {factor} = {bonus}"),
+                who=pool.mean_of if pool.mean_of != "all" else _("全员"),
+                mean=_yuan_text([mean])[0],
+                factor=text.number(factor),
+                bonus=_yuan_text(gross),
             )
         paid = _div(gross * _ppm(pool.paid), PPM)
         if pool.paid < 1:
             reason = text.cat(
                 reason,
-                f"；× {pool.paid * 100:g}% 当期发放 ",
-                _yuan_text(paid),
-                "，延期 ",
-                _yuan_text(gross - paid),
+                text.fill(
+                    _("；× {share}% 当期发放 {paid}，延期 {deferred}"),
+                    share=f"{pool.paid * 100:g}",
+                    paid=_yuan_text(paid),
+                    deferred=_yuan_text(gross - paid),
+                ),
             )
         done[pool.name] = pd.DataFrame(
             {
@@ -371,7 +385,11 @@ def deferral(plan: Plan, bonus: pd.Series, last_year: pd.Series) -> pd.DataFrame
     grant = np.zeros(len(now), np.int64)
     reason = np.where(
         deferred > 0,
-        text.cat(f"超过上年同期 {config.above * 100:g}% 的部分延期 ", _yuan_text(deferred)),
+        text.fill(
+            _("超过上年同期 {share}% 的部分延期 {deferred}"),
+            share=f"{config.above * 100:g}",
+            deferred=_yuan_text(deferred),
+        ),
         "",
     )
     if config.below is not None:
@@ -382,13 +400,16 @@ def deferral(plan: Plan, bonus: pd.Series, last_year: pd.Series) -> pd.DataFrame
         grant = top - loan
         reason = np.where(
             low,
-            text.cat(
-                f"低于上年同期 {config.below * 100:g}%，补足到 {config.top_up * 100:g}% 共 ",
-                _yuan_text(top),
-                "：借支 ",
-                _yuan_text(loan),
-                "（计入个人奖金池，负值），补足 ",
-                _yuan_text(grant),
+            text.fill(
+                _(
+                    "低于上年同期 {below}%，补足到 {top_up}% 共 {top}：借支 {loan}"
+                    "（计入个人奖金池，负值），补足 {grant}"
+                ),
+                below=f"{config.below * 100:g}",
+                top_up=f"{config.top_up * 100:g}",
+                top=_yuan_text(top),
+                loan=_yuan_text(loan),
+                grant=_yuan_text(grant),
             ),
             reason,
         )
@@ -408,25 +429,35 @@ def deferral(plan: Plan, bonus: pd.Series, last_year: pd.Series) -> pd.DataFrame
 
 
 def carry_levels(
-    plan: Plan, history: pd.DataFrame, items: pd.DataFrame | None = None
+    plan: Plan, history: pd.DataFrame, items: pd.DataFrame | None = None, step: str = "month"
 ) -> pd.DataFrame:
     """Each person's pay level month by month (``pay.levels``), from stored months.
 
     A month's level is the one carried from the person's month before (their first
-    month: ``start`` for them, else ``default``). ``down`` moves one level lower for
-    the next month once its condition held ``months`` months running; ``up`` one
-    higher; a move starts both counts afresh.
+    month: ``start`` for them, else ``start`` for their role, else ``default``). ``down``
+    moves one level lower for the next month once its condition held ``months`` months
+    running; ``up`` one higher; a move starts both counts afresh. ``reassign`` (另行安排
+    其他职位) leaves the next level blank once its condition held ``months`` months
+    running, whatever moved in between; a person back on the levels later starts at
+    ``default``, as a new person does.
 
     Parameters
     ----------
     history : DataFrame
-        People rows with ``month`` (``kpilib.store.load(plan).people``).
+        People rows with ``month`` (``kpilib.store.load(plan).people``), or with the
+        column ``step`` names.
+    items : DataFrame, optional
+        Their items, for conditions on one item (``actual("回款")``).
+    step : str
+        The column that orders the steps: ``month``, or ``period`` for a period plan's
+        levels (:func:`kpilib.period_results.period_result`: 连续2个考核区间).
 
     Returns
     -------
     DataFrame
-        month, person, level, next_level, reason, in month order.
+        ``step`` (month), person, level, next_level, reason, in step order.
     """
+    from kpilib.engine.policy import shown
     from kpilib.outcomes.consequences import evaluate
 
     config = plan.pay.levels if plan.pay else None
@@ -440,44 +471,58 @@ def carry_levels(
             )
         )
     order = list(config.base)
+    unit = _("个月") if step == "month" else _("个考核周期")
+    start = pd.Series(config.start, dtype=object)
     carried = pd.Series(dtype=object)
-    runs = {"down": pd.Series(dtype=float), "up": pd.Series(dtype=float)}
+    runs = {key: pd.Series(dtype=float) for key in ("down", "up", "reassign")}
     out = []
-    for month, rows in history.groupby("month", sort=True):  # months in order; people at once
+    for key, rows in history.groupby(step, sort=True):  # steps in order; people at once
         persons = pd.Index(rows["person"])
-        first = pd.Series(config.start, dtype=object).reindex(persons).fillna(config.default)
-        level = carried.reindex(persons).fillna(first)
+        roles = rows["role"] if "role" in rows else pd.Series("", index=rows.index)
+        first = start.reindex(persons).fillna(pd.Series(start.reindex(roles).to_numpy(), persons))
+        level = carried.reindex(persons).fillna(first.fillna(config.default))
         at = level.map({name: i for i, name in enumerate(order)}).to_numpy(int)
-        month_items = items[items["month"] == month] if items is not None else None
+        table = rows.reset_index(drop=True)
+        step_items = items[items[step] == key] if items is not None else None
+
+        def held(rule, name, table=table, step_items=step_items, persons=persons):
+            """Where ``rule`` has held its ``months`` running, counting on from before."""
+            hit = evaluate(rule.when, table, step_items)
+            run = np.where(hit, runs[name].reindex(persons).fillna(0).to_numpy() + 1, 0)
+            runs[name] = pd.Series(run, persons)
+            said = _(" 连续 {n} {unit}").format(n=rule.months, unit=unit)
+            return run >= rule.months, shown(rule.when, plan) + (said if rule.months > 1 else "")
+
         move = np.zeros(len(rows), int)
-        why = np.full(len(rows), "保持", dtype=object)
-        for key, step, said in (("down", 1, "降一级"), ("up", -1, "晋升一级")):
-            rule = getattr(config, key)
+        why = np.full(len(rows), _("保持"), dtype=object)
+        for name, shift, said in (("down", 1, _("降一级")), ("up", -1, _("晋升一级"))):
+            rule = getattr(config, name)
             if rule is None:
                 continue
-            hit = evaluate(rule.when, rows.reset_index(drop=True), month_items)
-            run = np.where(hit, runs[key].reindex(persons).fillna(0).to_numpy() + 1, 0)
-            runs[key] = pd.Series(run, persons)
-            fire = (run >= rule.months) & (move == 0)
-            move = np.where(fire, step, move)
-            note = f"{rule.when}" + (f" 连续 {rule.months} 个月" if rule.months > 1 else "")
+            fire, note = held(rule, name)
+            fire &= move == 0
+            move = np.where(fire, shift, move)
             why = np.where(fire, f"{note} → {said}", why)
-        nxt = np.clip(at + move, 0, len(order) - 1)
-        for key in runs:  # a move starts both counts afresh
-            runs[key] = runs[key].reindex(persons).fillna(0).where(move == 0, 0)
-        carried = pd.concat(
-            [carried.drop(persons, errors="ignore"), pd.Series(np.array(order)[nxt], persons)]
-        )
+        nxt = np.array(order, dtype=object)[np.clip(at + move, 0, len(order) - 1)]
+        for name in ("down", "up"):  # a move starts both counts afresh
+            runs[name] = runs[name].reindex(persons).fillna(0).where(move == 0, 0)
+        kept = nxt
+        if config.reassign is not None:
+            gone, note = held(config.reassign, "reassign")
+            why = np.where(gone, f"{note} → {config.reassign.action}", why)
+            nxt = np.where(gone, "", nxt)
+            kept = np.where(gone, config.default, kept)
+        carried = pd.concat([carried.drop(persons, errors="ignore"), pd.Series(kept, persons)])
         out.append(
             pd.DataFrame(
                 {
-                    "month": month,
+                    step: key,
                     "person": persons,
                     "level": level.to_numpy(object),
-                    "next_level": np.array(order)[nxt],
+                    "next_level": nxt,
                     "reason": why,
                 }
             )
         )
-    columns = ["month", "person", "level", "next_level", "reason"]
+    columns = [step, "person", "level", "next_level", "reason"]
     return pd.concat(out, ignore_index=True)[columns] if out else pd.DataFrame(columns=columns)

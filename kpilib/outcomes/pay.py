@@ -112,13 +112,18 @@ def compute(
     elif config.form == "points":
         per = to_fen(config.per_point)
         fen = _div(centi * per, 100)
-        reason = text.cat(
-            text.points(people["total"]), f" 分 × {config.per_point} 元/分 = ", _yuan_text(fen)
+        reason = text.fill(
+            _("{points} 分 × {per_point} 元/分 = {pay}"),
+            points=text.points(people["total"]),
+            per_point=str(config.per_point),
+            pay=_yuan_text(fen),
         )
         if config.cap is not None:
             capped = fen > to_fen(config.cap)
             fen = np.minimum(fen, to_fen(config.cap))
-            reason = np.where(capped, text.cat(reason, f"，封顶 {config.cap}"), reason)
+            reason = np.where(
+                capped, text.cat(reason, _("，封顶 {cap}").format(cap=config.cap)), reason
+            )
         fen = np.maximum(fen, 0)
     else:
         completion = people["completion"].to_numpy(float)
@@ -129,21 +134,17 @@ def compute(
         bp = np.select(conds, [round(t.share * 10000) for t in tiers], 0).astype(np.int64)
         label = np.select(
             conds,
-            [f"≥{t.min * 100:g}%" if t.min is not None else "其余" for t in tiers],
-            "未达最低档",
+            [f"≥{t.min * 100:g}%" if t.min is not None else _("其余") for t in tiers],
+            _("未达最低档"),
         )
         fen = _div(base * bp, 10000)
-        reason = text.cat(
-            "完成率 ",
-            text.percent(completion),
-            " ",
-            label,
-            " → ",
-            _yuan_text(base),
-            " × ",
-            text.percent(bp / 10000),
-            " = ",
-            _yuan_text(fen),
+        reason = text.fill(
+            _("完成率 {completion} {tier} → {base} × {share} = {pay}"),
+            completion=text.percent(completion),
+            tier=label,
+            base=_yuan_text(base),
+            share=text.percent(bp / 10000),
+            pay=_yuan_text(fen),
         )
     fen = np.maximum(fen, 0)
     reason = np.asarray(reason, dtype=object)
@@ -151,7 +152,12 @@ def compute(
         # 绩效系数 by grade; a grade the plan does not list (无效, 不参加) keeps factor 1
         factor = people["grade"].map(config.grade_factor).fillna(1.0).to_numpy(float)
         fen = _div(fen * np.rint(factor * 10000).astype(np.int64), 10000)
-        reason = text.cat(reason, "；等级系数 ×", text.number(factor), " = ", _yuan_text(fen))
+        reason = text.cat(
+            reason,
+            text.fill(
+                _("；等级系数 ×{factor} = {pay}"), factor=text.number(factor), pay=_yuan_text(fen)
+            ),
+        )
     valid = people["valid"].to_numpy(bool)
     gated = np.zeros(len(people), bool)
     gate_text = np.full(len(people), "", dtype=object)
@@ -160,11 +166,15 @@ def compute(
         hit = evaluate(gate.when, people, items, probation) & valid & ~gated
         gate_text = np.where(hit, gate.name, gate_text)
         gated |= hit
-    reason = np.where(gated, text.cat(reason, "；", gate_text, " → 0.00"), reason)
+    reason = np.where(
+        gated, text.cat(reason, text.fill(_("；{gate} → 0.00"), gate=gate_text)), reason
+    )
     reason = np.where(
         valid,
         reason,
-        text.cat("本月考核无效（", people["gates"].fillna("").to_numpy(object), "）→ 0.00"),
+        text.fill(
+            _("本月考核无效（{gates}）→ 0.00"), gates=people["gates"].fillna("").to_numpy(object)
+        ),
     )
     excluded = (
         people["excluded"].fillna(False).to_numpy(bool)
@@ -173,10 +183,9 @@ def compute(
     )
     reason = np.where(
         excluded,
-        text.cat(
-            "不参加本月考核（",
-            people.get("exclusion", "").to_numpy(object) if "exclusion" in people else "",
-            "）→ 0.00",
+        text.fill(
+            _("不参加本月考核（{why}）→ 0.00"),
+            why=people["exclusion"].to_numpy(object) if "exclusion" in people else "",
         ),
         reason,
     )
@@ -254,14 +263,13 @@ def _pool(pay: pd.DataFrame, config: Pool, amount: Decimal, eligible: np.ndarray
     bp = np.rint(rate * 10000).astype(np.int64)
     deferred = _div(share * bp, 10000)
     unit = (amount / (Decimal(total) / 100)).quantize(Decimal("0.0001"), ROUND_HALF_UP)
-    reason = text.cat(
-        text.points(centi / 100),
-        f" 分 × 单位积分奖金值 {unit} 元 = ",
-        _yuan_text(share),
-        "，递延 ",
-        text.percent(bp / 10000),
-        " ",
-        _yuan_text(deferred),
+    reason = text.fill(
+        _("{points} 分 × 单位积分奖金值 {unit} 元 = {bonus}，递延 {rate} {deferred}"),
+        points=text.points(centi / 100),
+        unit=str(unit),
+        bonus=_yuan_text(share),
+        rate=text.percent(bp / 10000),
+        deferred=_yuan_text(deferred),
     )
     return pd.DataFrame(
         {
@@ -375,17 +383,18 @@ def year_end(
     out["salary_months"] = [Decimal(int(t)) / 10 for t in tenths]
     out["year_end_bonus"] = _decimal(bonus)
     out["reason"] = text.cat(
-        np.where(incomplete, "全年未完整，暂不发放；", ""),
-        "全年考核成绩 ",
-        text.points(out["annual_score"]),
-        "（有效月 ",
-        out["valid_months"].astype(str).to_numpy(object),
-        "），达标月 ",
-        out["qualifying_months"].astype(str).to_numpy(object),
-        " → ",
-        out["salary_months"].astype(str).to_numpy(object),
-        " 个月基本工资 = ",
-        _yuan_text(bonus),
+        np.where(incomplete, _("全年未完整，暂不发放；"), ""),
+        text.fill(
+            _(
+                "全年考核成绩 {score}（有效月 {valid}），达标月 {qualifying}"
+                " → {months} 个月基本工资 = {bonus}"
+            ),
+            score=text.points(out["annual_score"]),
+            valid=out["valid_months"].astype(str).to_numpy(object),
+            qualifying=out["qualifying_months"].astype(str).to_numpy(object),
+            months=out["salary_months"].astype(str).to_numpy(object),
+            bonus=_yuan_text(bonus),
+        ),
     )
     return out
 

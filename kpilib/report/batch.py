@@ -127,8 +127,10 @@ def build_department(
     except OSError as exc:
         record.update(
             status="failed",
-            error=f"无法写入运行记录 {exc.filename or ''}（{exc.strerror}）；"
-            "检查磁盘空间和权限后重新运行，未完成的临时文件夹会在下次运行时清除",
+            error=_(
+                "无法写入运行记录 {file}（{error}）；"
+                "检查磁盘空间和权限后重新运行，未完成的临时文件夹会在下次运行时清除"
+            ).format(file=exc.filename or "", error=exc.strerror),
         )
     return Outcome(**record)
 
@@ -153,8 +155,13 @@ def _build(job: Job, base: dict, printer, kernel, state: dict) -> Outcome:
         known = sorted(p.stem for p in job.params.glob("*.yaml"))
         raise KpiError(
             Problem(
-                f"department {job.department!r} has no plan {plan_path}",
-                f"use one of: {', '.join(known) or '(none)'}; or add {plan_path}",
+                _("部门 {department!r} 没有方案 {path}").format(
+                    department=job.department, path=plan_path
+                ),
+                _("改用其中之一：{known}；或添加 {path}").format(
+                    known=", ".join(known) or _("（无）"), path=plan_path
+                ),
+                code="no_plan",
             )
         )
     plan = load_plan(plan_path)
@@ -174,10 +181,15 @@ def _build(job: Job, base: dict, printer, kernel, state: dict) -> Outcome:
     if not job.save and "save" not in declared:
         raise KpiError(
             Problem(
-                f"--no-store was given, but the notebook {source} does not declare save, so it "
-                "would store the months it scores",
-                "add save = True to the notebook's parameters cell and pass save=save to "
-                "MonthReport.load, or run without --no-store",
+                _(
+                    "指定了 --no-store，但笔记本 {source} 没有声明 save 参数，"
+                    "仍会把计分的月份存入结果库"
+                ).format(source=source),
+                _(
+                    "在笔记本的 parameters 单元格中加上 save = True，"
+                    "并把 save=save 传给 MonthReport.load；或不加 --no-store 运行"
+                ),
+                code="save_not_declared",
                 file=str(source),
             )
         )
@@ -187,16 +199,18 @@ def _build(job: Job, base: dict, printer, kernel, state: dict) -> Outcome:
     except KpiError as exc:
         months = available_months(plan)
         found = (
-            f"months with actuals: {', '.join(months)}"
+            _("有实际值的月份：{months}").format(months=", ".join(months))
             if months
-            else f"no month has an actuals file yet ({plan.sources.actuals})"
+            else _("还没有任何月份的实际值文件（{path}）").format(path=plan.sources.actuals)
         )
         raise type(exc)(
             exc.problems
             + [
                 Problem(
-                    f"the {job.month} report of {job.department} was not made",
-                    f"fix the input above and run kpi report again; {found}",
+                    _("{department} 的 {month} 报告没有生成").format(
+                        department=job.department, month=job.month
+                    ),
+                    _("改正上面的输入后重新运行 kpi report；{found}").format(found=found),
                 )
             ]
         ) from None
@@ -260,7 +274,9 @@ def _render(job: Job, plan, source, stem: Path, parameters, declared, kernel, pr
     from kpilib.report import notebook
 
     executed = notebook.execute(source, stem.with_suffix(".ipynb"), parameters, declared, kernel)
-    html = notebook.to_html(executed, f"{plan.name} {job.month} 绩效考核报告")
+    html = notebook.to_html(
+        executed, _("{name} {month} 绩效考核报告").format(name=plan.name, month=job.month)
+    )
     files = {"notebook": stem.with_suffix(".ipynb")}
     html_path = stem.with_suffix(".html")
     write_atomically({html_path: lambda p: p.write_text(html, encoding="utf-8")})
@@ -357,14 +373,19 @@ def _check_folders(params: Path, out: Path, month: str) -> None:
     problems = []
     if not params.is_dir():
         problems.append(
-            Problem(f"方案文件夹 {params} 不存在或不是文件夹", "用 --params 指向 params/ 文件夹")
+            Problem(
+                _("方案文件夹 {folder} 不存在或不是文件夹").format(folder=params),
+                _("用 --params 指向 params/ 文件夹"),
+                code="no_params_folder",
+            )
         )
     for folder in (out, out / month):
         if folder.exists() and not folder.is_dir():
             problems.append(
                 Problem(
-                    f"报告文件夹 {folder} 是一个文件，不是文件夹",
-                    "用 --out 指向一个文件夹（不存在时会新建），或把这个文件移走",
+                    _("报告文件夹 {folder} 是一个文件，不是文件夹").format(folder=folder),
+                    _("用 --out 指向一个文件夹（不存在时会新建），或把这个文件移走"),
+                    code="out_is_a_file",
                     file=str(folder),
                 )
             )
@@ -399,8 +420,13 @@ def _unknown(department: str, month: str, params: Path) -> Outcome | None:
         made_at=made_at,
         error=str(
             Problem(
-                f"department {department!r} has no plan {plan_path}",
-                f"use one of: {', '.join(known) or '(none)'}; or add {plan_path}",
+                _("部门 {department!r} 没有方案 {path}").format(
+                    department=department, path=plan_path
+                ),
+                _("改用其中之一：{known}；或添加 {path}").format(
+                    known=", ".join(known) or _("（无）"), path=plan_path
+                ),
+                code="no_plan",
             )
         ),
     )

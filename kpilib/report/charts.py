@@ -26,6 +26,7 @@ from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 
 from kpilib.errors import KpiError, Problem
+from kpilib.i18n import N_, _
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -59,9 +60,12 @@ def setup_fonts() -> str:
     if found is None:
         raise KpiError(
             Problem(
-                f"no Chinese font found (looked for {', '.join(candidates)})",
-                "install one: sudo apt-get install fonts-wqy-microhei (or run bash setup.sh), "
-                "or set KPILIB_CJK_FONT to a .ttf/.otf/.ttc file with Chinese glyphs",
+                _("找不到中文字体（找过 {paths}）").format(paths=", ".join(candidates)),
+                _(
+                    "安装一个：sudo apt-get install fonts-wqy-microhei（或运行 bash setup.sh），"
+                    "或把 KPILIB_CJK_FONT 设为含中文字形的 .ttf/.otf/.ttc 字体文件"
+                ),
+                code="no_cjk_font",
             )
         )
     font_manager.fontManager.addfont(str(found))
@@ -140,30 +144,34 @@ def completion_matrix(items: pd.DataFrame) -> pd.DataFrame:
 
 
 @_styled
-def completion_heatmap(items: pd.DataFrame, title: str = "各人各项指标完成率") -> Figure:
+def completion_heatmap(items: pd.DataFrame, title: str = N_("各人各项指标完成率")) -> Figure:
     """Heatmap of :func:`completion_matrix`: indicators down, people across.
 
     Colour runs red (0%) through amber (60%) and white (100%) to green (120%+);
     each cell shows its percentage.
     """
     matrix = completion_matrix(items).T
+    left = text_inches(matrix.index, 7) + 0.25
     people = text_inches(matrix.columns, 8)
-    height = min(9.5, 0.5 + people + 0.22 * len(matrix))
+    # names read across while each fits its column (a few people), else they turn upright
+    across = people + 0.1 <= (PAGE_WIDTH - left - 0.75) / max(matrix.shape[1], 1)
+    below = 8 / 72 * 1.6 if across else people
+    height = min(9.5, 0.5 + below + 0.22 * len(matrix))
     fig = figure(height)
-    margins(fig, left=text_inches(matrix.index, 7) + 0.25, right=0.75, bottom=people + 0.1)
+    margins(fig, left=left, right=0.75, bottom=below + 0.1)
     ax = fig.add_subplot()
     values = matrix.to_numpy(dtype=float)
     image = ax.imshow(
         np.ma.masked_invalid(values), cmap=COMPLETION_CMAP, vmin=0, vmax=1.2, aspect="auto"
     )
-    ax.set_xticks(range(matrix.shape[1]), matrix.columns, rotation=90, fontsize=8)
+    ax.set_xticks(range(matrix.shape[1]), matrix.columns, rotation=0 if across else 90, fontsize=8)
     ax.set_yticks(range(matrix.shape[0]), matrix.index, fontsize=7)
     ax.tick_params(length=0)
     ax.set_facecolor("#eeeeee")
     rows, cols = np.nonzero(~np.isnan(values))
     for r, c in zip(rows, cols, strict=True):  # one label per filled cell: a few dozen
         ax.text(c, r, f"{values[r, c] * 100:.0f}", ha="center", va="center", fontsize=5.5)
-    ax.set_title(title, fontsize=11)
+    ax.set_title(_(title) if title else title, fontsize=11)
     box = ax.get_position()
     bar = fig.colorbar(
         image, cax=fig.add_axes((box.x1 + 0.1 / PAGE_WIDTH, box.y0, 0.12 / PAGE_WIDTH, box.height))
@@ -174,7 +182,7 @@ def completion_heatmap(items: pd.DataFrame, title: str = "各人各项指标完�
 
 @_styled
 def score_distribution(
-    people: pd.DataFrame, grades: list, title: str = "总分分布", scale: float = 100
+    people: pd.DataFrame, grades: list, title: str = N_("总分分布"), scale: float = 100
 ) -> Figure:
     """Histogram of totals with the plan's grade bands shaded and named.
 
@@ -207,10 +215,10 @@ def score_distribution(
             va="bottom",
             fontsize=8,
         )
-    ax.set_xlabel("总分")
-    ax.set_ylabel("人数")
+    ax.set_xlabel(_("总分"))
+    ax.set_ylabel(_("人数"))
     ax.yaxis.get_major_locator().set_params(integer=True)
-    ax.set_title(title, fontsize=11, pad=14)
+    ax.set_title(_(title) if title else title, fontsize=11, pad=14)
     return fig
 
 
@@ -225,7 +233,9 @@ def grade_colours(grades: list) -> dict[str, str]:
 
 
 @_styled
-def trend_heatmap(history: pd.DataFrame, grades: list | None, title: str = "每月总分") -> Figure:
+def trend_heatmap(
+    history: pd.DataFrame, grades: list | None, title: str = N_("每月总分")
+) -> Figure:
     """People down, months across, each cell the month's total, coloured by its grade.
 
     ``history`` has columns person, month, total, grade and valid (``MonthReport.history``);
@@ -273,13 +283,13 @@ def trend_heatmap(history: pd.DataFrame, grades: list | None, title: str = "每�
         )
     rows, cols = np.nonzero(filled)
     for r, c in zip(rows, cols, strict=True):
-        label = "无效" if void[r, c] else f"{values[r, c]:.2f}"
+        label = _("无效") if void[r, c] else f"{values[r, c]:.2f}"
         if not void[r, c] and not known[r, c]:
             label = str(names[r, c])
         # a voided month's word sits on a plain patch so the hatching does not cross it
         box = {"facecolor": "#d5d8dc", "edgecolor": "none", "pad": 1} if void[r, c] else None
         ax.text(c, r, label, ha="center", va="center", fontsize=7, bbox=box)
-    ax.set_title(title, fontsize=11)
+    ax.set_title(_(title) if title else title, fontsize=11)
     bands = [f"{g.name} ≥{g.min:g}" for g in grades[:-1]] + [f"{grades[-1].name}"]
     handles = [
         matplotlib.patches.Patch(facecolor=colours[g.name], label=b)
@@ -288,7 +298,7 @@ def trend_heatmap(history: pd.DataFrame, grades: list | None, title: str = "每�
     if void.any():
         handles.append(
             matplotlib.patches.Patch(
-                facecolor="#d5d8dc", hatch="///", edgecolor="#909497", label="无效（原因见图下）"
+                facecolor="#d5d8dc", hatch="///", edgecolor="#909497", label=_("无效（原因见图下）")
             )
         )
     fig.legend(

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kpilib.errors import KpiError, Problem
+from kpilib.i18n import _
 
 if TYPE_CHECKING:
     from jupyter_client.client import KernelClient
@@ -146,11 +147,11 @@ class WarmKernel:
             self.__exit__()
             self._start()
         if self._preload is not None:
-            self._wait(self._preload, "导入 pandas、matplotlib 和 kpilib")
+            self._wait(self._preload, _("导入 pandas、matplotlib 和 kpilib"))
             self._preload = None
             # what nbclient does before a first cell: the output channel is connected too
             run_sync(self.kc.wait_for_ready)(timeout=60)
-        self._wait(self.kc.execute(_call("kernel_reset", str(cwd)), silent=True), "清空内核")
+        self._wait(self.kc.execute(_call("kernel_reset", str(cwd)), silent=True), _("清空内核"))
 
     def _wait(self, msg_id: str, what: str) -> None:
         reply = self._client.wait_for_reply(msg_id)
@@ -158,10 +159,15 @@ class WarmKernel:
         if content["status"] != "ok":
             raise KpiError(
                 Problem(
-                    f"笔记本内核{what}失败："
-                    f"{content.get('ename', content['status'])}: {content.get('evalue', '')}",
-                    "检查这个 Python 能否导入 kpilib、pandas 和 matplotlib"
-                    "（python -c 'import kpilib.report.sections'），然后重新运行 kpi report",
+                    _("笔记本内核{what}失败：{error}: {value}").format(
+                        what=what,
+                        error=content.get("ename", content["status"]),
+                        value=content.get("evalue", ""),
+                    ),
+                    _(
+                        "检查这个 Python 能否导入 kpilib、pandas 和 matplotlib"
+                        "（python -c 'import kpilib.report.sections'），然后重新运行 kpi report"
+                    ),
                 )
             )
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kpilib.errors import KpiError, Problem
+from kpilib.i18n import _
 
 if TYPE_CHECKING:
     from nbformat import NotebookNode
@@ -33,16 +34,17 @@ def find_notebook(plan: Plan, params: Path) -> Path:
     # a plan may name its own notebook, relative to the plan file like its data sources
     if plan.notebook:
         path = (Path(plan.path).parent / plan.notebook).resolve()
-        where = f"the plan's notebook: key ({plan.notebook})"
+        where = _("方案 notebook 键所指的笔记本（{notebook}）").format(notebook=plan.notebook)
     else:
         path = (params.parent / "notebooks" / "department.ipynb").resolve()
-        where = "the default department notebook"
+        where = _("默认的部门笔记本")
     if not path.exists():
         raise KpiError(
             Problem(
-                f"{where} {path} does not exist",
-                "fix the plan's notebook: path, or restore notebooks/department.ipynb",
+                _("{where} {path} 不存在").format(where=where, path=path),
+                _("改正方案的 notebook: 路径，或恢复 notebooks/department.ipynb"),
                 file=str(plan.path),
+                code="no_notebook",
             )
         )
     return path
@@ -57,11 +59,13 @@ def check_parameters(notebook: Path) -> set[str]:
     if not any("parameters" in c.get("metadata", {}).get("tags", []) for c in nb.cells):
         raise KpiError(
             Problem(
-                "the notebook has no cell tagged 'parameters', so the month and department "
-                "cannot be passed to it",
-                "in JupyterLab select the cell that sets department and month, open the "
-                "property inspector (gear icon) and add the tag parameters",
+                _("笔记本没有标记为 parameters 的单元格，无法传入月份和部门"),
+                _(
+                    "在 JupyterLab 中选中设置 department 和 month 的单元格，"
+                    "打开属性检查器（齿轮图标），加上标签 parameters"
+                ),
                 file=str(notebook),
+                code="no_parameters_cell",
             )
         )
     declared = set(papermill.inspect_notebook(str(notebook)))
@@ -69,9 +73,12 @@ def check_parameters(notebook: Path) -> set[str]:
     if missing:
         raise KpiError(
             Problem(
-                f"the parameters cell does not set {', '.join(missing)}",
-                f"add {' and '.join(f'{m} = ...' for m in missing)} to the parameters cell",
+                _("parameters 单元格没有设置 {names}").format(names="、".join(missing)),
+                _("在 parameters 单元格中加上 {lines}").format(
+                    lines="、".join(f"{m} = ..." for m in missing)
+                ),
                 file=str(notebook),
+                code="missing_parameter",
             )
         )
     return declared
@@ -112,17 +119,25 @@ def execute(
         # the 0-based index in the executed notebook, which has papermill's injected cell
         # before it, is the 1-based position in the notebook the analyst edits
         position = exc.cell_index
-        message = (
-            f"notebook {notebook.name}: cell {position} (In [{exc.exec_count}]: "
-            f"{first.strip()[:80]}) failed: {exc.ename}: {exc.evalue.strip()[:400]}. "
-            f"The executed notebook with the error is kept at {output}; "
-            "open it in JupyterLab to see the traceback"
+        message = _(
+            "笔记本 {name}：第 {cell} 个单元格（In [{count}]: {source}）出错：{error}: {value}。"
+            "出错的笔记本保留在 {output}；在 JupyterLab 中打开它查看错误的来龙去脉"
+        ).format(
+            name=notebook.name,
+            cell=position,
+            count=exc.exec_count,
+            source=first.strip()[:80],
+            error=exc.ename,
+            value=exc.evalue.strip()[:400],
+            output=output,
         )
         raise NotebookFailed(message) from None
     except DeadKernelError:
         raise NotebookFailed(
-            f"笔记本 {notebook.name} 运行中内核退出了（某个单元格让 Python 崩溃或内存不足）；"
-            "在 JupyterLab 里打开它逐个运行单元格找出原因，然后重新运行 kpi report"
+            _(
+                "笔记本 {name} 运行中内核退出了（某个单元格让 Python 崩溃或内存不足）；"
+                "在 JupyterLab 里打开它逐个运行单元格找出原因，然后重新运行 kpi report"
+            ).format(name=notebook.name)
         ) from None
 
 

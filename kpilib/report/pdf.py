@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kpilib.errors import KpiError, Problem
+from kpilib.i18n import _
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -57,14 +58,21 @@ class Printer:
             import playwright.sync_api  # noqa: F401
         except ImportError:
             raise KpiError(
-                Problem("生成 PDF 需要 playwright", "运行 bash setup.sh，或 pip install playwright")
+                Problem(
+                    _("生成 PDF 需要 playwright"),
+                    _("运行 bash setup.sh，或 pip install playwright"),
+                    code="no_playwright",
+                )
             ) from None
         if not Path(CHROMIUM).exists():
             raise KpiError(
                 Problem(
-                    f"{CHROMIUM} 没有 Chromium",
-                    "运行 bash setup.sh（或 apt-get install chromium），"
-                    "或把 KPILIB_CHROMIUM 设为浏览器路径",
+                    _("{path} 没有 Chromium").format(path=CHROMIUM),
+                    _(
+                        "运行 bash setup.sh（或 apt-get install chromium），"
+                        "或把 KPILIB_CHROMIUM 设为浏览器路径"
+                    ),
+                    code="no_chromium",
                 )
             )
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="kpi-printer")
@@ -107,8 +115,12 @@ class Printer:
         footer_html = (
             '<div style="font-size:8px;width:100%;text-align:center;color:#5d6d7e;'
             "font-family:'WenQuanYi Micro Hei',sans-serif\">"
-            f'{html.escape(footer)} · 第 <span class="pageNumber"></span> / '
-            '<span class="totalPages"></span> 页</div>'
+            + _("{footer} · 第 {page} / {pages} 页").format(
+                footer=html.escape(footer),
+                page='<span class="pageNumber"></span>',
+                pages='<span class="totalPages"></span>',
+            )
+            + "</div>"
         )
         self.call(self._print, html_file, pdf, footer_html)
 

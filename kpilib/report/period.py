@@ -8,6 +8,7 @@
     report.months()     # the months side by side
     report.rules()      # what the period's result decides (培训, 降级, 调薪 ...)
     report.pay()        # year-end bonus or the period's performance pay
+    report.levels()     # 薪酬等级 carried to the next period (pay.levels)
 
 ``make_period_report`` executes the notebook for one department and period and
 writes ``reports/<period>/<department>/v<N>/`` (notebook, HTML, PDF), as the
@@ -24,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from kpilib import text
+from kpilib.i18n import _
 from kpilib.period_results import PeriodResult, period_result
 from kpilib.project import find_plan
 from kpilib.report.sections import Html, _e, _section, _table
@@ -51,74 +53,90 @@ class PeriodReport:
 
     def title(self) -> Html:
         plan, period = self.result.plan, self.result.period
-        return Html(
-            f'<div class="kpi-title"><h1>{_e(plan.name)} · {_e(period.label)} 考核报告</h1>'
-            f"<p>考核方案：{_e(plan.title or plan.name)}（{_e(plan.department)}，版本 "
-            f"{_e((plan.digest or '')[:12])}）；{_e(self._how())}</p></div>"
+        heading = _("{name} · {period} 考核报告").format(
+            name=_e(plan.name), period=_e(period.label)
         )
+        about = _("考核方案：{title}（{department}，版本 {digest}）；{how}").format(
+            title=_e(plan.title or plan.name),
+            department=_e(plan.department),
+            digest=_e((plan.digest or "")[:12]),
+            how=_e(self._how()),
+        )
+        return Html(f'<div class="kpi-title"><h1>{heading}</h1><p>{about}</p></div>')
 
     def summary(self) -> Html:
         """Incompleteness first, then each person's period score, grade and rank."""
         result, people = self.result, self.people
         notice = ""
         if result.unscored or not result.complete:
-            missing = "、".join(result.unscored) or "部分人员的月份"
+            missing = _("、").join(result.unscored) or _("部分人员的月份")
             notice = (
-                f'<p class="low"><strong>本周期未完整</strong>：{_e(missing)} 尚未计分；'
-                f"等级暂不评定（显示为 {_e(result.spec.incomplete_grade)}，括号内为暂评等级）。</p>"
+                '<p class="low"><strong>'
+                + _("本周期未完整")
+                + "</strong>"
+                + _(
+                    "：{missing} 尚未计分；等级暂不评定（显示为 {grade}，括号内为暂评等级）。"
+                ).format(missing=_e(missing), grade=_e(result.spec.incomplete_grade))
+                + "</p>"
             )
         grade = np.where(
             people["provisional_grade"].astype(str) != "",
-            text.cat(
-                people["grade"].to_numpy(object), "（暂评 ", people["provisional_grade"], "）"
+            text.fill(
+                _("{grade}（暂评 {provisional}）"),
+                grade=people["grade"].to_numpy(object),
+                provisional=people["provisional_grade"].to_numpy(object),
             ),
             people["grade"].to_numpy(object),
         )
         table = pd.DataFrame(
             {
-                "姓名": people["person"],
-                "岗位": people["role"],
-                "周期得分": text.points(people["total"]),
-                "等级": grade,
-                "名次": people["rank"].map(lambda r: "—" if r != r else f"{int(r)}"),
-                "计入月数": people["months"],
-                "无效月数": people["voided_months"],
-                "说明": people["reason"],
+                _("姓名"): people["person"],
+                _("岗位"): people["role"],
+                _("周期得分"): text.points(people["total"]),
+                _("等级"): grade,
+                _("名次"): people["rank"].map(lambda r: "—" if r != r else f"{int(r)}"),
+                _("计入月数"): people["months"],
+                _("无效月数"): people["voided_months"],
+                _("说明"): people["reason"],
             }
         )
         low = ~people["complete"].to_numpy(bool) | ~people["valid"].to_numpy(bool)
-        return _section("周期得分", notice + _table(table, low_rows=low, wide_last=True))
+        return _section(_("周期得分"), notice + _table(table, low_rows=low, wide_last=True))
 
     def months(self) -> Html:
         """The months of the period side by side: each person's monthly total (无效, 未计分)."""
         result = self.result
         if result.spec.source == "actuals":
-            return _section("各月得分", "<p>本周期按周期自己的目标和实际值计分，不由各月汇总。</p>")
+            return _section(
+                _("各月得分"),
+                "<p>" + _("本周期按周期自己的目标和实际值计分，不由各月汇总。") + "</p>",
+            )
         months = result.months
         labels = list(result.period.months)
         shown = months.assign(
-            cell=np.where(months["valid"].astype(bool), text.points(months["total"]), "无效")
+            cell=np.where(months["valid"].astype(bool), text.points(months["total"]), _("无效"))
         )
         grid = (
             shown.pivot_table(index="person", columns="month", values="cell", aggfunc="last")
             .reindex(index=self.people["person"], columns=labels)
-            .fillna("未计分")
+            .fillna(_("未计分"))
         )
-        grid.columns = [f"{int(m[5:7])}月" for m in labels]
-        grid = grid.reset_index().rename(columns={"person": "姓名"})
-        grid["周期得分"] = text.points(self.people["total"])
-        return _section("各月得分", _table(grid))
+        grid.columns = [_("{month}月").format(month=int(m[5:7])) for m in labels]
+        grid = grid.reset_index().rename(columns={"person": _("姓名")})
+        grid[_("周期得分")] = text.points(self.people["total"])
+        return _section(_("各月得分"), _table(grid))
 
     def rules(self) -> Html:
         """What the period's result decides (``periods.<kind>.rules``)."""
         flags = self.result.flags()
         if flags.empty:
-            body = "<p>本周期没有触发方案规定的结果应用。</p>"
+            body = "<p>" + _("本周期没有触发方案规定的结果应用。") + "</p>"
             if not self.result.complete:
-                body = "<p>周期未完整：结果应用待周期完整后判定。</p>"
-            return _section("考核结果应用", body)
-        table = flags.rename(columns={"person": "姓名", "rule": "规则", "action": "处理"})
-        return _section("考核结果应用", _table(table[["姓名", "规则", "处理", "reason"]]))
+                body = "<p>" + _("周期未完整：结果应用待周期完整后判定。") + "</p>"
+            return _section(_("考核结果应用"), body)
+        shown = {"person": _("姓名"), "rule": _("规则"), "action": _("处理"), "reason": _("说明")}
+        table = flags.rename(columns=shown)[list(shown.values())]
+        return _section(_("考核结果应用"), _table(table))
 
     def pay(self) -> Html:
         """The period's pay, when the plan declares one (year-end bonus, period pay)."""
@@ -128,30 +146,50 @@ class PeriodReport:
         if "year_end_bonus" in paid:
             table = pd.DataFrame(
                 {
-                    "姓名": paid["person"],
-                    "岗位": paid["role"],
-                    "达标月数": paid["qualifying_months"],
-                    "年底奖金(元)": text.money(paid["year_end_bonus"]),
-                    "说明": paid["reason"],
+                    _("姓名"): paid["person"],
+                    _("岗位"): paid["role"],
+                    _("达标月数"): paid["qualifying_months"],
+                    _("年底奖金(元)"): text.money(paid["year_end_bonus"]),
+                    _("说明"): paid["reason"],
                 }
             )
-            return _section("年底奖金", _table(table, wide_last=True))
+            return _section(_("年底奖金"), _table(table, wide_last=True))
         table = pd.DataFrame(
             {
-                "姓名": paid["person"],
-                "绩效工资(元)": text.money(paid["performance_pay"]),
-                "说明": paid["pay_reason"],
+                _("姓名"): paid["person"],
+                _("绩效工资(元)"): text.money(paid["performance_pay"]),
+                _("说明"): paid["pay_reason"],
             }
         )
-        return _section("本周期绩效工资", _table(table, wide_last=True))
+        return _section(_("本周期绩效工资"), _table(table, wide_last=True))
+
+    def levels(self) -> Html:
+        """薪酬等级 (``pay.levels``): this period's level → the next one's, and why."""
+        levels = self.result.levels
+        if levels.empty:
+            return Html("")
+        table = pd.DataFrame(
+            {
+                _("姓名"): levels["person"],
+                _("本期等级"): levels["level"],
+                _("下期等级"): levels["next_level"].replace("", "—"),
+                _("原因"): levels["reason"],
+            }
+        )
+        return _section(_("薪酬等级"), _table(table, wide_last=True))
 
     def _how(self) -> str:
         spec = self.result.spec
         if spec.source == "actuals":
-            return "按本周期的目标和实际值计分"
-        how = {"mean": "各月平均", "sum": "各月合计", "last": "末月得分", "formula": spec.formula}
-        voided = "无效月不计入" if spec.voided == "exclude" else "无效月计 0 分"
-        return f"由各月结果汇总：{how[spec.rollup]}，{voided}"
+            return _("按本周期的目标和实际值计分")
+        how = {
+            "mean": _("各月平均"),
+            "sum": _("各月合计"),
+            "last": _("末月得分"),
+            "formula": spec.formula,
+        }
+        voided = _("无效月不计入") if spec.voided == "exclude" else _("无效月计 0 分")
+        return _("由各月结果汇总：{how}，{voided}").format(how=how[spec.rollup], voided=voided)
 
 
 def make_period_report(
@@ -195,7 +233,9 @@ def make_period_report(
         executed = notebook.execute(
             NOTEBOOK, stem.with_suffix(".ipynb"), parameters, declared, kernel
         )
-    title = f"{report.result.plan.name} {report.result.period.label} 考核报告"
+    title = _("{name} {period} 考核报告").format(
+        name=report.result.plan.name, period=report.result.period.label
+    )
     html = notebook.to_html(executed, title)
     html_path = stem.with_suffix(".html")
     write_atomically({html_path: lambda p: p.write_text(html, encoding="utf-8")})

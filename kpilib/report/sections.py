@@ -29,6 +29,7 @@ from kpilib.engine.formula import Formula
 from kpilib.engine.plan import Plan, load_plan
 from kpilib.engine.scoring import Result
 from kpilib.errors import KpiError
+from kpilib.i18n import N_, _
 from kpilib.months import MonthHistory, history
 from kpilib.outcomes.thresholds import hits, thresholds
 from kpilib.project import find_plan
@@ -39,7 +40,7 @@ MAIN_INDICATORS = 4  # headline cards: the indicators carrying the most weight
 ADDITIVE_UNITS = frozenset(
     "元 万元 千元 亿元 户 人 人次 次 单 项 个 件 笔 份 家 台 张 条 起 位 名 套 场 篇 辆 箱".split()
 )
-BASIS = {"sum": "合计", "ratio": "部门比率", "median": "中位数"}
+BASIS = {"sum": N_("合计"), "ratio": N_("部门比率"), "median": N_("中位数")}
 
 
 class Html:
@@ -115,11 +116,16 @@ class MonthReport:
         """Department, month and plan (title, file and version digest)."""
         plan = self.plan
         file = Path(plan.path).name if plan.path else ""
-        return Html(
-            f'<div class="kpi-title"><h1>{_e(plan.name)} · {_e(self.result.month)} 绩效考核报告'
-            f"</h1><p>考核方案：{_e(plan.title or plan.name)}（{_e(plan.department)}，"
-            f"{_e(file)}，版本 {_e((plan.digest or '')[:12])}）</p></div>"
+        heading = _("{name} · {month} 绩效考核报告").format(
+            name=_e(plan.name), month=_e(self.result.month)
         )
+        about = _("考核方案：{title}（{department}，{file}，版本 {digest}）").format(
+            title=_e(plan.title or plan.name),
+            department=_e(plan.department),
+            file=_e(file),
+            digest=_e((plan.digest or "")[:12]),
+        )
+        return Html(f'<div class="kpi-title"><h1>{heading}</h1><p>{about}</p></div>')
 
     def headline(self) -> Html:
         """Cards: people, average, people per grade, pay, people per condition of the plan's
@@ -128,34 +134,46 @@ class MonthReport:
         Only additive figures (money, counts) are summed; a ratio or rate is the
         department's own ratio or a median (:func:`indicator_totals`)."""
         people = self.result.people
+        # the average is over the appraised: not voided, not excluded (不参加考核)
         valid = people[people["valid"]]
+        if "excluded" in people:
+            valid = valid[~valid["excluded"].fillna(False).astype(bool)]
         counts = people["grade"].value_counts()
         order = [g.name for g in self.plan.grades] + [self.plan.void_grade]
-        scale = "" if self.plan.scale == 100 else f"（满分 {self.plan.scale:g}）"
+        order += [self.plan.excluded_grade]
+        scale = (
+            ""
+            if self.plan.scale == 100
+            else _("（满分 {scale}）").format(scale=f"{self.plan.scale:g}")
+        )
+        persons = _("{count} 人")
         cards = [
-            ("考核人数", f"{len(people)} 人"),
+            (_("考核人数"), persons.format(count=len(people))),
             (
-                f"平均得分{scale}",
+                _("平均得分{scale}").format(scale=scale),
                 text.table_points([valid["total"].mean()])[0] if len(valid) else "—",
             ),
             *(
-                (g, f"{counts.get(g, 0)} 人")
+                (g, persons.format(count=counts.get(g, 0)))
                 for g in order
-                if g != self.plan.void_grade or g in counts
+                if g not in (self.plan.void_grade, self.plan.excluded_grade) or g in counts
             ),
         ]
         if self.paid is not None:
-            cards.append(("绩效工资合计（元）", text.money([sum(self.paid["pay"])])[0]))
+            cards.append((_("绩效工资合计（元）"), text.money([sum(self.paid["pay"])])[0]))
         # the plan's own conditions met this month; one nobody meets is left out
         cards += [
-            (label, f"{int(hit.sum())} 人") for label, hit in self._hits().items() if hit.any()
+            (label, persons.format(count=int(hit.sum())))
+            for label, hit in self._hits().items()
+            if hit.any()
         ]
         main = self.indicators_frame().head(MAIN_INDICATORS)
         cards += [
             (
-                f"{r.indicator}（{BASIS[r.basis]}）",
-                f"{r.actual_text} / {r.target_text}<br><small>完成率 {r.completion_text}"
-                + ("（中位数）" if r.basis != "sum" else "")
+                _("{indicator}（{basis}）").format(indicator=r.indicator, basis=_(BASIS[r.basis])),
+                f"{r.actual_text} / {r.target_text}<br><small>"
+                + _("完成率 {completion}").format(completion=r.completion_text)
+                + (_("（中位数）") if r.basis != "sum" else "")
                 + "</small>",
             )
             for r in main.itertuples(index=False)  # four cards
@@ -167,35 +185,47 @@ class MonthReport:
         return Html(f'<section class="block"><div class="cards">{markup}</div></section>')
 
     def indicators(self) -> Html:
-        """Every indicator with a target: how it is scored, who carries it, the department's
-        target, actual and completion (summed only where the figures add up)."""
-        frame = self.indicators_frame()
-        if frame.empty:
-            return _section(
-                "各指标汇总", "<p>本方案的指标都没有目标值（评级、扣分、加分类），无汇总。</p>"
-            )
+        """Every indicator, by the weight it carries: how it is scored, who carries it, the
+        department's target, actual and completion where it has a target (summed only where
+        the figures add up), and for all the mean points and Σ points / Σ full points."""
+        scores = indicator_points(self.result.items)
+        if scores.empty:
+            return _section(_("各指标汇总"), "<p>" + _("本月没有计分的指标。") + "</p>")
+        totals = self.indicators_frame().set_index("indicator").reindex(scores["indicator"])
+        figures = totals[["target_text", "actual_text", "completion_text"]].fillna("—")
+        numeric = (_("人数"), _("目标"), _("实际"), _("完成率"), _("平均得分"), _("得分率"))
         table = pd.DataFrame(
             {
-                "指标": frame["indicator"].to_numpy(),
-                "计分方式": frame["rule"].to_numpy(),
-                "人数": frame["people"].to_numpy(),
-                "口径": frame["basis"].map(BASIS).to_numpy(),
-                "目标": frame["target_text"].to_numpy(),
-                "实际": frame["actual_text"].to_numpy(),
-                "完成率": frame["completion_text"].to_numpy(),
+                _("指标"): scores["indicator"].to_numpy(),
+                _("计分方式"): [_label(self.plan.indicators[n].rule) for n in scores["indicator"]],
+                numeric[0]: scores["people"].to_numpy(),
+                _("口径"): totals["basis"]
+                .map(lambda b: _(BASIS[b]), na_action="ignore")
+                .fillna("—")
+                .to_numpy(),
+                numeric[1]: figures["target_text"].to_numpy(),
+                numeric[2]: figures["actual_text"].to_numpy(),
+                numeric[3]: figures["completion_text"].to_numpy(),
+                numeric[4]: text.table_points(scores["mean_points"]),
+                numeric[5]: text.percent(scores["score_rate"]),
             }
         )
         note = (
-            '<p class="note">合计：金额与数量，目标与实际为全部门之和，完成率 = Σ实际 / Σ目标。'
-            "部门比率：比率类指标（公式为 分子 / 分母）取 Σ分子 / Σ分母；中位数：其余比率、"
-            "均值类指标取各人的中位数（各人目标相同时即为该目标）。这两类的完成率为各人完成率的"
-            "中位数，从不把各人的比率相加。</p>"
+            '<p class="note">'
+            + _(
+                "合计：金额与数量，目标与实际为全部门之和，完成率 = Σ实际 / Σ目标。"
+                "部门比率：比率类指标（公式为 分子 / 分母）取 Σ分子 / Σ分母；中位数：其余比率、"
+                "均值类指标取各人的中位数（各人目标相同时即为该目标）。这两类的完成率为各人完成率的"
+                "中位数，从不把各人的比率相加。"
+            )
+            + _(
+                "没有目标值的指标（评级、扣分、加分类）只列得分。平均得分为每人平均，"
+                "得分率 = Σ得分 / Σ满分（加分项没有满分，不计）。"
+            )
+            + "</p>"
         )
         return _section(
-            "各指标汇总（按权重排序）",
-            _table(table, numeric=("人数", "目标", "实际", "完成率")),
-            note,
-            page_break=True,
+            _("各指标汇总（按权重排序）"), _table(table, numeric=numeric), note, page_break=True
         )
 
     def indicators_frame(self) -> pd.DataFrame:
@@ -214,7 +244,7 @@ class MonthReport:
 
         try:
             long = read_inputs(self.plan, self.result.month, self.actuals)["actuals"]
-            values, _ = to_number(long, "value", allow_negative=True)
+            values, _problems = to_number(long, "value", allow_negative=True)
         except (KpiError, KeyError, ValueError, OSError):
             return None
         long = long.assign(value=values).drop_duplicates(["person", "item"])
@@ -254,7 +284,7 @@ class MonthReport:
         met = (
             pd.Series(
                 [
-                    "；".join(c for c, on in zip(hits.columns, row, strict=True) if on)
+                    _("；").join(c for c, on in zip(hits.columns, row, strict=True) if on)
                     for row in hits.to_numpy(bool)
                 ],  # a few conditions per person
                 index=people.index,
@@ -264,7 +294,7 @@ class MonthReport:
         )
         force = self.months.in_force()
         actions = force.groupby("person", sort=False)["action"].agg(
-            lambda a: "、".join(dict.fromkeys(a))
+            lambda a: _("、").join(dict.fromkeys(a))
         )
         grade = people["grade"].to_numpy(object)
         if self.paid is not None:  # the grade pay is computed on, after any quota
@@ -272,60 +302,71 @@ class MonthReport:
             moved = (paid["grade"] != paid["grade_before"]).to_numpy(bool)
             grade = np.where(
                 moved,
-                text.cat(
-                    paid["grade"].to_numpy(object),
-                    "（校准前 ",
-                    paid["grade_before"].to_numpy(object),
-                    "）",
+                text.fill(
+                    _("{grade}（校准前 {before}）"),
+                    grade=paid["grade"].to_numpy(object),
+                    before=paid["grade_before"].to_numpy(object),
                 ),
                 grade,
             )
         columns = {
-            "名次": people["rank"].astype("Int64").astype(str).replace("<NA>", "—").to_numpy(),
-            "姓名": people["person"].to_numpy(),
-            "岗位": people["role"].to_numpy(),
-            "总分": text.table_points(people["total"]),
+            _("名次"): people["rank"].astype("Int64").astype(str).replace("<NA>", "—").to_numpy(),
+            _("姓名"): people["person"].to_numpy(),
+            _("岗位"): people["role"].to_numpy(),
+            _("总分"): text.table_points(people["total"]),
             # a voided month says which gate voided it; an adjusted one says so
-            "等级": text.cat(
+            _("等级"): text.cat(
                 grade,
-                np.where(people["gates"] != "", "（" + people["gates"] + "）", ""),
-                np.where(people.get("adjusted", False), "（已调整）", ""),
+                np.where(
+                    people["gates"] != "", text.fill(_("（{gates}）"), gates=people["gates"]), ""
+                ),
+                np.where(people.get("adjusted", False), _("（已调整）"), ""),
             ),
-            "考核完成率": text.percent(people["completion"]),
+            _("考核完成率"): text.percent(people["completion"]),
         }
-        numeric = ["名次", "总分", "考核完成率"]
+        numeric = [_("名次"), _("总分"), _("考核完成率")]
         if self.paid is not None:
-            columns["绩效工资(元)"] = text.money(paid["pay"])
-            numeric.append("绩效工资(元)")
+            columns[_("绩效工资(元)")] = text.money(paid["pay"])
+            numeric.append(_("绩效工资(元)"))
         if hits.shape[1]:
-            columns["本月触发条件"] = met.replace("", "—").to_numpy(object)
+            columns[_("本月触发条件")] = met.replace("", "—").to_numpy(object)
         if self.plan.consequences is not None:
-            columns["在执行的处理"] = actions.reindex(people["person"]).fillna("—").to_numpy(object)
+            columns[_("在执行的处理")] = (
+                actions.reindex(people["person"]).fillna("—").to_numpy(object)
+            )
         table = pd.DataFrame(columns)
         low = (met != "").to_numpy(bool) | people["person"].isin(actions.index).to_numpy(bool)
-        return _section("排名", _table(table, low_rows=low, numeric=numeric), self._review())
+        return _section(_("排名"), _table(table, low_rows=low, numeric=numeric), self._review())
 
     def _review(self) -> str:
         """Adjustments filed against inputs that changed since: shown, not applied."""
         review = self.months.review
         if review.empty:
             return ""
+        line = _("第 {id} 号：{person} {item}（{reason}，{made_by}）")
         lines = "".join(
-            f"<li>第 {int(r.adjustment_id)} 号：{_e(r.person)} {_e(r.item)}（{_e(r.reason)}，"
-            f"{_e(r.made_by)}）</li>"
+            "<li>"
+            + line.format(
+                id=int(r.adjustment_id),
+                person=_e(r.person),
+                item=_e(r.item),
+                reason=_e(r.reason),
+                made_by=_e(r.made_by),
+            )
+            + "</li>"
             for r in review.itertuples(index=False)  # a handful of appeals
         )
-        return (
-            '<div class="note"><p>待复核的调整（登记后输入文件已改动，本版未计入；确认后运行 '
-            f"kpi adjust 方案 --month {_e(self.result.month)} --confirm 编号）：</p>"
-            f"<ul>{lines}</ul></div>"
-        )
+        intro = _(
+            "待复核的调整（登记后输入文件已改动，本版未计入；确认后运行 "
+            "kpi adjust 方案 --month {month} --confirm 编号）："
+        ).format(month=_e(self.result.month))
+        return f'<div class="note"><p>{intro}</p><ul>{lines}</ul></div>'
 
     def heatmap(self) -> Html:
         """Person × indicator completion heatmap."""
         from kpilib.report import charts
 
-        return _section("各项指标完成率", _figure(charts.completion_heatmap(self.result.items)))
+        return _section(_("各项指标完成率"), _figure(charts.completion_heatmap(self.result.items)))
 
     def distribution(self) -> Html:
         """Histogram of totals over the plan's grade bands, on the plan's scale."""
@@ -334,7 +375,7 @@ class MonthReport:
         chart = charts.score_distribution(
             self.result.people, self.plan.grades, scale=self.plan.scale
         )
-        return _section("得分分布", _figure(chart))
+        return _section(_("得分分布"), _figure(chart))
 
     def trend(self) -> Html:
         """Each person's total in every month with data, up to this one, coloured by the
@@ -344,16 +385,25 @@ class MonthReport:
         history = self.history
         months = sorted(set(history["month"]))
         void = history[~history["valid"].astype(bool)]
-        reasons = "；".join(
-            f"{r.person} {r.month}（{r.gates or '无效'}）"
+        reasons = _("；").join(
+            _("{person} {month}（{gates}）").format(
+                person=r.person, month=r.month, gates=r.gates or _("无效")
+            )
             for r in void.sort_values(["person", "month"]).itertuples(index=False)  # few
         )
         note = "".join(f'<p class="note">{_e(n)}</p>' for n in self.notes)
         if reasons:
-            note = f'<p class="note">无效月份（否决条件）：{_e(reasons)}</p>' + note
-        caption = f"{months[0]} 至 {months[-1]}，共 {len(months)} 个月" if months else ""
+            said = _("无效月份（否决条件）：{reasons}").format(reasons=_e(reasons))
+            note = f'<p class="note">{said}</p>' + note
+        caption = (
+            _("{first} 至 {last}，共 {count} 个月").format(
+                first=months[0], last=months[-1], count=len(months)
+            )
+            if months
+            else ""
+        )
         chart = charts.trend_heatmap(history, self.plan.grades)
-        return _section("月度趋势", _figure(chart, caption), note)
+        return _section(_("月度趋势"), _figure(chart, caption), note)
 
     def below_threshold(self) -> Html:
         """Per condition the plan ties pay or consequences to (its pay gates and
@@ -363,34 +413,37 @@ class MonthReport:
         found = thresholds(self.plan)
         if not found:
             return _section(
-                "考核结果处理条件",
-                "<p>本方案未规定与月度考核结果挂钩的绩效工资门槛或处理规则。</p>",
+                _("考核结果处理条件"),
+                "<p>" + _("本方案未规定与月度考核结果挂钩的绩效工资门槛或处理规则。") + "</p>",
             )
         blocks = []
         met = self._hits()
         for threshold in found:
             low = people[met[threshold.label].to_numpy()].sort_values("completion")
             if low.empty:
-                blocks.append(
-                    f'<p class="none"><span class="h">{_e(threshold.label)}的人员：无</span>'
-                    f"（方案规定：{_e('；'.join(threshold.rules))}）</p>"
-                )
+                none = _("{label}的人员：无").format(label=_e(threshold.label))
+                said = _("（方案规定：{rules}）").format(rules=_e(_("；").join(threshold.rules)))
+                blocks.append(f'<p class="none"><span class="h">{none}</span>{said}</p>')
                 continue
             rules = "".join(f"<li>{_e(r)}</li>" for r in threshold.rules)
+            numeric = (_("考核完成率"), _("总分"))
             table = pd.DataFrame(
                 {
-                    "姓名": low["person"].to_numpy(),
-                    "岗位": low["role"].to_numpy(),
-                    "考核完成率": text.percent(low["completion"]),
-                    "总分": text.table_points(low["total"]),
-                    "等级": low["grade"].to_numpy(),
+                    _("姓名"): low["person"].to_numpy(),
+                    _("岗位"): low["role"].to_numpy(),
+                    numeric[0]: text.percent(low["completion"]),
+                    numeric[1]: text.table_points(low["total"]),
+                    _("等级"): low["grade"].to_numpy(),
                 }
             )
+            heading = _("{label}的人员").format(label=_e(threshold.label))
             blocks.append(
-                f"<h3>{_e(threshold.label)}的人员</h3><p>方案规定：</p><ul>{rules}</ul>"
-                + _table(table, numeric=("考核完成率", "总分"))
+                f"<h3>{heading}</h3><p>"
+                + _("方案规定：")
+                + f"</p><ul>{rules}</ul>"
+                + _table(table, numeric=numeric)
             )
-        return _section("考核结果处理条件", blocks[0], "".join(blocks[1:]))
+        return _section(_("考核结果处理条件"), blocks[0], "".join(blocks[1:]))
 
     def _hits(self) -> pd.DataFrame:
         return hits(self.plan, self.result.people, self.result.items)
@@ -399,9 +452,8 @@ class MonthReport:
         """Performance pay (after grade quotas) and every consequence in force, with the
         months that triggered it.
 
-        This month's flags are exactly those the payroll workbook carries
-        (:meth:`MonthHistory.flags`); a 警告, 改进计划 or 调岗 flagged earlier in the year
-        stays listed (:meth:`MonthHistory.in_force`).
+        A 警告, 改进计划 or 调岗 flagged earlier in the year stays listed
+        (:meth:`MonthHistory.in_force`), here as in the payroll workbook's 考核结果应用.
         """
         from kpilib.outcomes import calibrate
 
@@ -412,59 +464,73 @@ class MonthReport:
         if plan.calibration is not None or len(moved):  # quotas, distribution or 复核调整
             table = pd.DataFrame(
                 {
-                    "姓名": moved["person"].to_numpy(),
-                    "校准前": moved["grade_before"].to_numpy(),
-                    "校准后": moved["grade"].to_numpy(),
-                    "说明": moved["calibration"].to_numpy(),
+                    _("姓名"): moved["person"].to_numpy(),
+                    _("校准前"): moved["grade_before"].to_numpy(),
+                    _("校准后"): moved["grade"].to_numpy(),
+                    _("说明"): moved["calibration"].to_numpy(),
                 }
             )
             blocks.append(
-                "<h3>等级比例校准</h3>"
-                + (_table(table) if len(table) else "<p>本月无人因比例限制调整等级。</p>")
+                "<h3>"
+                + _("等级比例校准")
+                + "</h3>"
+                + (
+                    _table(table)
+                    if len(table)
+                    else "<p>" + _("本月无人因比例限制调整等级。") + "</p>"
+                )
             )
         if self.paid is not None:
             paid = self.paid.merge(result.people[["person", "role", "total"]], on="person")
+            numeric = (_("总分"), _("绩效工资(元)"))
             table = pd.DataFrame(
                 {
-                    "姓名": paid["person"].to_numpy(),
-                    "岗位": paid["role"].to_numpy(),
-                    "等级": paid["grade"].to_numpy(),
-                    "总分": text.table_points(paid["total"]),
-                    "绩效工资(元)": text.money(paid["pay"]),
-                    "计算说明": paid["pay_reason"].to_numpy(),
+                    _("姓名"): paid["person"].to_numpy(),
+                    _("岗位"): paid["role"].to_numpy(),
+                    _("等级"): paid["grade"].to_numpy(),
+                    numeric[0]: text.table_points(paid["total"]),
+                    numeric[1]: text.money(paid["pay"]),
+                    _("计算说明"): paid["pay_reason"].to_numpy(),
                 }
             )
-            total = text.money([sum(paid["pay"])])[0]
+            total = _("合计 {total} 元。").format(total=text.money([sum(paid["pay"])])[0])
             blocks.append(
-                f"<h3>绩效工资</h3><p>合计 {total} 元。</p>"
-                + _table(table, wide_last=True, numeric=("总分", "绩效工资(元)"))
+                "<h3>"
+                + _("绩效工资")
+                + f"</h3><p>{total}</p>"
+                + _table(table, wide_last=True, numeric=numeric)
             )
         if plan.consequences is not None:
             force = self.months.in_force()
             table = pd.DataFrame(
                 {
-                    "姓名": force["person"].to_numpy(),
-                    "处理": force["action"].to_numpy(),
-                    "标记于": force["month"].to_numpy(),
-                    "触发月份": force["months"].to_numpy(),
-                    "说明": force["reason"].to_numpy(),
+                    _("姓名"): force["person"].to_numpy(),
+                    _("处理"): force["action"].to_numpy(),
+                    _("标记于"): force["month"].to_numpy(),
+                    _("触发月份"): force["months"].to_numpy(),
+                    _("说明"): force["reason"].to_numpy(),
                 }
             )
+            kept = _(
+                "本月标记的处理与工资表一致；本年度早前标记的警告、改进计划、"
+                "调岗等处理，结果库中没有解除记录，继续列出至年底。"
+            )
             blocks.append(
-                "<h3>在执行的考核结果处理</h3>"
+                "<h3>"
+                + _("在执行的考核结果处理")
+                + "</h3>"
                 + (
-                    _table(table, wide_last=True)
-                    + '<p class="note">本月标记的处理与工资表一致；本年度早前标记的警告、改进计划、'
-                    "调岗等处理，结果库中没有解除记录，继续列出至年底。</p>"
+                    _table(table, wide_last=True) + f'<p class="note">{kept}</p>'
                     if len(table)
-                    else "<p>无。</p>"
+                    else "<p>" + _("无。") + "</p>"
                 )
             )
         if not blocks:
             return _section(
-                "绩效工资与处理", "<p>本方案未规定绩效工资、等级比例或连续考核处理。</p>"
+                _("绩效工资与处理"),
+                "<p>" + _("本方案未规定绩效工资、等级比例或连续考核处理。") + "</p>",
             )
-        return _section("绩效工资与处理", blocks[0], "".join(blocks[1:]))
+        return _section(_("绩效工资与处理"), blocks[0], "".join(blocks[1:]))
 
     def explanations(self) -> Html:
         """Per person: every item's target, actual, completion, points and the reason.
@@ -473,15 +539,38 @@ class MonthReport:
         the report stays a few pages); for a notebook in JupyterLab."""
         recorded = self.months.adjustments
         blocks = [person_section(self.result, p, recorded) for p in self.result.people["person"]]
-        return _section("逐人得分说明", blocks[0] if blocks else "", "".join(blocks[1:]))
+        return _section(_("逐人得分说明"), blocks[0] if blocks else "", "".join(blocks[1:]))
 
     def workings(self) -> Html:
         """Where each person's workings are: their scorecard, one page each."""
-        return Html(
-            '<section class="block"><p class="note">逐人逐项的目标、实际、完成率、得分与依据'
+        said = _(
+            "逐人逐项的目标、实际、完成率、得分与依据"
             "见各人的个人成绩单（本报告旁的 scorecards 文件夹，每人一页，只含本人数据）；"
-            "在 JupyterLab 中运行 report.explanations() 可一次查看全部。</p></section>"
+            "在 JupyterLab 中运行 report.explanations() 可一次查看全部。"
         )
+        return Html(f'<section class="block"><p class="note">{said}</p></section>')
+
+
+def indicator_points(items: pd.DataFrame) -> pd.DataFrame:
+    """Per indicator, every one, by the weight it carries: people, mean points per person
+    and ``score_rate`` = Σ points / Σ full points (NaN where nothing has full points, as a
+    bonus item)."""
+    grouped = items.groupby("indicator", sort=False).agg(
+        people=("person", "nunique"),
+        weight=("weight", "sum"),
+        points=("points", "sum"),
+        full=("full_points", "sum"),
+    )
+    grouped = grouped.sort_values("weight", ascending=False, kind="stable")
+    full = grouped["full"].where(grouped["full"] > 0)
+    return pd.DataFrame(
+        {
+            "indicator": grouped.index,
+            "people": grouped["people"].to_numpy(),
+            "mean_points": (grouped["points"] / grouped["people"]).to_numpy(),
+            "score_rate": (grouped["points"] / full).to_numpy(),
+        }
+    )
 
 
 def indicator_totals(
@@ -544,7 +633,7 @@ def indicator_totals(
     out = pd.DataFrame(
         {
             "indicator": names,
-            "rule": [catalogue[n].rule.label or catalogue[n].rule.type for n in names],
+            "rule": [_label(catalogue[n].rule) for n in names],
             "people": grouped["people"].to_numpy(),
             "basis": basis,
             "target": target,
@@ -557,6 +646,11 @@ def indicator_totals(
         actual_text=[_figure_text(v, u, b) for v, u, b in zip(actual, units, basis, strict=True)],
         completion_text=text.percent(completion),
     )
+
+
+def _label(rule) -> str:
+    """The rule type as a reader says it (完成率, 分档); a type without a label as written."""
+    return _(rule.label) if rule.label else rule.type
 
 
 def _additive(indicator, plan: Plan) -> bool:
@@ -602,12 +696,12 @@ def _figure_text(value: float, unit: str | None, basis: str) -> str:
 def person_summary(row: pd.Series) -> str:
     """``总分 100.82 · 优秀 · 考核完成率 100.8%`` and any gate that fired."""
     parts = [
-        f"总分 {text.table_points([row['total']])[0]}",
+        _("总分 {total}").format(total=text.table_points([row["total"]])[0]),
         str(row["grade"]),
-        f"考核完成率 {text.percent([row['completion']])[0]}",
+        _("考核完成率 {completion}").format(completion=text.percent([row["completion"]])[0]),
     ]
     if row.get("gates"):
-        parts.append(f"触发：{row['gates']}")
+        parts.append(_("触发：{gates}").format(gates=row["gates"]))
     return " · ".join(parts)
 
 

@@ -15,9 +15,12 @@ def summary(result: Result) -> str:
     """A few lines: people scored, average, people per grade, and who meets each
     condition of the plan's own pay gates and consequence rules (none if it has none)."""
     people, plan = result.people, result.plan
+    # the average is over the appraised: not voided, not excluded (不参加考核)
     valid = people[people["valid"]]
+    if "excluded" in people:
+        valid = valid[~valid["excluded"].fillna(False).astype(bool)]
     counts = people["grade"].value_counts()
-    order = [g.name for g in plan.grades] + [plan.void_grade]
+    order = [g.name for g in plan.grades] + [plan.void_grade, plan.excluded_grade]
     grades = " · ".join(f"{g} {counts[g]}" for g in order if g in counts)
     # when every month is voided there is no average to give, only the fact
     average = (

@@ -2,7 +2,8 @@
 
 ``frame(plan, month)`` gathers, from the results store (:mod:`kpilib.months`:
 a month it lacks is scored once and saved), the month's current results, the
-calibrated grade, the pay figures and the consequence flags; ``write(frame, path)``
+calibrated grade, the pay figures and the consequences in force (as the department
+report lists them); ``write(frame, path)``
 writes it as an Excel workbook with Chinese headers, yuan and percentage formats
 and a frozen header. Text from users (names, reasons) is always written as text:
 a name starting with ``=``, ``+``, ``-`` or ``@`` never becomes a formula.
@@ -36,6 +37,7 @@ COLUMNS = {
     "grade": (N_("等级"), None, 8),
     "level": (N_("薪酬等级"), None, 8),
     "next_level": (N_("下月薪酬等级"), None, 10),
+    "next_period_level": (N_("下期薪酬等级"), None, 10),
     "base": (N_("绩效工资基数(元)"), "#,##0.00", 15),
     "performance_pay": (N_("绩效工资(元)"), "#,##0.00", 13),
     "pool_bonus": (N_("奖金池分配(元)"), "#,##0.00", 14),
@@ -111,10 +113,13 @@ def frame(
     for column in ("level", "next_level", "level_reason"):
         if column in people:
             out[column] = people[column].to_numpy(object)
-    out["adjusted"] = people["adjusted"].map({True: "是", False: ""})
-    flags = past.flags()  # the same flags the department report shows
-    text = flags.groupby("person")["reason"].agg("；".join)
+    out["adjusted"] = people["adjusted"].map({True: _("是"), False: ""})
+    # the consequences in force, as the department report lists them: this month's flags
+    # and a 警告/改进计划/调岗 raised earlier this year (its reason names its months)
+    force = past.in_force()
+    text = force.groupby("person", sort=False)["reason"].agg(_("；").join)
     out["flags"] = out["person"].map(text).astype(object).fillna("")
+    flags = past.flags()  # awards are paid in the month they are earned, once
     awards = (
         flags.dropna(subset=["award"])
         .groupby("person")["award"]
@@ -159,15 +164,22 @@ def period_frame(
     table = result.pay()
     table["grade"] = table["person"].map(people["grade"])
     table["total"] = table["person"].map(people["total"])
-    table["complete"] = table["person"].map(people["complete"]).map({True: "是", False: "否"})
+    table["complete"] = table["person"].map(people["complete"]).map({True: _("是"), False: _("否")})
     table["month_totals"] = table["person"].map(people["month_totals"])
     if "salary_months" in table:
         table["salary_months"] = table["salary_months"].astype(float)
     flags = result.flags()
     said = (
-        flags.groupby("person")["reason"].agg("；".join) if len(flags) else pd.Series(dtype=object)
+        flags.groupby("person")["reason"].agg(_("；").join)
+        if len(flags)
+        else pd.Series(dtype=object)
     )
-    table["flags"] = table["person"].map(said).fillna("")
+    table["flags"] = table["person"].map(said).astype(object).fillna("")
+    if len(result.levels):  # 薪酬等级 carried between periods (seed 002 regional)
+        levels = result.levels.set_index("person")
+        table["level"] = table["person"].map(levels["level"])
+        table["next_period_level"] = table["person"].map(levels["next_level"])
+        table["level_reason"] = table["person"].map(levels["reason"])
     return table
 
 
