@@ -150,7 +150,7 @@ def test_no_progress_bar_frames_in_a_log(monkeypatch, capsys, tmp_path):
     import kpilib.report.batch as batch
     from kpilib.report.batch import make_reports
 
-    monkeypatch.setattr(batch, "_run", lambda work, jobs: [])
+    monkeypatch.setattr(batch, "_run", lambda work, jobs, tools=None: [])
     monkeypatch.setattr("kpilib.report.index.write_index", lambda *a, **k: None)
     make_reports("2024-11", params=ROOT / "params", out=tmp_path, progress=True)
     err = capsys.readouterr().err  # captured: not a terminal, as in a log or a pipe

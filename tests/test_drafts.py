@@ -39,7 +39,7 @@ def test_a_saved_what_if_goes_to_drafts_and_is_not_a_plan_of_the_batch(project, 
 
     seen = []
     monkeypatch.setattr(
-        batch, "_run", lambda work, jobs: seen.extend(w.department for w in work) or []
+        batch, "_run", lambda work, jobs, tools=None: seen.extend(w.department for w in work) or []
     )
     monkeypatch.setattr("kpilib.report.index.write_index", lambda *a, **k: None)
     make_reports(MONTH, params=project / "params", out=project / "reports", progress=False)

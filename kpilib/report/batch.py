@@ -27,6 +27,7 @@ still complete. The steps of one department: :mod:`kpilib.report.notebook`
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import shutil
 from concurrent.futures import ThreadPoolExecutor
@@ -81,13 +82,19 @@ class Outcome:
 
 
 def build_department(
-    job: Job, printer: Printer | None = None, kernel: WarmKernel | None = None
+    job: Job,
+    printer: Printer | None = None,
+    kernel: WarmKernel | None = None,
+    *,
+    index: bool = False,
 ) -> Outcome:
     """Score, execute, render and write one department's report; never raises.
 
     ``printer`` is an open :class:`~kpilib.report.pdf.Printer`, needed for PDFs;
     ``kernel`` an open :class:`~kpilib.report.kernel.WarmKernel` to execute the
-    notebook in (by default one is started for this department).
+    notebook in (by default one is started for this department). ``index``: the
+    month's index is written in this process next (what it needs is made ready
+    while the notebook runs).
 
     Every failure becomes an ``Outcome`` with status ``failed`` and a message
     saying what is missing and what to do.
@@ -102,7 +109,7 @@ def build_department(
     state = {}  # "work": the temporary version folder, once made
     try:
         with nullcontext(kernel) if kernel else _kernel() as kernel:
-            outcome = _build(job, base, printer, kernel, state)
+            outcome = _build(job, base, printer, kernel, state, index)
     except KpiError as exc:
         outcome = Outcome(status="failed", error=str(exc), **base)
     except _Failed as exc:
@@ -142,11 +149,11 @@ class _Failed(Exception):
         self.outcome = outcome
 
 
-def _build(job: Job, base: dict, printer, kernel, state: dict) -> Outcome:
+def _build(job: Job, base: dict, printer, kernel, state: dict, index: bool) -> Outcome:
     from kpilib.engine.plan import load_plan
     from kpilib.files import checksum
     from kpilib.project import available_months, input_files
-    from kpilib.report import notebook
+    from kpilib.report import handoff, notebook
     from kpilib.report.scorecards import write_scorecards
     from kpilib.report.sections import MonthReport
 
@@ -238,11 +245,17 @@ def _build(job: Job, base: dict, printer, kernel, state: dict) -> Outcome:
         "plan_path": str(plan_path),
         "save": job.save,
     }
+    # the notebook's MonthReport.load gets this very month instead of reading it again
+    handed = handoff.write(
+        report.months, handoff.key(job.department, job.month, plan_path, None, job.save), work
+    )
     with ThreadPoolExecutor(1) as pool:
         # the scorecards need no notebook: written on a thread while the kernel runs it
         cards = pool.submit(write_scorecards, report, work / "scorecards", base["made_at"])
+        # then what comes after the notebook; the index sorts names when it lists several
+        pool.submit(_warm_up, index and _others(job))
         try:
-            files = _render(job, plan, source, stem, parameters, declared, kernel, printer)
+            files = _render(job, plan, source, stem, parameters, declared, kernel, printer, handed)
         except notebook.NotebookFailed as exc:
             raise _Failed(
                 Outcome(
@@ -255,6 +268,9 @@ def _build(job: Job, base: dict, printer, kernel, state: dict) -> Outcome:
                     **plan_info,
                 )
             ) from None
+        finally:
+            if handed is not None:
+                handed.unlink(missing_ok=True)
     cards = cards.result()
     return Outcome(
         status="ok",
@@ -268,12 +284,16 @@ def _build(job: Job, base: dict, printer, kernel, state: dict) -> Outcome:
     )
 
 
-def _render(job: Job, plan, source, stem: Path, parameters, declared, kernel, printer) -> dict:
+def _render(
+    job: Job, plan, source, stem: Path, parameters, declared, kernel, printer, handed=None
+) -> dict:
     """Execute the notebook into ``stem.ipynb``, write the HTML and PDF; label -> file."""
     from kpilib.files import write_atomically
     from kpilib.report import notebook
 
-    executed = notebook.execute(source, stem.with_suffix(".ipynb"), parameters, declared, kernel)
+    executed = notebook.execute(
+        source, stem.with_suffix(".ipynb"), parameters, declared, kernel, handed
+    )
     html = notebook.to_html(
         executed, _("{name} {month} 绩效考核报告").format(name=plan.name, month=job.month)
     )
@@ -337,36 +357,63 @@ def make_reports(
     list of Outcome
         One per department, in the order given; ``status`` says whether it failed.
     """
-    from tqdm import tqdm
-
-    from kpilib.report.index import write_index
-
     params, out = Path(params).resolve(), Path(out).resolve()
     _check_folders(params, out, month)
+    formats = tuple(formats)
+    with ThreadPoolExecutor(1) as indexing, ExitStack() as stack:
+        tools = None
+        if _here(departments, params, jobs):
+            # the reports are made in this process: its kernel and browser start first,
+            # and start up while the plans load and the month is scored
+            _skip_slow_imports()
+            tools = stack.enter_context(_tools("pdf" in formats))
+        ordered = _make(month, departments, params, out, formats, jobs, progress, save, tools)
+        # the index is written while the kernel and the browser shut down
+        indexed = indexing.submit(_write_index, out / month, month)
+    indexed.result()
+    return ordered
+
+
+def _make(month, departments, params, out, formats, jobs, progress, save, tools) -> list:
+    """The outcomes of :func:`make_reports`, before the index is written."""
+    from tqdm import tqdm
+
     departments = departments or [p.stem for p in sorted(params.glob("*.yaml")) if _monthly(p)]
     if not departments:
         raise KpiError(Problem(f"no plans in {params}", "add params/<department>.yaml"))
     # a department without a plan is refused here: it makes no folder and no index entry
     outcomes = {d: _unknown(d, month, params) for d in departments}
     outcomes = {d: o for d, o in outcomes.items() if o is not None}
-    work = [
-        Job(d, month, params, out, tuple(formats), save) for d in departments if d not in outcomes
-    ]
+    work = [Job(d, month, params, out, formats, save) for d in departments if d not in outcomes]
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(work) or 1))
     # disable=None: tqdm draws only on a terminal; in a log its \r frames are noise
     bar = tqdm(
         total=len(work), desc=f"kpi report {month}", unit="dept", disable=None if progress else True
     )
     try:
-        for outcome in _run(work, jobs):
+        for outcome in _run(work, jobs, tools):
             outcomes[outcome.department] = outcome
             bar.set_postfix_str(outcome.department)
             bar.update()
     finally:
         bar.close()
-    ordered = [outcomes[d] for d in departments if d in outcomes]
-    write_index(out / month, month)
-    return ordered
+    return [outcomes[d] for d in departments if d in outcomes]
+
+
+def _here(departments: list[str] | None, params: Path, jobs: int | None) -> bool:
+    """Whether the reports will be made in this process: one plan, or ``jobs`` 1."""
+    if departments:
+        plans = [params / f"{d}.yaml" for d in departments]
+    else:
+        plans = list(params.glob("*.yaml"))
+    plans = [p for p in plans if p.is_file()]
+    return bool(plans) and (jobs == 1 or len(plans) == 1)
+
+
+def _write_index(folder: Path, month: str) -> None:
+    from kpilib.report.index import write_index
+
+    write_index(folder, month)
 
 
 def _check_folders(params: Path, out: Path, month: str) -> None:
@@ -467,13 +514,15 @@ class _Unavailable:
         raise self.exc
 
 
-def _run(work: list[Job], jobs: int):
-    """Outcomes as departments finish: here for one job, else in ``jobs`` workers."""
+def _run(work: list[Job], jobs: int, tools: tuple | None = None):
+    """Outcomes as departments finish: here for one job (with ``tools``, the kernel and
+    printer of :func:`_tools`, if already started), else in ``jobs`` workers."""
     if jobs == 1:
         _skip_slow_imports()
-        with _tools(any("pdf" in job.formats for job in work)) as (kernel, printer):
+        pdf = any("pdf" in job.formats for job in work)
+        with nullcontext(tools) if tools else _tools(pdf) as (kernel, printer):
             for job in work:
-                yield build_department(job, printer, kernel)
+                yield build_department(job, printer, kernel, index=True)
         return
     import multiprocessing
 
@@ -501,7 +550,6 @@ def _worker(todo, done, pdf: bool) -> None:
     ``todo``."""
     _skip_slow_imports()
     with _tools(pdf) as (kernel, printer):
-        _warm_up()  # while the kernel imports
         while (job := todo.get()) is not None:
             done.put(build_department(job, printer, kernel))
 
@@ -515,10 +563,26 @@ def _skip_slow_imports() -> None:
     sys.modules.setdefault("rfc3987_syntax", None)
 
 
-def _warm_up() -> None:
-    # imports a worker needs anyway, done while the other worker starts its first notebook
-    import nbconvert  # noqa: F401
-    import papermill  # noqa: F401
+def _others(job: Job) -> bool:
+    """Whether the month's folder has a department other than ``job``'s."""
+    folder = job.out / job.month
+    return folder.is_dir() and any(
+        p.is_dir() and p.name != job.department for p in folder.iterdir()
+    )
 
-    import kpilib.report.scorecards  # noqa: F401
-    import kpilib.report.sections  # noqa: F401
+
+@functools.cache
+def _warm_up(index: bool) -> None:
+    """What comes after the notebook, made ready while the kernel runs it: the HTML
+    export's templates, and (``index``) the index's pinyin sort."""
+    import nbformat
+
+    from kpilib.report import notebook
+
+    notebook.to_html(nbformat.v4.new_notebook(), "")  # once per process: then cached
+    if index:
+        import pandas as pd
+
+        from kpilib.text import pinyin_key
+
+        pinyin_key(pd.Series(["渠道"]))  # pypinyin reads its dictionaries

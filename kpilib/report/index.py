@@ -84,8 +84,9 @@ def _rebuild(folder: Path, month: str) -> Path:
     # by department name, in pinyin order, as people look for them
     from kpilib.text import local_time, pinyin_key
 
-    names = pd.Series([d["name"] for d in departments], dtype=object)
-    departments = [departments[i] for i in names.sort_values(key=pinyin_key).index]
+    if len(departments) > 1:  # one needs no order (and no pinyin dictionaries loaded)
+        names = pd.Series([d["name"] for d in departments], dtype=object)
+        departments = [departments[i] for i in names.sort_values(key=pinyin_key).index]
     shown_runs = [
         {**_with_links(r), "is_current": current.get(r["department"]) is r} for r in reversed(runs)
     ]

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from jupyter_client.client import KernelClient
     from jupyter_client.manager import AsyncKernelManager
 
+# what nbclient passes to a kernel it starts: command history in memory, not in a file
+HISTORY_OFF = ["--HistoryManager.hist_file=:memory:"]
 ENGINE = "kpilib-warm"  # the papermill engine name: papermill.execute_notebook(engine_name=...)
 
 _SHOWN_ONCE = []  # inside the kernel: the warning filters as they were after the preload
@@ -65,12 +67,14 @@ def kernel_preload() -> None:
     gc.freeze()
 
 
-def kernel_reset(cwd: str) -> None:
+def kernel_reset(cwd: str, handed: str | None = None) -> None:
     """Run inside the kernel before each notebook: nothing of the last one is left
-    but imported modules."""
+    but imported modules, and the month its worker handed (if any) is waiting."""
     import warnings
 
     from IPython import get_ipython
+
+    from kpilib.report import handoff
 
     shell = get_ipython()
     shell.run_line_magic("reset", "-f")
@@ -81,6 +85,7 @@ def kernel_reset(cwd: str) -> None:
         pass
     warnings.onceregistry.clear()
     shell.execution_count = 1
+    handoff.receive(handed)
 
 
 def _call(function: str, *args) -> str:
@@ -98,6 +103,8 @@ class WarmKernel:
     def __init__(self) -> None:
         self._client = None
         self._preload = None  # the preload's message id until its reply was read
+        # the month for the next notebook's MonthReport.load (kpilib.report.handoff)
+        self.handed: Path | None = None
 
     def __enter__(self) -> WarmKernel:
         self._start()
@@ -119,18 +126,22 @@ class WarmKernel:
         return self._client.kc
 
     def _start(self) -> None:
+        from jupyter_core.utils import run_sync
+
+        # the process first (jupyter_client alone), nbclient imported while it starts
+        km = _ipc_kernel_manager()(kernel_name="python3")
+        run_sync(km.start_kernel)(extra_arguments=HISTORY_OFF, cwd=os.getcwd())  # no waiting
+
         import nbformat
         from nbclient import NotebookClient
 
         client = NotebookClient(
             nbformat.v4.new_notebook(),
+            km=km,
             kernel_name="python3",
-            kernel_manager_class=_ipc_kernel_manager(),
             shutdown_kernel="immediate",
             startup_timeout=60,
         )
-        client.create_kernel_manager()
-        client.start_new_kernel(cwd=os.getcwd())  # starts the process, does not wait for it
         client.kc = client.km.client()
         client.kc.start_channels()
         client.kc.allow_stdin = False
@@ -151,7 +162,9 @@ class WarmKernel:
             self._preload = None
             # what nbclient does before a first cell: the output channel is connected too
             run_sync(self.kc.wait_for_ready)(timeout=60)
-        self._wait(self.kc.execute(_call("kernel_reset", str(cwd)), silent=True), _("清空内核"))
+        handed, self.handed = self.handed, None
+        call = _call("kernel_reset", str(cwd), str(handed) if handed else None)
+        self._wait(self.kc.execute(call, silent=True), _("清空内核"))
 
     def _wait(self, msg_id: str, what: str) -> None:
         reply = self._client.wait_for_reply(msg_id)

@@ -10,6 +10,7 @@ report's CSS inlined, nothing loaded from the network.
 from __future__ import annotations
 
 import functools
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from kpilib.report.kernel import WarmKernel
 
 TEMPLATES = Path(__file__).parent / "templates"
+_EXPORTING = threading.Lock()  # one export at a time: a worker warms the exporter on a thread
 
 
 class NotebookFailed(Exception):
@@ -85,14 +87,20 @@ def check_parameters(notebook: Path) -> set[str]:
 
 
 def execute(
-    notebook: Path, output: Path, parameters: dict, declared: set[str], kernel: WarmKernel
+    notebook: Path,
+    output: Path,
+    parameters: dict,
+    declared: set[str],
+    kernel: WarmKernel,
+    handed: Path | None = None,
 ) -> NotebookNode:
     """Run ``notebook`` with papermill into ``output``; the executed notebook node.
 
     ``kernel`` is an open :class:`~kpilib.report.kernel.WarmKernel`; the notebook
     starts in an empty namespace there. Only the parameters the notebook declares
-    are passed. A failing cell raises :class:`NotebookFailed` naming the cell; the
-    executed notebook is kept.
+    are passed. ``handed`` is a month written by :func:`kpilib.report.handoff.write`
+    for the notebook's ``MonthReport.load``. A failing cell raises
+    :class:`NotebookFailed` naming the cell; the executed notebook is kept.
     """
     import papermill
     from nbclient.exceptions import DeadKernelError
@@ -101,7 +109,7 @@ def execute(
     from kpilib.report.kernel import ENGINE, register_engine
 
     register_engine()
-
+    kernel.handed = handed
     try:
         return papermill.execute_notebook(
             str(notebook),
@@ -143,9 +151,10 @@ def execute(
 
 def to_html(nb: NotebookNode, title: str) -> str:
     """The executed notebook as a self-contained HTML page, code hidden."""
-    body, _ = _exporter().from_notebook_node(
-        nb, resources={"kpi_css": report_css(), "metadata": {"name": title}}
-    )
+    with _EXPORTING:
+        body, _ = _exporter().from_notebook_node(
+            nb, resources={"kpi_css": report_css(), "metadata": {"name": title}}
+        )
     return body
 
 
