@@ -17,15 +17,18 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from kpilib.engine.plan import Plan, load_plan, nearest
 from kpilib.errors import DataError, KpiError, Problem
 from kpilib.i18n import _
 from kpilib.project import store_path
 from kpilib.rounding import yuan
 from kpilib.store import connect
+
+if TYPE_CHECKING:
+    from kpilib.engine.plan import Plan
 
 MONEY_COLUMNS = [
     "money_id",
@@ -77,7 +80,7 @@ def record_money(
     kind : str, optional
         罚款 or 奖励 (default: by the sign), or any label (突出贡献奖).
     """
-    plan = plan if isinstance(plan, Plan) else load_plan(plan)
+    plan = _loaded(plan)
     where = {"file": str(store_path(store)), "person": person}
     problems = []
     try:
@@ -136,6 +139,8 @@ def record_money(
 
 def _check_person(con, plan: Plan, month: str, person: str, where: dict) -> None:
     """Refuse a person who is not in the store's current version of the month."""
+    from kpilib.engine.plan import nearest
+
     scored = {
         p
         for (p,) in con.execute(
@@ -195,7 +200,9 @@ def record_review(
     reason, by : str
         Why, and who reviewed (both required).
     """
-    plan = plan if isinstance(plan, Plan) else load_plan(plan)
+    from kpilib.engine.plan import nearest
+
+    plan = _loaded(plan)
     where = {"file": str(store_path(store)), "person": person}
     names = [g.name for g in plan.grades]
     problems = []
@@ -335,6 +342,13 @@ def _where(department, month):
         where.append("month = ?")
         args.append(month)
     return ("WHERE " + " AND ".join(where)) if where else "", args
+
+
+def _loaded(plan: str | Path | Plan) -> Plan:
+    # imported here, not at the top: kpi history lists the ledger without the plan models
+    from kpilib.engine.plan import Plan, load_plan
+
+    return plan if isinstance(plan, Plan) else load_plan(plan)
 
 
 __all__ = [

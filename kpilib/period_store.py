@@ -15,8 +15,6 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from kpilib.engine.scoring import ITEM_COLUMNS
-from kpilib.outcomes.rollup import PERIOD_COLUMNS
 from kpilib.project import store_path
 from kpilib.store import connect, insert_frame
 
@@ -40,6 +38,9 @@ def save(
 ) -> int:
     """Store a period's result as its next version (one transaction); return the version."""
     import duckdb
+
+    from kpilib.engine.scoring import ITEM_COLUMNS
+    from kpilib.outcomes.rollup import PERIOD_COLUMNS
 
     complete = bool(people["complete"].all()) if len(people) else False
     with connect(store) as con:

@@ -18,6 +18,7 @@ import re
 import time
 from collections.abc import Iterable
 from contextlib import contextmanager, suppress
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -26,14 +27,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from kpilib.engine.plan import ARCHIVE, Plan, is_archived, load_plan, nearest
-from kpilib.engine.scoring import (
-    ADJUSTED_ITEM_COLUMNS,
-    ADJUSTED_PEOPLE_COLUMNS,
-    ITEM_COLUMNS,
-    PEOPLE_COLUMNS,
-    Result,
-)
 from kpilib.errors import DataError, KpiError, Problem
 from kpilib.i18n import N_, _
 from kpilib.project import store_path
@@ -42,6 +35,9 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     import duckdb
+
+    from kpilib.engine.plan import Plan
+    from kpilib.engine.scoring import Result
 
 LOCK_WAIT = 5.0  # seconds to wait for another process's save before giving up
 APPEAL_WORKING_DAYS = 3  # seed 003: 有权在得知考核结果3个工作日内 ... 申诉
@@ -160,6 +156,36 @@ STATUS = {"applied": N_("已应用"), "review": N_("待复核"), "superseded": N
 SCHEMA_VERSION = len(SCHEMA)
 
 
+# the connections a command holds open (see :func:`session`), by resolved store path;
+# None outside a session: every connect() then opens and closes its own
+_HELD: ContextVar[dict[Path, duckdb.DuckDBPyConnection] | None] = ContextVar(
+    "kpilib_store_held", default=None
+)
+
+
+@contextmanager
+def session() -> Iterator[None]:
+    """One connection per store for everything inside: :func:`connect` opens (and
+    checks or migrates) each store once and hands the same connection to every later
+    caller; all are closed when the block ends.
+
+    For one short command (``kpi score``, ``kpi history``...): each DuckDB open and
+    close costs tens of milliseconds, and a command used to open the store three to
+    five times. Every save still runs in its own transaction. A connection whose user
+    raised is closed at once and the next caller opens a fresh one, as without a
+    session. Not for long jobs: the store stays locked to other processes until the
+    block ends (``kpi report``'s workers save from other processes).
+    """
+    held: dict[Path, duckdb.DuckDBPyConnection] = {}
+    token = _HELD.set(held)
+    try:
+        yield
+    finally:
+        _HELD.reset(token)
+        for con in held.values():
+            con.close()
+
+
 @contextmanager
 def connect(
     store: str | Path | None = None, create: bool = True
@@ -169,11 +195,43 @@ def connect(
     Connections are short-lived so that a notebook never holds the file's lock
     while another process saves. A store locked by another process is waited
     for ``LOCK_WAIT`` seconds, then reported; a corrupt file is reported, never
-    replaced.
+    replaced. Inside :func:`session` the store is opened once and the connection
+    stays open until the session ends.
     """
     import duckdb
 
     path = store_path(store)
+    held = _HELD.get()
+    key = path.resolve()
+    con = held.get(key) if held is not None else None
+    opened = con is None
+    if opened:
+        con = _open(path, create)
+    try:
+        if opened:
+            _upgrade(con, path)
+            if held is not None:
+                held[key] = con
+        yield con
+    except BaseException as exc:
+        if held is not None and held.get(key) is con:
+            del held[key]  # a failed use may have left it mid-transaction: closed below
+        if not isinstance(exc, duckdb.Error):
+            raise
+        # a checksum-bad block or a full disk shows up only when read or written
+        problem = store_problem(exc, path)
+        if problem is None:
+            raise
+        raise KpiError(problem) from None
+    finally:
+        if held is None or held.get(key) is not con:
+            con.close()
+
+
+def _open(path: Path, create: bool) -> duckdb.DuckDBPyConnection:
+    """A new connection to the store file, waiting ``LOCK_WAIT`` for another process."""
+    import duckdb
+
     if not path.exists() and not create:
         raise KpiError(
             Problem(
@@ -193,8 +251,7 @@ def connect(
     deadline = time.monotonic() + LOCK_WAIT
     while True:
         try:
-            con = duckdb.connect(str(path))
-            break
+            return duckdb.connect(str(path))
         except duckdb.Error as exc:
             if "Conflicting lock" in str(exc) and time.monotonic() < deadline:
                 time.sleep(0.1)
@@ -211,17 +268,6 @@ def connect(
                     code="store_unreadable",
                 )
             ) from None
-    try:
-        _upgrade(con, path)
-        yield con
-    except duckdb.Error as exc:
-        # a checksum-bad block or a full disk shows up only when read or written
-        problem = store_problem(exc, path)
-        if problem is None:
-            raise
-        raise KpiError(problem) from None
-    finally:
-        con.close()
 
 
 def store_problem(exc: Exception, path: Path) -> Problem | None:
@@ -298,23 +344,23 @@ def _os_problem(exc: OSError, path: Path) -> Problem:
 
 
 def _upgrade(con, path: Path) -> None:
-    tables = {
-        row[0] for row in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
-    }
-    if "meta" in tables:
-        version = int(
-            con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
-        )
-    elif tables:
-        raise KpiError(
-            Problem(
-                _("这个 DuckDB 文件不是 kpilib 的结果库（没有 meta 表）"),
-                _("用 --store / KPI_STORE 指向结果库，或把这个文件移开"),
-                file=str(path),
-                code="not_a_store",
-            )
-        )
-    else:
+    import duckdb
+
+    # the store's own meta table first: listing the catalog (information_schema) costs
+    # ten times as much, and only a file without a meta table needs it
+    try:
+        row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        version = int(row[0])
+    except duckdb.CatalogException:
+        if con.execute("SELECT table_name FROM information_schema.tables").fetchall():
+            raise KpiError(
+                Problem(
+                    _("这个 DuckDB 文件不是 kpilib 的结果库（没有 meta 表）"),
+                    _("用 --store / KPI_STORE 指向结果库，或把这个文件移开"),
+                    file=str(path),
+                    code="not_a_store",
+                )
+            ) from None
         version = 0
     if version > SCHEMA_VERSION:
         raise KpiError(
@@ -385,6 +431,13 @@ def save(
     """
     import duckdb
 
+    from kpilib.engine.plan import ARCHIVE, is_archived
+    from kpilib.engine.scoring import (
+        ADJUSTED_ITEM_COLUMNS,
+        ADJUSTED_PEOPLE_COLUMNS,
+        ITEM_COLUMNS,
+        PEOPLE_COLUMNS,
+    )
     from kpilib.files import checksum
     from kpilib.project import input_files
 
@@ -527,8 +580,8 @@ def load(
     >>> history.people["month"].unique().tolist()
     ['2024-11']
     """
-    if plan is not None and not isinstance(plan, Plan):
-        plan = load_plan(plan)
+    if plan is not None:
+        plan = _loaded(plan)
     where, args = ["TRUE"], []
     if plan is not None:
         where.append("r.department = ?")
@@ -669,7 +722,7 @@ def adjust(
     KpiError
         Listing every problem with the request; nothing is recorded.
     """
-    plan = plan if isinstance(plan, Plan) else load_plan(plan)
+    plan = _loaded(plan)
     where = {"file": str(store_path(store)), "person": person}
     if (actual is None) == (points is None):
         raise KpiError(
@@ -689,6 +742,8 @@ def adjust(
                 **where,
             )
         )
+    from kpilib.engine.plan import nearest
+
     now = datetime.now()
     filed_at = filed_at or now
     with connect(store, create=False) as con:
@@ -813,7 +868,7 @@ def confirm(
     changed inputs after it was filed. The trail keeps both rows; the new one
     names the one it confirms (``confirms``).
     """
-    plan = plan if isinstance(plan, Plan) else load_plan(plan)
+    plan = _loaded(plan)
     where = {"file": str(store_path(store))}
     with connect(store, create=False) as con:
         found = con.execute(
@@ -876,6 +931,13 @@ def confirm(
             con.rollback()
             raise
     return row["month"], new_id
+
+
+def _loaded(plan: str | Path | Plan) -> Plan:
+    # imported here, not at the top: kpi history reads the store without the plan models
+    from kpilib.engine.plan import Plan, load_plan
+
+    return plan if isinstance(plan, Plan) else load_plan(plan)
 
 
 def current_digest(plan: Plan, month: str, actuals: str | Path | None = None) -> str | None:

@@ -6,6 +6,11 @@ Times ``kpi --help``, ``kpi score`` of one plan (channel_ops, 2024-11, scored fr
 its files into a fresh store each run) and ``kpi history``, each as a new process
 from this checkout: median wall-clock seconds and the CPU seconds the process
 itself used (the machine may be shared with other work; CPU time is not).
+
+The processes may write Python's bytecode cache (``__pycache__``), as an installed
+package has one: with ``PYTHONDONTWRITEBYTECODE`` set (as in some sandboxes) and no
+cache yet, every process would compile kpilib's modules again (about 0.1 s of CPU),
+which no user's ``kpi`` does after its first run.
 """
 
 from __future__ import annotations
@@ -23,6 +28,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+ENV.pop("PYTHONDONTWRITEBYTECODE", None)
+
+
 def once(args: list[str]) -> tuple[float, float]:
     """Wall and CPU seconds of one ``kpi`` process."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -30,7 +39,7 @@ def once(args: list[str]) -> tuple[float, float]:
     subprocess.run(
         [sys.executable, "-m", "kpilib.cli", *args],
         cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env=ENV,
         capture_output=True,
         check=True,
     )
@@ -61,13 +70,18 @@ def main() -> None:
             "kpi score (one plan)": score,
             "kpi history": lambda run: ["history", "--store", str(store)],
         }
-        once(["--help"])  # warm the file cache
-        print(f"{os.cpu_count()} CPUs, median of {repeat} runs, each a new process")
+        for args in (["--help"], ["history", "--store", str(store)]):
+            once(args)  # warm the file cache (and write the bytecode cache)
+        print(
+            f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}, "
+            f"median of {repeat} runs, each a new process"
+        )
         for label, args in commands.items():
             runs = [once(args(run)) for run in range(repeat)]
             wall = statistics.median(w for w, _ in runs)
             cpu = statistics.median(c for _, c in runs)
             print(f"{label:22} {wall * 1000:5.0f} ms (CPU {cpu * 1000:4.0f} ms)")
+        print(f"load average at the end {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

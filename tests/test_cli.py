@@ -155,3 +155,77 @@ def test_no_progress_bar_frames_in_a_log(monkeypatch, capsys, tmp_path):
     make_reports("2024-11", params=ROOT / "params", out=tmp_path, progress=True)
     err = capsys.readouterr().err  # captured: not a terminal, as in a log or a pipe
     assert "\r" not in err and "kpi report" not in err
+
+
+# ---- start-up (issue 13 #3): what a command does not need is never imported
+
+HEAVY = ("pandas", "numpy", "duckdb", "pydantic", "yaml")
+
+
+def _loaded_by(argv: list[str]) -> list[str]:
+    """The top-level packages a ``kpi`` process with ``argv`` has imported when it ends."""
+    code = (
+        "import sys\nfrom kpilib.cli import main\n"
+        f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
+        "print('\\n'.join(sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    return sorted({m.split(".")[0] for m in done.stdout.split()} | set(done.stdout.split()))
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--help"],
+        ["score", "--help"],
+        ["score", PLAN, "--month", "2024-13"],  # refused by argparse
+        ["history", "--nope"],
+        [],
+    ],
+)
+def test_help_and_argument_errors_load_no_heavy_library(argv):
+    loaded = _loaded_by(argv)
+    assert [m for m in loaded if m in HEAVY] == []
+
+
+def test_kpi_history_loads_no_plan_models(tmp_path):
+    from kpilib import store
+    from kpilib.months import score_month
+
+    path = tmp_path / "r.duckdb"
+    store.save(score_month(PLAN, "2024-11"), store=path)
+    loaded = _loaded_by(["history", "--store", str(path)])
+    assert "pandas" in loaded and "duckdb" in loaded  # it did read the store
+    assert [m for m in loaded if m in ("pydantic", "yaml") or m.startswith("kpilib.engine")] == []
+
+
+def test_the_kpi_program_ends_with_its_work_done(tmp_path):
+    # run as the program, a store command ends without Python's teardown: its output,
+    # exit code, files and store are as complete as with it
+    path, out = tmp_path / "r.duckdb", tmp_path / "out"
+
+    def kpi(*args):
+        return subprocess.run(
+            [sys.executable, "-m", "kpilib.cli", *args, "--store", str(path)],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
+
+    done = kpi("score", PLAN, "--month", "2024-11", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "19 人计分" in done.stdout and "当前为第 1 版" in done.stdout.splitlines()[-1]
+    assert len(pd.read_csv(out / "people.csv", encoding="utf-8-sig")) == 19
+    listed = kpi("history")
+    assert listed.returncode == 0 and "channel_ops 2024-11" in listed.stdout
+    refused = kpi("score", PLAN, "--month", "2024-11", "--out", str(out))
+    assert refused.returncode == 2 and "已存在" in refused.stderr
+    # the store was closed properly: nothing left to replay, readable by a new connection
+    assert not path.with_name(path.name + ".wal").exists()
+    import duckdb
+
+    con = duckdb.connect(str(path), read_only=True)
+    assert con.execute("SELECT count(*) FROM people").fetchone() == (19,)
+    con.close()

@@ -391,14 +391,15 @@ def test_a_store_of_schema_2_keeps_its_adjustments(tmp_path):
     con.execute(
         "INSERT INTO runs VALUES (1, 'channel_ops', '2024-11', 1, '2024-12-02', NULL, '', '')"
     )
+    from kpilib.engine.scoring import ITEM_COLUMNS, PEOPLE_COLUMNS
     from kpilib.files import checksum
     from kpilib.project import input_files
 
     for f in input_files(result.plan, "2024-11"):
         con.execute("INSERT INTO input_files VALUES (1, ?, ?, ?)", [str(f), *checksum(f)])
-    schema_2_people = history.PEOPLE_COLUMNS[: history.PEOPLE_COLUMNS.index("rank") + 1]
+    schema_2_people = PEOPLE_COLUMNS[: PEOPLE_COLUMNS.index("rank") + 1]
     con.register("stored_people", result.people[schema_2_people])
-    con.register("stored_items", result.items[history.ITEM_COLUMNS])
+    con.register("stored_items", result.items[ITEM_COLUMNS])
     con.execute("INSERT INTO people SELECT 1, * FROM stored_people")
     con.execute("INSERT INTO items SELECT 1, * FROM stored_items")
     con.execute(

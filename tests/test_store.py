@@ -274,3 +274,102 @@ def test_kpi_score_saves_to_the_store_unless_told_not_to(tmp_path):
     assert main(["score", PLAN, "--month", "2024-11", *out]) == 0
     assert main(["score", PLAN, "--month", "2024-11", *out, "--force", "--no-store"]) == 0
     assert list(history.runs(store)["version"]) == [1]
+
+
+# ---- one connection per command (issue 13 #3)
+
+
+def _count_opens(monkeypatch) -> list[str]:
+    opened = []
+    real = duckdb.connect
+
+    def counting(path, *args, **kwargs):
+        opened.append(path)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(duckdb, "connect", counting)
+    return opened
+
+
+def test_a_session_hands_every_reader_and_saver_one_connection(store, months, monkeypatch):
+    opened = _count_opens(monkeypatch)
+    with history.session():
+        history.save(months["2024-11"], store=store, note="again")
+        assert list(history.runs(store)["version"]) == [1, 1, 2]
+        assert len(history.load(PLAN, store).people) == 38  # 19 people, two months
+    assert opened == [str(store)]
+    # closed with the session: another process may open the store at once
+    subprocess.run(
+        [sys.executable, "-c", f"import duckdb; duckdb.connect({str(store)!r}).close()"],
+        check=True,
+    )
+
+
+def test_in_a_session_a_failed_save_leaves_the_store_as_it_was(store, months, monkeypatch):
+    before = _counts(store)
+    real = history.insert_frame
+
+    def fail_on_people(con, table, frame, run_id):
+        if table == "people":
+            raise OSError("disk full (simulated)")
+        real(con, table, frame, run_id)
+
+    monkeypatch.setattr(history, "insert_frame", fail_on_people)
+    opened = _count_opens(monkeypatch)
+    with history.session():
+        with pytest.raises(OSError, match="simulated"):
+            history.save(months["2024-11"], store=store)
+        # the failed user's connection is dropped: the next reader opens afresh
+        assert list(history.runs(store)["version"]) == [1, 1]
+    assert len(opened) == 2
+    assert _counts(store) == before
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["score", PLAN, "--month", "2024-11", "--force"],
+        ["history"],
+        ["history", "--department", "channel_ops", "--period", "2024-Q4"],
+    ],
+)
+def test_a_kpi_command_opens_the_store_once(command, store, tmp_path, monkeypatch, capsys):
+    opened = _count_opens(monkeypatch)
+    extra = ["--out", str(tmp_path / "out")] if command[0] == "score" else []
+    assert main([*command, *extra, "--store", str(store)]) == 0
+    assert opened == [str(store)]
+    assert "2024-11" in capsys.readouterr().out
+
+
+def test_a_duckdb_file_that_is_not_a_store_is_refused_and_left_alone(tmp_path):
+    path = tmp_path / "other.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE sales (amount DOUBLE); INSERT INTO sales VALUES (1.5)")
+    con.close()
+    with pytest.raises(KpiError) as caught:
+        history.runs(path)
+    assert [p.code for p in caught.value.problems] == ["not_a_store"]
+    con = duckdb.connect(str(path), read_only=True)
+    tables = con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+    assert tables == [("sales",)]
+    con.close()
+
+
+def test_a_store_of_a_newer_kpilib_is_refused(store):
+    con = duckdb.connect(str(store))
+    newer = str(history.SCHEMA_VERSION + 1)
+    con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [newer])
+    con.close()
+    with pytest.raises(KpiError) as caught:
+        history.runs(store)
+    assert [p.code for p in caught.value.problems] == ["store_too_new"]
+
+
+def test_an_empty_duckdb_file_becomes_a_store(tmp_path):
+    path = tmp_path / "empty.duckdb"
+    duckdb.connect(str(path)).close()
+    assert history.runs(path).empty
+    con = duckdb.connect(str(path), read_only=True)
+    version = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    assert version == (str(history.SCHEMA_VERSION),)
+    con.close()
