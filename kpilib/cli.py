@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kpilib.errors import KpiError, Problem
-from kpilib.i18n import N_, _
+from kpilib.i18n import N_, _, speak_argparse
 
 if TYPE_CHECKING:
     from kpilib.period_results import PeriodResult
@@ -39,6 +39,7 @@ def main(argv: list[str] | None = None, program: bool = False) -> int:
 
     ``program``: this process is the ``kpi`` command (:func:`run`) and ends with it.
     """
+    speak_argparse()
     parser = argparse.ArgumentParser(
         prog="kpi", description=_(DESCRIPTION), formatter_class=argparse.RawDescriptionHelpFormatter
     )

@@ -209,8 +209,10 @@ def record_review(
     if grade not in names:
         problems.append(
             Problem(
-                f"等级 {grade!r} 不是方案的等级{nearest(grade, names)}",
-                f"写方案的等级之一：{'、'.join(names)}",
+                _("等级 {grade!r} 不是方案的等级{hint}").format(
+                    grade=grade, hint=nearest(grade, names)
+                ),
+                _("写方案的等级之一：{names}").format(names="、".join(names)),
                 column="等级",
                 code="unknown_grade",
                 **where,

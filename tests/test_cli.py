@@ -1,5 +1,6 @@
 """The kpi command as an analyst runs it."""
 
+import os
 import re
 import subprocess
 import sys
@@ -229,3 +230,26 @@ def test_the_kpi_program_ends_with_its_work_done(tmp_path):
     con = duckdb.connect(str(path), read_only=True)
     assert con.execute("SELECT count(*) FROM people").fetchone() == (19,)
     con.close()
+
+
+@pytest.mark.parametrize(
+    "lang, help_words, error_words",
+    [
+        (None, ["用法：kpi score", "选项", "显示本帮助并退出"], "参数 --month：后面须跟一个值"),
+        ("en", ["usage: kpi score", "options", "show this help"], "expected one argument"),
+    ],
+)
+def test_argparse_speaks_the_kits_language(lang, help_words, error_words):
+    # issue 11 #8: CLI help and error messages in Chinese by default, argparse's own words too
+    env = {k: v for k, v in os.environ.items() if k not in ("KPI_LANG", "LANG", "LC_ALL")}
+    if lang:
+        env["KPI_LANG"] = lang
+
+    def kpi(*args):
+        command = [sys.executable, "-m", "kpilib.cli", *args]
+        return subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=env)
+
+    shown = kpi("score", "--help").stdout
+    assert all(word in shown for word in help_words), shown
+    refused = kpi("score", PLAN, "--month")
+    assert refused.returncode == 2 and error_words in refused.stderr
