@@ -111,7 +111,10 @@ class Rule(Frozen):
 
 
 def _result(completion, points, reason) -> pd.DataFrame:
-    return pd.DataFrame({"completion": completion, "points": points, "reason": reason})
+    columns = {"completion": completion, "points": points}
+    if reason is not None:  # numbers only (explain=False): no column of empty texts to build
+        columns["reason"] = reason
+    return pd.DataFrame(columns, copy=False)
 
 
 # SQL twins of compare.settle and round_points: DuckDB's round_even on a DOUBLE rounds half
