@@ -380,7 +380,13 @@ def _make(month, departments, params, out, formats, jobs, progress, save, tools)
 
     departments = departments or [p.stem for p in sorted(params.glob("*.yaml")) if _monthly(p)]
     if not departments:
-        raise KpiError(Problem(f"no plans in {params}", "add params/<department>.yaml"))
+        raise KpiError(
+            Problem(
+                _("{params} 中没有按月考核的方案").format(params=params),
+                _("添加 params/<部门>.yaml，或用 --params 指向方案文件夹"),
+                code="no_plans",
+            )
+        )
     # a department without a plan is refused here: it makes no folder and no index entry
     outcomes = {d: _unknown(d, month, params) for d in departments}
     outcomes = {d: o for d, o in outcomes.items() if o is not None}
