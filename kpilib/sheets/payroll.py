@@ -115,9 +115,16 @@ def frame(
             out[column] = people[column].to_numpy(object)
     out["adjusted"] = people["adjusted"].map({True: _("是"), False: ""})
     # the consequences in force, as the department report lists them: this month's flags
-    # and a 警告/改进计划/调岗 raised earlier this year (its reason names its months)
+    # and a 警告/改进计划/调岗 raised earlier this year. Payroll says what applies and when
+    # it was raised (作警告处理（2024-08）); the report and the scorecards say why
     force = past.in_force()
-    text = force.groupby("person", sort=False)["reason"].agg(_("；").join)
+    raised = force.groupby(["person", "action"], sort=False)["month"].agg(_("、").join)
+    said = [
+        _("{action}（{months}）").format(action=action, months=months)
+        for (_person, action), months in raised.items()
+    ]
+    text = pd.Series(said, raised.index.get_level_values("person"), dtype=object)
+    text = text.groupby(level=0, sort=False).agg(_("；").join)
     out["flags"] = out["person"].map(text).astype(object).fillna("")
     flags = past.flags()  # awards are paid in the month they are earned, once
     awards = (
