@@ -78,8 +78,8 @@ def test_kpi_history_lists_months_versions_and_the_current_one(store, months, ca
     assert nov[1][2:4] == ["2", "*"]  # current
 
 
-def test_a_failure_while_saving_leaves_the_store_as_it_was(store, months, monkeypatch):
-    before = _counts(store)
+def _fail_saving_people(monkeypatch) -> None:
+    """Saving fails (a full disk) when it comes to the people table."""
     real = history.insert_frame
 
     def fail_on_people(con, table, frame, run_id):
@@ -88,6 +88,11 @@ def test_a_failure_while_saving_leaves_the_store_as_it_was(store, months, monkey
         real(con, table, frame, run_id)
 
     monkeypatch.setattr(history, "insert_frame", fail_on_people)
+
+
+def test_a_failure_while_saving_leaves_the_store_as_it_was(store, months, monkeypatch):
+    before = _counts(store)
+    _fail_saving_people(monkeypatch)
     with pytest.raises(OSError, match="simulated"):
         history.save(months["2024-11"], store=store)
     assert _counts(store) == before
@@ -307,14 +312,7 @@ def test_a_session_hands_every_reader_and_saver_one_connection(store, months, mo
 
 def test_in_a_session_a_failed_save_leaves_the_store_as_it_was(store, months, monkeypatch):
     before = _counts(store)
-    real = history.insert_frame
-
-    def fail_on_people(con, table, frame, run_id):
-        if table == "people":
-            raise OSError("disk full (simulated)")
-        real(con, table, frame, run_id)
-
-    monkeypatch.setattr(history, "insert_frame", fail_on_people)
+    _fail_saving_people(monkeypatch)
     opened = _count_opens(monkeypatch)
     with history.session():
         with pytest.raises(OSError, match="simulated"):
