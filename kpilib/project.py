@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from kpilib.engine.plan import Plan
 
 STORE_NAME = Path("data") / "results.duckdb"
+# a department ID names its plan file and its report folder: letters, digits, _, - or 汉字
+DEPARTMENT_ID = re.compile(r"[A-Za-z0-9_\-\u4e00-\u9fff]+")
 
 
 def root(start: str | Path = ".") -> Path:

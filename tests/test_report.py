@@ -400,3 +400,18 @@ def test_a_voided_month_names_its_gate_in_the_ranking():
     assert not voided["valid"]
     # 部门考评 14 + 8 + 8 + 10 = 40 ≤ 51 and 收缴率 72.4% < 75% (tests/test_seed_plans.py)
     assert "无效（部门考评≤51分；收缴率未达75%）" in str(report.ranking())
+
+
+def test_all_leaves_out_a_period_only_plan_without_validating_it(tmp_path):
+    # regional_sales.yaml says "monthly: false" (seed 002: "按每2个月的任务指标作为一个考核区间");
+    # --all reads that key before the workers start, also from a plan saved as GBK
+    from kpilib.report.batch import _monthly
+
+    text = (ROOT / "params/regional_sales.yaml").read_text(encoding="utf-8")
+    gbk = tmp_path / "regional_sales.yaml"
+    gbk.write_bytes(text.encode("gb18030"))
+    assert not _monthly(ROOT / "params/regional_sales.yaml") and not _monthly(gbk)
+    assert _monthly(ROOT / "params/channel_ops.yaml")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("department: [", encoding="utf-8")
+    assert _monthly(broken)  # kept: its own report says what is wrong

@@ -39,6 +39,7 @@ from kpilib.errors import PlanError, Problem
 from kpilib.i18n import _
 from kpilib.parse import Fraction, Frozen
 from kpilib.periods import Period
+from kpilib.project import DEPARTMENT_ID
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -144,7 +145,6 @@ class Gate(Frozen):
 # kpilib.periods) and {year} (2024)
 SOURCE_FIELDS = ("month", "period", "year")
 # A department ID names files and folders: letters, digits, _ and -, or Chinese characters
-DEPARTMENT_ID = re.compile(r"[A-Za-z0-9_\-\u4e00-\u9fff]+")
 
 
 def check_template(pattern: str) -> str:

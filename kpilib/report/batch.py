@@ -447,19 +447,26 @@ def _check_folders(params: Path, out: Path, month: str) -> None:
 
 
 def _monthly(plan_path: Path) -> bool:
-    """Whether ``--all`` reports this plan for a month; a plan that does not load is kept,
-    so its own report says what is wrong."""
-    from kpilib.engine.plan import load_plan
+    """Whether ``--all`` reports this plan for a month: its ``monthly:`` key, read without
+    validating the plan (each worker loads its own), so the workers start sooner. A plan
+    that does not read is kept, so its own report says what is wrong."""
+    import yaml
 
     try:
-        return load_plan(plan_path).monthly
-    except KpiError:
+        raw = plan_path.read_bytes()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = raw.decode("gb18030")  # as load_plan reads a plan saved as GBK
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return True
+    return not (isinstance(data, dict) and data.get("monthly") is False)
 
 
 def _unknown(department: str, month: str, params: Path) -> Outcome | None:
     """A failed outcome for a department that is not a plain ID with a plan, else None."""
-    from kpilib.engine.plan import DEPARTMENT_ID
+    from kpilib.project import DEPARTMENT_ID
 
     plan_path = params / f"{department}.yaml"
     if DEPARTMENT_ID.fullmatch(department) and plan_path.is_file():
