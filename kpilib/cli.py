@@ -900,8 +900,8 @@ def _payroll(args) -> int:
     period = _period_of(args)
     if period is not None:
         return _payroll_period(args, plan, period)
+    out = _xlsx(args.out or Path("reports") / args.month / plan.department / "payroll.xlsx")
     table = payroll.frame(plan, args.month, args.store, args.pool)
-    out = args.out or Path("reports") / args.month / plan.department / "payroll.xlsx"
     payroll.write(table, out, plan.name, args.month, force=args.force)
     if "level" in table:  # the pay level history (kpi history lists it)
         from kpilib import ledger
@@ -923,8 +923,8 @@ def _payroll_period(args, plan, period) -> int:
 
     from kpilib.sheets import payroll
 
+    out = _xlsx(args.out or Path("reports") / period.key / plan.department / "payroll.xlsx")
     table = payroll.period_frame(plan, period, args.store)
-    out = args.out or Path("reports") / period.key / plan.department / "payroll.xlsx"
     payroll.write(table, out, plan.name, period.label, force=args.force)
     money = "year_end_bonus" if "year_end_bonus" in table else "performance_pay"
     total = sum(table[money], Decimal("0.00"))
@@ -965,12 +965,9 @@ def _template_parser(commands) -> None:
     parser.set_defaults(func=_template)
 
 
-def _template(args) -> int:
-    from kpilib import load_plan
-    from kpilib.sheets.workbooks import write_template
-
-    plan = load_plan(args.plan)
-    out = args.out or Path(f"{plan.department}_{args.month}_录入表.xlsx")
+def _xlsx(out: Path) -> Path:
+    """``out`` when it names an .xlsx workbook (Excel opens a file by its ending), else
+    refused before anything is computed or written."""
     if out.suffix.lower() != ".xlsx":
         raise KpiError(
             Problem(
@@ -979,6 +976,15 @@ def _template(args) -> int:
                 code="not_xlsx",
             )
         )
+    return out
+
+
+def _template(args) -> int:
+    from kpilib import load_plan
+    from kpilib.sheets.workbooks import write_template
+
+    plan = load_plan(args.plan)
+    out = _xlsx(args.out or Path(f"{plan.department}_{args.month}_录入表.xlsx"))
     write_template(plan, args.month, out, force=args.force)
     print(
         _(

@@ -253,3 +253,11 @@ def test_argparse_speaks_the_kits_language(lang, help_words, error_words):
     assert all(word in shown for word in help_words), shown
     refused = kpi("score", PLAN, "--month")
     assert refused.returncode == 2 and error_words in refused.stderr
+
+
+def test_payroll_refuses_an_out_path_excel_would_not_open(tmp_path, capsys):
+    # `--out pay` used to write a workbook named "pay", which Excel does not open
+    out = tmp_path / "pay"
+    store = ["--store", str(tmp_path / "s.duckdb")]
+    assert main(["payroll", PLAN, "--month", "2024-11", "--out", str(out), *store]) == 2
+    assert ".xlsx" in capsys.readouterr().err and not out.exists()
