@@ -109,32 +109,27 @@ def record_money(
     if problems:
         raise KpiError(problems)
     kind = kind or ("罚款" if value < 0 else "奖励")
+    decided = [kind, value, reason, by, filed_at or datetime.now()]
+    return _record("money_items", "money_id", plan, month, person, decided, where, store)
+
+
+def _record(
+    table: str, key: str, plan: Plan, month: str, person: str, decided: list, where, store
+) -> int:
+    """Add one decision for ``person``'s stored month to ``table`` under the next
+    ``key``, in one transaction; return that ID. The person must be in the month."""
     with connect(store, create=False) as con:
         _check_person(con, plan, month, person, where)
         con.begin()
         try:
-            (money_id,) = con.execute(
-                "SELECT coalesce(max(money_id), 0) + 1 FROM money_items"
-            ).fetchone()
-            con.execute(
-                "INSERT INTO money_items VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    money_id,
-                    plan.department,
-                    month,
-                    person,
-                    kind,
-                    value,
-                    reason,
-                    by,
-                    filed_at or datetime.now(),
-                ],
-            )
+            (number,) = con.execute(f"SELECT coalesce(max({key}), 0) + 1 FROM {table}").fetchone()
+            row = [number, plan.department, month, person, *decided]
+            con.execute(f"INSERT INTO {table} VALUES ({', '.join('?' * len(row))})", row)
             con.commit()
         except BaseException:
             con.rollback()
             raise
-    return money_id
+    return number
 
 
 def _check_person(con, plan: Plan, month: str, person: str, where: dict) -> None:
@@ -221,39 +216,16 @@ def record_review(
     if not str(reason).strip() or not str(by).strip():
         problems.append(
             Problem(
-                "复核调整必须写明理由和复核人",
-                "加上 --reason 理由 和 --by 复核人",
+                _("复核调整必须写明理由和复核人"),
+                _("加上 --reason 理由 和 --by 复核人"),
                 code="missing_reason",
                 **where,
             )
         )
     if problems:
         raise KpiError(problems)
-    with connect(store, create=False) as con:
-        _check_person(con, plan, month, person, where)
-        con.begin()
-        try:
-            (review_id,) = con.execute(
-                "SELECT coalesce(max(review_id), 0) + 1 FROM grade_reviews"
-            ).fetchone()
-            con.execute(
-                "INSERT INTO grade_reviews VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    review_id,
-                    plan.department,
-                    month,
-                    person,
-                    grade,
-                    reason,
-                    by,
-                    filed_at or datetime.now(),
-                ],
-            )
-            con.commit()
-        except BaseException:
-            con.rollback()
-            raise
-    return review_id
+    decided = [grade, reason, by, filed_at or datetime.now()]
+    return _record("grade_reviews", "review_id", plan, month, person, decided, where, store)
 
 
 def reviews(
