@@ -25,7 +25,7 @@ from kpilib.errors import DataError, KpiError, Problem
 from kpilib.i18n import _
 from kpilib.project import store_path
 from kpilib.rounding import yuan
-from kpilib.store import connect
+from kpilib.store import connect, transaction
 
 if TYPE_CHECKING:
     from kpilib.engine.plan import Plan
@@ -120,15 +120,10 @@ def _record(
     ``key``, in one transaction; return that ID. The person must be in the month."""
     with connect(store, create=False) as con:
         _check_person(con, plan, month, person, where)
-        con.begin()
-        try:
+        with transaction(con):
             (number,) = con.execute(f"SELECT coalesce(max({key}), 0) + 1 FROM {table}").fetchone()
             row = [number, plan.department, month, person, *decided]
             con.execute(f"INSERT INTO {table} VALUES ({', '.join('?' * len(row))})", row)
-            con.commit()
-        except BaseException:
-            con.rollback()
-            raise
     return number
 
 

@@ -9,14 +9,13 @@ its own input files), so a reader knows when it is out of date.
 
 from __future__ import annotations
 
-from contextlib import suppress
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from kpilib.project import store_path
-from kpilib.store import connect, insert_frame
+from kpilib.store import connect, insert_frame, transaction
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -37,15 +36,12 @@ def save(
     store: str | Path | None = None,
 ) -> int:
     """Store a period's result as its next version (one transaction); return the version."""
-    import duckdb
-
     from kpilib.engine.scoring import ITEM_COLUMNS
     from kpilib.outcomes.rollup import PERIOD_COLUMNS
 
     complete = bool(people["complete"].all()) if len(people) else False
     with connect(store) as con:
-        con.begin()
-        try:
+        with transaction(con):
             run_id, version = con.execute(
                 "SELECT coalesce((SELECT max(run_id) FROM period_runs), 0) + 1, "
                 "coalesce(max(version), 0) + 1 FROM period_runs "
@@ -71,11 +67,6 @@ def save(
             insert_frame(con, "period_people", people[PERIOD_COLUMNS], run_id)
             if items is not None and len(items):
                 insert_frame(con, "period_items", items[ITEM_COLUMNS], run_id)
-            con.commit()
-        except BaseException:
-            with suppress(duckdb.Error):
-                con.rollback()
-            raise
     return version
 
 

@@ -375,17 +375,13 @@ def _upgrade(con, path: Path) -> None:
         )
     if version == SCHEMA_VERSION:
         return
-    con.begin()  # all missing steps in one transaction: a failed migration changes nothing
-    try:
+    # all missing steps in one transaction: a failed migration changes nothing
+    with transaction(con):
         for step in SCHEMA[version:]:
             con.execute(step)
         con.execute(
             "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
         )
-        con.commit()
-    except Exception:
-        con.rollback()
-        raise
 
 
 def inputs_digest(sums: Iterable[str]) -> str:
@@ -429,8 +425,6 @@ def save(
     >>> save(result)
     1
     """
-    import duckdb
-
     from kpilib.engine.plan import ARCHIVE, is_archived
     from kpilib.engine.scoring import (
         ADJUSTED_ITEM_COLUMNS,
@@ -466,8 +460,7 @@ def save(
     paths = [Path(p) for p in (files if files is not None else input_files(plan, result.month))]
     sums = [checksum(p) for p in paths]
     with connect(store) as con:
-        con.begin()
-        try:
+        with transaction(con):
             run_id, version = con.execute(
                 "SELECT coalesce((SELECT max(run_id) FROM runs), 0) + 1, "
                 "coalesce(max(version), 0) + 1 FROM runs WHERE department = ? AND month = ?",
@@ -502,14 +495,25 @@ def save(
                 insert_frame(
                     con, "run_adjustments", adjustments[["adjustment_id", "status"]], run_id
                 )
-            con.commit()
-        except BaseException:
-            # a failed commit (a full disk) has already ended the transaction: rolling
-            # back again would raise "no transaction is active" and hide the real cause
-            with suppress(duckdb.Error):
-                con.rollback()
-            raise
     return version
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """One transaction on ``con``: committed when the block ends, rolled back (nothing
+    written) when it raises."""
+    import duckdb
+
+    con.begin()
+    try:
+        yield
+        con.commit()
+    except BaseException:
+        # a failed commit (a full disk) has already ended the transaction: rolling
+        # back again would raise "no transaction is active" and hide the real cause
+        with suppress(duckdb.Error):
+            con.rollback()
+        raise
 
 
 def insert_frame(
@@ -827,8 +831,7 @@ def adjust(
             late = _working_days(first_scored[month], filed_at) > APPEAL_WORKING_DAYS
         except NotImplementedError:  # a year the calendar lacks: recorded only with force
             late = True
-        con.begin()
-        try:
+        with transaction(con):
             (adjustment_id,) = con.execute(
                 "SELECT coalesce(max(adjustment_id), 0) + 1 FROM adjustments"
             ).fetchone()
@@ -851,10 +854,6 @@ def adjust(
                     basis,
                 ],
             )
-            con.commit()
-        except BaseException:
-            con.rollback()
-            raise
     return adjustment_id
 
 
@@ -915,8 +914,7 @@ def confirm(
                     **where,
                 )
             )
-        con.begin()
-        try:
+        with transaction(con):
             (new_id,) = con.execute(
                 "SELECT coalesce(max(adjustment_id), 0) + 1 FROM adjustments"
             ).fetchone()
@@ -926,10 +924,6 @@ def confirm(
                 "adjustment_id AS confirms FROM adjustments WHERE adjustment_id = ?",
                 [new_id, basis, adjustment_id],
             )
-            con.commit()
-        except BaseException:
-            con.rollback()
-            raise
     return row["month"], new_id
 
 
