@@ -1,4 +1,5 @@
-"""Where things are: the project root, the results store, a plan's input files.
+"""Where things are: the project root, the results store, a plan's input files, and how
+a plan file's text is read.
 
 Found the same way from the repository root, from ``notebooks/`` (JupyterLab and
 Papermill run notebooks there) and from a test's temporary folder: the root is the
@@ -7,6 +8,7 @@ nearest folder, from the working folder up, that has a ``params/`` folder.
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
 from pathlib import Path
@@ -84,3 +86,27 @@ def available_months(plan: Plan) -> list[str]:
     regex = re.compile(re.escape(pattern.name).replace("MONTH", r"(\d{4}-\d{2})") + "$")
     found = (regex.match(p.name) for p in folder.glob("*")) if folder.exists() else ()
     return sorted(m.group(1) for m in found if m)
+
+
+def plan_text(raw: bytes, path: Path) -> str:
+    """The plan's text: UTF-8 (with or without BOM), UTF-16 with a BOM, or GB18030/GBK,
+    which older Windows editors (记事本 "ANSI") write for Chinese text."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return raw.decode("utf-16")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        utf8_error = exc
+    try:
+        return raw.decode("gb18030")  # a superset of GBK and GB2312
+    except UnicodeDecodeError:
+        raise PlanError(
+            Problem(
+                _("方案文件不是 UTF-8 也不是 GBK/GB18030 编码（第 {byte} 字节无法解码）").format(
+                    byte=utf8_error.start
+                ),
+                _("用编辑器把它另存为 UTF-8 编码（记事本：另存为 → 编码选 UTF-8）"),
+                file=str(path),
+                code="bad_encoding",
+            )
+        ) from None

@@ -9,7 +9,6 @@ docs/plan-format.md documents every key.
 
 from __future__ import annotations
 
-import codecs
 import difflib
 import hashlib
 import re
@@ -39,7 +38,7 @@ from kpilib.errors import PlanError, Problem
 from kpilib.i18n import _
 from kpilib.parse import Fraction, Frozen
 from kpilib.periods import Period
-from kpilib.project import DEPARTMENT_ID
+from kpilib.project import DEPARTMENT_ID, plan_text
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -361,7 +360,7 @@ def load_plan(path: str | Path) -> Plan:
             )
         ) from None
     try:
-        data = yaml.load(_decode(raw_bytes, path), Loader=_PlanLoader)  # SafeLoader: no objects
+        data = yaml.load(plan_text(raw_bytes, path), Loader=_PlanLoader)  # SafeLoader: no objects
     except yaml.YAMLError as exc:
         raise PlanError(
             Problem(
@@ -418,30 +417,6 @@ def is_archived(plan: Plan) -> bool:
         and path.parent.name == ARCHIVE
         and path.stem.startswith(f"{plan.department}.")
     )
-
-
-def _decode(raw: bytes, path: Path) -> str:
-    """The plan's text: UTF-8 (with or without BOM), UTF-16 with a BOM, or GB18030/GBK,
-    which older Windows editors (记事本 "ANSI") write for Chinese text."""
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return raw.decode("utf-16")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        utf8_error = exc
-    try:
-        return raw.decode("gb18030")  # a superset of GBK and GB2312
-    except UnicodeDecodeError:
-        raise PlanError(
-            Problem(
-                _("方案文件不是 UTF-8 也不是 GBK/GB18030 编码（第 {byte} 字节无法解码）").format(
-                    byte=utf8_error.start
-                ),
-                _("用编辑器把它另存为 UTF-8 编码（记事本：另存为 → 编码选 UTF-8）"),
-                file=str(path),
-                code="bad_encoding",
-            )
-        ) from None
 
 
 def _problem(path: Path, err: dict) -> Problem:

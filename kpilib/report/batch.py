@@ -452,14 +452,12 @@ def _monthly(plan_path: Path) -> bool:
     that does not read is kept, so its own report says what is wrong."""
     import yaml
 
+    from kpilib.project import plan_text
+
     try:
-        raw = plan_path.read_bytes()
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = raw.decode("gb18030")  # as load_plan reads a plan saved as GBK
+        text = plan_text(plan_path.read_bytes(), plan_path)  # UTF-8, UTF-16 or GBK
         data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+    except (OSError, KpiError, yaml.YAMLError):
         return True
     return not (isinstance(data, dict) and data.get("monthly") is False)
 
