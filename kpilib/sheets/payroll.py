@@ -126,7 +126,7 @@ def frame(
     text = pd.Series(said, raised.index.get_level_values("person"), dtype=object)
     text = text.groupby(level=0, sort=False).agg(_("；").join)
     out["flags"] = out["person"].map(text).astype(object).fillna("")
-    flags = past.flags()  # awards are paid in the month they are earned, once
+    flags = force[force["month"] == month]  # awards are paid in the month earned, once
     awards = (
         flags.dropna(subset=["award"])
         .groupby("person")["award"]
