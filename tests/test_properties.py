@@ -46,7 +46,7 @@ def points(params, full, target, actual_values):
             "actual": np.asarray(actual_values, float),
         }
     )
-    return rule, rule.score(items, False, None)["points"].to_numpy()
+    return rule, rule.score(items, False, None)["points"]
 
 
 @settings(max_examples=300, deadline=None)
@@ -71,7 +71,7 @@ def test_lower_is_better_never_rewards_a_worse_actual(full, target, actual_value
     rule = TypeAdapter(AnyRule).validate_python({"type": "ratio", "cap": 1.5})
     ordered = np.sort(np.asarray(actual_values))
     items = pd.DataFrame({"full_points": full, "target": target, "actual": ordered})
-    got = rule.score(items, True, None)["points"].to_numpy()
+    got = rule.score(items, True, None)["points"]
     assert (np.diff(got) <= 1e-9).all()
 
 

@@ -16,9 +16,11 @@ import string
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+import numpy as np
 import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
+from kpilib import compare
 from kpilib.engine import validation
 from kpilib.engine.formula import LOOKUPS, Formula, FormulaError
 from kpilib.engine.period_plan import Periods
@@ -120,6 +122,21 @@ class Measure(Frozen):
 class Grade(Frozen):
     name: str
     min: float | None = Field(default=None, description="lowest total in this grade (含)")
+
+
+def grade_of(grades: list, total: np.ndarray) -> np.ndarray:
+    """Each total's grade: the first whose min it reaches (含), else the last (NaN too);
+    no grades, no grade ("").
+
+    Plans list their grades with falling mins (checked when read), so a total reaching
+    k of the mins has the grade k places above the last.
+    """
+    if not grades:
+        return np.full(len(total), "", dtype=object)
+    reached = np.zeros(len(total), np.int64)
+    for grade in grades[:-1]:
+        reached += compare.at_least(total, grade.min)
+    return np.array([g.name for g in grades], dtype=object)[len(grades) - 1 - reached]
 
 
 class Gate(Frozen):

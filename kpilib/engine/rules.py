@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 import numpy as np
-import pandas as pd
 from pydantic import (
     BeforeValidator,
     ConfigDict,
@@ -41,7 +40,13 @@ from kpilib.parse import Fraction, Frozen
 from kpilib.rounding import round_points
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from numpy.typing import ArrayLike
+
+    # a rule's input and output: named columns of equal length, as a DataFrame or a dict
+    # of arrays (scoring passes plain arrays: building a DataFrame per indicator copies them)
+    Columns = Mapping[str, ArrayLike]
 
 
 @dataclass(frozen=True)
@@ -96,10 +101,10 @@ class Rule(Frozen):
     def divides_by_target(self) -> bool:
         return self.needs_target()
 
-    def score(
-        self, items: pd.DataFrame, lower: bool, unit: str | None, explain: bool = True
-    ) -> pd.DataFrame:
-        """Columns completion, points and (if ``explain``) reason, for ``items``."""
+    def score(self, items: Columns, lower: bool, unit: str | None, explain: bool = True) -> Columns:
+        """Arrays completion, points and (if ``explain``) reason, for ``items``: the columns
+        actual, target and full_points (incident and rating rules also deduction, share,
+        detail)."""
         raise NotImplementedError
 
     def sql(self, lower: bool) -> tuple[str, str] | None:
@@ -110,11 +115,11 @@ class Rule(Frozen):
         return None
 
 
-def _result(completion, points, reason) -> pd.DataFrame:
+def _result(completion, points, reason) -> Columns:
     columns = {"completion": completion, "points": points}
     if reason is not None:  # numbers only (explain=False): no column of empty texts to build
         columns["reason"] = reason
-    return pd.DataFrame(columns, copy=False)
+    return columns
 
 
 # SQL twins of compare.settle and round_points: DuckDB's round_even on a DOUBLE rounds half
@@ -181,10 +186,8 @@ class Ratio(Rule):
             parts.append(_("低于 {threshold} 不得分").format(threshold=_pct(self.zero_below)))
         return _("，").join(parts) + _("；得分 = 满分 × 完成率")
 
-    def score(
-        self, items: pd.DataFrame, lower: bool, unit: str | None, explain: bool = True
-    ) -> pd.DataFrame:
-        actual, target = items["actual"].to_numpy(float), items["target"].to_numpy(float)
+    def score(self, items: Columns, lower: bool, unit: str | None, explain: bool = True) -> Columns:
+        actual, target = np.asarray(items["actual"], float), np.asarray(items["target"], float)
         if not lower:
             raw = actual / target
         elif self.lower == "mirror":
@@ -199,7 +202,7 @@ class Ratio(Rule):
             if self.zero_below is not None
             else np.zeros(len(raw), bool)
         )
-        full = items["full_points"].to_numpy(float)
+        full = np.asarray(items["full_points"], float)
         points = round_points(np.where(zeroed, 0.0, full * completion))
         if not explain:
             return _result(completion, points, None)
@@ -311,11 +314,9 @@ class Bands(Rule):
             on=on, bands=bands, otherwise=_pct(self.otherwise)
         )
 
-    def score(
-        self, items: pd.DataFrame, lower: bool, unit: str | None, explain: bool = True
-    ) -> pd.DataFrame:
-        actual = items["actual"].to_numpy(float)
-        value = actual / items["target"].to_numpy(float) if self.on == "completion" else actual
+    def score(self, items: Columns, lower: bool, unit: str | None, explain: bool = True) -> Columns:
+        actual = np.asarray(items["actual"], float)
+        value = actual / np.asarray(items["target"], float) if self.on == "completion" else actual
         shown_unit = "%" if self.on == "completion" else unit
         ascending = self.bands[0].at_most is not None
         edges = [b.at_most if ascending else b.at_least for b in self.bands]
@@ -323,7 +324,7 @@ class Bands(Rule):
         within = compare.at_most if ascending else compare.at_least
         conditions = [within(value, e) for e in edges]
         share = np.select(conditions, [b.share for b in self.bands], self.otherwise)
-        full = items["full_points"].to_numpy(float)
+        full = np.asarray(items["full_points"], float)
         points = round_points(full * share)
         completion = value if self.on == "completion" else share
         if not explain:
@@ -406,10 +407,8 @@ class Step(Rule):
             )
         return out + (_("（按比例）") if self.mode == "proportional" else _("（按整档）"))
 
-    def score(
-        self, items: pd.DataFrame, lower: bool, unit: str | None, explain: bool = True
-    ) -> pd.DataFrame:
-        actual, target = items["actual"].to_numpy(float), items["target"].to_numpy(float)
+    def score(self, items: Columns, lower: bool, unit: str | None, explain: bool = True) -> Columns:
+        actual, target = np.asarray(items["actual"], float), np.asarray(items["target"], float)
         if self.on == "completion":
             gap = (actual / target - 1) * (-1 if lower else 1)
             shown_unit = "%"
@@ -421,7 +420,7 @@ class Step(Rule):
         steps = compare.settle(np.abs(gap) / self.step)
         if self.mode == "whole":
             steps = np.floor(steps)
-        full = items["full_points"].to_numpy(float)
+        full = np.asarray(items["full_points"], float)
         change = np.where(gap < 0, -steps * self.deduct, steps * self.add)
         points = round_points(np.clip(full + change, 0, full * self.max_share))
         completion = actual / target if self.on == "completion" else points / full
@@ -573,11 +572,9 @@ class Incidents(Rule):
         )
         return _("按事项扣分：{kinds}{tail}").format(kinds=kinds, tail=tail)
 
-    def score(
-        self, items: pd.DataFrame, lower: bool, unit: str | None, explain: bool = True
-    ) -> pd.DataFrame:
-        full = items["full_points"].to_numpy(float)
-        deduction = items["deduction"].to_numpy(float)
+    def score(self, items: Columns, lower: bool, unit: str | None, explain: bool = True) -> Columns:
+        full = np.asarray(items["full_points"], float)
+        deduction = np.asarray(items["deduction"], float)
         # 29% × 100 − 29 is −3.6e-15 in floats: not an overdraft, not "−0.0"
         raw = compare.settle(full - deduction)
         points = round_points(raw if self.overdraft else np.maximum(raw, self.floor))
@@ -589,7 +586,7 @@ class Incidents(Rule):
             text.fill(_("无扣分 → 满分 {full}"), full=text.points(full)),
             text.fill(
                 _("{detail}，共扣 {deduction} → {full} − {deduction} = {raw}{floor}{overdraft}"),
-                detail=items["detail"].to_numpy(object),
+                detail=np.asarray(items["detail"], object),
                 deduction=text.number(deduction),
                 full=text.number(full),
                 raw=text.points(raw),
@@ -664,16 +661,14 @@ class Rating(Rule):
             levels=levels, values=values, raters=raters, several=several
         )
 
-    def score(
-        self, items: pd.DataFrame, lower: bool, unit: str | None, explain: bool = True
-    ) -> pd.DataFrame:
-        full = items["full_points"].to_numpy(float)
-        share = items["share"].to_numpy(float)
+    def score(self, items: Columns, lower: bool, unit: str | None, explain: bool = True) -> Columns:
+        full = np.asarray(items["full_points"], float)
+        share = np.asarray(items["share"], float)
         points = round_points(full * share)
         if not explain:
             return _result(share, points, None)
         reason = text.cat(
-            items["detail"].to_numpy(object),
+            np.asarray(items["detail"], object),
             " → ",
             text.percent(share),
             " × ",
@@ -714,10 +709,8 @@ class Bonus(Rule):
             out += _("，最少 {floor}").format(floor=f"{self.floor:g}")
         return out
 
-    def score(
-        self, items: pd.DataFrame, lower: bool, unit: str | None, explain: bool = True
-    ) -> pd.DataFrame:
-        actual = items["actual"].to_numpy(float)
+    def score(self, items: Columns, lower: bool, unit: str | None, explain: bool = True) -> Columns:
+        actual = np.asarray(items["actual"], float)
         raw = actual * self.per_unit
         points = round_points(
             np.clip(raw, self.floor, self.cap) if (self.cap, self.floor) != (None, None) else raw
@@ -776,11 +769,9 @@ class GivenScore(Rule):
         """The highest score a sheet may give for an item of ``full_points``."""
         return full_points if self.given_as == "points" else np.full_like(full_points, self.out_of)
 
-    def score(
-        self, items: pd.DataFrame, lower: bool, unit: str | None, explain: bool = True
-    ) -> pd.DataFrame:
-        given = items["actual"].to_numpy(float)
-        full = items["full_points"].to_numpy(float)
+    def score(self, items: Columns, lower: bool, unit: str | None, explain: bool = True) -> Columns:
+        given = np.asarray(items["actual"], float)
+        full = np.asarray(items["full_points"], float)
         if self.given_as == "points":
             points = round_points(given)
         else:

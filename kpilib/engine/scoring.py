@@ -25,11 +25,11 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from kpilib import compare, text
+from kpilib import text
 from kpilib.engine import adjustments as adjust
 from kpilib.engine import teams
 from kpilib.engine.formula import Formula, FormulaError
-from kpilib.engine.plan import Plan, nearest
+from kpilib.engine.plan import Plan, grade_of, nearest
 from kpilib.engine.rules import COMBINE_LABELS
 from kpilib.errors import DataError, Problem
 from kpilib.i18n import N_, _
@@ -237,7 +237,7 @@ def _sql_items(plan: Plan, targets: pd.DataFrame, got: dict) -> pd.DataFrame:
     """The items :func:`kpilib.engine.sql_scoring.score_rows` scored, with the columns (and
     dtypes) the pandas path gives them, for the per-person stages and the reasons."""
     items = targets.reset_index(drop=True)
-    items["_p"] = _factorize(items["person"])[0]
+    items["_p"] = _factorize(items["person"], len(items) // len(plan.indicators))[0]
     items["_ind"] = got["ind"].astype(np.int64)
     items["_derived"], items["_weighted"] = False, True
     items["actual"] = got["actual"].astype(float)
@@ -273,23 +273,26 @@ def _at(row) -> dict:
     return {"file": row["_file"], "where": _("第 {row} 行").format(row=row["_row"])}
 
 
-def _factorize(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+def _factorize(values: pd.Series, distinct: int) -> tuple[np.ndarray, pd.Index]:
     """Integer codes (first appearance order, -1 for blank) and the distinct values.
 
     Every key column is hashed once, here, and only its codes travel on. A plain
     object array hashes faster than pandas' string array; a categorical column
     is hashed already, so only its integer codes are (cheaply) renumbered.
+    ``distinct``: about how many distinct values to expect. The hash table is sized
+    for twice as many (it grows if there are more; a fuller table probes longer), not
+    for every row: a table for a million rows is 32 MB of fresh memory to fault in.
     """
     if isinstance(values.dtype, pd.CategoricalDtype) and not values.hasnans:
         codes, used = pd.factorize(values.cat.codes.to_numpy())
         return codes, pd.Index(values.cat.categories[used], dtype=values.cat.categories.dtype)
-    codes, uniques = pd.factorize(values.to_numpy(object))
+    codes, uniques = pd.factorize(values.to_numpy(object), size_hint=2 * distinct)
     return codes, pd.Index(uniques)
 
 
 def _codes(values: pd.Series, book: pd.Index) -> np.ndarray:
     """Positions of ``values`` in ``book`` (-1 if absent), hashing each distinct value once."""
-    codes, uniques = _factorize(values)
+    codes, uniques = _factorize(values, len(book))
     return np.append(book.get_indexer(uniques), -1)[codes]
 
 
@@ -315,7 +318,7 @@ def _per_indicator(plan: Plan, items: pd.DataFrame, attribute) -> np.ndarray:
 
 def _check_targets(plan: Plan, targets: pd.DataFrame, problems: list) -> pd.DataFrame:
     book = pd.Index(list(plan.indicators))
-    i_codes, names = _factorize(targets["item"])
+    i_codes, names = _factorize(targets["item"], len(plan.indicators))
     indicator = np.append(book.get_indexer(names), -1)[i_codes]
     # most rows name their indicator as their item: comparing the two columns costs a
     # fraction of hashing one, so only the other rows' indicators are hashed
@@ -339,8 +342,9 @@ def _check_targets(plan: Plan, targets: pd.DataFrame, problems: list) -> pd.Data
     items = targets.reset_index(drop=True)
     if not known.all():
         items = targets[known].reset_index(drop=True)
-        i_codes, names = _factorize(items["item"])
-    p_codes, persons = _factorize(items["person"])
+        i_codes, names = _factorize(items["item"], len(plan.indicators))
+    # most people hold every indicator: a first guess at how many there are
+    p_codes, persons = _factorize(items["person"], len(items) // len(plan.indicators) + 1)
     items = items.assign(_p=p_codes, _i=i_codes, _ind=indicator[known])
     key = p_codes.astype(np.int64) * max(len(names), 1) + i_codes
     size = len(persons) * max(len(names), 1)
@@ -902,8 +906,7 @@ def _score_items(plan: Plan, items: pd.DataFrame, explain: bool) -> pd.DataFrame
             continue
         # incident and rating rules also read what scoring tallied for them
         given = {**columns, **tallied} if ind.rule.inputs != "actual" else columns
-        inputs = pd.DataFrame({c: v[rows] for c, v in given.items()}, copy=False)
-        out = ind.rule.score(inputs, ind.lower, ind.unit, explain)
+        out = ind.rule.score({c: v[rows] for c, v in given.items()}, ind.lower, ind.unit, explain)
         completion[rows], points[rows] = out["completion"], out["points"]
         if explain:
             reason[rows] = out["reason"]
@@ -953,16 +956,21 @@ def _people(plan: Plan, items: pd.DataFrame, measures, outside=None):
         else:
             items = _multiply(plan, items, gate, hit, explain=False)
     block, items = teams.limit_sections(plan, items, order, n, explain=False)
-    people["weighted_points"] = per_person(items["points"], weighted) + block
+    weighted_points = per_person(items["points"], weighted) + block
     bonus = per_person(items["points"], ~weighted)
     if plan.bonus_cap is not None:
         bonus = np.minimum(bonus, plan.bonus_cap)
-    people["bonus_points"] = bonus
-    people["total"] = round_points(people["weighted_points"] + bonus)
-    people["valid"] = valid
-    people["gates"] = pd.Series(fired, index=persons.index).str.rstrip("；") if hits else ""
-    people["grade"] = _grade(plan, people["total"]).where(valid, plan.void_grade)
-    people["rank"] = people["total"].where(valid).rank(ascending=False, method="min")
+    total = round_points(weighted_points + bonus)
+    # plain arrays: a Series on the person index would hash 100k names to align them;
+    # the rank comes with the exclusions (teams.exclude_and_cap)
+    people = people.assign(
+        weighted_points=weighted_points,
+        bonus_points=bonus,
+        total=total,
+        valid=valid,
+        gates=pd.Series(fired).str.rstrip("；").to_numpy(object) if hits else "",
+        grade=np.where(valid, grade_of(plan.grades, total), plan.void_grade),
+    )
     return items, people.reset_index(), hits
 
 
@@ -1008,16 +1016,6 @@ def _reasons(plan: Plan, items: pd.DataFrame, adjustments, hits: list, n: int) -
             items = _multiply(plan, items, gate, hit, explain=True)
     _, items = teams.limit_sections(plan, items, items["_p"].to_numpy(), n)
     return items["reason"].to_numpy(object)
-
-
-def _grade(plan: Plan, total: pd.Series) -> pd.Series:
-    grades = plan.grades
-    # a total at or above a grade's min (含); np.select needs one condition at least,
-    # so a plan with a single grade gives it to everyone
-    conditions = [compare.at_least(total, g.min) for g in grades[:-1]]
-    conditions = conditions or [np.zeros(len(total), bool)]
-    names = [g.name for g in grades[:-1]] or [grades[-1].name]
-    return pd.Series(np.select(conditions, names, grades[-1].name), index=total.index)
 
 
 def _gate_hits(gate, items, measures, persons: pd.Index, outside=None) -> np.ndarray:

@@ -21,13 +21,14 @@ import re
 import numpy as np
 import pandas as pd
 
-from kpilib import compare, text
+from kpilib import text
 from kpilib.engine.period_plan import (
     PERIOD_LABELS,
     RULE_NAMES,
     PeriodSpec,
     parse_period_formula,
 )
+from kpilib.engine.plan import grade_of
 from kpilib.i18n import N_, _
 from kpilib.outcomes.consequences import evaluate
 from kpilib.periods import Period
@@ -151,7 +152,7 @@ def roll_up(
     if spec.complete_if is not None:
         complete |= _formula(spec.complete_if, names) != 0
     valid = n > 0
-    graded = _grade(grades, total)
+    graded = grade_of(grades, total)
     grade = np.where(valid, np.where(complete, graded, spec.incomplete_grade), void_grade)
     ranked = pd.Series(np.where(valid & complete, total, np.nan)).rank(
         ascending=False, method="min"
@@ -195,7 +196,7 @@ def from_result(
             "role": people["role"].fillna("").to_numpy(object),
             "total": total,
             "completion": people["completion"].to_numpy(float),
-            "grade": np.where(valid, _grade(grades, total), void_grade),
+            "grade": np.where(valid, grade_of(grades, total), void_grade),
             "provisional_grade": "",
             "rank": pd.Series(np.where(valid, total, np.nan))
             .rank(ascending=False, method="min")
@@ -277,16 +278,6 @@ def _formula(formula: str, names: dict) -> np.ndarray:
     parsed = parse_period_formula(formula)
     value = parsed.evaluate(lambda name: pd.Series(np.asarray(names[name], float)))
     return np.broadcast_to(np.asarray(value, float), np.shape(names["months"])).copy()
-
-
-def _grade(grades, total: np.ndarray) -> np.ndarray:
-    if not grades:
-        return np.full(len(total), "", dtype=object)
-    conditions = [compare.at_least(total, g.min) for g in grades[:-1]] or [
-        np.zeros(len(total), bool)
-    ]
-    names = [g.name for g in grades[:-1]] or [grades[-1].name]
-    return np.select(conditions, names, grades[-1].name).astype(object)
 
 
 def _qualifying(spec, mine, items, persons, labels) -> np.ndarray:
