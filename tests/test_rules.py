@@ -23,7 +23,7 @@ def run(r, full, target, actual, lower=False, unit=None, **extra):
         }
     )
     out = r.score(items, lower, unit)
-    return out.iloc[0]
+    return {column: values[0] for column, values in out.items()}
 
 
 # seed 000: "商务岗 危鹤坚 Jason GMV指标 70% 2400000" — the channel plan caps at 120%
@@ -390,11 +390,12 @@ def test_a_new_rule_type_is_only_its_own_class(tmp_path):
             return "完成率 × 2，至多满分"
 
         def score(self, items, lower, unit, explain=True):
-            ratio = items["actual"].to_numpy(float) / items["target"].to_numpy(float)
+            # items: the input columns as arrays; returns the output columns as arrays
+            ratio = np.asarray(items["actual"], float) / np.asarray(items["target"], float)
             completion = np.minimum(2 * ratio, 1.0)
-            points = items["full_points"].to_numpy(float) * completion
-            reason = [f"× 2 = {p:g}" for p in points] if explain else None
-            return pd.DataFrame({"completion": completion, "points": points, "reason": reason})
+            points = np.asarray(items["full_points"], float) * completion
+            reason = np.array([f"× 2 = {p:g}" for p in points]) if explain else None
+            return {"completion": completion, "points": points, "reason": reason}
 
     try:
         plan = make_plan({"A": {"rule": {"type": "double"}}})

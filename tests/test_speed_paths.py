@@ -6,11 +6,12 @@ shown (one person) or on request (everyone) with the text ``explain=True`` write
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
 import kpilib
-from kpilib.engine.scoring import score
+from kpilib.engine.scoring import _factorize, score
 from kpilib.sheets.inputs import read_inputs
 from tests.conftest import ROOT, actuals, make_plan, targets
 
@@ -71,3 +72,31 @@ def test_a_later_reason_keeps_the_appeal_and_the_gate():
     assert now.items.loc[1, "reason"].endswith("；申诉调整（漏计）；上调 ×1.5 → 37.5")
     assert later.reasons("甲").tolist() == now.items.loc[:1, "reason"].tolist()
     assert later.reasons("乙").tolist() == now.items.loc[2:, "reason"].tolist()
+
+
+def test_a_persons_rows_in_one_block_or_scattered_score_the_same():
+    # issue 13 point 2: a person's rows that come together are hashed once per block;
+    # 300 people × 2 items is past the 1,000 rows from which blocks are looked for
+    plan = make_plan({"A": {"rule": {"type": "ratio"}}, "B": {"rule": {"type": "ratio"}}})
+    people = [f"员工{n:03d}" for n in range(300)]
+    t = targets([(p, i, 0.5, 100) for p in people for i in ("A", "B")])
+    a = actuals([(p, i, n % 150 if i == "A" else 40) for n, p in enumerate(people) for i in "AB"])
+    scattered = np.random.default_rng(5).permutation(len(t))
+    for t_rows, a_rows in ((t, a), (t.iloc[scattered], a.iloc[scattered[::-1]])):
+        got = score(plan, t_rows, a_rows, explain=False).people.set_index("person")["total"]
+        # A: actual n % 150 of 100 (no cap) × 50 = (n % 150) / 2; B: 40% × 50 = 20
+        want = [(n % 150) / 2 + 20 for n in range(300)]
+        assert got.reindex(people).tolist() == want
+
+
+@pytest.mark.parametrize("blocks", [True, False])
+def test_key_codes_are_the_same_however_the_rows_come(blocks):
+    # blanks, NaN, pd.NA (which cannot be compared) and numbers among the names
+    pool = np.array(["甲", "乙", "", None, np.nan, pd.NA, 1, 1.0, "P1"], dtype=object)
+    rng = np.random.default_rng(11)
+    picks = rng.integers(0, len(pool), 3000)
+    values = np.repeat(pool[picks], 5)[:3000] if blocks else pool[picks]
+    codes, uniques = _factorize(pd.Series(values, dtype=object), 9)
+    want_codes, want_uniques = pd.factorize(values)
+    assert codes.tolist() == want_codes.tolist()
+    assert list(uniques) == list(want_uniques)

@@ -286,7 +286,20 @@ def _factorize(values: pd.Series, distinct: int) -> tuple[np.ndarray, pd.Index]:
     if isinstance(values.dtype, pd.CategoricalDtype) and not values.hasnans:
         codes, used = pd.factorize(values.cat.codes.to_numpy())
         return codes, pd.Index(values.cat.categories[used], dtype=values.cat.categories.dtype)
-    codes, uniques = pd.factorize(values.to_numpy(object), size_hint=2 * distinct)
+    values = values.to_numpy(object)
+    # a person's rows usually come together (a sheet lists one person's indicators in
+    # a block): then only the first row of each run is hashed, and a comparison with
+    # the row before, a fraction of a hash, does for the rest
+    head = values[:1000]
+    try:  # (pd.NA cannot be compared: such a column is hashed row by row)
+        runs = len(values) > 1000 and np.count_nonzero(head[1:] == head[:-1]) > len(head) // 2
+        starts = np.flatnonzero(np.append(True, values[1:] != values[:-1])) if runs else None
+    except TypeError:
+        starts = None
+    if starts is not None:
+        codes, uniques = pd.factorize(values[starts], size_hint=2 * distinct)
+        return np.repeat(codes, np.diff(np.append(starts, len(values)))), pd.Index(uniques)
+    codes, uniques = pd.factorize(values, size_hint=2 * distinct)
     return codes, pd.Index(uniques)
 
 
