@@ -9,8 +9,10 @@ CPU seconds (best of ``--repeat``; the machine may be shared, and CPU time is wh
 this process itself spent). At 1M rows also a straightforward per-row Python
 implementation of the same rules, which must give the same totals, and the
 speed-up over it in the same run. 1M rows come with string keys as the readers
-give them; 10M rows with dictionary-encoded (categorical) person and item columns,
-as a columnar reader hands them over: 10M Python strings alone would take 6 GB.
+give them (pandas' str dtype, one object per distinct name, the item column the
+indicator column when there are no sub-items); 10M rows with dictionary-encoded
+(categorical) person and item columns, as a columnar reader hands them over: 10M
+Python strings alone would take 6 GB.
 """
 
 from __future__ import annotations
@@ -97,7 +99,8 @@ def inputs(rows: int, rng: np.random.Generator, categorical: bool = False):
     def keys(labels, codes):
         if categorical:
             return pd.Categorical.from_codes(codes, labels)
-        return np.array(labels, dtype="U")[codes].astype(object)  # a string per row, as read
+        # as read_csv gives them: pandas' str dtype, one string object per distinct name
+        return pd.array(np.array(labels, dtype=object)[codes], dtype="str")
 
     target = np.array([TARGETS[i] for i in INDICATORS])[indicator_codes]
     level = np.repeat(rng.uniform(0.3, 1.3, people), k)
@@ -116,7 +119,6 @@ def inputs(rows: int, rng: np.random.Generator, categorical: bool = False):
             "role": "",
             "english_name": "",
             "indicator": keys(list(INDICATORS), indicator_codes),
-            "item": keys(list(INDICATORS), indicator_codes),
             "weight": 0.1,
             "target": target,
             "note": "",
@@ -124,6 +126,7 @@ def inputs(rows: int, rng: np.random.Generator, categorical: bool = False):
             "_row": rownum,
         }
     )
+    targets.insert(4, "item", targets["indicator"])  # no sub-items: read_targets does the same
     actuals = pd.DataFrame(
         {
             "person": keys(labels, person_codes),

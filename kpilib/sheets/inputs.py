@@ -246,8 +246,10 @@ def read_targets(path: str | Path, layout: str = "hr", sheet: str | int = 0) -> 
         sub = frame.groupby(item_block).cumcount().to_numpy()
         has_subs = frame.groupby(item_block)["indicator"].transform("size").to_numpy() > 1
         circled = np.array(list("①②③④⑤⑥⑦⑧⑨⑩"))
-        frame["item"] = np.where(
-            has_subs, frame["indicator"] + circled[sub.clip(0, 9)], frame["indicator"]
+        frame["item"] = (
+            np.where(has_subs, frame["indicator"] + circled[sub.clip(0, 9)], frame["indicator"])
+            if has_subs.any()
+            else frame["indicator"]  # one column for both: scoring then compares nothing
         )
     else:
         frame["item"] = frame["item"] if "item" in frame else frame["indicator"]
