@@ -149,6 +149,7 @@ def explain(
     result: Result | None = None,
     store: str | Path | None = None,
     adjustments: bool | pd.DataFrame = True,
+    paid: pd.DataFrame | None = None,
 ) -> Explanation:
     """Explain every point of ``person``'s score for ``month``.
 
@@ -169,6 +170,10 @@ def explain(
         applied, or 待复核 and not applied); False explains the month as computed
         from its files, without them. The report passes the month's recorded
         adjustments it already read (``MonthHistory.adjustments``).
+    paid : DataFrame, optional
+        The month's pay (:meth:`kpilib.months.MonthHistory.pay`: after grade quotas and
+        复核调整, at the carried pay levels), as the report has it. By default the stored
+        month's, or, with ``result`` given, that result's own (its grade quotas applied).
 
     Returns
     -------
@@ -181,11 +186,13 @@ def explain(
     >>> why.steps.set_index("name").loc["总分", "arithmetic"]  # GMV 64.84 + 客户 34.41
     '99.25 + 0.0 = 99.25'
     """
+    from kpilib.months import MonthHistory, history
+
     plan = plan if isinstance(plan, Plan) else load_plan(plan)
     if result is None and adjustments is not False:
-        from kpilib.months import month_result
-
-        result = month_result(plan, month, store)  # the stored month, scored once if missing
+        past = history(plan, month, store)  # the stored month, scored once if missing
+        result = past.result
+        paid = past.pay() if paid is None and plan.pay is not None else paid
     elif result is None:
         from kpilib.months import score_month
 
@@ -293,10 +300,11 @@ def explain(
     )
     pay_value = None
     if getattr(plan, "pay", None) is not None:
-        from kpilib.outcomes import pay
-
-        # the whole month: a pool is shared among everyone, and this is one person's share
-        paid = pay.compute(everyone, plan, items=result.items)
+        if paid is None:  # the whole month: a pool is shared, this is one person's share
+            month_only = MonthHistory(
+                result, everyone.assign(month=month), result.items.assign(month=month)
+            )
+            paid = month_only.pay()
         money = paid[paid["person"] == person].iloc[0]
         pay_value = money["performance_pay"]
         steps.append(

@@ -16,8 +16,9 @@ until :func:`confirm`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -142,6 +143,40 @@ class MonthHistory:
     @property
     def month(self) -> str:
         return self.result.month
+
+    def pay(self, pool: Decimal | str | None = None) -> pd.DataFrame:
+        """The month's pay, the one computation payroll, the report, the scorecards and
+        explanations all show: grades after the plan's quotas and the recorded 复核调整,
+        pay levels carried from the earlier months (降一级 / 晋升一级), then
+        :func:`kpilib.outcomes.pay.compute` (``pool``: this month's bonus pool, yuan).
+
+        Returns
+        -------
+        DataFrame
+            :func:`~kpilib.outcomes.pay.compute`'s columns (performance_pay, pay_reason,
+            pool_paid...), with grade_before, grade (calibrated) and calibration, and with
+            level, next_level and level_reason when the plan carries pay levels; in the
+            people's order.
+        """
+        from kpilib.outcomes import calibrate, money
+        from kpilib.outcomes import pay as pay_rules
+
+        plan, result = self.plan, self.result
+        people = result.people
+        if plan.pay is not None and plan.pay.levels is not None:
+            levels = money.carry_levels(plan, self.people, self.items)
+            levels = levels[levels["month"] == self.month].set_index("person")
+            levels = levels.rename(columns={"reason": "level_reason"})
+            people = people.join(levels[["level", "next_level", "level_reason"]], on="person")
+            result = replace(result, people=people)
+        calibrated = calibrate.calibrate(result, plan, overrides=self.grade_reviews)
+        out = pay_rules.compute(calibrated, plan, pool=pool, items=result.items)
+        out["grade_before"], out["grade"] = calibrated["grade_before"], calibrated["grade"]
+        out["calibration"] = calibrated["calibration"]
+        for column in ("level", "next_level", "level_reason"):
+            if column in people:
+                out[column] = people[column].to_numpy(object)
+        return out
 
     def flags(self) -> pd.DataFrame:
         """The plan's consequence flags of this month, from this history (the report

@@ -234,3 +234,27 @@ def test_a_review_needs_a_grade_of_the_plan_a_reason_and_a_person_of_the_month(m
     with pytest.raises(DataError) as err:
         ledger.record_review(plan, "2024-10", "钱进", "合格", reason="x", by="y", store=store)
     assert err.value.problems[0].code == "month_not_stored"
+
+
+def test_the_explanation_and_the_scorecard_pay_what_payroll_pays_after_a_review(mall, tmp_path):
+    # seed 002 #8: "21.各级复核人员可依规定修改下级考核人员成绩": the pay that follows the
+    # reviewed grade is the one payroll pays, and the one every explanation of it shows
+    from kpilib import ledger
+    from kpilib.explain import explain
+    from kpilib.months import history
+    from kpilib.report.scorecards import write_scorecards
+    from kpilib.report.sections import MonthReport
+
+    plan, store = mall
+    ledger.record_review(
+        plan, "2024-11", "钱进", "合格", reason="投诉属实", by="总经理", store=store
+    )
+    # 钱进 楼面主管 87.95, 合格: 600 × 87.95 / 100 × 0.8 = 422.16 (良好 would be 527.70)
+    why = explain(plan, "钱进", "2024-11", store=store)
+    assert why.summary["performance_pay"] == Decimal("422.16")
+    pay_step = why.steps.set_index("kind").loc["pay", "arithmetic"]
+    assert pay_step == "600.00 × 87.95 / 100 = 527.70；等级系数 ×0.8 = 422.16"
+    report = MonthReport(history(plan, "2024-11", store))
+    card = write_scorecards(report, tmp_path / "cards")["钱进"].read_text(encoding="utf-8")
+    assert "绩效工资 422.16 元" in card and "等级系数 ×0.8 = 422.16" in card
+    assert "等级系数 ×1 = 527.70" not in card

@@ -261,24 +261,27 @@ class MonthReport:
         """Each person's pay this month (after grade quotas), in the people's order: person,
         grade (calibrated), grade_before, pay (Decimal yuan: performance pay plus any pool
         bonus paid now), pay_reason; None when the plan sets no pay."""
-        from kpilib.outcomes import calibrate, pay
-
-        people = calibrate.calibrate(self.result, self.plan, overrides=self.months.grade_reviews)
         if self.plan.pay is None:
             return None
-        paid = pay.compute(people, self.plan, items=self.result.items)
+        paid = self.month_pay
         amount = paid["performance_pay"]
         if "pool_paid" in paid:
             amount = amount + paid["pool_paid"]
         return pd.DataFrame(
             {
                 "person": paid["person"].to_numpy(object),
-                "grade": people["grade"].to_numpy(object),
-                "grade_before": people["grade_before"].to_numpy(object),
+                "grade": paid["grade"].to_numpy(object),
+                "grade_before": paid["grade_before"].to_numpy(object),
                 "pay": amount.to_numpy(object),
                 "pay_reason": paid["pay_reason"].to_numpy(object),
             }
         )
+
+    @cached_property
+    def month_pay(self) -> pd.DataFrame:
+        """The month's pay as payroll computes it (:meth:`kpilib.months.MonthHistory.pay`),
+        all its columns: what the explanations read."""
+        return self.months.pay()
 
     def ranking(self) -> Html:
         """The answer: each person's rank, total, grade, completion, pay, the plan's
@@ -712,16 +715,21 @@ def person_summary(row: pd.Series) -> str:
 
 
 def person_section(
-    result: Result, person: str, recorded: pd.DataFrame | None = None, heading: bool = True
+    result: Result,
+    person: str,
+    recorded: pd.DataFrame | None = None,
+    heading: bool = True,
+    paid: pd.DataFrame | None = None,
 ) -> str:
     """HTML block explaining every point of one person's month (kpilib.explain, as
     the notebooks show it): items, gates, adjustments (``recorded``: the month's, as
-    :class:`kpilib.months.MonthHistory` has them), pay. ``heading=False``: without the
-    name and total line (a scorecard shows them once, above)."""
+    :class:`kpilib.months.MonthHistory` has them), pay (``paid``: the month's,
+    :meth:`kpilib.months.MonthHistory.pay`). ``heading=False``: without the name and
+    total line (a scorecard shows them once, above)."""
     from kpilib.explain import explain
 
     shown = recorded if recorded is not None else True
-    why = explain(result.plan, person, result.month, result=result, adjustments=shown)
+    why = explain(result.plan, person, result.month, result=result, adjustments=shown, paid=paid)
     return why.html(heading=heading)
 
 

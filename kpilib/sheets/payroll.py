@@ -11,7 +11,6 @@ a name starting with ``=``, ``+``, ``-`` or ``@`` never becomes a formula.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -93,26 +92,12 @@ def frame(
     from kpilib import ledger
     from kpilib.engine.plan import Plan, load_plan
     from kpilib.months import history
-    from kpilib.outcomes import calibrate, money, pay
+    from kpilib.outcomes import money
 
     plan = plan if isinstance(plan, Plan) else load_plan(plan)
     past = history(plan, month, store)  # the stored month and the months before it
-    result = past.result
-    people, items = result.people, result.items
-    if plan.pay is not None and plan.pay.levels is not None:
-        # 薪酬等级 carried from the months before (seed 002 regional: 降一级 / 晋升一级)
-        levels = money.carry_levels(plan, past.people, past.items)
-        levels = levels[levels["month"] == month].set_index("person")
-        levels = levels.rename(columns={"reason": "level_reason"})
-        people = people.join(levels[["level", "next_level", "level_reason"]], on="person")
-        result = replace(result, people=people)
-    calibrated = calibrate.calibrate(result, plan, overrides=past.grade_reviews)  # 复核调整 last
-    out = pay.compute(calibrated, plan, pool=pool, items=items)
-    out["grade_before"], out["grade"] = calibrated["grade_before"], calibrated["grade"]
-    out["calibration"] = calibrated["calibration"]
-    for column in ("level", "next_level", "level_reason"):
-        if column in people:
-            out[column] = people[column].to_numpy(object)
+    people, items = past.result.people, past.result.items
+    out = past.pay(pool)
     out["adjusted"] = people["adjusted"].map({True: _("是"), False: ""})
     # the consequences in force, as the department report lists them: this month's flags
     # and a 警告/改进计划/调岗 raised earlier this year. Payroll says what applies and when
