@@ -86,15 +86,16 @@ def build_department(
     printer: Printer | None = None,
     kernel: WarmKernel | None = None,
     *,
-    index: bool = False,
+    alone: bool = False,
 ) -> Outcome:
     """Score, execute, render and write one department's report; never raises.
 
     ``printer`` is an open :class:`~kpilib.report.pdf.Printer`, needed for PDFs;
     ``kernel`` an open :class:`~kpilib.report.kernel.WarmKernel` to execute the
-    notebook in (by default one is started for this department). ``index``: the
-    month's index is written in this process next (what it needs is made ready
-    while the notebook runs).
+    notebook in (by default one is started for this department). ``alone``: this
+    process makes the whole batch, no workers: the month's index is written here next
+    (what it needs is made ready while the notebook runs), and the month is loaded
+    holding one store connection (no other worker waits for it).
 
     Every failure becomes an ``Outcome`` with status ``failed`` and a message
     saying what is missing and what to do.
@@ -109,7 +110,7 @@ def build_department(
     state = {}  # "work": the temporary version folder, once made
     try:
         with nullcontext(kernel) if kernel else _kernel() as kernel:
-            outcome = _build(job, base, printer, kernel, state, index)
+            outcome = _build(job, base, printer, kernel, state, alone)
     except KpiError as exc:
         outcome = Outcome(status="failed", error=str(exc), **base)
     except _Failed as exc:
@@ -149,13 +150,14 @@ class _Failed(Exception):
         self.outcome = outcome
 
 
-def _build(job: Job, base: dict, printer, kernel, state: dict, index: bool) -> Outcome:
+def _build(job: Job, base: dict, printer, kernel, state: dict, alone: bool) -> Outcome:
     from kpilib.engine.plan import load_plan
     from kpilib.files import checksum
     from kpilib.project import available_months, input_files
     from kpilib.report import handoff, notebook
     from kpilib.report.scorecards import write_scorecards
     from kpilib.report.sections import MonthReport
+    from kpilib.store import session
 
     plan_path = job.params / f"{job.department}.yaml"
     if not plan_path.exists():
@@ -201,8 +203,11 @@ def _build(job: Job, base: dict, printer, kernel, state: dict, index: bool) -> O
             )
         )
     try:
-        # scores (and saves) each month the store lacks, once; the notebook then reads them
-        report = MonthReport.load(job.department, job.month, plan_path=plan_path, save=job.save)
+        # scores (and saves) each month the store lacks, once; the notebook then reads them.
+        # One connection for all of it when no worker shares the store: closed before the
+        # notebook runs, which may open the store itself
+        with session() if alone else nullcontext():
+            report = MonthReport.load(job.department, job.month, plan_path=plan_path, save=job.save)
     except KpiError as exc:
         months = available_months(plan)
         found = (
@@ -221,6 +226,10 @@ def _build(job: Job, base: dict, printer, kernel, state: dict, index: bool) -> O
                 )
             ]
         ) from None
+    if printer is not None and "pdf" in job.formats:
+        # Chromium starts now, not with the kernel: both starting at once slowed the kernel
+        # (and so the first notebook) more than Chromium needs before the first PDF
+        printer.start()
     plan_info = {
         "plan_file": _shown(plan_path),
         "plan_title": plan.title or plan.name,
@@ -253,7 +262,7 @@ def _build(job: Job, base: dict, printer, kernel, state: dict, index: bool) -> O
         # the scorecards need no notebook: written on a thread while the kernel runs it
         cards = pool.submit(write_scorecards, report, work / "scorecards", base["made_at"])
         # then what comes after the notebook; the index sorts names when it lists several
-        pool.submit(_warm_up, index and _others(job))
+        pool.submit(_warm_up, alone and _others(job))
         try:
             files = _render(job, plan, source, stem, parameters, declared, kernel, printer, handed)
         except notebook.NotebookFailed as exc:
@@ -507,9 +516,10 @@ def _tools(pdf: bool):
 
     with ExitStack() as stack:
         try:
-            # the kernel imports pandas and kpilib while the browser starts
-            kernel = stack.enter_context(_kernel())
-            printer = stack.enter_context(Printer()) if pdf else None
+            printer = stack.enter_context(Printer()) if pdf else None  # started by _build
+            kernel = stack.enter_context(_kernel())  # starts now, importing pandas and kpilib
+            if printer is not None:  # leaving: the browser closes while the kernel shuts down
+                stack.callback(printer.close_soon)
         except Exception as exc:  # noqa: BLE001 - reported with each department
             kernel = printer = _Unavailable(exc)
         yield kernel, printer
@@ -533,7 +543,7 @@ def _run(work: list[Job], jobs: int, tools: tuple | None = None):
         pdf = any("pdf" in job.formats for job in work)
         with nullcontext(tools) if tools else _tools(pdf) as (kernel, printer):
             for job in work:
-                yield build_department(job, printer, kernel, index=True)
+                yield build_department(job, printer, kernel, alone=True)
         return
     import multiprocessing
 

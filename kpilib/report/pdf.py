@@ -38,10 +38,12 @@ CHROMIUM_ARGS = [
 class Printer:
     """A headless Chromium that prints local HTML files to PDF; a context manager.
 
-    Chromium starts on the printer's own thread when the printer is entered, while
-    the caller goes on with its work; every playwright call runs on that thread
-    (playwright's objects belong to the thread that made them). A failed start is
-    raised by the first :meth:`print`.
+    Chromium starts on the printer's own thread at :meth:`start` (or the first
+    :meth:`print`), while the caller goes on with its work; every playwright call runs
+    on that thread (playwright's objects belong to the thread that made them). A
+    failed start is raised by the first :meth:`print`. Entering checks that playwright
+    and Chromium are there; leaving closes the browser (:meth:`close_soon` begins that
+    without waiting).
     """
 
     def __init__(self) -> None:
@@ -76,17 +78,27 @@ class Printer:
                 )
             )
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="kpi-printer")
-        self._started = self._thread.submit(self._launch)
         return self
+
+    def start(self) -> None:
+        """Start Chromium on the printer's thread, without waiting (once)."""
+        if self._started is None:
+            self._started = self._thread.submit(self._launch)
+
+    def close_soon(self) -> None:
+        """Begin closing the browser, without waiting (leaving the printer waits)."""
+        if self._started is not None:
+            self._thread.submit(self._close)
 
     def __exit__(self, *exc) -> None:
         if self._thread is not None:
-            self._thread.submit(self._close).result()
-            self._thread.shutdown()
+            self.close_soon()
+            self._thread.shutdown()  # waits for the close
             self._thread = None
 
     def call(self, function: Callable, *args: object) -> object:
         """``function(*args)`` on the printer's thread, once Chromium is up; its result."""
+        self.start()
         self._started.result()
         return self._thread.submit(function, *args).result()
 
