@@ -87,6 +87,7 @@ def build_department(
     kernel: WarmKernel | None = None,
     *,
     alone: bool = False,
+    last: bool = False,
 ) -> Outcome:
     """Score, execute, render and write one department's report; never raises.
 
@@ -95,7 +96,8 @@ def build_department(
     notebook in (by default one is started for this department). ``alone``: this
     process makes the whole batch, no workers: the month's index is written here next
     (what it needs is made ready while the notebook runs), and the month is loaded
-    holding one store connection (no other worker waits for it).
+    holding one store connection (no other worker waits for it). ``last``: the
+    kernel's last notebook; it shuts down while the HTML and PDF are made.
 
     Every failure becomes an ``Outcome`` with status ``failed`` and a message
     saying what is missing and what to do.
@@ -110,7 +112,7 @@ def build_department(
     state = {}  # "work": the temporary version folder, once made
     try:
         with nullcontext(kernel) if kernel else _kernel() as kernel:
-            outcome = _build(job, base, printer, kernel, state, alone)
+            outcome = _build(job, base, printer, kernel, state, alone, last)
     except KpiError as exc:
         outcome = Outcome(status="failed", error=str(exc), **base)
     except _Failed as exc:
@@ -121,7 +123,7 @@ def build_department(
     try:
         if "work" in state:  # complete or failed, the version folder appears with its record
             work, version = state["work"]
-            if record["status"] != "ok":  # scorecards are written early, kept only with a report
+            if record["status"] != "ok":  # scorecards are kept only with a report
                 shutil.rmtree(work / "scorecards", ignore_errors=True)
             final = work.with_name(f"v{version}")
             record.update(
@@ -150,11 +152,12 @@ class _Failed(Exception):
         self.outcome = outcome
 
 
-def _build(job: Job, base: dict, printer, kernel, state: dict, alone: bool) -> Outcome:
+def _build(job: Job, base: dict, printer, kernel, state, alone: bool, last: bool) -> Outcome:
     from kpilib.engine.plan import load_plan
     from kpilib.files import checksum
     from kpilib.project import available_months, input_files
     from kpilib.report import handoff, notebook
+    from kpilib.report.pdf import BACKGROUND_NICE
     from kpilib.report.scorecards import write_scorecards
     from kpilib.report.sections import MonthReport
     from kpilib.store import session
@@ -258,13 +261,29 @@ def _build(job: Job, base: dict, printer, kernel, state: dict, alone: bool) -> O
     handed = handoff.write(
         report.months, handoff.key(job.department, job.month, plan_path, None, job.save), work
     )
-    with ThreadPoolExecutor(1) as pool:
-        # the scorecards need no notebook: written on a thread while the kernel runs it
-        cards = pool.submit(write_scorecards, report, work / "scorecards", base["made_at"])
-        # then what comes after the notebook; the index sorts names when it lists several
+    with ThreadPoolExecutor(1, initializer=os.nice, initargs=(BACKGROUND_NICE,)) as pool:
+        # what comes after the notebook, made ready while the kernel starts or runs it (the
+        # index sorts names when it lists several)
         pool.submit(_warm_up, alone and _others(job))
+        cards, made_at = [], base["made_at"]
+
+        def scorecards():  # they need no notebook: written while Chromium prints the PDF
+            cards.append(pool.submit(write_scorecards, report, work / "scorecards", made_at))
+
         try:
-            files = _render(job, plan, source, stem, parameters, declared, kernel, printer, handed)
+            files = _render(
+                job,
+                plan,
+                source,
+                stem,
+                parameters,
+                declared,
+                kernel,
+                printer,
+                handed,
+                last,
+                scorecards,
+            )
         except notebook.NotebookFailed as exc:
             raise _Failed(
                 Outcome(
@@ -280,7 +299,7 @@ def _build(job: Job, base: dict, printer, kernel, state: dict, alone: bool) -> O
         finally:
             if handed is not None:
                 handed.unlink(missing_ok=True)
-    cards = cards.result()
+    cards = cards[0].result()
     return Outcome(
         status="ok",
         version=version,
@@ -294,15 +313,18 @@ def _build(job: Job, base: dict, printer, kernel, state: dict, alone: bool) -> O
 
 
 def _render(
-    job: Job, plan, source, stem: Path, parameters, declared, kernel, printer, handed=None
+    job: Job, plan, source, stem: Path, parameters, declared, kernel, printer, handed, last, beside
 ) -> dict:
-    """Execute the notebook into ``stem.ipynb``, write the HTML and PDF; label -> file."""
+    """Execute the notebook into ``stem.ipynb``, write the HTML and PDF; label -> file.
+    ``beside()`` starts the work done while the PDF prints (once the HTML is written)."""
     from kpilib.files import write_atomically
     from kpilib.report import notebook
 
     executed = notebook.execute(
         source, stem.with_suffix(".ipynb"), parameters, declared, kernel, handed
     )
+    if last:
+        kernel.close_soon()
     html = notebook.to_html(
         executed, _("{name} {month} 绩效考核报告").format(name=plan.name, month=job.month)
     )
@@ -311,6 +333,7 @@ def _render(
     write_atomically({html_path: lambda p: p.write_text(html, encoding="utf-8")})
     if "html" in job.formats:
         files["HTML"] = html_path
+    beside()
     if "pdf" in job.formats:
         pdf_path = stem.with_suffix(".pdf")
         footer = f"{plan.name} {job.month}"
@@ -516,9 +539,11 @@ def _tools(pdf: bool):
 
     with ExitStack() as stack:
         try:
-            printer = stack.enter_context(Printer()) if pdf else None  # started by _build
             kernel = stack.enter_context(_kernel())  # starts now, importing pandas and kpilib
-            if printer is not None:  # leaving: the browser closes while the kernel shuts down
+            printer = stack.enter_context(Printer()) if pdf else None  # started by _build
+            # leaving: the browser closes while the kernel shuts down
+            stack.callback(kernel.close_soon)
+            if printer is not None:
                 stack.callback(printer.close_soon)
         except Exception as exc:  # noqa: BLE001 - reported with each department
             kernel = printer = _Unavailable(exc)
@@ -542,8 +567,8 @@ def _run(work: list[Job], jobs: int, tools: tuple | None = None):
         _skip_slow_imports()
         pdf = any("pdf" in job.formats for job in work)
         with nullcontext(tools) if tools else _tools(pdf) as (kernel, printer):
-            for job in work:
-                yield build_department(job, printer, kernel, alone=True)
+            for n, job in enumerate(work, 1):
+                yield build_department(job, printer, kernel, alone=True, last=n == len(work))
         return
     import multiprocessing
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -102,6 +103,7 @@ class WarmKernel:
 
     def __init__(self) -> None:
         self._client = None
+        self._closing = None  # the thread shutting the kernel down (close_soon)
         self._preload = None  # the preload's message id until its reply was read
         # the month for the next notebook's MonthReport.load (kpilib.report.handoff)
         self.handed: Path | None = None
@@ -111,6 +113,19 @@ class WarmKernel:
         return self
 
     def __exit__(self, *exc) -> None:
+        if self._closing is not None:
+            self._closing.join()
+            self._closing = None
+        self._shut_down()
+
+    def close_soon(self) -> None:
+        """Begin shutting the kernel down on a thread, after its last notebook (leaving
+        waits for it); the kernel is not used again."""
+        if self._client is not None and self._closing is None:
+            self._closing = threading.Thread(target=self._shut_down, name="kpi-kernel-close")
+            self._closing.start()
+
+    def _shut_down(self) -> None:
         if self._client is not None:
             self._client._cleanup_kernel()  # nbclient's own shutdown: kernel, sockets, files
             self._client = None
@@ -155,7 +170,7 @@ class WarmKernel:
         from jupyter_core.utils import run_sync
 
         if not run_sync(self.km.is_alive)():
-            self.__exit__()
+            self._shut_down()
             self._start()
         if self._preload is not None:
             self._wait(self._preload, _("导入 pandas、matplotlib 和 kpilib"))
