@@ -230,9 +230,7 @@ def _build(job: Job, base: dict, printer, kernel, state, alone: bool, last: bool
             ]
         ) from None
     if printer is not None and "pdf" in job.formats:
-        # Chromium starts now, not with the kernel: both starting at once slowed the kernel
-        # (and so the first notebook) more than Chromium needs before the first PDF
-        printer.start()
+        printer.start()  # if the caller has not (it starts once)
     plan_info = {
         "plan_file": _shown(plan_path),
         "plan_title": plan.title or plan.name,
@@ -540,7 +538,9 @@ def _tools(pdf: bool):
     with ExitStack() as stack:
         try:
             kernel = stack.enter_context(_kernel())  # starts now, importing pandas and kpilib
-            printer = stack.enter_context(Printer()) if pdf else None  # started by _build
+            printer = stack.enter_context(Printer()) if pdf else None
+            if printer is not None:  # at the lowest priority: on the CPU the others leave
+                printer.start()
             # leaving: the browser closes while the kernel shuts down
             stack.callback(kernel.close_soon)
             if printer is not None:
