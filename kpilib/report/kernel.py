@@ -48,13 +48,17 @@ def kernel_preload() -> None:
     import io
     import warnings
 
-    import matplotlib.figure
-    import pandas  # noqa: F401
+    gc.disable()  # the imports make objects that live as long as the kernel: no collections
+    try:
+        import matplotlib.figure
+        import pandas  # noqa: F401
 
-    import kpilib.report.sections  # noqa: F401
-    import kpilib.report.style  # noqa: F401
-    from kpilib.errors import KpiError
-    from kpilib.report import charts
+        import kpilib.report.sections  # noqa: F401
+        import kpilib.report.style  # noqa: F401
+        from kpilib.errors import KpiError
+        from kpilib.report import charts
+    finally:
+        gc.enable()
 
     try:
         with charts.styled():
