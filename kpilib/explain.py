@@ -40,6 +40,7 @@ KIND_LABELS = {  # shown through _()
     "adjustment": N_("申诉调整"),
     "total": N_("总分"),
     "grade": N_("等级"),
+    "calibration": N_("等级校准"),
     "pay": N_("绩效奖金"),
     "pool": N_("奖金包"),
 }
@@ -307,6 +308,17 @@ def explain(
             paid = month_only.pay()
         money = paid[paid["person"] == person].iloc[0]
         pay_value = money["performance_pay"]
+        if money["grade"] != money["grade_before"]:  # a quota or a 复核调整 moved the grade
+            steps.append(
+                _steps(
+                    "calibration",
+                    _("等级校准"),
+                    _("等级比例限制与复核调整"),
+                    _("原等级 {grade}").format(grade=money["grade_before"]),
+                    money["calibration"],
+                    np.nan,
+                )
+            )
         steps.append(
             _steps(
                 "pay",

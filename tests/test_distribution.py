@@ -252,7 +252,10 @@ def test_the_explanation_and_the_scorecard_pay_what_payroll_pays_after_a_review(
     # 钱进 楼面主管 87.95, 合格: 600 × 87.95 / 100 × 0.8 = 422.16 (良好 would be 527.70)
     why = explain(plan, "钱进", "2024-11", store=store)
     assert why.summary["performance_pay"] == Decimal("422.16")
-    pay_step = why.steps.set_index("kind").loc["pay", "arithmetic"]
+    steps = why.steps.set_index("kind")
+    assert steps.loc["calibration", "arithmetic"] == "复核调整（总经理）：投诉属实 → 合格"
+    assert steps.loc["calibration", "inputs"] == "原等级 良好"
+    pay_step = steps.loc["pay", "arithmetic"]
     assert pay_step == "600.00 × 87.95 / 100 = 527.70；等级系数 ×0.8 = 422.16"
     report = MonthReport(history(plan, "2024-11", store))
     card = write_scorecards(report, tmp_path / "cards")["钱进"].read_text(encoding="utf-8")
