@@ -92,7 +92,7 @@ def write_scorecards(report: MonthReport, folder: Path, made_at: str = "") -> di
 
     from kpilib import text
     from kpilib.files import write_atomically
-    from kpilib.outcomes.thresholds import hits, thresholds
+    from kpilib.outcomes.thresholds import thresholds
     from kpilib.report.sections import person_section, person_summary
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
@@ -100,13 +100,13 @@ def write_scorecards(report: MonthReport, folder: Path, made_at: str = "") -> di
     result, css = report.result, report_css()
     history = report.history.sort_values("month")
     history_by_person = dict(list(history.groupby("person", sort=False)))
-    met = hits(result.plan, result.people, result.items)
+    met = report.conditions_met
     rules = {
         t.label: "；".join(r.rstrip("；;。") for r in t.rules) for t in thresholds(result.plan)
     }
     paid = report.paid.set_index("person") if report.paid is not None else None
     month_pay = report.month_pay if report.paid is not None else None  # once for everyone
-    force = report.months.in_force()
+    force = report.in_force
     force_by_person = dict(list(force.groupby("person", sort=False)))
     ranked = int(result.people["rank"].notna().sum())
     pages, files = {}, {}

@@ -170,7 +170,7 @@ class MonthReport:
         # the plan's own conditions met this month; one nobody meets is left out
         cards += [
             (label, persons.format(count=int(hit.sum())))
-            for label, hit in self._hits().items()
+            for label, hit in self.conditions_met.items()
             if hit.any()
         ]
         main = self.indicators_frame().head(MAIN_INDICATORS)
@@ -289,7 +289,7 @@ class MonthReport:
         people = self.result.people.sort_values(
             ["rank", "total"], ascending=[True, False], na_position="last"
         )
-        hits = self._hits().loc[people.index]
+        hits = self.conditions_met.loc[people.index]
         met = (
             pd.Series(
                 [
@@ -301,7 +301,7 @@ class MonthReport:
             if hits.shape[1]
             else pd.Series("", index=people.index)
         )
-        force = self.months.in_force()
+        force = self.in_force
         actions = force.groupby("person", sort=False)["action"].agg(
             lambda a: _("、").join(dict.fromkeys(a))
         )
@@ -426,7 +426,7 @@ class MonthReport:
                 "<p>" + _("本方案未规定与月度考核结果挂钩的绩效工资门槛或处理规则。") + "</p>",
             )
         blocks = []
-        met = self._hits()
+        met = self.conditions_met
         for threshold in found:
             low = people[met[threshold.label].to_numpy()].sort_values("completion")
             if low.empty:
@@ -454,8 +454,17 @@ class MonthReport:
             )
         return _section(_("考核结果处理条件"), blocks[0], "".join(blocks[1:]))
 
-    def _hits(self) -> pd.DataFrame:
+    @cached_property
+    def conditions_met(self) -> pd.DataFrame:
+        """Per person, each of the plan's conditions met this month (headline, ranking and
+        conditions read it)."""
         return hits(self.plan, self.result.people, self.result.items)
+
+    @cached_property
+    def in_force(self) -> pd.DataFrame:
+        """The consequences in force (:meth:`kpilib.months.MonthHistory.in_force`), worked
+        out once for the ranking, the pay section and the scorecards."""
+        return self.months.in_force()
 
     def pay(self) -> Html:
         """Performance pay (after grade quotas) and every consequence in force, with the
@@ -510,7 +519,7 @@ class MonthReport:
                 + _table(table, wide_last=True, numeric=numeric)
             )
         if plan.consequences is not None:
-            force = self.months.in_force()
+            force = self.in_force
             table = pd.DataFrame(
                 {
                     _("姓名"): force["person"].to_numpy(),
