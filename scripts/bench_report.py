@@ -17,7 +17,7 @@ department does not depend on how many there are): one ``papermill`` CLI call, o
 ``jupyter nbconvert --to html --no-input`` call and one ``chromium --headless
 --print-to-pdf`` call (nbconvert's own webpdf cannot find Debian's Chromium).
 Everything is written into temporary folders; reports/ and data/results.duckdb are
-untouched.
+untouched. The processes may write Python's bytecode cache, as an installed kit has one.
 """
 
 from __future__ import annotations
@@ -53,6 +53,10 @@ SHIPPED = sorted(  # the monthly plans (kpi report --all --month leaves the othe
 )
 sys.path.insert(0, str(ROOT))  # this checkout's kpilib, here and in every command run
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+# the processes may write Python's bytecode cache, as an installed kit has one (see
+# scripts/bench_cli.py): with PYTHONDONTWRITEBYTECODE set, as in some sandboxes, the kpi
+# process and every kernel would compile kpilib's modules again on each run
+ENV.pop("PYTHONDONTWRITEBYTECODE", None)
 
 
 def project(folder: Path, size: int) -> list[str]:
