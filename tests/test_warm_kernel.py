@@ -206,3 +206,17 @@ def test_without_chromium_every_department_fails_saying_so_and_keeps_no_scorecar
     assert all("没有 Chromium" in o.error and "KPILIB_CHROMIUM" in o.error for o in outcomes)
     for department in ("copy_a", "copy_b"):
         assert not (root / "reports" / MONTH / department / "v1" / "scorecards").exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "nice"), reason="no nice() on this system")
+def test_background_work_yields_to_the_notebook_and_only_its_own_thread_does():
+    # issue 13: Chromium, the scorecards and the HTML export's start run on threads at
+    # the lowest priority; the thread that waits for the kernel keeps its own
+    from concurrent.futures import ThreadPoolExecutor
+
+    from kpilib.report.pdf import BACKGROUND_NICE, in_background
+
+    mine = os.nice(0)
+    with ThreadPoolExecutor(1, initializer=in_background) as pool:
+        assert pool.submit(os.nice, 0).result() == min(19, mine + BACKGROUND_NICE)
+    assert os.nice(0) == mine

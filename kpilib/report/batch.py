@@ -157,7 +157,7 @@ def _build(job: Job, base: dict, printer, kernel, state, alone: bool, last: bool
     from kpilib.files import checksum
     from kpilib.project import available_months, input_files
     from kpilib.report import handoff, notebook
-    from kpilib.report.pdf import BACKGROUND_NICE
+    from kpilib.report.pdf import in_background
     from kpilib.report.scorecards import write_scorecards
     from kpilib.report.sections import MonthReport
     from kpilib.store import session
@@ -259,7 +259,7 @@ def _build(job: Job, base: dict, printer, kernel, state, alone: bool, last: bool
     handed = handoff.write(
         report.months, handoff.key(job.department, job.month, plan_path, None, job.save), work
     )
-    with ThreadPoolExecutor(1, initializer=os.nice, initargs=(BACKGROUND_NICE,)) as pool:
+    with ThreadPoolExecutor(1, initializer=in_background) as pool:
         # what comes after the notebook, made ready while the kernel starts or runs it (the
         # index sorts names when it lists several)
         pool.submit(_warm_up, alone and _others(job))

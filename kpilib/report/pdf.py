@@ -29,6 +29,7 @@ CHROMIUM = os.environ.get("KPILIB_CHROMIUM", "/usr/bin/chromium")
 # export's start): the kernel, whose notebook the report waits for, gets the CPU first, and
 # the rest runs on what it leaves (on 2 cores Chromium's start alone is 1 s of CPU)
 BACKGROUND_NICE = 19
+
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -37,6 +38,14 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+def in_background() -> None:
+    """Run the calling thread, and what it starts, at :data:`BACKGROUND_NICE` (a thread
+    pool's initializer). On Linux a thread's niceness is its own; where the system has no
+    ``nice`` (Windows) nothing changes."""
+    if hasattr(os, "nice"):
+        os.nice(BACKGROUND_NICE)
 
 
 class Printer:
@@ -80,10 +89,8 @@ class Printer:
                     code="no_chromium",
                 )
             )
-        # a Linux thread's niceness is its own, and what it starts inherits it: Chromium
-        self._thread = ThreadPoolExecutor(
-            1, "kpi-printer", initializer=os.nice, initargs=(BACKGROUND_NICE,)
-        )
+        # Chromium, started on this thread, inherits its niceness
+        self._thread = ThreadPoolExecutor(1, "kpi-printer", initializer=in_background)
         return self
 
     def start(self) -> None:
