@@ -260,4 +260,5 @@ def test_the_explanation_and_the_scorecard_pay_what_payroll_pays_after_a_review(
     report = MonthReport(history(plan, "2024-11", store))
     card = write_scorecards(report, tmp_path / "cards")["钱进"].read_text(encoding="utf-8")
     assert "绩效工资 422.16 元" in card and "等级系数 ×0.8 = 422.16" in card
+    assert "总分 87.95 · 合格（校准前 良好）" in card  # as the report's ranking shows it
     assert "等级系数 ×1 = 527.70" not in card

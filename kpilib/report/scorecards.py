@@ -128,9 +128,14 @@ def write_scorecards(report: MonthReport, folder: Path, made_at: str = "") -> di
             if pd.isna(row["rank"])
             else _(" · 名次 {rank} / {of}").format(rank=int(row["rank"]), of=ranked)
         )
-        pay_line = ""
+        pay_line, shown = "", row
         if paid is not None:
             mine = paid.loc[person]
+            if mine["grade"] != mine["grade_before"]:  # the grade as the ranking shows it
+                shown = row.copy()
+                shown["grade"] = _("{grade}（校准前 {before}）").format(
+                    grade=mine["grade"], before=mine["grade_before"]
+                )
             grade = (
                 _("（等级校准：{before} → {after}）").format(
                     before=mine["grade_before"], after=mine["grade"]
@@ -151,7 +156,7 @@ def write_scorecards(report: MonthReport, folder: Path, made_at: str = "") -> di
             month=result.month,
             made_at=text.local_time(made_at),
             css=css,
-            summary=person_summary(row) + rank,
+            summary=person_summary(shown) + rank,
             pay_line=pay_line,
             consequences=[
                 _("{action}（{months} 触发，{month} 标记）").format(
