@@ -194,6 +194,8 @@ def explain(
         past = history(plan, month, store)  # the stored month, scored once if missing
         result = past.result
         paid = past.pay() if paid is None and plan.pay is not None else paid
+        if adjustments is True:  # the month's adjustments as read with it, not read again
+            adjustments = past.adjustments
     elif result is None:
         from kpilib.months import score_month
 

@@ -25,7 +25,7 @@ from kpilib.errors import DataError, KpiError, Problem
 from kpilib.i18n import _
 from kpilib.project import store_path
 from kpilib.rounding import yuan
-from kpilib.store import connect, transaction
+from kpilib.store import _loaded, connect, transaction
 
 if TYPE_CHECKING:
     from kpilib.engine.plan import Plan
@@ -311,13 +311,6 @@ def _where(department, month):
         where.append("month = ?")
         args.append(month)
     return ("WHERE " + " AND ".join(where)) if where else "", args
-
-
-def _loaded(plan: str | Path | Plan) -> Plan:
-    # imported here, not at the top: kpi history lists the ledger without the plan models
-    from kpilib.engine.plan import Plan, load_plan
-
-    return plan if isinstance(plan, Plan) else load_plan(plan)
 
 
 __all__ = [

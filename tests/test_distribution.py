@@ -258,6 +258,7 @@ def test_the_explanation_and_the_scorecard_pay_what_payroll_pays_after_a_review(
     pay_step = steps.loc["pay", "arithmetic"]
     assert pay_step == "600.00 × 87.95 / 100 = 527.70；等级系数 ×0.8 = 422.16"
     report = MonthReport(history(plan, "2024-11", store))
+    assert "等级系数 ×0.8 = 422.16" in report.explanations().markup  # the notebooks' workings
     card = write_scorecards(report, tmp_path / "cards")["钱进"].read_text(encoding="utf-8")
     assert "绩效工资 422.16 元" in card and "等级系数 ×0.8 = 422.16" in card
     assert "总分 87.95 · 合格（校准前 良好）" in card  # as the report's ranking shows it

@@ -160,7 +160,6 @@ class Gate(Frozen):
 # The fields a source path may name: {month} (YYYY-MM), {period} (2024-Q4, 2024-B6, 2024 ...:
 # kpilib.periods) and {year} (2024)
 SOURCE_FIELDS = ("month", "period", "year")
-# A department ID names files and folders: letters, digits, _ and -, or Chinese characters
 
 
 def check_template(pattern: str) -> str:

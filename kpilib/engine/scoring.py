@@ -169,6 +169,8 @@ def score(
     if actuals is None:
         actuals = pd.DataFrame(columns=["person", "item", "value", "_file", "_row", "_column"])
     needs_measures = bool(plan.gates or plan.exclusions or plan.grade_ceilings)
+    # person × measure: built once, for formulas, exclusions, gates and grade ceilings
+    needs_wide = needs_measures or any(i.formula for i in plan.indicators.values())
     if engine == "duckdb" or (engine == "auto" and len(targets) >= SQL_ROWS):
         from kpilib.engine import sql_scoring  # only big months pay for importing DuckDB
 
@@ -176,15 +178,16 @@ def score(
             got = sql_scoring.score_rows(plan, targets, actuals)
             if got is not None:
                 measures = _wide(got["values"]) if needs_measures else None
-                outside = _left_out(plan, got["values"], targets["person"], month)
+                outside = _left_out(plan, measures, targets["person"], month)
                 items = _sql_items(plan, targets, got)
                 return _finish(plan, month, items, measures, explain, outside)
     targets = teams.derive_targets(plan, targets, problems)
     items, persons, names = _check_targets(plan, targets, problems)
     values = _values(plan, items, persons, names, actuals, problems)
+    wide = _wide(values) if needs_wide else None
     # 不参加考核 decided from measures and staff dates: out of rank(), mean(), team actuals
-    outside = _left_out(plan, values, items["person"], month)
-    items = _attach_actuals(plan, items, values, problems, outside)
+    outside = _left_out(plan, wide, items["person"], month)
+    items = _attach_actuals(plan, items, values, wide, problems, outside)
     items = teams.team_actuals(plan, items, values, problems, outside)
     items = _attach_incidents(plan, items, incidents, problems)
     items = _attach_ratings(plan, items, ratings, problems).reset_index(drop=True)
@@ -192,7 +195,7 @@ def score(
     at = adjust.locate(items, adjustments, problems) if adjusting else None
     if problems:
         raise DataError(problems)
-    measures = _wide(values) if needs_measures else None
+    measures = wide if needs_measures else None
     # points first, reasons after: the same pass writes them now or for whoever is shown
     items = _score_items(plan, items, False)
     adjustments = adjustments if adjusting else None
@@ -225,12 +228,12 @@ def _finish(
     )
 
 
-def _left_out(plan: Plan, values: pd.DataFrame, persons: pd.Series, month) -> pd.Index | None:
-    """不参加考核 decided from measures and staff dates (out of rank(), mean(), team actuals);
-    None, at no cost, for a plan without exclusions."""
+def _left_out(plan: Plan, measures, persons: pd.Series, month) -> pd.Index | None:
+    """不参加考核 decided from ``measures`` (person × measure) and staff dates (out of
+    rank(), mean(), team actuals); None, at no cost, for a plan without exclusions."""
     if not plan.exclusions:
         return None
-    return teams.left_out(plan, _wide(values), pd.Index(pd.unique(persons)), month)
+    return teams.left_out(plan, measures, pd.Index(pd.unique(persons)), month)
 
 
 def _sql_items(plan: Plan, targets: pd.DataFrame, got: dict) -> pd.DataFrame:
@@ -549,14 +552,13 @@ def _unknown_names(plan: Plan, given: pd.DataFrame, problems: list) -> None:
         )
 
 
-def _attach_actuals(plan, items, values, problems, outside=None) -> pd.DataFrame:
+def _attach_actuals(plan, items, values, measures, problems, outside=None) -> pd.DataFrame:
     keys, wanted = values["_key"].to_numpy(np.int64), items["_key"].to_numpy(np.int64)
     size = int(max(keys.max(initial=0), wanted.max(initial=0))) + 1
     at = _positions(keys, wanted, size)
     items["actual"] = np.append(values["value"].to_numpy(float), np.nan)[at]
     given = at >= 0
     formulas = {n: i for n, i in plan.indicators.items() if i.formula}
-    measures = _wide(values) if formulas else None
     # a derived value's inputs are in the actuals file: its problems name that file
     source = values["_file"].iloc[0] if len(values) else None
     for name, ind in formulas.items():

@@ -229,8 +229,6 @@ def _build(job: Job, base: dict, printer, kernel, state, alone: bool, last: bool
                 )
             ]
         ) from None
-    if printer is not None and "pdf" in job.formats:
-        printer.start()  # if the caller has not (it starts once)
     plan_info = {
         "plan_file": _shown(plan_path),
         "plan_title": plan.title or plan.name,

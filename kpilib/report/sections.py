@@ -555,8 +555,11 @@ class MonthReport:
 
         Not in the department report (its scorecards carry each person's workings, so
         the report stays a few pages); for a notebook in JupyterLab."""
-        recorded = self.months.adjustments
-        blocks = [person_section(self.result, p, recorded) for p in self.result.people["person"]]
+        recorded, paid = self.months.adjustments, self.month_pay if self.paid is not None else None
+        blocks = [
+            person_section(self.result, p, recorded, paid=paid)
+            for p in self.result.people["person"]
+        ]
         return _section(_("逐人得分说明"), blocks[0] if blocks else "", "".join(blocks[1:]))
 
     def workings(self) -> Html:
