@@ -343,8 +343,9 @@ def test_report_and_payroll_flags_agree_after_an_appeal_corrects_june():
     # seed 000: "2、年度累积两次月度考核完成率低于60%者，作警告处理；". 邓文 (渠道运营岗,
     # GMV指标 70% target 750,000; 有产客户数 30% target 21) is below 60% in June (390,700 →
     # 36.47, 15 → 21.43: 57.90%) and July (59.92%): a warning in July. June's GMV corrected
-    # on appeal to 450,000: 60.0% × 70 = 42.0, + 21.43 = 63.43%: July is the first low month
-    # of the year, so no warning, in the report exactly as in the payroll workbook.
+    # on appeal to 450,000: 60.0% × 70 = 42.0, + 21.43 = 63.43%: June is no longer low, so
+    # July raises no warning and no 改进计划 (连续两次), in the report exactly as in payroll.
+    # (邓文 was also low in January to March; what those raised stays in force.)
     from kpilib.report.sections import MonthReport
     from kpilib.sheets import payroll
 
@@ -369,6 +370,10 @@ def test_report_and_payroll_flags_agree_after_an_appeal_corrects_june():
     # listed, and nothing counts the corrected June
     said = paid.loc["邓文", "flags"]
     assert "2024-06" not in said and said.endswith("免当月绩效奖金（2024-07）")
+    # seed 000 "3、连续两次月度考核完成率低于60%者，纳入绩效改进计划": without the
+    # correction June and July would raise it in July
+    plans = [part for part in said.split("；") if part.startswith("纳入绩效改进计划")]
+    assert len(plans) == 1 and "2024-07" not in plans[0]
     force = report.months.in_force()
     assert all(action in said for action in force.loc[force["person"] == "邓文", "action"])
 

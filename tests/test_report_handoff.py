@@ -13,8 +13,8 @@ import pytest
 
 from kpilib.report import handoff
 from kpilib.report.sections import MonthReport
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 MONTH = "2024-11"
 PLAN = ROOT / "params" / "channel_ops.yaml"
 
@@ -66,7 +66,8 @@ def test_every_section_renders_the_same_from_the_handed_month_as_from_the_store(
     report, path = handed
     handoff.receive(str(path))
     from_worker = MonthReport.load("channel_ops", MONTH, plan_path=PLAN)
-    from_store = MonthReport.load("channel_ops", MONTH, plan_path=PLAN)  # nothing left to take
+    assert handoff.take("channel_ops", MONTH, PLAN, None, True) is None  # the load took it
+    from_store = MonthReport.load("channel_ops", MONTH, plan_path=PLAN)
     assert from_worker.months is not from_store.months
     for section in (
         "title",

@@ -76,27 +76,31 @@ def test_a_later_reason_keeps_the_appeal_and_the_gate():
 
 def test_a_persons_rows_in_one_block_or_scattered_score_the_same():
     # issue 13 point 2: a person's rows that come together are hashed once per block;
-    # 300 people × 2 items is past the 1,000 rows from which blocks are looked for
-    plan = make_plan({"A": {"rule": {"type": "ratio"}}, "B": {"rule": {"type": "ratio"}}})
-    people = [f"员工{n:03d}" for n in range(300)]
-    t = targets([(p, i, 0.5, 100) for p in people for i in ("A", "B")])
-    a = actuals([(p, i, n % 150 if i == "A" else 40) for n, p in enumerate(people) for i in "AB"])
+    # 600 people × 3 items is past the 1,000 rows from which blocks are looked for
+    ratio = {"rule": {"type": "ratio"}}
+    plan = make_plan({"A": ratio, "B": ratio, "C": ratio})
+    people = [f"员工{n:03d}" for n in range(600)]
+    weights = {"A": 0.5, "B": 0.25, "C": 0.25}
+    t = targets([(p, i, w, 100) for p in people for i, w in weights.items()])
+    a = actuals([(p, i, n % 150 if i == "A" else 40) for n, p in enumerate(people) for i in "ABC"])
     scattered = np.random.default_rng(5).permutation(len(t))
     for t_rows, a_rows in ((t, a), (t.iloc[scattered], a.iloc[scattered[::-1]])):
         got = score(plan, t_rows, a_rows, explain=False).people.set_index("person")["total"]
-        # A: actual n % 150 of 100 (no cap) × 50 = (n % 150) / 2; B: 40% × 50 = 20
-        want = [(n % 150) / 2 + 20 for n in range(300)]
+        # A: actual n % 150 of 100 (no cap) × 50 = (n % 150) / 2; B, C: 40% × 25 = 10 each
+        want = [(n % 150) / 2 + 20 for n in range(600)]
         assert got.reindex(people).tolist() == want
 
 
 @pytest.mark.parametrize("blocks", [True, False])
-def test_key_codes_are_the_same_however_the_rows_come(blocks):
-    # blanks, NaN, pd.NA (which cannot be compared) and numbers among the names
-    pool = np.array(["甲", "乙", "", None, np.nan, pd.NA, 1, 1.0, "P1"], dtype=object)
+@pytest.mark.parametrize("with_na", [True, False])
+def test_key_codes_are_the_same_however_the_rows_come(blocks, with_na):
+    # blanks, NaN, numbers and (with_na) pd.NA, which cannot be compared, among the names
+    pool = ["甲", "乙", "", None, np.nan, 1, 1.0, "P1"] + ([pd.NA] if with_na else [])
+    pool = np.array(pool, dtype=object)
     rng = np.random.default_rng(11)
     picks = rng.integers(0, len(pool), 3000)
     values = np.repeat(pool[picks], 5)[:3000] if blocks else pool[picks]
-    codes, uniques = _factorize(pd.Series(values, dtype=object), 9)
+    codes, uniques = _factorize(pd.Series(values, dtype=object), len(pool))
     want_codes, want_uniques = pd.factorize(values)
     assert codes.tolist() == want_codes.tolist()
     assert list(uniques) == list(want_uniques)

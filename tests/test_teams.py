@@ -241,7 +241,7 @@ def test_excluded_people_are_out_of_the_departments_mean_and_rank():
 
 
 def test_excluded_people_are_out_of_the_team_actual_and_the_average():
-    # seed 002: "主管人员以所属全体人员之实绩为其实绩" — 丙 is away 21 days (不参与当期考核):
+    # seed 002: "17.对各级主管之工作实绩品质,以该所属全体实绩为实绩" — 丙 is away 21 days (不参与当期考核):
     # the team's GMV is 甲's and 乙's, 2,000,000 + 2,200,000 = 4,200,000
     from kpilib.report.summary import summary
 
