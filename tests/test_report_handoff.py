@@ -38,19 +38,21 @@ def test_the_notebook_takes_the_handed_month_once_and_only_for_the_same_argument
     handoff.receive(str(path))
     relative = Path("params") / "channel_ops.yaml"
     monkeypatch.chdir(ROOT)  # the same plan file named relative to the project
-    assert handoff.take("channel_ops", MONTH, relative, None, False) is None  # save differs
-    assert handoff.take("channel_ops", "2024-10", relative, None, True) is None
-    taken = handoff.take("channel_ops", MONTH, relative, None, True)
+    assert (
+        handoff.take(handoff.key("channel_ops", MONTH, relative, None, False)) is None
+    )  # save differs
+    assert handoff.take(handoff.key("channel_ops", "2024-10", relative, None, True)) is None
+    taken = handoff.take(handoff.key("channel_ops", MONTH, relative, None, True))
     assert taken is not None and taken.month == MONTH
     assert len(taken.result.people) == 19  # seed 000: the 19 people of 渠道运营中心
-    assert handoff.take("channel_ops", MONTH, relative, None, True) is None  # once
+    assert handoff.take(handoff.key("channel_ops", MONTH, relative, None, True)) is None  # once
 
 
 def test_a_new_notebook_forgets_a_month_handed_before(handed):
     _, path = handed
     handoff.receive(str(path))
     handoff.receive(None)  # kernel_reset before the next notebook, with nothing handed
-    assert handoff.take("channel_ops", MONTH, PLAN, None, True) is None
+    assert handoff.take(handoff.key("channel_ops", MONTH, PLAN, None, True)) is None
 
 
 def test_load_uses_the_handed_month_without_reading_the_store(handed, monkeypatch):
@@ -66,7 +68,9 @@ def test_every_section_renders_the_same_from_the_handed_month_as_from_the_store(
     report, path = handed
     handoff.receive(str(path))
     from_worker = MonthReport.load("channel_ops", MONTH, plan_path=PLAN)
-    assert handoff.take("channel_ops", MONTH, PLAN, None, True) is None  # the load took it
+    assert (
+        handoff.take(handoff.key("channel_ops", MONTH, PLAN, None, True)) is None
+    )  # the load took it
     from_store = MonthReport.load("channel_ops", MONTH, plan_path=PLAN)
     assert from_worker.months is not from_store.months
     for section in (

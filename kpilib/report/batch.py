@@ -164,18 +164,7 @@ def _build(job: Job, base: dict, printer, kernel, state, alone: bool, last: bool
 
     plan_path = job.params / f"{job.department}.yaml"
     if not plan_path.exists():
-        known = sorted(p.stem for p in job.params.glob("*.yaml"))
-        raise KpiError(
-            Problem(
-                _("部门 {department!r} 没有方案 {path}").format(
-                    department=job.department, path=plan_path
-                ),
-                _("改用其中之一：{known}；或添加 {path}").format(
-                    known=", ".join(known) or _("（无）"), path=plan_path
-                ),
-                code="no_plan",
-            )
-        )
+        raise KpiError(_no_plan(job.department, job.params))
     plan = load_plan(plan_path)
     base["name"] = plan.name
     if not plan.monthly:
@@ -497,24 +486,26 @@ def _unknown(department: str, month: str, params: Path) -> Outcome | None:
     plan_path = params / f"{department}.yaml"
     if DEPARTMENT_ID.fullmatch(department) and plan_path.is_file():
         return None
-    known = sorted(p.stem for p in params.glob("*.yaml"))
     made_at = dt.datetime.now().astimezone().isoformat(timespec="seconds")
     return Outcome(
         department=department,
         name=department,
         status="failed",
         made_at=made_at,
-        error=str(
-            Problem(
-                _("部门 {department!r} 没有方案 {path}").format(
-                    department=department, path=plan_path
-                ),
-                _("改用其中之一：{known}；或添加 {path}").format(
-                    known=", ".join(known) or _("（无）"), path=plan_path
-                ),
-                code="no_plan",
-            )
+        error=str(_no_plan(department, params)),
+    )
+
+
+def _no_plan(department: str, params: Path) -> Problem:
+    """``department`` has no plan in ``params``: the plans there to choose from."""
+    plan_path = params / f"{department}.yaml"
+    known = sorted(p.stem for p in params.glob("*.yaml"))
+    return Problem(
+        _("部门 {department!r} 没有方案 {path}").format(department=department, path=plan_path),
+        _("改用其中之一：{known}；或添加 {path}").format(
+            known=", ".join(known) or _("（无）"), path=plan_path
         ),
+        code="no_plan",
     )
 
 

@@ -71,14 +71,7 @@ def receive(path: str | None) -> None:
     _WAITING[asked] = months
 
 
-def take(
-    department: str,
-    month: str,
-    plan_path: str | Path | None,
-    actuals: str | Path | None,
-    save: bool,
-) -> MonthHistory | None:
-    """The month handed for exactly these ``load`` arguments, once; else ``None``."""
-    if not _WAITING:
-        return None
-    return _WAITING.pop(key(department, month, plan_path, actuals, save), None)
+def take(asked: tuple) -> MonthHistory | None:
+    """The month handed for exactly these ``load`` arguments (:func:`key`), once; else
+    ``None``."""
+    return _WAITING.pop(asked, None)

@@ -93,7 +93,7 @@ class MonthReport:
         from kpilib.report import handoff
 
         # in kpi report's kernel: the month its worker has just loaded, not read again
-        handed = handoff.take(department, month, plan_path, actuals, save)
+        handed = handoff.take(handoff.key(department, month, plan_path, actuals, save))
         if handed is not None:
             return cls(handed, actuals)
         plan = load_plan(plan_path or find_plan(department))
