@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Set-up on a fresh Debian machine with Python 3.11 (run as root): the Debian
-# packages the reports need (Chromium for PDF, a Chinese font, poppler for the
-# PDF checks), then a virtual environment in .venv with kpilib and its
+# packages the reports need (Chromium's headless shell for PDF, Chromium to look at
+# pages, a Chinese font, poppler for the PDF checks), then a virtual environment in .venv with kpilib and its
 # dependencies from pyproject.toml. Safe to run again: it only adds what is missing.
 set -euo pipefail
 cd "$(dirname "$0")"
 
-packages=(chromium fonts-wqy-microhei poppler-utils)
+packages=(chromium chromium-headless-shell fonts-wqy-microhei poppler-utils)
 python3 -m venv --help >/dev/null 2>&1 || packages+=(python3-venv)
 missing=()
 for pkg in "${packages[@]}"; do
