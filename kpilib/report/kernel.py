@@ -208,9 +208,11 @@ def _ipc_kernel_manager():
     # ipykernel 7 warns on every start over unencrypted TCP; local IPC sockets avoid it.
     # Each kernel gets its own socket prefix: the default one is shared by every kernel
     # started in the same folder, and two parallel kernels then answer each other.
+    import sys
     import tempfile
     import uuid
 
+    from jupyter_client.kernelspec import KernelSpec
     from jupyter_client.manager import AsyncKernelManager
     from traitlets import CaselessStrEnum, default
 
@@ -220,6 +222,17 @@ def _ipc_kernel_manager():
         @default("ip")
         def _unique_ip(self):
             return str(Path(tempfile.gettempdir()) / f"kpi-kernel-{uuid.uuid4().hex[:12]}")
+
+        @property
+        def kernel_spec(self) -> KernelSpec:
+            # this very Python, whatever a user's Jupyter names python3, and ipykernel
+            # without its debugger (kpilib.report.kernel_launcher)
+            program = [sys.executable, "-m", "kpilib.report.kernel_launcher"]
+            return KernelSpec(
+                argv=[*program, "-f", "{connection_file}"],
+                display_name="Python 3 (ipykernel)",
+                language="python",
+            )
 
     return IpcKernelManager
 
