@@ -178,12 +178,35 @@ class WarmKernel:
             self._start()
         if self._preload is not None:
             self._wait(self._preload, _("导入 pandas、matplotlib 和 kpilib"))
+            self._output_connected(self._preload)
             self._preload = None
-            # what nbclient does before a first cell: the output channel is connected too
-            run_sync(self.kc.wait_for_ready)(timeout=60)
         handed, self.handed = self.handed, None
         call = _call("kernel_reset", str(cwd), str(handed) if handed else None)
         self._wait(self.kc.execute(call, silent=True), _("清空内核"))
+
+    def _output_connected(self, msg_id: str) -> None:
+        """Make sure the output channel is connected before a first cell, as nbclient's
+        ``wait_for_ready`` does, without its wait for 0.2 s of quiet on the channel: the
+        channel is connected once it carries the end ("idle") of the request ``msg_id``.
+        If that does not come within 2 s, ``wait_for_ready`` decides."""
+        import time
+        from queue import Empty
+
+        from jupyter_core.utils import run_sync
+
+        deadline = time.monotonic() + 2
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                msg = run_sync(self.kc.get_iopub_msg)(timeout=left)
+            except Empty:
+                break
+            if (
+                msg["parent_header"].get("msg_id") == msg_id
+                and msg["msg_type"] == "status"
+                and msg["content"].get("execution_state") == "idle"
+            ):
+                return
+        run_sync(self.kc.wait_for_ready)(timeout=60)
 
     def _wait(self, msg_id: str, what: str) -> None:
         reply = self._client.wait_for_reply(msg_id)
