@@ -58,8 +58,9 @@ class Printer:
     :meth:`print`), while the caller goes on with its work; every playwright call runs
     on that thread (playwright's objects belong to the thread that made them). A
     failed start is raised by the first :meth:`print`. Entering checks that playwright
-    and Chromium are there; leaving closes the browser (:meth:`close_soon` begins that
-    without waiting).
+    and Chromium are there; leaving begins closing the browser on the printer's thread,
+    which Python waits for when it exits (``kpi``'s quick exit does not wait: the
+    playwright driver closes Chromium when its pipe closes).
     """
 
     def __init__(self) -> None:
@@ -102,14 +103,15 @@ class Printer:
             self._started = self._thread.submit(self._launch)
 
     def close_soon(self) -> None:
-        """Begin closing the browser, without waiting (leaving the printer waits)."""
+        """Begin closing the browser, without waiting."""
         if self._started is not None:
             self._thread.submit(self._close)
 
     def __exit__(self, *exc) -> None:
         if self._thread is not None:
             self.close_soon()
-            self._thread.shutdown()  # waits for the close
+            # no waiting: the last PDF is written, and the next command starts its own
+            self._thread.shutdown(wait=False)
             self._thread = None
 
     def call(self, function: Callable, *args: object) -> object:
@@ -132,8 +134,8 @@ class Printer:
         self.page.pdf(**_pdf_options(self._footer("")))
 
     def _close(self) -> None:
-        if self.browser is not None:
-            self.browser.close()
+        # the driver closes the browser it started (and removes its profile folder) when
+        # its pipe closes: here, or when this process ends before
         if self._driver is not None:
             self._driver.stop()
         self.browser = self._driver = self.page = None
