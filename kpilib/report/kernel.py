@@ -48,7 +48,9 @@ def kernel_preload() -> None:
     import io
     import warnings
 
-    gc.disable()  # the imports make objects that live as long as the kernel: no collections
+    # the imports make objects that live as long as the kernel: no collections (the
+    # kernel's program started without them: kernel_launcher)
+    gc.disable()
     try:
         import matplotlib.figure
         import pandas  # noqa: F401
