@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import gc
 import os
 import re
 import sys
@@ -69,6 +70,12 @@ def main(argv: list[str] | None = None, program: bool = False) -> int:
     quick = program and getattr(args.func, "ends_quickly", False)
     if quick and args.command != "report":  # kpi report starts its kernel before pandas
         _import_pandas()
+    elif quick:
+        # kpi report: no garbage collections (0.25 s less CPU for one department here;
+        # turned on again, the first collection walks everything made, 0.06 s). The
+        # process ends at once after (_end_now); with --jobs 1, about 2 MB a department
+        # stays uncollected until then
+        gc.disable()
     try:
         code = args.func(args) or 0
     except KpiError as exc:
@@ -102,8 +109,6 @@ def _import_pandas() -> None:
     commands (:func:`_end_now`): nothing else is set aside, so DuckDB's and the
     command's own objects are collected as usual.
     """
-    import gc
-
     gc.disable()
     try:
         import pandas  # noqa: F401

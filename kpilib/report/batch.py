@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import gc
 import os
 import shutil
 from concurrent.futures import ThreadPoolExecutor
@@ -250,7 +249,7 @@ def _build(job: Job, base: dict, printer, kernel, state, alone: bool, last: bool
     with ThreadPoolExecutor(1, initializer=in_background) as pool:
         # what comes after the notebook, made ready while the kernel starts or runs it (the
         # index sorts names when it lists several)
-        pool.submit(_warm_up, alone and _others(job))
+        pool.submit(_warm_up, alone, alone and _others(job))
         cards, made_at = [], base["made_at"]
 
         def scorecards():  # they need no notebook: written while Chromium prints the PDF
@@ -384,12 +383,6 @@ def make_reports(
             # the reports are made in this process: its kernel and browser start first,
             # and start up while the plans load and the month is scored
             _skip_slow_imports()
-            # no garbage collections while this process loads its libraries and makes
-            # the reports (0.25 s less CPU for one department here; the cycles left,
-            # a few thousand objects a department, are collected when this returns)
-            if gc.isenabled():
-                gc.disable()
-                stack.callback(gc.enable)
             tools = stack.enter_context(_tools("pdf" in formats))
         ordered = _make(month, departments, params, out, formats, jobs, progress, save, tools)
         # the index is written while the kernel and the browser shut down
@@ -614,15 +607,23 @@ def _others(job: Job) -> bool:
 
 
 @functools.cache
-def _warm_up(index: bool) -> None:
+def _warm_up(index: bool, several: bool) -> None:
     """What comes after the notebook, made ready while the kernel runs it: the HTML
-    export's templates, and (``index``) the index's pinyin sort."""
+    export's templates; the index's template and file lock (``index``: this process
+    writes the index next) and its pinyin sort (``several``: it lists several
+    departments)."""
     import nbformat
 
     from kpilib.report import notebook
 
     notebook.to_html(nbformat.v4.new_notebook(), "")  # once per process: then cached
     if index:
+        import filelock  # noqa: F401
+
+        from kpilib.report.index import page_template
+
+        page_template()
+    if several:
         import pandas as pd
 
         from kpilib.text import pinyin_key

@@ -9,9 +9,11 @@ and no run is lost.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import pandas as pd
@@ -19,6 +21,9 @@ import pandas as pd
 from kpilib.errors import KpiError, Problem
 from kpilib.i18n import _
 from kpilib.report.notebook import TEMPLATES, report_css
+
+if TYPE_CHECKING:
+    import jinja2
 
 LOCK_WAIT = 120.0  # seconds; rebuilding the index takes well under one
 
@@ -49,9 +54,16 @@ def write_index(folder: Path, month: str) -> Path:
         ) from None
 
 
-def _rebuild(folder: Path, month: str) -> Path:
+@functools.cache
+def page_template() -> jinja2.Template:
+    """The index page's template, compiled once per process."""
     import jinja2
 
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
+    return env.get_template("index.html.j2")
+
+
+def _rebuild(folder: Path, month: str) -> Path:
     from kpilib.files import write_atomically
     from kpilib.report.versions import read_records
 
@@ -95,8 +107,7 @@ def _rebuild(folder: Path, month: str) -> Path:
     for dept in departments:
         if dept["current"]:
             dept["current"]["made_at_text"] = local_time(dept["current"]["made_at"])
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
-    page = env.get_template("index.html.j2").render(
+    page = page_template().render(
         month=month,
         departments=departments,
         runs=shown_runs,
