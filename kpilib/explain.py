@@ -41,7 +41,7 @@ KIND_LABELS = {  # shown through _()
     "total": N_("总分"),
     "grade": N_("等级"),
     "calibration": N_("等级校准"),
-    "pay": N_("绩效奖金"),
+    "pay": N_("绩效工资"),
     "pool": N_("奖金包"),
 }
 
@@ -324,7 +324,7 @@ def explain(
         steps.append(
             _steps(
                 "pay",
-                _("绩效奖金"),
+                _("绩效工资"),
                 _pay_text(plan),
                 _("岗位 {role}").format(role=row["role"]),
                 money["pay_reason"],
@@ -405,14 +405,14 @@ def _gate_steps(plan: Plan, row: pd.Series) -> pd.DataFrame:
     effects = [
         (_("本月考核无效") if g.effect == "void" else f"{g.item} ×{g.factor:g}")
         if hasattr(g, "effect")
-        else _("免当月绩效奖金")
+        else _("免当月绩效工资")
         for g in gates
     ]
     # pay gates are evaluated with the pay (its reason says whether one fired)
     state = [
         _("触发")
         if g.name in fired
-        else (_("见绩效奖金") if not hasattr(g, "effect") else _("未触发"))
+        else (_("见绩效工资") if not hasattr(g, "effect") else _("未触发"))
         for g in gates
     ]
     conditions = np.array([shown(g.when, plan) for g in gates], object)
@@ -434,7 +434,7 @@ def _grade_text(plan: Plan) -> str:
 def _pay_text(plan: Plan) -> str:
     config = plan.pay
     if config.form == "score":
-        return _("绩效奖金基数 × 总分 / {scale}").format(scale=f"{plan.scale:g}")
+        return _("绩效工资基数 × 总分 / {scale}").format(scale=f"{plan.scale:g}")
     if config.form == "points":
         return _("总分 × {per_point} 元/分").format(per_point=config.per_point) + (
             _("，封顶 {cap}").format(cap=config.cap) if config.cap else ""

@@ -40,7 +40,7 @@ def test_every_point_of_a_month_adds_up_to_the_total():
     assert "封顶 120.0%" in steps.loc["GMV指标", "rule"]
     assert round(items["points"].sum(), 2) == steps.loc["总分", "points"] == 99.25
     assert steps.loc["等级", "arithmetic"] == "→ 优秀"
-    assert steps.loc["绩效奖金", "arithmetic"] == "2,000.00 × 99.25 / 100 = 1,985.00"
+    assert steps.loc["绩效工资", "arithmetic"] == "2,000.00 × 99.25 / 100 = 1,985.00"
     assert why.summary["performance_pay"] == Decimal("1985.00")
 
 
@@ -48,7 +48,7 @@ def test_the_pay_gate_of_seed_000_shows_in_the_explanation():
     why = explain(PLAN, "曾志伟", "2024-11")
     steps = why.steps.set_index("name")
     assert steps.loc["完成率低于60%免当月绩效奖金", "rule"] == "条件 考核完成率 < 60%"
-    assert steps.loc["绩效奖金", "arithmetic"].endswith("完成率低于60%免当月绩效奖金 → 0.00")
+    assert steps.loc["绩效工资", "arithmetic"].endswith("完成率低于60%免当月绩效奖金 → 0.00")
     assert why.summary["performance_pay"] == Decimal("0.00")
     assert "53.85" in why.text() and "不合格" in why.text()
 

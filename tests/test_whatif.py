@@ -70,7 +70,7 @@ def test_a_threshold_of_80_percent_drops_three_people_to_fail_and_their_pay(sess
     assert (grades.loc["合格", "before"], grades.loc["合格", "after"]) == (6, 3)
     assert (grades.loc["不合格", "before"], grades.loc["不合格", "after"]) == (2, 5)
     totals = cmp.totals.set_index("measure")
-    assert totals.loc["绩效奖金合计(元)", "change"] == Decimal("-4330.40")
+    assert totals.loc["绩效工资合计(元)", "change"] == Decimal("-4330.40")
     # 危鹤坚 at 92.6% is above the threshold: untouched
     assert _row(cmp, "危鹤坚")["total_change"] == 0
 
@@ -166,13 +166,13 @@ def test_sensitivity_sweeps_the_weight_and_matches_compare(session):
     at_70 = sweep.set_index("weight").loc[0.7]
     base = session.compare()
     # 70% is the published weight: the sweep's point equals the plan as published
-    assert at_70["pay"] == base.totals.set_index("measure").loc["绩效奖金合计(元)", "before"]
+    assert at_70["pay"] == base.totals.set_index("measure").loc["绩效工资合计(元)", "before"]
     assert at_70["people"] == 9  # 9 商务岗 carry GMV指标 (seed 000)
     at_50 = session.compare(weights={"GMV指标": 0.5})
     assert sweep.set_index("weight").loc[0.5, "pay"] == sum(at_50.people["pay_after"])
     assert sweep[["优秀", "良好", "合格", "不合格"]].sum(axis=1).tolist() == [19, 19]
     fig = sensitivity_chart(sweep, "GMV指标")
-    assert fig.axes[0].get_title() == "GMV指标 权重敏感性：等级分布与绩效奖金"
+    assert fig.axes[0].get_title() == "GMV指标 权重敏感性：等级分布与绩效工资"
 
 
 @pytest.fixture
@@ -398,7 +398,7 @@ def test_distribution_ratios_move_grades_and_pay(ranked):
         Decimal("130.00"),
         Decimal("488.00"),
     ]
-    totals = cmp.totals.set_index("measure").loc["绩效奖金合计(元)"]
+    totals = cmp.totals.set_index("measure").loc["绩效工资合计(元)"]
     assert (totals["before"], totals["after"], totals["change"]) == (
         Decimal("4738.00"),
         Decimal("5624.00"),

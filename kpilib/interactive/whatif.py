@@ -509,7 +509,7 @@ class Comparison:
             "<h4>" + _("合计") + "</h4>",
             _totals_table(self.totals),
             "<h4>"
-            + _("得分或绩效奖金变化的人员（{count} 人{more}）").format(
+            + _("得分或绩效工资变化的人员（{count} 人{more}）").format(
                 count=len(changed), more=more
             )
             + "</h4>",
@@ -530,8 +530,8 @@ def _people_table(frame: pd.DataFrame) -> str:
             _("新总分"): text.points(frame["total_after"]),
             _("原等级"): frame["grade_before"].to_numpy(),
             _("新等级"): frame["grade_after"].to_numpy(),
-            _("原绩效奖金"): text.money(frame["pay_before"]),
-            _("新绩效奖金"): text.money(frame["pay_after"]),
+            _("原绩效工资"): text.money(frame["pay_before"]),
+            _("新绩效工资"): text.money(frame["pay_after"]),
             _("增减(元)"): text.money(frame["pay_change"], signed=True),
         }
     )
@@ -730,9 +730,9 @@ def _totals(people: pd.DataFrame) -> pd.DataFrame:
             round(float(people["total_after"].mean() - people["total_before"].mean()), 2),
         ),
         (_("等级变化人数"), None, int(people["grade_changed"].sum()), None),
-        (_("绩效奖金合计(元)"), before_pay, after_pay, after_pay - before_pay if has_pay else None),
-        (_("绩效奖金增加人数"), None, int((change > 0).sum()) if has_pay else None, None),
-        (_("绩效奖金减少人数"), None, int((change < 0).sum()) if has_pay else None, None),
+        (_("绩效工资合计(元)"), before_pay, after_pay, after_pay - before_pay if has_pay else None),
+        (_("绩效工资增加人数"), None, int((change > 0).sum()) if has_pay else None, None),
+        (_("绩效工资减少人数"), None, int((change < 0).sum()) if has_pay else None, None),
     ]
     return pd.DataFrame(rows, columns=["measure", "before", "after", "change"])
 
@@ -824,13 +824,13 @@ def sensitivity_chart(sweep: pd.DataFrame, indicator: str) -> Figure:
         if sweep["pay"].notna().all():
             pay = ax.twinx()
             pay.plot(
-                x, sweep["pay"].astype(float), color="#2c3e50", marker="o", label=_("绩效奖金合计")
+                x, sweep["pay"].astype(float), color="#2c3e50", marker="o", label=_("绩效工资合计")
             )
-            pay.set_ylabel(_("绩效奖金合计(元)"))
+            pay.set_ylabel(_("绩效工资合计(元)"))
             pay.legend(loc="upper right", fontsize=8)
         ax.legend(loc="upper left", fontsize=8, ncols=len(grades))
         ax.set_title(
-            _("{indicator} 权重敏感性：等级分布与绩效奖金").format(indicator=indicator), fontsize=11
+            _("{indicator} 权重敏感性：等级分布与绩效工资").format(indicator=indicator), fontsize=11
         )
     return fig
 
