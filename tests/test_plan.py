@@ -74,7 +74,8 @@ def test_every_shipped_plan_loads():
             [("", "value_error")],
             ["[60.0, 80.0]"],
         ),
-        ("indicators: [GMV", [(None, "bad_yaml")], ["line 5"]),
+        # the error shows the line and marks the place (libyaml's own message does not)
+        ("indicators: [GMV", [(None, "bad_yaml")], ["line 5", "indicators: [GMV\n", "^"]),
     ],
 )
 def test_bad_plans_are_explained(tmp_path, body, found, values):

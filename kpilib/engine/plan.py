@@ -1,7 +1,7 @@
 """Plan files: YAML in ``params/`` becomes a frozen, validated :class:`Plan`.
 
-This is the only module that reads YAML (a ``yaml.SafeLoader`` with YAML 1.2
-booleans). Unknown keys and
+This is the only module that reads YAML (a safe loader, libyaml's where PyYAML has
+it, with YAML 1.2 booleans). Unknown keys and
 unknown rule types are errors that list the valid ones; formulas are parsed
 and their names checked here, so a bad plan fails before any data is read.
 docs/plan-format.md documents every key.
@@ -51,13 +51,31 @@ class _PlanLoader(yaml.SafeLoader):
     true/false, which would turn the rule key ``on:`` into ``True``."""
 
 
-_PlanLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_PlanLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
+class _FastPlanLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """:class:`_PlanLoader` parsing with libyaml when PyYAML has it: the same data, a
+    plan in 1-2 ms instead of 12-17 ms, but errors without the line shown (see
+    :func:`_read_yaml`)."""
+
+
+for _loader in (_PlanLoader, _FastPlanLoader):
+    _loader.yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    _loader.add_implicit_resolver(
+        "tag:yaml.org,2002:bool",
+        re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+        list("tTfF"),
+    )
+
+
+def _read_yaml(text: str) -> object:
+    """A plan file's data (safe loaders: no objects). A file libyaml refuses is read
+    again by PyYAML's own parser, whose error shows the line and marks the place."""
+    try:
+        return yaml.load(text, Loader=_FastPlanLoader)
+    except yaml.YAMLError:
+        return yaml.load(text, Loader=_PlanLoader)
 
 
 # the kit's names for the columns of an HR sheet; a plan's columns: maps headers to them
@@ -376,7 +394,7 @@ def load_plan(path: str | Path) -> Plan:
             )
         ) from None
     try:
-        data = yaml.load(plan_text(raw_bytes, path), Loader=_PlanLoader)  # SafeLoader: no objects
+        data = _read_yaml(plan_text(raw_bytes, path))
     except yaml.YAMLError as exc:
         raise PlanError(
             Problem(
