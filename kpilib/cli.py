@@ -503,51 +503,68 @@ _report.ends_quickly = True
 def _report_period(args, period) -> int:
     """``kpi report --period``: the period report of each department that declares the
     period (notebooks/period.ipynb); a department that does not is listed as skipped."""
-    from kpilib import load_plan
-    from kpilib.report.period import make_period_report
+    from kpilib.report.batch import tools
 
     chosen = args.dept or sorted(p.stem for p in Path(args.params).glob("*.yaml"))
     failed = []
-    for department in chosen:
-        try:
-            plan = load_plan(Path(args.params) / f"{department}.yaml")
-            if plan.periods is None or plan.periods.spec(period.kind.value) is None:
-                if args.dept:
-                    raise KpiError(
-                        Problem(
-                            _("方案 {department} 没有{period}考核").format(
-                                department=department, period=period.kind.label
-                            ),
-                            _(
-                                "在 params/{department}.yaml 中加 periods: {kind}: …"
-                                "（docs/plan-format.md）"
-                            ).format(department=department, kind=period.kind.value),
-                            code="period_not_declared",
-                        )
-                    )
-                print(
-                    _("跳过  {department}：方案没有{period}考核").format(
-                        department=department, period=period.kind.label
+    # one kernel and one browser for every department, starting while the first is scored
+    with tools("pdf" in args.format) as (kernel, printer):
+        for department in chosen:
+            if _report_one_period(args, period, department, kernel, printer):
+                failed.append(department)
+    return 1 if failed else 0
+
+
+def _report_one_period(args, period, department, kernel, printer) -> bool:
+    """One department's line of ``kpi report --period``; whether it failed."""
+    from kpilib import load_plan
+    from kpilib.report.period import make_period_report
+
+    try:
+        plan = load_plan(Path(args.params) / f"{department}.yaml")
+        if plan.periods is None or plan.periods.spec(period.kind.value) is None:
+            if args.dept:
+                raise KpiError(
+                    Problem(
+                        _("方案 {department} 没有{period}考核").format(
+                            department=department, period=period.kind.label
+                        ),
+                        _(
+                            "在 params/{department}.yaml 中加 periods: {kind}: …"
+                            "（docs/plan-format.md）"
+                        ).format(department=department, kind=period.kind.value),
+                        code="period_not_declared",
                     )
                 )
-                continue
-            made = make_period_report(
-                department, period.key, args.params, args.out, args.format, not args.no_store
-            )
-        except KpiError as exc:
             print(
-                _("失败  {department}：{error}").format(department=department, error=exc),
-                file=sys.stderr,
+                _("跳过  {department}：方案没有{period}考核").format(
+                    department=department, period=period.kind.label
+                )
             )
-            failed.append(department)
-            continue
-        shown = ", ".join(str(v) for k, v in made.items() if k not in ("version", "notebook"))
-        print(
-            _("完成  {department} {period} 第 {version} 版：{files}").format(
-                department=department, period=period.label, version=made["version"], files=shown
-            )
+            return False
+        made = make_period_report(
+            department,
+            period.key,
+            args.params,
+            args.out,
+            args.format,
+            not args.no_store,
+            kernel=kernel,
+            printer=printer,
         )
-    return 1 if failed else 0
+    except KpiError as exc:
+        print(
+            _("失败  {department}：{error}").format(department=department, error=exc),
+            file=sys.stderr,
+        )
+        return True
+    shown = ", ".join(str(v) for k, v in made.items() if k not in ("version", "notebook"))
+    print(
+        _("完成  {department} {period} 第 {version} 版：{files}").format(
+            department=department, period=period.label, version=made["version"], files=shown
+        )
+    )
+    return False
 
 
 # --- kpi history / adjust --------------------------------------------------------------

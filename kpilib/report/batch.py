@@ -378,20 +378,19 @@ def make_reports(
     _check_folders(params, out, month)
     formats = tuple(formats)
     with ThreadPoolExecutor(1) as indexing, ExitStack() as stack:
-        tools = None
+        started = None
         if _here(departments, params, jobs):
             # the reports are made in this process: its kernel and browser start first,
             # and start up while the plans load and the month is scored
-            _skip_slow_imports()
-            tools = stack.enter_context(_tools("pdf" in formats))
-        ordered = _make(month, departments, params, out, formats, jobs, progress, save, tools)
+            started = stack.enter_context(tools("pdf" in formats))
+        ordered = _make(month, departments, params, out, formats, jobs, progress, save, started)
         # the index is written while the kernel and the browser shut down
         indexed = indexing.submit(_write_index, out / month, month)
     indexed.result()
     return ordered
 
 
-def _make(month, departments, params, out, formats, jobs, progress, save, tools) -> list:
+def _make(month, departments, params, out, formats, jobs, progress, save, started) -> list:
     """The outcomes of :func:`make_reports`, before the index is written."""
     from tqdm import tqdm
 
@@ -414,7 +413,7 @@ def _make(month, departments, params, out, formats, jobs, progress, save, tools)
         total=len(work), desc=f"kpi report {month}", unit="dept", disable=None if progress else True
     )
     try:
-        for outcome in _run(work, jobs, tools):
+        for outcome in _run(work, jobs, started):
             outcomes[outcome.department] = outcome
             bar.set_postfix_str(outcome.department)
             bar.update()
@@ -516,14 +515,16 @@ def _kernel():
 
 
 @contextmanager
-def _tools(pdf: bool):
-    """One warm kernel and (for PDFs) one printer, for all the departments of a worker.
+def tools(pdf: bool):
+    """One warm kernel and (for PDFs) one printer, for all the departments of a worker
+    (or of ``kpi report --period``), started at once.
 
     If either cannot start, every department fails saying why, instead of the batch
     stopping or waiting for a worker that died.
     """
     from kpilib.report.pdf import Printer
 
+    _skip_slow_imports()
     with ExitStack() as stack:
         try:
             kernel = stack.enter_context(_kernel())  # starts now, importing pandas and kpilib
@@ -549,13 +550,12 @@ class _Unavailable:
         raise self.exc
 
 
-def _run(work: list[Job], jobs: int, tools: tuple | None = None):
-    """Outcomes as departments finish: here for one job (with ``tools``, the kernel and
-    printer of :func:`_tools`, if already started), else in ``jobs`` workers."""
+def _run(work: list[Job], jobs: int, started: tuple | None = None):
+    """Outcomes as departments finish: here for one job (with ``started``, the kernel and
+    printer of :func:`tools`, if already started), else in ``jobs`` workers."""
     if jobs == 1:
-        _skip_slow_imports()
         pdf = any("pdf" in job.formats for job in work)
-        with nullcontext(tools) if tools else _tools(pdf) as (kernel, printer):
+        with nullcontext(started) if started else tools(pdf) as (kernel, printer):
             for n, job in enumerate(work, 1):
                 yield build_department(job, printer, kernel, alone=True, last=n == len(work))
         return
@@ -583,8 +583,7 @@ def _run(work: list[Job], jobs: int, tools: tuple | None = None):
 def _worker(todo, done, pdf: bool) -> None:
     """A worker process: one kernel and one printer for every department it takes from
     ``todo``."""
-    _skip_slow_imports()
-    with _tools(pdf) as (kernel, printer):
+    with tools(pdf) as (kernel, printer):
         while (job := todo.get()) is not None:
             done.put(build_department(job, printer, kernel))
 

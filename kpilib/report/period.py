@@ -17,9 +17,11 @@ monthly batch does for a month.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -29,6 +31,10 @@ from kpilib.i18n import _
 from kpilib.period_results import PeriodResult, period_result
 from kpilib.project import find_plan
 from kpilib.report.sections import Html, _e, _section, _table
+
+if TYPE_CHECKING:
+    from kpilib.report.kernel import WarmKernel
+    from kpilib.report.pdf import Printer
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "period.ipynb"
 
@@ -199,8 +205,14 @@ def make_period_report(
     out: Path = Path("reports"),
     formats: tuple[str, ...] = ("html", "pdf"),
     save: bool = True,
+    *,
+    kernel: WarmKernel | None = None,
+    printer: Printer | None = None,
 ) -> dict:
     """Execute ``notebooks/period.ipynb`` for one department's period and write its files.
+
+    ``kernel`` and ``printer``: a warm kernel and a printer kept for several reports
+    (:func:`kpilib.report.batch.tools`); by default this report starts its own.
 
     Returns
     -------
@@ -229,7 +241,7 @@ def make_period_report(
     declared = set(papermill.inspect_notebook(str(NOTEBOOK)))
     from kpilib.report.kernel import WarmKernel
 
-    with WarmKernel() as kernel:
+    with nullcontext(kernel) if kernel else WarmKernel() as kernel:
         executed = notebook.execute(
             NOTEBOOK, stem.with_suffix(".ipynb"), parameters, declared, kernel
         )
@@ -243,7 +255,7 @@ def make_period_report(
     if "pdf" in formats:
         from kpilib.report.pdf import Printer
 
-        with Printer() as printer:
+        with nullcontext(printer) if printer else Printer() as printer:
             pdf_path = stem.with_suffix(".pdf")
             write_atomically({pdf_path: lambda p: printer.print(html_path, p, title)})
         files["PDF"] = pdf_path
