@@ -395,3 +395,18 @@ def test_kpi_report_period_renders_the_year(tmp_path, capsys):
     assert code == 0, capsys.readouterr()
     page = (tmp_path / "2024/channel_ops/v1/channel_ops.html").read_text(encoding="utf-8")
     assert "2024年度 考核报告" in page and "各月得分" in page and "12月" in page
+
+
+@pytest.mark.slow
+def test_kpi_report_period_runs_every_department_in_one_kernel(tmp_path, capsys, monkeypatch):
+    from kpilib.report.kernel import WarmKernel
+
+    starts = []
+    real = WarmKernel._start
+    monkeypatch.setattr(WarmKernel, "_start", lambda self: starts.append(1) or real(self))
+    argv = ["report", "--period", "2024", "--dept", "channel_ops", "mall_floor"]
+    code = kpi(*argv, "--params", ROOT / "params", "--out", tmp_path, "--format", "html")
+    assert code == 0, capsys.readouterr()
+    for department in ("channel_ops", "mall_floor"):
+        assert (tmp_path / f"2024/{department}/v1/{department}.html").is_file()
+    assert len(starts) == 1
