@@ -410,3 +410,20 @@ def test_kpi_report_period_runs_every_department_in_one_kernel(tmp_path, capsys,
     for department in ("channel_ops", "mall_floor"):
         assert (tmp_path / f"2024/{department}/v1/{department}.html").is_file()
     assert len(starts) == 1
+
+
+def test_the_period_report_shows_points_as_the_month_report_does(tmp_path):
+    # a table of points reads down its column: two decimals each (89.20 above 90.25, not
+    # 89.2), right-aligned, in the period's summary and in its months side by side
+    import re
+
+    from kpilib.report.period import PeriodReport
+
+    result = period_result(ROOT / "params/channel_ops.yaml", "2024", tmp_path / "r.duckdb")
+    report = PeriodReport(result)
+    for html, column in ((str(report.summary()), 2), (str(report.months()), 13)):
+        rows = re.findall(r"<tr>(.*?)</tr>", html.split("<tbody>")[1])
+        assert len(rows) == 19
+        cells = [re.findall(r"<td([^>]*)>(.*?)</td>", row)[column] for row in rows]
+        assert all(attrs == ' class="num"' for attrs, _ in cells)
+        assert all(re.fullmatch(r"\d{1,3}\.\d\d", value) for _, value in cells)

@@ -98,7 +98,7 @@ class PeriodReport:
             {
                 _("姓名"): people["person"],
                 _("岗位"): people["role"],
-                _("周期得分"): text.points(people["total"]),
+                _("周期得分"): text.table_points(people["total"]),
                 _("等级"): grade,
                 _("名次"): people["rank"].map(lambda r: "—" if r != r else f"{int(r)}"),
                 _("计入月数"): people["months"],
@@ -107,7 +107,11 @@ class PeriodReport:
             }
         )
         low = ~people["complete"].to_numpy(bool) | ~people["valid"].to_numpy(bool)
-        return _section(_("周期得分"), notice + _table(table, low_rows=low, wide_last=True))
+        numeric = (_("周期得分"), _("名次"), _("计入月数"), _("无效月数"))
+        return _section(
+            _("周期得分"),
+            notice + _table(table, low_rows=low, wide_last=True, numeric=numeric),
+        )
 
     def months(self) -> Html:
         """The months of the period side by side: each person's monthly total (无效, 未计分)."""
@@ -120,7 +124,9 @@ class PeriodReport:
         months = result.months
         labels = list(result.period.months)
         shown = months.assign(
-            cell=np.where(months["valid"].astype(bool), text.points(months["total"]), _("无效"))
+            cell=np.where(
+                months["valid"].astype(bool), text.table_points(months["total"]), _("无效")
+            )
         )
         grid = (
             shown.pivot_table(index="person", columns="month", values="cell", aggfunc="last")
@@ -129,8 +135,8 @@ class PeriodReport:
         )
         grid.columns = [_("{month}月").format(month=int(m[5:7])) for m in labels]
         grid = grid.reset_index().rename(columns={"person": _("姓名")})
-        grid[_("周期得分")] = text.points(self.people["total"])
-        return _section(_("各月得分"), _table(grid))
+        grid[_("周期得分")] = text.table_points(self.people["total"])
+        return _section(_("各月得分"), _table(grid, numeric=[*grid.columns[1:]]))
 
     def rules(self) -> Html:
         """What the period's result decides (``periods.<kind>.rules``)."""
@@ -159,7 +165,8 @@ class PeriodReport:
                     _("说明"): paid["reason"],
                 }
             )
-            return _section(_("年底奖金"), _table(table, wide_last=True))
+            numeric = (_("达标月数"), _("年底奖金(元)"))
+            return _section(_("年底奖金"), _table(table, wide_last=True, numeric=numeric))
         table = pd.DataFrame(
             {
                 _("姓名"): paid["person"],
@@ -167,7 +174,8 @@ class PeriodReport:
                 _("说明"): paid["pay_reason"],
             }
         )
-        return _section(_("本周期绩效工资"), _table(table, wide_last=True))
+        numeric = (_("绩效工资(元)"),)
+        return _section(_("本周期绩效工资"), _table(table, wide_last=True, numeric=numeric))
 
     def levels(self) -> Html:
         """薪酬等级 (``pay.levels``): this period's level → the next one's, and why."""
