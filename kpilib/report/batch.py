@@ -40,7 +40,7 @@ from kpilib.errors import KpiError, Problem
 from kpilib.i18n import _
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Iterator
 
     from kpilib.report.kernel import WarmKernel
     from kpilib.report.pdf import Printer
@@ -515,7 +515,7 @@ def _kernel():
 
 
 @contextmanager
-def tools(pdf: bool):
+def tools(pdf: bool) -> Iterator[tuple[WarmKernel, Printer | None]]:
     """One warm kernel and (for PDFs) one printer, for all the departments of a worker
     (or of ``kpi report --period``), started at once.
 
