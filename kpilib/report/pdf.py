@@ -2,7 +2,7 @@
 
 ``with Printer() as printer: printer.print(html, pdf, footer)`` starts Chromium
 once (playwright driving Debian's ``/usr/bin/chromium-headless-shell``, on the printer's
-own thread) with one page, and closes it on exit; a batch keeps one printer per worker
+own thread) with one page, and closes it when left; a batch keeps one printer per worker
 for all its PDFs. Each PDF loads
 its HTML into the same page (0.37 s a PDF here, against 0.78 s with a new browser
 context and page each time).
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 # Chromium's headless shell (Debian's chromium-headless-shell, the same Blink as
 # /usr/bin/chromium): the full browser's headless mode also builds its window's UI (an
-# omnibox popup in its own renderer), 2.2 s more CPU per start than the shell here
+# omnibox popup in its own renderer), about 2 s more CPU per start than the shell here
 CHROMIUM = os.environ.get("KPILIB_CHROMIUM", "/usr/bin/chromium-headless-shell")
 # the niceness of work a report does beside its notebook (Chromium, scorecards, the HTML
 # export's start): the kernel, whose notebook the report waits for, gets the CPU first, and
