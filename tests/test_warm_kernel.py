@@ -118,6 +118,37 @@ def test_a_dead_kernel_is_replaced_for_the_next_notebook(tmp_path):
     assert before != after  # a new kernel process
 
 
+def test_a_kernel_whose_imports_fail_says_so_for_every_notebook(tmp_path, monkeypatch):
+    # the preload (pandas, matplotlib, kpilib) fails in the kernel: each notebook is
+    # refused with the reason, the second too, instead of waiting for a reply already read
+    import threading
+
+    from kpilib.errors import KpiError
+    from kpilib.report import kernel as warm
+
+    real = warm._call
+    failing = "raise ImportError('no matplotlib here')"
+    monkeypatch.setattr(
+        warm, "_call", lambda name, *a: failing if name == "kernel_preload" else real(name, *a)
+    )
+    good = write_notebook(tmp_path / "good.ipynb", "print(1)")
+    errors = []
+
+    def two_notebooks():
+        with WarmKernel() as kernel:
+            for n in range(2):
+                try:
+                    run(kernel, good, tmp_path / f"{n}.ipynb", f"d{n}")
+                except KpiError as exc:
+                    errors.append(str(exc))
+
+    worker = threading.Thread(target=two_notebooks, daemon=True)
+    worker.start()
+    worker.join(timeout=90)
+    assert not worker.is_alive(), "the second notebook waited for the failed preload"
+    assert len(errors) == 2 and all("ImportError: no matplotlib here" in e for e in errors)
+
+
 def test_many_notebooks_in_one_kernel_leave_no_sockets_open(tmp_path):
     source = write_notebook(tmp_path / "n.ipynb", "print(department)")
     with WarmKernel() as kernel:

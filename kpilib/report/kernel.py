@@ -175,13 +175,19 @@ class WarmKernel:
         """Make the kernel as new for the next notebook, which runs in ``cwd``."""
         from jupyter_core.utils import run_sync
 
-        if not run_sync(self.km.is_alive)():
+        if self._client is None or not run_sync(self.km.is_alive)():
             self._shut_down()
             self._start()
         if self._preload is not None:
-            self._wait(self._preload, _("导入 pandas、matplotlib 和 kpilib"))
-            self._output_connected(self._preload)
-            self._preload = None
+            preload, self._preload = self._preload, None
+            try:
+                self._wait(preload, _("导入 pandas、matplotlib 和 kpilib"))
+            except KpiError:
+                # its reply is read: the next notebook gets a new kernel (and the same
+                # message if its imports fail again), not a wait for that reply
+                self._shut_down()
+                raise
+            self._output_connected(preload)
         handed, self.handed = self.handed, None
         call = _call("kernel_reset", str(cwd), str(handed) if handed else None)
         self._wait(self.kc.execute(call, silent=True), _("清空内核"))
