@@ -73,8 +73,8 @@ def main(argv: list[str] | None = None, program: bool = False) -> int:
     elif quick:
         # kpi report: no garbage collections (0.25 s less CPU for one department here;
         # turned on again, the first collection walks everything made, 0.06 s). The
-        # process ends at once after (_end_now); with --jobs 1, about 2 MB a department
-        # stays uncollected until then
+        # process ends at once after (_end_now); with --jobs 1 or --period, about 2 MB a
+        # department stays uncollected until then
         gc.disable()
     try:
         code = args.func(args) or 0
@@ -503,23 +503,36 @@ _report.ends_quickly = True
 def _report_period(args, period) -> int:
     """``kpi report --period``: the period report of each department that declares the
     period (notebooks/period.ipynb); a department that does not is listed as skipped."""
+    from contextlib import ExitStack
+
     from kpilib.report.batch import tools
 
     chosen = args.dept or sorted(p.stem for p in Path(args.params).glob("*.yaml"))
     failed = []
-    # one kernel and one browser for every department, starting while the first is scored
-    with tools("pdf" in args.format) as (kernel, printer):
+    with ExitStack() as stack:
+        started = []
+
+        def kernel_and_printer() -> tuple:
+            # one kernel and one browser for every department, started when the first
+            # department with the period is found, and starting while it is scored
+            if not started:
+                started.append(stack.enter_context(tools("pdf" in args.format)))
+            return started[0]
+
         for department in chosen:
-            if _report_one_period(args, period, department, kernel, printer):
+            if _report_one_period(args, period, department, kernel_and_printer):
                 failed.append(department)
     return 1 if failed else 0
 
 
-def _report_one_period(args, period, department, kernel, printer) -> bool:
-    """One department's line of ``kpi report --period``; whether it failed."""
+def _report_one_period(args, period, department, kernel_and_printer) -> bool:
+    """One department's line of ``kpi report --period``; whether it failed. Whatever goes
+    wrong is said on that line, and the other departments are still made."""
     from kpilib import load_plan
+    from kpilib.report.notebook import NotebookFailed
     from kpilib.report.period import make_period_report
 
+    error = None
     try:
         plan = load_plan(Path(args.params) / f"{department}.yaml")
         if plan.periods is None or plan.periods.spec(period.kind.value) is None:
@@ -542,6 +555,7 @@ def _report_one_period(args, period, department, kernel, printer) -> bool:
                 )
             )
             return False
+        kernel, printer = kernel_and_printer()
         made = make_period_report(
             department,
             period.key,
@@ -552,9 +566,13 @@ def _report_one_period(args, period, department, kernel, printer) -> bool:
             kernel=kernel,
             printer=printer,
         )
-    except KpiError as exc:
+    except (KpiError, NotebookFailed) as exc:
+        error = str(exc)
+    except Exception as exc:  # noqa: BLE001 - as kpi report --month: said, the others made
+        error = f"{type(exc).__name__}: {exc}"
+    if error is not None:
         print(
-            _("失败  {department}：{error}").format(department=department, error=exc),
+            _("失败  {department}：{error}").format(department=department, error=error),
             file=sys.stderr,
         )
         return True

@@ -427,3 +427,23 @@ def test_the_period_report_shows_points_as_the_month_report_does(tmp_path):
         cells = [re.findall(r"<td([^>]*)>(.*?)</td>", row)[column] for row in rows]
         assert all(attrs == ' class="num"' for attrs, _ in cells)
         assert all(re.fullmatch(r"\d{1,3}\.\d\d", value) for _, value in cells)
+
+
+@pytest.mark.slow
+def test_kpi_report_period_says_why_each_department_failed_and_goes_on(
+    tmp_path, capsys, monkeypatch
+):
+    # a browser that does not start: each department's line says so and what to do,
+    # with no traceback, and the second department is still tried
+    from kpilib.report import pdf
+
+    monkeypatch.setattr(pdf, "CHROMIUM", "/bin/false")
+    argv = ["report", "--period", "2024", "--dept", "channel_ops", "mall_floor"]
+    assert kpi(*argv, "--params", ROOT / "params", "--out", tmp_path) == 1
+    err = capsys.readouterr().err
+    failed = [line for line in err.splitlines() if line.startswith("失败")]
+    assert [line.split("：")[0] for line in failed] == ["失败  channel_ops", "失败  mall_floor"]
+    assert all(
+        "Chromium（/bin/false）无法启动" in line and "KPILIB_CHROMIUM" in line for line in failed
+    )
+    assert "Traceback" not in err

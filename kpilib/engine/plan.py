@@ -1,7 +1,7 @@
 """Plan files: YAML in ``params/`` becomes a frozen, validated :class:`Plan`.
 
-This is the only module that reads YAML (a safe loader, libyaml's where PyYAML has
-it, with YAML 1.2 booleans). Unknown keys and
+This module reads the plans' YAML (a safe loader, libyaml's where PyYAML has it, with
+YAML 1.2 booleans). Unknown keys and
 unknown rule types are errors that list the valid ones; formulas are parsed
 and their names checked here, so a bad plan fails before any data is read.
 docs/plan-format.md documents every key.

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from kpilib.engine.policy import shown
+from kpilib.i18n import _
 from kpilib.outcomes.consequences import evaluate
 
 if TYPE_CHECKING:
@@ -45,7 +46,10 @@ def thresholds(plan: Plan) -> list[Threshold]:
     """The plan's pay gates and consequence rules, one entry per condition, in plan order."""
     pay = getattr(plan, "pay", None)
     consequences = getattr(plan, "consequences", None)
-    entries = [(g.when, g.seed or f"{g.name}：免当月绩效奖金") for g in (pay.gates if pay else [])]
+    entries = [
+        (g.when, g.seed or _("{name}：免当月绩效工资").format(name=g.name))
+        for g in (pay.gates if pay else [])
+    ]
     entries += [
         (r.when, r.seed or f"{r.name}" + (f"：{r.action}" if r.action else ""))
         for r in (consequences.rules if consequences else [])

@@ -1,11 +1,10 @@
 """Printing HTML to A4 PDF with one headless Chromium, owned by a context manager.
 
-``with Printer() as printer: printer.print(html, pdf, footer)`` starts Chromium
-once (playwright driving Debian's ``/usr/bin/chromium-headless-shell``, on the printer's
-own thread) with one page, and closes it when left; a batch keeps one printer per worker
-for all its PDFs. Each PDF loads
-its HTML into the same page (0.37 s a PDF here, against 0.78 s with a new browser
-context and page each time).
+``with Printer() as printer: printer.print(html, pdf, footer)`` starts Chromium once
+(playwright driving Debian's ``/usr/bin/chromium-headless-shell``, on the printer's own
+thread) with one page, and begins closing it when left; a batch keeps one printer per
+worker for all its PDFs. Each PDF loads its HTML into the same page (0.37 s a PDF here,
+against 0.78 s with a new browser context and page each time).
 """
 
 from __future__ import annotations
@@ -24,10 +23,20 @@ if TYPE_CHECKING:
 
     from playwright.sync_api import BrowserContext
 
-# Chromium's headless shell (Debian's chromium-headless-shell, the same Blink as
-# /usr/bin/chromium): the full browser's headless mode also builds its window's UI (an
-# omnibox popup in its own renderer), about 2 s more CPU per start than the shell here
-CHROMIUM = os.environ.get("KPILIB_CHROMIUM", "/usr/bin/chromium-headless-shell")
+
+def _chromium() -> str:
+    """The browser that prints: ``KPILIB_CHROMIUM``, else Chromium's headless shell
+    (Debian's chromium-headless-shell), else the full browser (a machine set up before
+    setup.sh installed the shell). The same Blink prints the same pages, but the full
+    browser's headless mode also builds its window's UI (an omnibox popup in its own
+    renderer): about 2 s more CPU per start here."""
+    if os.environ.get("KPILIB_CHROMIUM"):
+        return os.environ["KPILIB_CHROMIUM"]
+    shell, full = "/usr/bin/chromium-headless-shell", "/usr/bin/chromium"
+    return full if not Path(shell).exists() and Path(full).exists() else shell
+
+
+CHROMIUM = _chromium()
 # the niceness of work a report does beside its notebook (Chromium, scorecards, the HTML
 # export's start): the kernel, whose notebook the report waits for, gets the CPU first, and
 # the rest runs on what it leaves (on 2 cores Chromium's start alone is 1 s of CPU)
@@ -124,7 +133,25 @@ class Printer:
         from playwright.sync_api import sync_playwright
 
         self._driver = sync_playwright().start()
-        self.browser = self._driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            self.browser = self._driver.chromium.launch(
+                executable_path=CHROMIUM, args=CHROMIUM_ARGS
+            )
+        except Exception as exc:
+            self._close()
+            lines = str(exc).strip().splitlines()
+            raise KpiError(
+                Problem(
+                    _("Chromium（{path}）无法启动：{error}").format(
+                        path=CHROMIUM, error=lines[0] if lines else type(exc).__name__
+                    ),
+                    _(
+                        "检查它能否运行（{path} --version）；运行 bash setup.sh，"
+                        "或把 KPILIB_CHROMIUM 设为能运行的 Chromium"
+                    ).format(path=CHROMIUM),
+                    code="chromium_failed",
+                )
+            ) from None
         self.page = self.open_page().new_page()
         # a first, small PDF in the reports' style and font: Chromium's printing and the
         # Chinese font are ready before the first report's PDF (about 0.05 s off it)
