@@ -415,3 +415,22 @@ def test_all_leaves_out_a_period_only_plan_without_validating_it(tmp_path):
     broken = tmp_path / "broken.yaml"
     broken.write_text("department: [", encoding="utf-8")
     assert _monthly(broken)  # kept: its own report says what is wrong
+
+
+def test_the_headless_shell_prints_else_the_full_browser(monkeypatch):
+    # KPILIB_CHROMIUM first; else Debian's chromium-headless-shell; a machine set up
+    # before setup.sh installed the shell prints with /usr/bin/chromium
+    from kpilib.report import pdf
+
+    def installed(*paths):
+        monkeypatch.setattr(pdf.Path, "exists", lambda self: str(self) in paths)
+
+    monkeypatch.delenv("KPILIB_CHROMIUM", raising=False)
+    installed("/usr/bin/chromium-headless-shell", "/usr/bin/chromium")
+    assert pdf._chromium() == "/usr/bin/chromium-headless-shell"
+    installed("/usr/bin/chromium")
+    assert pdf._chromium() == "/usr/bin/chromium"
+    installed()  # neither: the error names the shell
+    assert pdf._chromium() == "/usr/bin/chromium-headless-shell"
+    monkeypatch.setenv("KPILIB_CHROMIUM", "/opt/chrome/chrome")
+    assert pdf._chromium() == "/opt/chrome/chrome"
