@@ -313,6 +313,8 @@ def test_a_block_above_the_cap_is_cut_when_the_cap_is_lowered_to_100_percent():
     cmp = WhatIf(plan, MONTH, inputs).compare(with_sections(plan, {"考核任务": {"cap": "100%"}}))
     row = _row(cmp, "黄志强")
     assert (row["total_before"], row["total_after"], row["total_change"]) == (108.94, 100.0, -8.94)
+    # the panel's table reads down its columns: 108.94 above 100.00, not 100.0
+    assert "<td>108.94</td>" in cmp.html() and "<td>100.00</td>" in cmp.html()
     # 周敏's block 65.18 is under 80: unchanged
     assert _row(cmp, "周敏")["total_change"] == 0
 

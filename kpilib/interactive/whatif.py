@@ -526,8 +526,8 @@ def _people_table(frame: pd.DataFrame) -> str:
         {
             _("姓名"): frame["person"].to_numpy(),
             _("岗位"): frame["role"].to_numpy(),
-            _("原总分"): text.points(frame["total_before"]),
-            _("新总分"): text.points(frame["total_after"]),
+            _("原总分"): text.table_points(frame["total_before"]),
+            _("新总分"): text.table_points(frame["total_after"]),
             _("原等级"): frame["grade_before"].to_numpy(),
             _("新等级"): frame["grade_after"].to_numpy(),
             _("原绩效工资"): text.money(frame["pay_before"]),
