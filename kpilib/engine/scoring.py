@@ -334,13 +334,12 @@ def _per_indicator(plan: Plan, items: pd.DataFrame, attribute) -> np.ndarray:
 
 def _check_targets(plan: Plan, targets: pd.DataFrame, problems: list) -> pd.DataFrame:
     book = pd.Index(list(plan.indicators))
-    i_values = targets["item"].to_numpy(object)
     i_codes, names = _factorize(targets["item"], len(plan.indicators))
     indicator = np.append(book.get_indexer(names), -1)[i_codes]
     # most rows name their indicator as their item: comparing the two columns costs a
     # fraction of hashing one, so only the other rows' indicators are hashed; a sheet
     # without sub-items is read with one column for both (nothing to compare)
-    indicators, item_names = targets["indicator"].to_numpy(object), i_values
+    indicators, item_names = targets["indicator"].to_numpy(object), targets["item"].to_numpy(object)
     other = indicators != item_names if indicators is not item_names else np.zeros(0, bool)
     if other.any():
         indicator[other] = _codes(targets["indicator"][other], book)

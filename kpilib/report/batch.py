@@ -250,13 +250,12 @@ def _build(job: Job, base: dict, printer, kernel, state, alone: bool, last: bool
         # what comes after the notebook, made ready while the kernel starts or runs it (the
         # index sorts names when it lists several)
         pool.submit(_warm_up, alone, alone and _others(job))
-        cards, made_at = [], base["made_at"]
 
         def scorecards():  # they need no notebook: written while Chromium prints the PDF
-            cards.append(pool.submit(write_scorecards, report, work / "scorecards", made_at))
+            return pool.submit(write_scorecards, report, work / "scorecards", base["made_at"])
 
         try:
-            files = _render(
+            files, cards = _render(
                 job,
                 plan,
                 source,
@@ -284,7 +283,7 @@ def _build(job: Job, base: dict, printer, kernel, state, alone: bool, last: bool
         finally:
             if handed is not None:
                 handed.unlink(missing_ok=True)
-    cards = cards[0].result()
+    cards = cards.result()
     return Outcome(
         status="ok",
         version=version,
@@ -299,9 +298,10 @@ def _build(job: Job, base: dict, printer, kernel, state, alone: bool, last: bool
 
 def _render(
     job: Job, plan, source, stem: Path, parameters, declared, kernel, printer, handed, last, beside
-) -> dict:
-    """Execute the notebook into ``stem.ipynb``, write the HTML and PDF; label -> file.
-    ``beside()`` starts the work done while the PDF prints (once the HTML is written)."""
+) -> tuple[dict, object]:
+    """Execute the notebook into ``stem.ipynb``, write the HTML and PDF: label -> file,
+    and what ``beside()`` returned (it starts the work done while the PDF prints, once
+    the HTML is written)."""
     from kpilib.files import write_atomically
     from kpilib.report import notebook
 
@@ -318,7 +318,7 @@ def _render(
     write_atomically({html_path: lambda p: p.write_text(html, encoding="utf-8")})
     if "html" in job.formats:
         files["HTML"] = html_path
-    beside()
+    started = beside()
     if "pdf" in job.formats:
         pdf_path = stem.with_suffix(".pdf")
         footer = f"{plan.name} {job.month}"
@@ -326,7 +326,7 @@ def _render(
         files["PDF"] = pdf_path
         if "html" not in job.formats:
             html_path.unlink()
-    return files
+    return files, started
 
 
 def _rel(path: Path, job: Job) -> str:

@@ -39,7 +39,8 @@ def _chromium() -> str:
 CHROMIUM = _chromium()
 # the niceness of work a report does beside its notebook (Chromium, scorecards, the HTML
 # export's start): the kernel, whose notebook the report waits for, gets the CPU first, and
-# the rest runs on what it leaves (on 2 cores Chromium's start alone is 1 s of CPU)
+# the rest runs on what it leaves (on 2 cores Chromium's start and playwright's driver take
+# about 1 s of CPU)
 BACKGROUND_NICE = 19
 
 CHROMIUM_ARGS = [

@@ -105,7 +105,6 @@ def write_scorecards(report: MonthReport, folder: Path, made_at: str = "") -> di
         t.label: "；".join(r.rstrip("；;。") for r in t.rules) for t in thresholds(result.plan)
     }
     paid = report.paid.set_index("person") if report.paid is not None else None
-    month_pay = report.month_pay if report.paid is not None else None  # once for everyone
     force = report.in_force
     force_by_person = dict(list(force.groupby("person", sort=False)))
     ranked = int(result.people["rank"].notna().sum())
@@ -171,7 +170,7 @@ def write_scorecards(report: MonthReport, folder: Path, made_at: str = "") -> di
                 if met.at[index, label]
             ],
             items_table=person_section(
-                result, person, report.months.adjustments, heading=False, paid=month_pay
+                result, person, report.months.adjustments, heading=False, paid=report.month_pay
             ),  # the report's own explanation, without a second header
             history_table=_history_table(own_table),
         )

@@ -261,9 +261,9 @@ class MonthReport:
         """Each person's pay this month (after grade quotas), in the people's order: person,
         grade (calibrated), grade_before, pay (Decimal yuan: performance pay plus any pool
         bonus paid now), pay_reason; None when the plan sets no pay."""
-        if self.plan.pay is None:
-            return None
         paid = self.month_pay
+        if paid is None:
+            return None
         amount = paid["performance_pay"]
         if "pool_paid" in paid:
             amount = amount + paid["pool_paid"]
@@ -278,10 +278,10 @@ class MonthReport:
         )
 
     @cached_property
-    def month_pay(self) -> pd.DataFrame:
+    def month_pay(self) -> pd.DataFrame | None:
         """The month's pay as payroll computes it (:meth:`kpilib.months.MonthHistory.pay`),
-        all its columns: what the explanations read."""
-        return self.months.pay()
+        all its columns: what the explanations read; None when the plan sets no pay."""
+        return None if self.plan.pay is None else self.months.pay()
 
     def ranking(self) -> Html:
         """The answer: each person's rank, total, grade, completion, pay, the plan's
@@ -555,9 +555,9 @@ class MonthReport:
 
         Not in the department report (its scorecards carry each person's workings, so
         the report stays a few pages); for a notebook in JupyterLab."""
-        recorded, paid = self.months.adjustments, self.month_pay if self.paid is not None else None
+        recorded = self.months.adjustments
         blocks = [
-            person_section(self.result, p, recorded, paid=paid)
+            person_section(self.result, p, recorded, paid=self.month_pay)
             for p in self.result.people["person"]
         ]
         return _section(_("逐人得分说明"), blocks[0] if blocks else "", "".join(blocks[1:]))
